@@ -1,0 +1,9 @@
+package io.tapline.server;
+
+/** What the request names does not exist. Maps to NOT_FOUND. */
+public final class NotFoundException extends RuntimeException {
+
+  public NotFoundException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,196 @@
+package io.tapline.server;
+
+import com.google.protobuf.Timestamp;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.healthcheck.HealthCheckService;
+import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tapline.proto.v1.ApiCall;
+import io.tapline.proto.v1.CallFilter;
+import io.tapline.proto.v1.IngestRequest;
+import io.tapline.proto.v1.IngestServiceGrpc;
+import io.tapline.proto.v1.QueryServiceGrpc;
+import io.tapline.proto.v1.SearchCallsRequest;
+import io.tapline.server.config.TaplineConfig;
+import io.tapline.server.embedded.EmbeddedClickHouse;
+import io.tapline.server.ingest.IngestServiceImpl;
+import io.tapline.server.query.QueryServiceImpl;
+import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
+import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
+import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Tapline: the embedded engine (when no ClickHouse URL is configured), the store, and
+ * the Armeria server that serves gRPC, gRPC-Web, JSON over HTTP, reflection, health and {@code
+ * /docs} on one port.
+ */
+public final class TaplineServer implements AutoCloseable {
+
+  private static final Logger logger = LoggerFactory.getLogger(TaplineServer.class);
+
+  /** How often the store's health is checked for the health endpoints: {@value} ms. */
+  static final long HEALTH_CHECK_INTERVAL_MILLIS = 2_000;
+
+  private final EmbeddedClickHouse engine;
+  private final ClickHouseStorage storage;
+  private final Server server;
+  private final ScheduledExecutorService healthChecks;
+
+  private TaplineServer(
+      EmbeddedClickHouse engine,
+      ClickHouseStorage storage,
+      Server server,
+      ScheduledExecutorService healthChecks) {
+    this.engine = engine;
+    this.storage = storage;
+    this.server = server;
+    this.healthChecks = healthChecks;
+  }
+
+  /** Starts everything the configuration asks for; on failure, stops what was started. */
+  public static TaplineServer start(TaplineConfig config) {
+    EmbeddedClickHouse engine = null;
+    ClickHouseStorage storage = null;
+    try {
+      String url = config.clickhouse().url();
+      if (config.clickhouse().embedded()) {
+        TaplineConfig.Embedded embedded = config.embedded();
+        engine =
+            EmbeddedClickHouse.start(
+                embedded.library(), embedded.dataDir(), embedded.httpPort(), embedded.startTimeout());
+        url = engine.jdbcUrl();
+      }
+      storage =
+          ClickHouseStorage.open(
+              url,
+              config.clickhouse().user(),
+              config.clickhouse().password(),
+              config.clickhouse().database(),
+              config.clickhouse().poolSize());
+
+      SettableHealthChecker storeHealth = new SettableHealthChecker(true);
+      ScheduledExecutorService healthChecks =
+          Executors.newSingleThreadScheduledExecutor(
+              Thread.ofPlatform().name("tapline-health").daemon().factory());
+      ClickHouseStorage checked = storage;
+      healthChecks.scheduleWithFixedDelay(
+          () -> storeHealth.setHealthy(checked.isHealthy()),
+          HEALTH_CHECK_INTERVAL_MILLIS,
+          HEALTH_CHECK_INTERVAL_MILLIS,
+          TimeUnit.MILLISECONDS);
+
+      ServerBuilder sb = Server.builder().http(config.server().port());
+      configureServices(sb, config, storage, storeHealth);
+      Server server = sb.build();
+      server.start().join();
+      TaplineServer tapline = new TaplineServer(engine, storage, server, healthChecks);
+      logger.info("Tapline serving on port {} (docs at /docs)", tapline.port());
+      return tapline;
+    } catch (RuntimeException e) {
+      if (storage != null) {
+        storage.close();
+      }
+      if (engine != null) {
+        engine.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Registers every service on {@code sb}; {@link #start} and the tests both call it. */
+  static void configureServices(
+      ServerBuilder sb,
+      TaplineConfig config,
+      ClickHouseStorage storage,
+      SettableHealthChecker storeHealth) {
+    GrpcService grpc =
+        GrpcService.builder()
+            .addService(
+                new IngestServiceImpl(
+                    new ClickHouseCallWriter(storage.dataSource()),
+                    config.ingest().maxBatchRecords()))
+            .addService(new QueryServiceImpl(new ClickHouseCallStore(storage.dataSource())))
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
+            .supportedSerializationFormats(GrpcSerializationFormats.values())
+            .enableUnframedRequests(true)
+            .enableHttpJsonTranscoding(true)
+            .useBlockingTaskExecutor(true)
+            .maxRequestMessageLength(config.ingest().maxMessageBytes())
+            .exceptionHandler(new TaplineExceptionHandler())
+            .build();
+    sb.service(grpc);
+    sb.service("/internal/health", HealthCheckService.builder().checkers(storeHealth).build());
+    sb.serviceUnder(
+        "/docs",
+        DocService.builder()
+            .exampleRequests(
+                IngestServiceGrpc.SERVICE_NAME, "Ingest", IngestRequest.newBuilder()
+                    .setBatchId("example-batch-1")
+                    .addCalls(exampleCall())
+                    .build())
+            .exampleRequests(
+                QueryServiceGrpc.SERVICE_NAME, "SearchCalls", SearchCallsRequest.newBuilder()
+                    .setFilter(CallFilter.newBuilder().setService("checkout"))
+                    .setPageSize(20)
+                    .build())
+            .build());
+    // Long-lived ingest streams may carry far more than one request's default limit in total.
+    sb.maxRequestLength(0);
+    sb.requestTimeout(Duration.ofMinutes(1));
+  }
+
+  static ApiCall exampleCall() {
+    return ApiCall.newBuilder()
+        .setTimestamp(Timestamp.newBuilder().setSeconds(1_790_000_000L))
+        .setService("checkout")
+        .setMethod("POST")
+        .setUrl("https://api.example.com/v1/orders?currency=EUR")
+        .setRoute("/v1/orders")
+        .setStatusCode(201)
+        .setLatencyMs(42.5)
+        .putRequestHeaders("content-type", "application/json")
+        .setRequestBody("{\"sku\":\"A-1\",\"quantity\":2}")
+        .setResponseBody("{\"id\":\"ord_123\"}")
+        .setSourceIp("203.0.113.7")
+        .putTags("region", "eu-west-1")
+        .setCustomerId("acme")
+        .build();
+  }
+
+  /** The port the server listens on (useful when configured with port 0). */
+  public int port() {
+    return server.activeLocalPort();
+  }
+
+  /** The embedded engine, or null when an external ClickHouse is used. */
+  public EmbeddedClickHouse engine() {
+    return engine;
+  }
+
+  public ClickHouseStorage storage() {
+    return storage;
+  }
+
+  /** Stops accepting requests, finishes the ones in flight, then closes the store and the engine. */
+  @Override
+  public void close() {
+    server.stop().join();
+    healthChecks.shutdownNow();
+    storage.close();
+    if (engine != null) {
+      engine.close();
+    }
+  }
+}

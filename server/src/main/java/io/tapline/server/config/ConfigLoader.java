@@ -1,0 +1,219 @@
+package io.tapline.server.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@link TaplineConfig}. Every key has a documented default in the bundled {@code
+ * tapline.properties}; a file named by {@code --config=PATH} (or {@code TAPLINE_CONFIG}), then
+ * environment variables ({@code server.port} → {@code TAPLINE_SERVER_PORT}), then flags ({@code
+ * --server.port=9090}) override it. Unknown keys and bad values stop the start with a message
+ * naming the key.
+ */
+public final class ConfigLoader {
+
+  static final String DEFAULTS_RESOURCE = "/tapline.properties";
+  private static final Pattern DB_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
+  private ConfigLoader() {}
+
+  /** Loads from the bundled defaults, the process environment and the given flags. */
+  public static TaplineConfig load(String[] args) {
+    return load(args, System.getenv());
+  }
+
+  static TaplineConfig load(String[] args, Map<String, String> env) {
+    Properties defaults = defaults();
+    Properties merged = new Properties();
+    merged.putAll(defaults);
+
+    Map<String, String> flags = parseFlags(args);
+    String configFile = flags.getOrDefault("config", env.get("TAPLINE_CONFIG"));
+    if (configFile != null && !configFile.isBlank()) {
+      Properties file = readFile(Path.of(configFile));
+      checkKnown(file.stringPropertyNames(), defaults, "in " + configFile);
+      merged.putAll(file);
+    }
+    for (String key : defaults.stringPropertyNames()) {
+      String value = env.get(envName(key));
+      if (value != null) {
+        merged.setProperty(key, value);
+      }
+    }
+    flags.remove("config");
+    checkKnown(flags.keySet(), defaults, "on the command line");
+    merged.putAll(flags);
+    return bind(merged, env);
+  }
+
+  /** The environment variable that overrides a key. */
+  public static String envName(String key) {
+    return "TAPLINE_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  /** The bundled defaults, one documented entry per key. */
+  public static Properties defaults() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath");
+      }
+      Properties properties = new Properties();
+      try (Reader reader = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
+        properties.load(reader);
+      }
+      return properties;
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot read " + DEFAULTS_RESOURCE, e);
+    }
+  }
+
+  private static Properties readFile(Path path) {
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+      properties.load(reader);
+    } catch (IOException e) {
+      throw new ConfigException("Cannot read the configuration file " + path + ": " + e.getMessage());
+    }
+    return properties;
+  }
+
+  private static Map<String, String> parseFlags(String[] args) {
+    Map<String, String> flags = new java.util.LinkedHashMap<>();
+    for (String arg : args) {
+      if (!arg.startsWith("--") || !arg.contains("=")) {
+        throw new ConfigException("Flags take the form --key=value; got '" + arg + "'");
+      }
+      int eq = arg.indexOf('=');
+      flags.put(arg.substring(2, eq), arg.substring(eq + 1));
+    }
+    return flags;
+  }
+
+  private static void checkKnown(
+      Iterable<String> keys, Properties defaults, String where) {
+    List<String> unknown = new ArrayList<>();
+    for (String key : keys) {
+      if (!defaults.containsKey(key)) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ConfigException(
+          "Unknown configuration key(s) " + where + ": " + String.join(", ", unknown)
+              + " (see tapline.properties for the keys)");
+    }
+  }
+
+  private static TaplineConfig bind(Properties p, Map<String, String> env) {
+    Values r = new Values(p, env);
+    String database = r.string("clickhouse.database");
+    if (!DB_NAME.matcher(database).matches()) {
+      throw new ConfigException(
+          "clickhouse.database must match " + DB_NAME.pattern() + "; got '" + database + "'");
+    }
+    return new TaplineConfig(
+        new TaplineConfig.Server(r.integer("server.port", 0, 65535)),
+        new TaplineConfig.ClickHouse(
+            r.string("clickhouse.url"),
+            r.string("clickhouse.user"),
+            r.secret("clickhouse.password"),
+            database,
+            r.integer("clickhouse.pool-size", 1, 256)),
+        new TaplineConfig.Embedded(
+            r.path("embedded.library"),
+            r.path("embedded.data-dir"),
+            r.integer("embedded.http-port", 0, 65535),
+            r.duration("embedded.start-timeout")),
+        new TaplineConfig.Ingest(
+            r.integer("ingest.max-batch-records", 1, 1_000_000),
+            r.integer("ingest.max-message-bytes", 1024, Integer.MAX_VALUE)));
+  }
+
+  /** Typed access to merged properties; each error names its key. */
+  private record Values(Properties p, Map<String, String> env) {
+
+    String string(String key) {
+      return p.getProperty(key, "").trim();
+    }
+
+    int integer(String key, int min, int max) {
+      String value = string(key);
+      try {
+        int parsed = Integer.parseInt(value);
+        if (parsed < min || parsed > max) {
+          throw new ConfigException(key + " must be between " + min + " and " + max + "; got " + value);
+        }
+        return parsed;
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key + " must be a whole number; got '" + value + "'");
+      }
+    }
+
+    Path path(String key) {
+      String value = string(key);
+      if (value.isEmpty()) {
+        throw new ConfigException(key + " must not be empty");
+      }
+      if (value.startsWith("~/")) {
+        value = System.getProperty("user.home") + value.substring(1);
+      }
+      return Path.of(value);
+    }
+
+    /** Durations as ISO-8601 (PT30S) or a number with ms, s, m or h. */
+    Duration duration(String key) {
+      String value = string(key);
+      try {
+        if (value.startsWith("P") || value.startsWith("p")) {
+          return Duration.parse(value);
+        }
+        if (value.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+        }
+        long amount = Long.parseLong(value.substring(0, value.length() - 1));
+        return switch (value.charAt(value.length() - 1)) {
+          case 's' -> Duration.ofSeconds(amount);
+          case 'm' -> Duration.ofMinutes(amount);
+          case 'h' -> Duration.ofHours(amount);
+          default -> throw new NumberFormatException();
+        };
+      } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+        throw new ConfigException(key + " must be a duration such as 500ms, 30s, 5m or PT1H; got '" + value + "'");
+      }
+    }
+
+    /** A secret: literal, {@code env:NAME} or {@code file:PATH}. */
+    String secret(String key) {
+      String value = string(key);
+      if (value.startsWith("env:")) {
+        String name = value.substring(4);
+        String resolved = env.get(name);
+        if (resolved == null) {
+          throw new ConfigException(key + " refers to the environment variable " + name + ", which is not set");
+        }
+        return resolved;
+      }
+      if (value.startsWith("file:")) {
+        Path file = Path.of(value.substring(5));
+        try {
+          return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+          throw new ConfigException(key + " refers to " + file + ", which cannot be read");
+        }
+      }
+      return value;
+    }
+  }
+}

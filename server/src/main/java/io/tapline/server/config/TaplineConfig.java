@@ -1,0 +1,53 @@
+package io.tapline.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The server's configuration, bound from {@code tapline.properties} (every key documented there),
+ * a file given with {@code --config}, environment variables and command-line flags, in rising
+ * order of precedence. See {@link ConfigLoader}.
+ */
+public record TaplineConfig(Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest) {
+
+  /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
+  public record Server(int port) {}
+
+  /**
+   * Where the data lives. An empty {@code url} runs the embedded engine; otherwise a JDBC URL of a
+   * ClickHouse server. The password is resolved from {@code env:}/{@code file:} references and
+   * never logged.
+   */
+  public record ClickHouse(String url, String user, String password, String database, int poolSize) {
+
+    public boolean embedded() {
+      return url.isBlank();
+    }
+
+    @Override
+    public String toString() {
+      return "ClickHouse[url=" + url + ", user=" + user + ", database=" + database
+          + ", poolSize=" + poolSize + "]";
+    }
+  }
+
+  /** The embedded engine, used when no ClickHouse URL is configured. */
+  public record Embedded(Path library, Path dataDir, int httpPort, Duration startTimeout) {}
+
+  /** Limits of the ingest path. */
+  public record Ingest(int maxBatchRecords, int maxMessageBytes) {}
+
+  /** A copy pointing at another ClickHouse URL and database. */
+  public TaplineConfig withClickHouse(String url, String database) {
+    return new TaplineConfig(
+        server,
+        new ClickHouse(url, clickhouse.user(), clickhouse.password(), database, clickhouse.poolSize()),
+        embedded,
+        ingest);
+  }
+
+  /** A copy listening on another port. */
+  public TaplineConfig withPort(int port) {
+    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest);
+  }
+}

@@ -1,0 +1,201 @@
+package io.tapline.server.ingest;
+
+import com.google.protobuf.Timestamp;
+import io.tapline.proto.v1.ApiCall;
+import io.tapline.server.storage.CallRecord;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks one incoming call and turns it into a {@link CallRecord}, deriving what the client left
+ * out (id, path, query parameters, body sizes). A call that breaks a rule is refused with the
+ * field and a reason; it never affects the other calls of its batch.
+ */
+final class CallValidator {
+
+  static final int MAX_SERVICE_LENGTH = 128;
+  static final int MAX_URL_LENGTH = 8192;
+  static final int MAX_ROUTE_LENGTH = 1024;
+  static final int MAX_SHORT_FIELD_LENGTH = 256;
+  /** Latency is stored as microseconds in a UInt32: about 71 minutes at most. */
+  static final double MAX_LATENCY_MS = 4_294_967.295;
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+  private static final Pattern METHOD = Pattern.compile("[A-Z]{1,16}");
+
+  /** The outcome for one call: a record, or the field and reason it was refused for. */
+  record Result(CallRecord record, String field, String reason) {
+
+    static Result ok(CallRecord record) {
+      return new Result(record, null, null);
+    }
+
+    static Result refused(String field, String reason) {
+      return new Result(null, field, reason);
+    }
+
+    boolean accepted() {
+      return record != null;
+    }
+  }
+
+  Result validate(ApiCall call) {
+    String id = call.getId();
+    if (id.isEmpty()) {
+      id = Ids.uuidV7();
+    } else if (!ID.matcher(id).matches()) {
+      return Result.refused("id", "must be 1 to 64 characters from [A-Za-z0-9._:-]");
+    }
+    if (!call.hasTimestamp()) {
+      return Result.refused("timestamp", "is required");
+    }
+    Timestamp ts = call.getTimestamp();
+    if (ts.getSeconds() < 0 || ts.getSeconds() > 253_402_300_799L || ts.getNanos() < 0
+        || ts.getNanos() > 999_999_999) {
+      return Result.refused("timestamp", "is not a valid time between 1970 and 9999");
+    }
+    if (call.getService().isBlank()) {
+      return Result.refused("service", "is required");
+    }
+    if (call.getService().length() > MAX_SERVICE_LENGTH) {
+      return Result.refused("service", "is longer than " + MAX_SERVICE_LENGTH + " characters");
+    }
+    if (!METHOD.matcher(call.getMethod()).matches()) {
+      return Result.refused("method", "must be an HTTP method in upper case, such as GET");
+    }
+    if (call.getUrl().isEmpty()) {
+      return Result.refused("url", "is required");
+    }
+    if (call.getUrl().length() > MAX_URL_LENGTH) {
+      return Result.refused("url", "is longer than " + MAX_URL_LENGTH + " characters");
+    }
+    URI uri;
+    try {
+      uri = new URI(call.getUrl());
+    } catch (URISyntaxException e) {
+      return Result.refused("url", "is not a valid URL: " + e.getReason());
+    }
+    if (call.getStatusCode() < 100 || call.getStatusCode() > 599) {
+      return Result.refused("status_code", "must be between 100 and 599");
+    }
+    double latency = call.getLatencyMs();
+    if (!(latency >= 0) || latency > MAX_LATENCY_MS) {
+      return Result.refused("latency_ms", "must be between 0 and " + MAX_LATENCY_MS);
+    }
+    if (call.getRoute().length() > MAX_ROUTE_LENGTH) {
+      return Result.refused("route", "is longer than " + MAX_ROUTE_LENGTH + " characters");
+    }
+    if (!call.getSourceIp().isEmpty() && !isIpLiteral(call.getSourceIp())) {
+      return Result.refused("source_ip", "must be an IPv4 or IPv6 address");
+    }
+    for (var field : new String[][] {
+      {"trace_id", call.getTraceId()}, {"span_id", call.getSpanId()},
+      {"customer_id", call.getCustomerId()}, {"api_key_id", call.getApiKeyId()}
+    }) {
+      if (field[1].length() > MAX_SHORT_FIELD_LENGTH) {
+        return Result.refused(field[0], "is longer than " + MAX_SHORT_FIELD_LENGTH + " characters");
+      }
+    }
+
+    String path = call.getPath().isEmpty() ? emptyToSlash(uri.getRawPath()) : call.getPath();
+    Map<String, String> queryParams =
+        call.getQueryParamsCount() > 0 ? call.getQueryParamsMap() : parseQuery(uri.getRawQuery());
+    long requestBodySize =
+        call.getRequestBodySize() > 0 ? call.getRequestBodySize() : utf8Length(call.getRequestBody());
+    long responseBodySize =
+        call.getResponseBodySize() > 0
+            ? call.getResponseBodySize()
+            : utf8Length(call.getResponseBody());
+    if (requestBodySize > 0xFFFF_FFFFL || responseBodySize > 0xFFFF_FFFFL) {
+      return Result.refused("request_body_size", "must be below 4 GiB");
+    }
+    return Result.ok(
+        new CallRecord(
+            id,
+            Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos()),
+            call.getService(),
+            call.getMethod(),
+            call.getUrl(),
+            path,
+            call.getRoute(),
+            queryParams,
+            call.getRequestHeadersMap(),
+            call.getResponseHeadersMap(),
+            call.getRequestBody(),
+            requestBodySize,
+            call.getResponseBody(),
+            responseBodySize,
+            call.getStatusCode(),
+            Math.round(latency * 1000),
+            call.getError(),
+            call.getSourceIp(),
+            call.getTagsMap(),
+            call.getTraceId(),
+            call.getSpanId(),
+            call.getCustomerId(),
+            call.getApiKeyId()));
+  }
+
+  private static boolean isIpLiteral(String value) {
+    try {
+      InetAddress.ofLiteral(value); // parses only; never resolves a name
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static String emptyToSlash(String path) {
+    return path == null || path.isEmpty() ? "/" : path;
+  }
+
+  static Map<String, String> parseQuery(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair : pair.substring(0, eq);
+      String value = eq < 0 ? "" : pair.substring(eq + 1);
+      params.putIfAbsent(decode(key), decode(value));
+    }
+    return params;
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s; // keep malformed escapes as they were sent
+    }
+  }
+
+  private static long utf8Length(String s) {
+    long bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
+}

@@ -1,0 +1,33 @@
+package io.tapline.server.storage;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One stored API call, as the storage layer sees it: validated, with derived fields filled in.
+ * Latency is kept in microseconds.
+ */
+public record CallRecord(
+    String id,
+    Instant timestamp,
+    String service,
+    String method,
+    String url,
+    String path,
+    String route,
+    Map<String, String> queryParams,
+    Map<String, String> requestHeaders,
+    Map<String, String> responseHeaders,
+    String requestBody,
+    long requestBodySize,
+    String responseBody,
+    long responseBodySize,
+    int statusCode,
+    long latencyMicros,
+    String error,
+    String sourceIp,
+    Map<String, String> tags,
+    String traceId,
+    String spanId,
+    String customerId,
+    String apiKeyId) {}
