@@ -4,10 +4,8 @@ import io.tapline.server.storage.CallRecord;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
 /** The columns of {@code api_calls} that make up a {@link CallRecord}, in one order for reads and writes. */
@@ -21,12 +19,30 @@ final class CallColumns {
 
   static final int COUNT = LIST.split(",").length;
 
+  /**
+   * The same columns for SELECT: the timestamp as microseconds since the epoch, because the
+   * driver turns DateTime64 values into the JVM's time zone.
+   */
+  static final String SELECT_LIST =
+      LIST.replaceFirst("^timestamp", "toUnixTimestamp64Micro(timestamp)");
+
   private CallColumns() {}
+
+  private static final DateTimeFormatter UTC_MICROS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
+
+  /**
+   * A timestamp as DateTime64(6, 'UTC') text. The driver would format an Instant in the JVM's
+   * zone; text is read in the column's zone, so this stays right whatever the JVM zone is.
+   */
+  static String formatUtc(Instant instant) {
+    return UTC_MICROS.format(instant);
+  }
 
   static CallRecord read(ResultSet rs) throws SQLException {
     return new CallRecord(
         rs.getString(2),
-        instant(rs.getObject(1)),
+        instantOfMicros(rs.getLong(1)),
         rs.getString(3),
         rs.getString(4),
         rs.getString(5),
@@ -50,16 +66,9 @@ final class CallColumns {
         rs.getString(23));
   }
 
-  /** DateTime64 columns come back as one of several java.time types, depending on the driver. */
-  static Instant instant(Object value) {
-    return switch (value) {
-      case Instant instant -> instant;
-      case ZonedDateTime zoned -> zoned.toInstant();
-      case OffsetDateTime offset -> offset.toInstant();
-      case LocalDateTime local -> local.toInstant(ZoneOffset.UTC);
-      case java.sql.Timestamp timestamp -> timestamp.toInstant();
-      default -> throw new IllegalStateException("Unexpected timestamp type " + value.getClass());
-    };
+  static Instant instantOfMicros(long micros) {
+    return Instant.ofEpochSecond(
+        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 
   @SuppressWarnings("unchecked")

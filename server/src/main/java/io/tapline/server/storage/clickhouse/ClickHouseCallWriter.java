@@ -41,7 +41,7 @@ public final class ClickHouseCallWriter implements CallWriter {
         PreparedStatement insert = connection.prepareStatement(sql)) {
       for (CallRecord call : calls) {
         int i = 1;
-        insert.setObject(i++, call.timestamp());
+        insert.setString(i++, CallColumns.formatUtc(call.timestamp()));
         insert.setString(i++, call.id());
         insert.setString(i++, call.service());
         insert.setString(i++, call.method());

@@ -11,7 +11,7 @@ import java.util.Optional;
 final class SelectCallById {
 
   private static final String SQL =
-      "SELECT " + CallColumns.LIST + " FROM api_calls WHERE id = ? LIMIT 1";
+      "SELECT " + CallColumns.SELECT_LIST + " FROM api_calls WHERE id = ? LIMIT 1";
 
   private final String id;
 

@@ -60,7 +60,7 @@ final class SelectCalls {
       parameters.add(query.after().id());
     }
     this.sql =
-        "SELECT " + CallColumns.LIST + " FROM api_calls WHERE " + where
+        "SELECT " + CallColumns.SELECT_LIST + " FROM api_calls WHERE " + where
             + " ORDER BY timestamp DESC, id DESC LIMIT ?";
     parameters.add(query.pageSize() + 1);
   }
