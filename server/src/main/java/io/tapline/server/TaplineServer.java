@@ -16,14 +16,21 @@ import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
+import io.tapline.server.auth.AuthInterceptor;
+import io.tapline.server.auth.Authenticator;
+import io.tapline.server.auth.KeyBootstrap;
+import io.tapline.server.auth.Scope;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
+import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +86,9 @@ public final class TaplineServer implements AutoCloseable {
               config.clickhouse().database(),
               config.clickhouse().poolSize());
 
+      KeyBootstrap.ensureAdminKey(
+          new ClickHouseApiKeyStore(storage.dataSource()), config.auth().bootstrapAdminKey());
+
       SettableHealthChecker storeHealth = new SettableHealthChecker(true);
       ScheduledExecutorService healthChecks =
           Executors.newSingleThreadScheduledExecutor(
@@ -114,6 +124,18 @@ public final class TaplineServer implements AutoCloseable {
       TaplineConfig config,
       ClickHouseStorage storage,
       SettableHealthChecker storeHealth) {
+    Authenticator authenticator =
+        new Authenticator(
+            new ClickHouseApiKeyStore(storage.dataSource()),
+            config.auth().cacheTtl(),
+            config.auth().cacheSize(),
+            Clock.systemUTC());
+    AuthInterceptor auth =
+        new AuthInterceptor(
+            authenticator,
+            Map.of(
+                IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
+                QueryServiceGrpc.SERVICE_NAME, Scope.READ));
     GrpcService grpc =
         GrpcService.builder()
             .addService(
@@ -129,6 +151,7 @@ public final class TaplineServer implements AutoCloseable {
             .useBlockingTaskExecutor(true)
             .maxRequestMessageLength(config.ingest().maxMessageBytes())
             .exceptionHandler(new TaplineExceptionHandler())
+            .intercept(auth)
             .build();
     sb.service(grpc);
     sb.service("/internal/health", HealthCheckService.builder().checkers(storeHealth).build());

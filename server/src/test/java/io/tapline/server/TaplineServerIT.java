@@ -105,6 +105,7 @@ class TaplineServerIT {
                 .putQueryParams("expand", "orders")
                 .putQueryParams("lang", "en")
                 .setResponseBodySize(9)
+                .setSampleRate(1)
                 .build());
   }
 

@@ -138,7 +138,11 @@ public final class ConfigLoader {
             r.duration("embedded.start-timeout")),
         new TaplineConfig.Ingest(
             r.integer("ingest.max-batch-records", 1, 1_000_000),
-            r.integer("ingest.max-message-bytes", 1024, Integer.MAX_VALUE)));
+            r.integer("ingest.max-message-bytes", 1024, Integer.MAX_VALUE)),
+        new TaplineConfig.Auth(
+            r.secret("auth.bootstrap-admin-key"),
+            r.duration("auth.cache-ttl"),
+            r.integer("auth.cache-size", 1, 10_000_000)));
   }
 
   /** Typed access to merged properties; each error names its key. */

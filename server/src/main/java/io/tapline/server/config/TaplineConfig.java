@@ -8,7 +8,8 @@ import java.time.Duration;
  * a file given with {@code --config}, environment variables and command-line flags, in rising
  * order of precedence. See {@link ConfigLoader}.
  */
-public record TaplineConfig(Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest) {
+public record TaplineConfig(
+    Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest, Auth auth) {
 
   /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
   public record Server(int port) {}
@@ -37,17 +38,30 @@ public record TaplineConfig(Server server, ClickHouse clickhouse, Embedded embed
   /** Limits of the ingest path. */
   public record Ingest(int maxBatchRecords, int maxMessageBytes) {}
 
+  /**
+   * API keys. {@code cacheTtl} bounds how long a revoked key keeps working on any replica.
+   * The bootstrap key is a secret (by reference) and never logged.
+   */
+  public record Auth(String bootstrapAdminKey, Duration cacheTtl, int cacheSize) {
+
+    @Override
+    public String toString() {
+      return "Auth[cacheTtl=" + cacheTtl + ", cacheSize=" + cacheSize + "]";
+    }
+  }
+
   /** A copy pointing at another ClickHouse URL and database. */
   public TaplineConfig withClickHouse(String url, String database) {
     return new TaplineConfig(
         server,
         new ClickHouse(url, clickhouse.user(), clickhouse.password(), database, clickhouse.poolSize()),
         embedded,
-        ingest);
+        ingest,
+        auth);
   }
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
-    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest);
+    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth);
   }
 }

@@ -89,6 +89,10 @@ final class CallValidator {
     if (!(latency >= 0) || latency > MAX_LATENCY_MS) {
       return Result.refused("latency_ms", "must be between 0 and " + MAX_LATENCY_MS);
     }
+    double sampleRate = call.getSampleRate() == 0 ? 1 : call.getSampleRate();
+    if (!(sampleRate > 0 && sampleRate <= 1)) {
+      return Result.refused("sample_rate", "must be in (0, 1]; 0 means 1");
+    }
     if (call.getRoute().length() > MAX_ROUTE_LENGTH) {
       return Result.refused("route", "is longer than " + MAX_ROUTE_LENGTH + " characters");
     }
@@ -97,7 +101,8 @@ final class CallValidator {
     }
     for (var field : new String[][] {
       {"trace_id", call.getTraceId()}, {"span_id", call.getSpanId()},
-      {"customer_id", call.getCustomerId()}, {"api_key_id", call.getApiKeyId()}
+      {"customer_id", call.getCustomerId()}, {"api_key_id", call.getApiKeyId()},
+      {"plan", call.getPlan()}
     }) {
       if (field[1].length() > MAX_SHORT_FIELD_LENGTH) {
         return Result.refused(field[0], "is longer than " + MAX_SHORT_FIELD_LENGTH + " characters");
@@ -140,7 +145,11 @@ final class CallValidator {
             call.getTraceId(),
             call.getSpanId(),
             call.getCustomerId(),
-            call.getApiKeyId()));
+            call.getApiKeyId(),
+            call.getPlan(),
+            sampleRate,
+            false,
+            false));
   }
 
   private static boolean isIpLiteral(String value) {

@@ -9,6 +9,8 @@ import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.Rejection;
 import io.tapline.server.InvalidRequestException;
 import io.tapline.server.TaplineExceptionHandler;
+import io.tapline.server.auth.Principal;
+import io.tapline.server.auth.Scope;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
@@ -82,13 +84,20 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       throw new InvalidRequestException(
           "calls", "a batch holds at most " + maxBatchRecords + " records; got " + request.getCallsCount());
     }
+    Principal principal = Principal.current();
     List<CallRecord> accepted = new ArrayList<>(request.getCallsCount());
     IngestResponse.Builder response = IngestResponse.newBuilder().setBatchId(batchId);
     for (int i = 0; i < request.getCallsCount(); i++) {
       ApiCall call = request.getCalls(i);
       CallValidator.Result result = validator.validate(call);
+      if (result.accepted() && !principal.allows(Scope.INGEST, result.record().service())) {
+        result =
+            CallValidator.Result.refused(
+                "service", "this API key may only send calls of service '" + principal.service() + "'");
+      }
       if (result.accepted()) {
-        accepted.add(result.record());
+        accepted.add(
+            result.record().stampedWith(principal.customerId(), principal.plan()));
       } else {
         response.addRejections(
             Rejection.newBuilder().setIndex(i).setField(result.field()).setReason(result.reason()));

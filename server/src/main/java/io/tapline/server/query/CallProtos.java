@@ -37,6 +37,10 @@ final class CallProtos {
         .setSpanId(call.spanId())
         .setCustomerId(call.customerId())
         .setApiKeyId(call.apiKeyId())
+        .setPlan(call.plan())
+        .setSampleRate(call.sampleRate())
+        .setRequestBodyTruncated(call.requestBodyTruncated())
+        .setResponseBodyTruncated(call.responseBodyTruncated())
         .build();
   }
 }

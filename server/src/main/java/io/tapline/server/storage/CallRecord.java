@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * One stored API call, as the storage layer sees it: validated, with derived fields filled in.
- * Latency is kept in microseconds.
+ * Latency is kept in microseconds; {@code sampleRate} is in (0, 1], 1 when every call is kept.
  */
 public record CallRecord(
     String id,
@@ -30,4 +30,21 @@ public record CallRecord(
     String traceId,
     String spanId,
     String customerId,
-    String apiKeyId) {}
+    String apiKeyId,
+    String plan,
+    double sampleRate,
+    boolean requestBodyTruncated,
+    boolean responseBodyTruncated) {
+
+  /** This call with the customer and plan of the Tapline key that sent it, where the key has them. */
+  public CallRecord stampedWith(String keyCustomerId, String keyPlan) {
+    return new CallRecord(
+        id, timestamp, service, method, url, path, route, queryParams, requestHeaders,
+        responseHeaders, requestBody, requestBodySize, responseBody, responseBodySize, statusCode,
+        latencyMicros, error, sourceIp, tags, traceId, spanId,
+        keyCustomerId.isEmpty() ? customerId : keyCustomerId,
+        apiKeyId,
+        keyPlan.isEmpty() ? plan : keyPlan,
+        sampleRate, requestBodyTruncated, responseBodyTruncated);
+  }
+}

@@ -25,7 +25,7 @@ public abstract class CallStorageContract {
     return new CallRecord(
         id, at, service, "PUT", "https://x.test/a?b=c", "/a", "/a", Map.of("b", "c"),
         Map.of("h", "v'\"\\"), Map.of(), "req", 3, "résumé", 8, status, 1_500, "", "10.0.0.1",
-        Map.of("k", "v"), "", "", "cust", "key");
+        Map.of("k", "v"), "", "", "cust", "key", "pro", 0.5, false, true);
   }
 
   private static CallQuery all(String service, int pageSize, CallQuery.Cursor after) {

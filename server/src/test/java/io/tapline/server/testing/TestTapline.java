@@ -1,9 +1,15 @@
 package io.tapline.server.testing;
 
 import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.client.WebClientBuilder;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.TaplineServer;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.config.TaplineConfig;
@@ -24,7 +30,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
 
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
   private final List<String> flags = new ArrayList<>();
+  private final String adminKey = ApiKeys.generate().key();
   private TaplineServer server;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
@@ -37,12 +47,19 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
   @Override
   public void beforeAll(ExtensionContext context) {
     TaplineConfig config =
-        ConfigLoader.load(flags.toArray(String[]::new))
+        ConfigLoader.load(withBootstrapKey())
             .withPort(0)
             .withClickHouse(
                 SharedClickHouse.engine().jdbcUrl(),
                 SharedClickHouse.newDatabase(context.getRequiredTestClass()));
     server = TaplineServer.start(config);
+  }
+
+  private String[] withBootstrapKey() {
+    List<String> all = new ArrayList<>();
+    all.add("--auth.bootstrap-admin-key=" + adminKey);
+    all.addAll(flags);
+    return all.toArray(String[]::new);
   }
 
   @Override
@@ -68,17 +85,41 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
     return server.port();
   }
 
-  /** A gRPC channel over loopback TCP (grpc-netty-shaded), closed after the class. */
-  public ManagedChannel channel() {
+  /** The admin key the server was started with. */
+  public String adminKey() {
+    return adminKey;
+  }
+
+  /** A gRPC channel over loopback TCP (grpc-netty-shaded) sending the admin key. */
+  public Channel channel() {
+    return channel(adminKey);
+  }
+
+  /** A gRPC channel sending {@code key} (none when null); closed after the class. */
+  public Channel channel(String key) {
     ManagedChannel channel =
         Grpc.newChannelBuilderForAddress("127.0.0.1", port(), InsecureChannelCredentials.create())
             .build();
     channels.add(channel);
-    return channel;
+    if (key == null) {
+      return channel;
+    }
+    Metadata headers = new Metadata();
+    headers.put(AUTHORIZATION, "Bearer " + key);
+    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
-  /** An HTTP client for the JSON API, rooted at the server. */
+  /** An HTTP client for the JSON API, rooted at the server, sending the admin key. */
   public WebClient http() {
-    return WebClient.of("http://127.0.0.1:" + port());
+    return http(adminKey);
+  }
+
+  /** An HTTP client sending {@code key} (none when null). */
+  public WebClient http(String key) {
+    WebClientBuilder builder = WebClient.builder("http://127.0.0.1:" + port());
+    if (key != null) {
+      builder.addHeader("authorization", "Bearer " + key);
+    }
+    return builder.build();
   }
 }

@@ -15,7 +15,7 @@ final class CallColumns {
       "timestamp, id, service, method, url, path, route, query_params, request_headers,"
           + " response_headers, request_body, request_body_size, response_body, response_body_size,"
           + " status_code, latency_us, error, source_ip, tags, trace_id, span_id, customer_id,"
-          + " api_key_id";
+          + " api_key_id, plan, sample_rate, request_body_truncated, response_body_truncated";
 
   static final int COUNT = LIST.split(",").length;
 
@@ -63,7 +63,11 @@ final class CallColumns {
         rs.getString(20),
         rs.getString(21),
         rs.getString(22),
-        rs.getString(23));
+        rs.getString(23),
+        rs.getString(24),
+        rs.getDouble(25),
+        rs.getBoolean(26),
+        rs.getBoolean(27));
   }
 
   static Instant instantOfMicros(long micros) {

@@ -64,6 +64,10 @@ public final class ClickHouseCallWriter implements CallWriter {
         insert.setString(i++, call.spanId());
         insert.setString(i++, call.customerId());
         insert.setString(i++, call.apiKeyId());
+        insert.setString(i++, call.plan());
+        insert.setFloat(i++, (float) call.sampleRate());
+        insert.setInt(i++, call.requestBodyTruncated() ? 1 : 0);
+        insert.setInt(i++, call.responseBodyTruncated() ? 1 : 0);
         insert.setString(i, batchId);
         insert.addBatch();
       }

@@ -1,0 +1,64 @@
+package io.tapline.server.auth;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.Map;
+
+/**
+ * Authenticates every gRPC call, framed or transcoded from JSON, from its {@code authorization:
+ * Bearer <key>} header, checks the scope the service needs, and makes the caller available as
+ * {@link Principal#current()}. Finer checks (which service a key may touch) are the services' own.
+ *
+ * <p>Health checks need no key, so load balancers can probe.
+ */
+public final class AuthInterceptor implements ServerInterceptor {
+
+  static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The scope each gRPC service needs; services not listed need any valid key. */
+  private final Map<String, Scope> requiredScopes;
+
+  private final Authenticator authenticator;
+
+  public AuthInterceptor(Authenticator authenticator, Map<String, Scope> requiredScopes) {
+    this.authenticator = authenticator;
+    this.requiredScopes = Map.copyOf(requiredScopes);
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    String service = call.getMethodDescriptor().getServiceName();
+    if ("grpc.health.v1.Health".equals(service)) {
+      return next.startCall(call, headers);
+    }
+    String header = headers.get(AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return refuse(call, Status.UNAUTHENTICATED.withDescription(
+          "an API key is required: send the header 'authorization: Bearer <key>'"));
+    }
+    Authenticator.Result result = authenticator.authenticate(header.substring(7).strip());
+    if (result instanceof Authenticator.Refused(String reason)) {
+      return refuse(call, Status.UNAUTHENTICATED.withDescription(reason));
+    }
+    Principal principal = ((Authenticator.Authenticated) result).principal();
+    Scope required = requiredScopes.get(service);
+    if (required != null && !principal.has(required)) {
+      return refuse(call, Status.PERMISSION_DENIED.withDescription(
+          "this API key lacks the " + required.name().toLowerCase(java.util.Locale.ROOT) + " scope"));
+    }
+    Context context = Context.current().withValue(Principal.CONTEXT_KEY, principal);
+    return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+}

@@ -1,0 +1,59 @@
+package io.tapline.server.auth;
+
+import io.tapline.server.storage.ApiKeyRecord;
+import io.tapline.server.storage.ApiKeyStore;
+import java.time.Instant;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes sure an admin key exists. With {@code auth.bootstrap-admin-key} configured, that key is
+ * stored (hashed) if it is not yet; otherwise, when the store holds no usable admin key, a new
+ * one is created and printed once on standard output.
+ */
+public final class KeyBootstrap {
+
+  private static final Logger logger = LoggerFactory.getLogger(KeyBootstrap.class);
+
+  private KeyBootstrap() {}
+
+  public static void ensureAdminKey(ApiKeyStore store, String configuredKey) {
+    if (!configuredKey.isEmpty()) {
+      ApiKeys.Parsed parsed = ApiKeys.parse(configuredKey);
+      if (parsed == null) {
+        throw new IllegalArgumentException(
+            "auth.bootstrap-admin-key is not a well-formed Tapline key (tap_...); "
+                + "leave it empty to have one generated");
+      }
+      if (store.get(parsed.keyId()).isEmpty()) {
+        store.put(adminKey(parsed.keyId(), ApiKeys.hash(parsed.secret())));
+        logger.info("Stored the configured bootstrap admin key {}", parsed.keyId());
+      }
+      return;
+    }
+    Instant now = Instant.now();
+    boolean hasAdmin =
+        store.list().stream()
+            .anyMatch(
+                k -> !k.revoked()
+                    && k.scopes().contains("admin")
+                    && (k.expiresAt() == null || k.expiresAt().isAfter(now)));
+    if (hasAdmin) {
+      return;
+    }
+    ApiKeys.Generated generated = ApiKeys.generate();
+    store.put(adminKey(generated.keyId(), generated.secretHash()));
+    // Printed once, on stdout only: the key is not stored anywhere in clear.
+    System.out.println();
+    System.out.println("  Tapline created an admin API key. It is shown only this once; keep it safe:");
+    System.out.println();
+    System.out.println("    " + generated.key());
+    System.out.println();
+  }
+
+  private static ApiKeyRecord adminKey(String keyId, String hash) {
+    return new ApiKeyRecord(
+        keyId, "bootstrap admin", hash, Set.of("admin"), "", "", "", Instant.now(), null, false);
+  }
+}

@@ -1,0 +1,68 @@
+package io.tapline.server.auth;
+
+import io.grpc.Context;
+import io.grpc.Status;
+import java.util.Set;
+
+/**
+ * Who is calling: the API key that authenticated the request and what it may do. Services read
+ * it with {@link #current()}; the {@link AuthInterceptor} sets it for every authenticated call.
+ *
+ * @param keyId the key's public id (never the secret)
+ * @param service the service a non-admin key is bound to; empty for all services
+ * @param customerId customer stamped on the calls this key ingests; may be empty
+ * @param plan usage plan stamped on the calls this key ingests; may be empty
+ */
+public record Principal(
+    String keyId, Set<Scope> scopes, String service, String customerId, String plan) {
+
+  static final Context.Key<Principal> CONTEXT_KEY = Context.key("tapline-principal");
+
+  public Principal {
+    scopes = Set.copyOf(scopes);
+  }
+
+  /** The caller of the current gRPC call; fails with UNAUTHENTICATED outside an authenticated call. */
+  public static Principal current() {
+    Principal principal = CONTEXT_KEY.get();
+    if (principal == null) {
+      throw Status.UNAUTHENTICATED.withDescription("no API key").asRuntimeException();
+    }
+    return principal;
+  }
+
+  public boolean isAdmin() {
+    return scopes.contains(Scope.ADMIN);
+  }
+
+  /** True when this key may use {@code scope} on {@code serviceName}. Admin keys may do anything. */
+  public boolean allows(Scope scope, String serviceName) {
+    if (isAdmin()) {
+      return true;
+    }
+    return scopes.contains(scope) && (service.isEmpty() || service.equals(serviceName));
+  }
+
+  /** True when this key may use {@code scope} at all, for some service. */
+  public boolean has(Scope scope) {
+    return isAdmin() || scopes.contains(scope);
+  }
+
+  /** The one service this key is limited to, or empty when it sees all (admin or unbound). */
+  public String serviceRestriction() {
+    return isAdmin() ? "" : service;
+  }
+
+  /**
+   * Throws PERMISSION_DENIED unless this key may use {@code scope} on {@code serviceName}.
+   */
+  public void require(Scope scope, String serviceName) {
+    if (!allows(scope, serviceName)) {
+      throw Status.PERMISSION_DENIED
+          .withDescription(
+              "this API key lacks the " + scope.name().toLowerCase(java.util.Locale.ROOT)
+                  + " scope for service '" + serviceName + "'")
+          .asRuntimeException();
+    }
+  }
+}
