@@ -2,7 +2,6 @@ package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -91,25 +90,12 @@ public final class ClickHouseApiKeyStore implements ApiKeyStore {
         rs.getString(1),
         rs.getString(2),
         rs.getString(3),
-        Set.of(strings(rs.getArray(4))),
+        Set.of(SqlArrays.strings(rs.getArray(4))),
         rs.getString(5),
         rs.getString(6),
         rs.getString(7),
         Instant.ofEpochMilli(rs.getLong(8)),
         expires == 0 ? null : Instant.ofEpochMilli(expires),
         rs.getInt(10) != 0);
-  }
-
-  private static String[] strings(Array array) throws SQLException {
-    Object value = array.getArray();
-    if (value instanceof String[] strings) {
-      return strings;
-    }
-    Object[] objects = (Object[]) value;
-    String[] strings = new String[objects.length];
-    for (int i = 0; i < objects.length; i++) {
-      strings[i] = String.valueOf(objects[i]);
-    }
-    return strings;
   }
 }
