@@ -87,7 +87,9 @@ public final class TaplineServer implements AutoCloseable {
               config.clickhouse().poolSize());
 
       KeyBootstrap.ensureAdminKey(
-          new ClickHouseApiKeyStore(storage.dataSource()), config.auth().bootstrapAdminKey());
+          new ClickHouseApiKeyStore(storage.dataSource()),
+          config.auth().bootstrapAdminKey(),
+          config.embedded().dataDir());
 
       SettableHealthChecker storeHealth = new SettableHealthChecker(true);
       ScheduledExecutorService healthChecks =

@@ -2,6 +2,10 @@ package io.tapline.server.auth;
 
 import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -10,7 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes sure an admin key exists. With {@code auth.bootstrap-admin-key} configured, that key is
  * stored (hashed) if it is not yet; otherwise, when the store holds no usable admin key, a new
- * one is created and printed once on standard output.
+ * one is created, printed once on standard output and written to {@code initial-admin-key} in the
+ * data directory (readable by its owner only), the way CI servers hand over their first password.
+ * Delete that file once the key is kept elsewhere.
  */
 public final class KeyBootstrap {
 
@@ -18,7 +24,10 @@ public final class KeyBootstrap {
 
   private KeyBootstrap() {}
 
-  public static void ensureAdminKey(ApiKeyStore store, String configuredKey) {
+  /** The file a generated admin key is written to, in the data directory. */
+  public static final String KEY_FILE = "initial-admin-key";
+
+  public static void ensureAdminKey(ApiKeyStore store, String configuredKey, Path dataDir) {
     if (!configuredKey.isEmpty()) {
       ApiKeys.Parsed parsed = ApiKeys.parse(configuredKey);
       if (parsed == null) {
@@ -44,9 +53,19 @@ public final class KeyBootstrap {
     }
     ApiKeys.Generated generated = ApiKeys.generate();
     store.put(adminKey(generated.keyId(), generated.secretHash()));
-    // Printed once, on stdout only: the key is not stored anywhere in clear.
+    Path keyFile = dataDir.resolve(KEY_FILE);
+    try {
+      Files.createDirectories(dataDir);
+      Files.deleteIfExists(keyFile);
+      Files.createFile(
+          keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(keyFile, generated.key() + "\n");
+    } catch (IOException | UnsupportedOperationException e) {
+      logger.warn("Could not write {}: {}", keyFile, e.toString());
+    }
+    // On stdout, not in the log: the key is stored nowhere else in clear.
     System.out.println();
-    System.out.println("  Tapline created an admin API key. It is shown only this once; keep it safe:");
+    System.out.println("  Tapline created an admin API key (also in " + keyFile + "):");
     System.out.println();
     System.out.println("    " + generated.key());
     System.out.println();
