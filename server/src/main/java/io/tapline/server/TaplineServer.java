@@ -10,12 +10,14 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
+import io.tapline.server.admin.AdminServiceImpl;
 import io.tapline.server.auth.AuthInterceptor;
 import io.tapline.server.auth.Authenticator;
 import io.tapline.server.auth.KeyBootstrap;
@@ -27,6 +29,9 @@ import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
+import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
+import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
+import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import java.time.Clock;
 import java.time.Duration;
@@ -137,7 +142,8 @@ public final class TaplineServer implements AutoCloseable {
             authenticator,
             Map.of(
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
-                QueryServiceGrpc.SERVICE_NAME, Scope.READ));
+                QueryServiceGrpc.SERVICE_NAME, Scope.READ,
+                AdminServiceGrpc.SERVICE_NAME, Scope.ADMIN));
     GrpcService grpc =
         GrpcService.builder()
             .addService(
@@ -145,6 +151,14 @@ public final class TaplineServer implements AutoCloseable {
                     new ClickHouseCallWriter(storage.dataSource()),
                     config.ingest().maxBatchRecords()))
             .addService(new QueryServiceImpl(new ClickHouseCallStore(storage.dataSource())))
+            .addService(
+                new AdminServiceImpl(
+                    new ClickHouseServiceStore(storage.dataSource()),
+                    new ClickHouseCustomerStore(storage.dataSource()),
+                    new ClickHousePlanStore(storage.dataSource()),
+                    new ClickHouseApiKeyStore(storage.dataSource()),
+                    authenticator,
+                    Clock.systemUTC()))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
             .supportedSerializationFormats(GrpcSerializationFormats.values())

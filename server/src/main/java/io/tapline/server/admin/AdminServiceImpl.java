@@ -1,0 +1,402 @@
+package io.tapline.server.admin;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.stub.StreamObserver;
+import io.tapline.proto.v1.AdminServiceGrpc;
+import io.tapline.proto.v1.ApiKey;
+import io.tapline.proto.v1.CreateApiKeyRequest;
+import io.tapline.proto.v1.CreateApiKeyResponse;
+import io.tapline.proto.v1.CreateCustomerRequest;
+import io.tapline.proto.v1.CreatePlanRequest;
+import io.tapline.proto.v1.CreateServiceRequest;
+import io.tapline.proto.v1.Customer;
+import io.tapline.proto.v1.DeleteCustomerRequest;
+import io.tapline.proto.v1.DeletePlanRequest;
+import io.tapline.proto.v1.DeleteResponse;
+import io.tapline.proto.v1.DeleteServiceRequest;
+import io.tapline.proto.v1.GetApiKeyRequest;
+import io.tapline.proto.v1.GetCustomerRequest;
+import io.tapline.proto.v1.GetPlanRequest;
+import io.tapline.proto.v1.GetServiceRequest;
+import io.tapline.proto.v1.ListApiKeysRequest;
+import io.tapline.proto.v1.ListApiKeysResponse;
+import io.tapline.proto.v1.ListCustomersRequest;
+import io.tapline.proto.v1.ListCustomersResponse;
+import io.tapline.proto.v1.ListPlansRequest;
+import io.tapline.proto.v1.ListPlansResponse;
+import io.tapline.proto.v1.ListServicesRequest;
+import io.tapline.proto.v1.ListServicesResponse;
+import io.tapline.proto.v1.Plan;
+import io.tapline.proto.v1.RevokeApiKeyRequest;
+import io.tapline.proto.v1.Service;
+import io.tapline.proto.v1.UpdateCustomerRequest;
+import io.tapline.proto.v1.UpdatePlanRequest;
+import io.tapline.proto.v1.UpdateServiceRequest;
+import io.tapline.server.InvalidRequestException;
+import io.tapline.server.NotFoundException;
+import io.tapline.server.auth.ApiKeys;
+import io.tapline.server.auth.Authenticator;
+import io.tapline.server.auth.Scope;
+import io.tapline.server.storage.ApiKeyRecord;
+import io.tapline.server.storage.ApiKeyStore;
+import io.tapline.server.storage.CustomerRecord;
+import io.tapline.server.storage.CustomerStore;
+import io.tapline.server.storage.MetadataStore;
+import io.tapline.server.storage.PlanRecord;
+import io.tapline.server.storage.PlanStore;
+import io.tapline.server.storage.ServiceRecord;
+import io.tapline.server.storage.ServiceStore;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Services, customers, plans and API keys. Every method needs the admin scope (checked by the
+ * AuthInterceptor). Runs on Armeria's blocking task executor.
+ */
+public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
+
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  static final int MAX_RETENTION_DAYS = 3650;
+
+  private final ServiceStore services;
+  private final CustomerStore customers;
+  private final PlanStore plans;
+  private final ApiKeyStore keys;
+  private final Authenticator authenticator;
+  private final Clock clock;
+
+  public AdminServiceImpl(
+      ServiceStore services,
+      CustomerStore customers,
+      PlanStore plans,
+      ApiKeyStore keys,
+      Authenticator authenticator,
+      Clock clock) {
+    this.services = services;
+    this.customers = customers;
+    this.plans = plans;
+    this.keys = keys;
+    this.authenticator = authenticator;
+    this.clock = clock;
+  }
+
+  // Services
+
+  @Override
+  public void createService(CreateServiceRequest request, StreamObserver<Service> response) {
+    ServiceRecord record = toRecord(request.getService(), "service", now());
+    create(services, record.name(), "service", record);
+    reply(response, toProto(record));
+  }
+
+  @Override
+  public void getService(GetServiceRequest request, StreamObserver<Service> response) {
+    reply(response, toProto(find(services, request.getName(), "service")));
+  }
+
+  @Override
+  public void listServices(ListServicesRequest request, StreamObserver<ListServicesResponse> response) {
+    ListServicesResponse.Builder list = ListServicesResponse.newBuilder();
+    services.list().forEach(s -> list.addServices(toProto(s)));
+    reply(response, list.build());
+  }
+
+  @Override
+  public void updateService(UpdateServiceRequest request, StreamObserver<Service> response) {
+    ServiceRecord existing = find(services, request.getService().getName(), "service");
+    ServiceRecord record = toRecord(request.getService(), "service", existing.createdAt());
+    services.put(record);
+    reply(response, toProto(record));
+  }
+
+  @Override
+  public void deleteService(DeleteServiceRequest request, StreamObserver<DeleteResponse> response) {
+    find(services, request.getName(), "service");
+    services.delete(request.getName());
+    reply(response, DeleteResponse.getDefaultInstance());
+  }
+
+  private ServiceRecord toRecord(Service s, String field, Instant createdAt) {
+    requireName(s.getName(), field + ".name");
+    if (!s.getBaseUrl().isEmpty()) {
+      requireHttpUrl(s.getBaseUrl(), field + ".base_url");
+    }
+    if (s.getRetentionDays() < 0 || s.getRetentionDays() > MAX_RETENTION_DAYS) {
+      throw new InvalidRequestException(
+          field + ".retention_days", "must be between 0 (server default) and " + MAX_RETENTION_DAYS);
+    }
+    return new ServiceRecord(
+        s.getName(),
+        s.getDescription(),
+        s.getBaseUrl(),
+        s.getReplayAllowListList(),
+        s.getRetentionDays(),
+        s.getSensitiveHeadersList().stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
+        createdAt);
+  }
+
+  static Service toProto(ServiceRecord s) {
+    return Service.newBuilder()
+        .setName(s.name())
+        .setDescription(s.description())
+        .setBaseUrl(s.baseUrl())
+        .addAllReplayAllowList(s.replayAllowList())
+        .setRetentionDays(s.retentionDays())
+        .addAllSensitiveHeaders(s.sensitiveHeaders())
+        .setCreateTime(timestamp(s.createdAt()))
+        .build();
+  }
+
+  // Customers
+
+  @Override
+  public void createCustomer(CreateCustomerRequest request, StreamObserver<Customer> response) {
+    CustomerRecord record = toRecord(request.getCustomer(), now());
+    create(customers, record.id(), "customer", record);
+    reply(response, toProto(record));
+  }
+
+  @Override
+  public void getCustomer(GetCustomerRequest request, StreamObserver<Customer> response) {
+    reply(response, toProto(find(customers, request.getId(), "customer")));
+  }
+
+  @Override
+  public void listCustomers(
+      ListCustomersRequest request, StreamObserver<ListCustomersResponse> response) {
+    ListCustomersResponse.Builder list = ListCustomersResponse.newBuilder();
+    customers.list().forEach(c -> list.addCustomers(toProto(c)));
+    reply(response, list.build());
+  }
+
+  @Override
+  public void updateCustomer(UpdateCustomerRequest request, StreamObserver<Customer> response) {
+    CustomerRecord existing = find(customers, request.getCustomer().getId(), "customer");
+    CustomerRecord record = toRecord(request.getCustomer(), existing.createdAt());
+    customers.put(record);
+    reply(response, toProto(record));
+  }
+
+  @Override
+  public void deleteCustomer(DeleteCustomerRequest request, StreamObserver<DeleteResponse> response) {
+    find(customers, request.getId(), "customer");
+    customers.delete(request.getId());
+    reply(response, DeleteResponse.getDefaultInstance());
+  }
+
+  private CustomerRecord toRecord(Customer c, Instant createdAt) {
+    requireName(c.getId(), "customer.id");
+    if (!c.getPlan().isEmpty()) {
+      find(plans, c.getPlan(), "plan");
+    }
+    return new CustomerRecord(c.getId(), c.getName(), c.getPlan(), createdAt);
+  }
+
+  static Customer toProto(CustomerRecord c) {
+    return Customer.newBuilder()
+        .setId(c.id())
+        .setName(c.name())
+        .setPlan(c.plan())
+        .setCreateTime(timestamp(c.createdAt()))
+        .build();
+  }
+
+  // Plans
+
+  @Override
+  public void createPlan(CreatePlanRequest request, StreamObserver<Plan> response) {
+    PlanRecord record = toRecord(request.getPlan(), now());
+    create(plans, record.id(), "plan", record);
+    reply(response, toProto(record));
+  }
+
+  @Override
+  public void getPlan(GetPlanRequest request, StreamObserver<Plan> response) {
+    reply(response, toProto(find(plans, request.getId(), "plan")));
+  }
+
+  @Override
+  public void listPlans(ListPlansRequest request, StreamObserver<ListPlansResponse> response) {
+    ListPlansResponse.Builder list = ListPlansResponse.newBuilder();
+    plans.list().forEach(p -> list.addPlans(toProto(p)));
+    reply(response, list.build());
+  }
+
+  @Override
+  public void updatePlan(UpdatePlanRequest request, StreamObserver<Plan> response) {
+    PlanRecord existing = find(plans, request.getPlan().getId(), "plan");
+    PlanRecord record = toRecord(request.getPlan(), existing.createdAt());
+    plans.put(record);
+    reply(response, toProto(record));
+  }
+
+  @Override
+  public void deletePlan(DeletePlanRequest request, StreamObserver<DeleteResponse> response) {
+    find(plans, request.getId(), "plan");
+    plans.delete(request.getId());
+    reply(response, DeleteResponse.getDefaultInstance());
+  }
+
+  private static PlanRecord toRecord(Plan p, Instant createdAt) {
+    requireName(p.getId(), "plan.id");
+    if (p.getRateLimitPerSecond() < 0) {
+      throw new InvalidRequestException("plan.rate_limit_per_second", "must not be negative");
+    }
+    return new PlanRecord(p.getId(), p.getName(), p.getDescription(), p.getRateLimitPerSecond(), createdAt);
+  }
+
+  static Plan toProto(PlanRecord p) {
+    return Plan.newBuilder()
+        .setId(p.id())
+        .setName(p.name())
+        .setDescription(p.description())
+        .setRateLimitPerSecond(p.rateLimitPerSecond())
+        .setCreateTime(timestamp(p.createdAt()))
+        .build();
+  }
+
+  // API keys
+
+  @Override
+  public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> response) {
+    Set<String> scopes = new LinkedHashSet<>();
+    for (String scope : request.getScopesList()) {
+      String name = scope.toLowerCase(Locale.ROOT);
+      try {
+        Scope.valueOf(name.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException("scopes", "unknown scope '" + scope + "'; use ingest, read, replay or admin");
+      }
+      scopes.add(name);
+    }
+    if (scopes.isEmpty()) {
+      throw new InvalidRequestException("scopes", "at least one scope is required");
+    }
+    if (!request.getService().isEmpty()) {
+      requireName(request.getService(), "service");
+    }
+    if (scopes.contains("ingest") && request.getService().isEmpty()) {
+      throw new InvalidRequestException("service", "an ingest key must be bound to one service");
+    }
+    if (!request.getPlan().isEmpty()) {
+      find(plans, request.getPlan(), "plan");
+    }
+    if (!request.getCustomerId().isEmpty()) {
+      find(customers, request.getCustomerId(), "customer");
+    }
+    Instant now = now();
+    Instant expires = null;
+    if (request.hasExpireTime()) {
+      expires = Instant.ofEpochSecond(request.getExpireTime().getSeconds(), request.getExpireTime().getNanos());
+      if (!expires.isAfter(now)) {
+        throw new InvalidRequestException("expire_time", "must be in the future");
+      }
+    }
+    ApiKeys.Generated generated = ApiKeys.generate();
+    ApiKeyRecord record =
+        new ApiKeyRecord(
+            generated.keyId(), request.getName(), generated.secretHash(), scopes, request.getService(),
+            request.getCustomerId(), request.getPlan(), now, expires, false);
+    keys.put(record);
+    reply(
+        response,
+        CreateApiKeyResponse.newBuilder().setApiKey(toProto(record)).setKey(generated.key()).build());
+  }
+
+  @Override
+  public void getApiKey(GetApiKeyRequest request, StreamObserver<ApiKey> response) {
+    reply(response, toProto(findKey(request.getKeyId())));
+  }
+
+  @Override
+  public void listApiKeys(ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> response) {
+    ListApiKeysResponse.Builder list = ListApiKeysResponse.newBuilder();
+    keys.list().forEach(k -> list.addApiKeys(toProto(k)));
+    reply(response, list.build());
+  }
+
+  @Override
+  public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<ApiKey> response) {
+    ApiKeyRecord revoked = findKey(request.getKeyId()).revoke();
+    keys.put(revoked);
+    authenticator.invalidate(revoked.keyId());
+    reply(response, toProto(revoked));
+  }
+
+  private ApiKeyRecord findKey(String keyId) {
+    if (keyId.isEmpty()) {
+      throw new InvalidRequestException("key_id", "is required");
+    }
+    return keys.get(keyId).orElseThrow(() -> new NotFoundException("No API key " + keyId));
+  }
+
+  static ApiKey toProto(ApiKeyRecord k) {
+    ApiKey.Builder key =
+        ApiKey.newBuilder()
+            .setKeyId(k.keyId())
+            .setName(k.name())
+            .addAllScopes(k.scopes().stream().sorted().toList())
+            .setService(k.service())
+            .setCustomerId(k.customerId())
+            .setPlan(k.plan())
+            .setCreateTime(timestamp(k.createdAt()))
+            .setRevoked(k.revoked());
+    if (k.expiresAt() != null) {
+      key.setExpireTime(timestamp(k.expiresAt()));
+    }
+    return key.build();
+  }
+
+  // Shared
+
+  private static <T> void create(MetadataStore<T> store, String key, String kind, T value) {
+    if (store.get(key).isPresent()) {
+      throw new InvalidRequestException(kind, "a " + kind + " named '" + key + "' exists already");
+    }
+    store.put(value);
+  }
+
+  private static <T> T find(MetadataStore<T> store, String key, String kind) {
+    if (key.isEmpty()) {
+      throw new InvalidRequestException(kind, "a " + kind + " name is required");
+    }
+    return store.get(key).orElseThrow(() -> new NotFoundException("No " + kind + " named '" + key + "'"));
+  }
+
+  private static void requireName(String name, String field) {
+    if (!NAME.matcher(name).matches()) {
+      throw new InvalidRequestException(field, "must be 1 to 128 characters from [A-Za-z0-9._-]");
+    }
+  }
+
+  private static void requireHttpUrl(String url, String field) {
+    try {
+      URI uri = new URI(url);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw new InvalidRequestException(field, "must be an http or https URL with a host");
+      }
+    } catch (URISyntaxException e) {
+      throw new InvalidRequestException(field, "is not a valid URL: " + e.getReason());
+    }
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+
+  private static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+  }
+
+  private static <T> void reply(StreamObserver<T> observer, T value) {
+    observer.onNext(value);
+    observer.onCompleted();
+  }
+
+}

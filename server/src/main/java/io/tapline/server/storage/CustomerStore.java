@@ -1,0 +1,4 @@
+package io.tapline.server.storage;
+
+/** Customers, by id. */
+public interface CustomerStore extends MetadataStore<CustomerRecord> {}
