@@ -7,9 +7,9 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.CallFilter;
@@ -144,7 +144,8 @@ public final class TaplineServer implements AutoCloseable {
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
                 QueryServiceGrpc.SERVICE_NAME, Scope.READ,
                 AdminServiceGrpc.SERVICE_NAME, Scope.ADMIN));
-    GrpcService grpc =
+    ReflectionServices reflection = new ReflectionServices();
+    GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
             .addService(
                 new IngestServiceImpl(
@@ -159,7 +160,6 @@ public final class TaplineServer implements AutoCloseable {
                     new ClickHouseApiKeyStore(storage.dataSource()),
                     authenticator,
                     Clock.systemUTC()))
-            .addService(ProtoReflectionServiceV1.newInstance())
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
             .supportedSerializationFormats(GrpcSerializationFormats.values())
             .enableUnframedRequests(true)
@@ -167,8 +167,10 @@ public final class TaplineServer implements AutoCloseable {
             .useBlockingTaskExecutor(true)
             .maxRequestMessageLength(config.ingest().maxMessageBytes())
             .exceptionHandler(new TaplineExceptionHandler())
-            .intercept(auth)
-            .build();
+            .intercept(auth);
+    reflection.definitions().forEach(grpcBuilder::addService);
+    GrpcService grpc = grpcBuilder.build();
+    reflection.describe(grpc.services());
     sb.service(grpc);
     sb.service("/internal/health", HealthCheckService.builder().checkers(storeHealth).build());
     sb.serviceUnder(
