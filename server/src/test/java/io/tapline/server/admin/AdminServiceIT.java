@@ -145,7 +145,7 @@ class AdminServiceIT {
     assertThat(admin().listApiKeys(ListApiKeysRequest.getDefaultInstance()).toString()).doesNotContain(key.substring(17));
     try (Connection c = tapline.server().storage().dataSource().getConnection();
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT * FROM api_keys FORMAT TabSeparated")) {
+        ResultSet rs = s.executeQuery("SELECT * FROM api_keys")) {
       while (rs.next()) {
         for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
           assertThat(String.valueOf(rs.getObject(i))).doesNotContain(key.substring(17, 43));
