@@ -2,6 +2,7 @@ package io.tapline.server;
 
 import com.google.protobuf.Timestamp;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
@@ -10,6 +11,13 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
+import com.linecorp.armeria.server.metric.MetricCollectingService;
+import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.CallFilter;
@@ -83,13 +91,18 @@ public final class TaplineServer implements AutoCloseable {
                 embedded.library(), embedded.dataDir(), embedded.httpPort(), embedded.startTimeout());
         url = engine.jdbcUrl();
       }
+      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      new JvmMemoryMetrics().bindTo(meters);
+      new JvmGcMetrics().bindTo(meters);
+      new ProcessorMetrics().bindTo(meters);
       storage =
           ClickHouseStorage.open(
               url,
               config.clickhouse().user(),
               config.clickhouse().password(),
               config.clickhouse().database(),
-              config.clickhouse().poolSize());
+              config.clickhouse().poolSize(),
+              meters);
 
       KeyBootstrap.ensureAdminKey(
           new ClickHouseApiKeyStore(storage.dataSource()),
@@ -107,8 +120,8 @@ public final class TaplineServer implements AutoCloseable {
           HEALTH_CHECK_INTERVAL_MILLIS,
           TimeUnit.MILLISECONDS);
 
-      ServerBuilder sb = Server.builder().http(config.server().port());
-      configureServices(sb, config, storage, storeHealth);
+      ServerBuilder sb = Server.builder().http(config.server().port()).meterRegistry(meters);
+      configureServices(sb, config, storage, storeHealth, meters);
       Server server = sb.build();
       server.start().join();
       TaplineServer tapline = new TaplineServer(engine, storage, server, healthChecks);
@@ -130,13 +143,15 @@ public final class TaplineServer implements AutoCloseable {
       ServerBuilder sb,
       TaplineConfig config,
       ClickHouseStorage storage,
-      SettableHealthChecker storeHealth) {
+      SettableHealthChecker storeHealth,
+      PrometheusMeterRegistry meters) {
     Authenticator authenticator =
         new Authenticator(
             new ClickHouseApiKeyStore(storage.dataSource()),
             config.auth().cacheTtl(),
             config.auth().cacheSize(),
             Clock.systemUTC());
+    authenticator.bindMetrics(meters);
     AuthInterceptor auth =
         new AuthInterceptor(
             authenticator,
@@ -171,8 +186,13 @@ public final class TaplineServer implements AutoCloseable {
     reflection.definitions().forEach(grpcBuilder::addService);
     GrpcService grpc = grpcBuilder.build();
     reflection.describe(grpc.services());
-    sb.service(grpc);
-    sb.service("/internal/health", HealthCheckService.builder().checkers(storeHealth).build());
+    sb.service(grpc, MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests")));
+    // Readiness follows the store; liveness only says the process answers.
+    HealthCheckService ready = HealthCheckService.builder().checkers(storeHealth).build();
+    sb.service("/internal/health", ready);
+    sb.service("/internal/health/ready", ready);
+    sb.service("/internal/health/live", HealthCheckService.of());
+    sb.service("/internal/metrics", PrometheusExpositionService.of(meters.getPrometheusRegistry()));
     sb.serviceUnder(
         "/docs",
         DocService.builder()

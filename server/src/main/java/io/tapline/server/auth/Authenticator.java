@@ -2,6 +2,8 @@ package io.tapline.server.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
 import java.time.Clock;
@@ -69,8 +71,9 @@ public final class Authenticator {
     valid.invalidate(keyId);
   }
 
-  public com.github.benmanes.caffeine.cache.stats.CacheStats stats() {
-    return valid.stats();
+  /** Exports the key cache's size, hits and misses. */
+  public void bindMetrics(MeterRegistry meters) {
+    CaffeineCacheMetrics.monitor(meters, valid, "tapline.auth.keys");
   }
 
   private static Set<Scope> scopes(Set<String> names) {

@@ -2,6 +2,8 @@ package io.tapline.server.storage.clickhouse;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tapline.server.storage.StorageUnavailableException;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -42,6 +44,17 @@ public final class ClickHouseStorage implements AutoCloseable {
    */
   public static ClickHouseStorage open(
       String serverUrl, String user, String password, String database, int poolSize) {
+    return open(serverUrl, user, password, database, poolSize, null);
+  }
+
+  /** As {@link #open(String, String, String, String, int)}, reporting pool metrics to {@code meters}. */
+  public static ClickHouseStorage open(
+      String serverUrl,
+      String user,
+      String password,
+      String database,
+      int poolSize,
+      MeterRegistry meters) {
     if (!IDENTIFIER.matcher(database).matches()) {
       throw new IllegalArgumentException("Invalid database name: " + database);
     }
@@ -67,6 +80,9 @@ public final class ClickHouseStorage implements AutoCloseable {
     config.setMinimumIdle(1);
     config.setConnectionTimeout(DEFAULT_CONNECTION_TIMEOUT_MILLIS);
     config.setInitializationFailTimeout(-1);
+    if (meters != null) {
+      config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
+    }
     ClickHouseStorage storage = new ClickHouseStorage(new HikariDataSource(config), database);
     try {
       new SchemaMigrator(storage.dataSource).migrate();
