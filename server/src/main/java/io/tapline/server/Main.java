@@ -19,6 +19,9 @@ public final class Main {
       System.exit(2);
       return;
     }
+    // Before the first logger is created, so logback picks these up when it configures itself.
+    System.setProperty("tapline.log.format", config.log().format());
+    System.setProperty("tapline.log.level", config.log().level());
     TaplineServer server;
     try {
       server = TaplineServer.start(config);

@@ -142,7 +142,10 @@ public final class ConfigLoader {
         new TaplineConfig.Auth(
             r.secret("auth.bootstrap-admin-key"),
             r.duration("auth.cache-ttl"),
-            r.integer("auth.cache-size", 1, 10_000_000)));
+            r.integer("auth.cache-size", 1, 10_000_000)),
+        new TaplineConfig.Log(
+            r.oneOf("log.format", "text", "json"),
+            r.oneOf("log.level", "ERROR", "WARN", "INFO", "DEBUG", "TRACE")));
   }
 
   /** Typed access to merged properties; each error names its key. */
@@ -163,6 +166,16 @@ public final class ConfigLoader {
       } catch (NumberFormatException e) {
         throw new ConfigException(key + " must be a whole number; got '" + value + "'");
       }
+    }
+
+    String oneOf(String key, String... allowed) {
+      String value = string(key);
+      for (String candidate : allowed) {
+        if (candidate.equalsIgnoreCase(value)) {
+          return candidate;
+        }
+      }
+      throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + "; got '" + value + "'");
     }
 
     Path path(String key) {

@@ -9,7 +9,7 @@ import java.time.Duration;
  * order of precedence. See {@link ConfigLoader}.
  */
 public record TaplineConfig(
-    Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest, Auth auth) {
+    Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest, Auth auth, Log log) {
 
   /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
   public record Server(int port) {}
@@ -50,6 +50,9 @@ public record TaplineConfig(
     }
   }
 
+  /** Logging: {@code format} is text or json. */
+  public record Log(String format, String level) {}
+
   /** A copy pointing at another ClickHouse URL and database. */
   public TaplineConfig withClickHouse(String url, String database) {
     return new TaplineConfig(
@@ -57,11 +60,12 @@ public record TaplineConfig(
         new ClickHouse(url, clickhouse.user(), clickhouse.password(), database, clickhouse.poolSize()),
         embedded,
         ingest,
-        auth);
+        auth,
+        log);
   }
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
-    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth);
+    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth, log);
   }
 }
