@@ -18,9 +18,9 @@ import org.testcontainers.clickhouse.ClickHouseContainer;
  * same tests on the embedded engine everywhere.
  */
 @ExtendWith(ContainerCallStorageIT.RequiresDocker.class)
-class ContainerCallStorageIT extends CallStorageContract {
+public class ContainerCallStorageIT extends CallStorageContract {
 
-  static final String IMAGE = "clickhouse/clickhouse-server:25.8";
+  public static final String IMAGE = "clickhouse/clickhouse-server:25.8";
 
   private static ClickHouseContainer container;
   private static ClickHouseStorage storage;
