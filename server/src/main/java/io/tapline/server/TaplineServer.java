@@ -1,6 +1,8 @@
 package io.tapline.server;
 
 import com.google.protobuf.Timestamp;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.Server;
@@ -21,6 +23,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.CallFilter;
+import io.tapline.proto.v1.CreateApiKeyRequest;
+import io.tapline.proto.v1.CreateServiceRequest;
+import io.tapline.proto.v1.ListApiKeysRequest;
+import io.tapline.proto.v1.ListServicesRequest;
+import io.tapline.proto.v1.Service;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
@@ -206,6 +213,26 @@ public final class TaplineServer implements AutoCloseable {
                     .setFilter(CallFilter.newBuilder().setService("checkout"))
                     .setPageSize(20)
                     .build())
+            .exampleRequests(
+                AdminServiceGrpc.SERVICE_NAME, "CreateService", CreateServiceRequest.newBuilder()
+                    .setService(
+                        Service.newBuilder()
+                            .setName("checkout")
+                            .setDescription("Checkout API")
+                            .setBaseUrl("https://checkout.example.com")
+                            .setRetentionDays(30))
+                    .build())
+            .exampleRequests(
+                AdminServiceGrpc.SERVICE_NAME, "ListServices", ListServicesRequest.getDefaultInstance())
+            .exampleRequests(
+                AdminServiceGrpc.SERVICE_NAME, "CreateApiKey", CreateApiKeyRequest.newBuilder()
+                    .setName("checkout ingest")
+                    .addScopes("ingest")
+                    .setService("checkout")
+                    .build())
+            .exampleRequests(
+                AdminServiceGrpc.SERVICE_NAME, "ListApiKeys", ListApiKeysRequest.getDefaultInstance())
+            .exampleHeaders(HttpHeaders.of(HttpHeaderNames.AUTHORIZATION, "Bearer <your key>"))
             .build());
     // Long-lived ingest streams may carry far more than one request's default limit in total.
     sb.maxRequestLength(0);
