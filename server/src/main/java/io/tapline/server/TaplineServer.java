@@ -15,6 +15,7 @@ import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
+import io.tapline.proto.v1.ReplayServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.server.auth.AuthInterceptor;
 import io.tapline.server.auth.Authenticator;
@@ -24,6 +25,7 @@ import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
+import io.tapline.server.replay.ReplayServiceImpl;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
@@ -135,7 +137,8 @@ public final class TaplineServer implements AutoCloseable {
             authenticator,
             Map.of(
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
-                QueryServiceGrpc.SERVICE_NAME, Scope.READ));
+                QueryServiceGrpc.SERVICE_NAME, Scope.READ,
+                ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY));
     GrpcService grpc =
         GrpcService.builder()
             .addService(
@@ -143,6 +146,7 @@ public final class TaplineServer implements AutoCloseable {
                     new ClickHouseCallWriter(storage.dataSource()),
                     config.ingest().maxBatchRecords()))
             .addService(new QueryServiceImpl(new ClickHouseCallStore(storage.dataSource())))
+            .addService(ReplayServiceImpl.create(storage.dataSource(), config.replay()))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
             .supportedSerializationFormats(GrpcSerializationFormats.values())

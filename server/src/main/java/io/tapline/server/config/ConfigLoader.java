@@ -142,7 +142,11 @@ public final class ConfigLoader {
         new TaplineConfig.Auth(
             r.secret("auth.bootstrap-admin-key"),
             r.duration("auth.cache-ttl"),
-            r.integer("auth.cache-size", 1, 10_000_000)));
+            r.integer("auth.cache-size", 1, 10_000_000)),
+        new TaplineConfig.Replay(
+            r.duration("replay.timeout"),
+            r.integer("replay.max-response-bytes", 1024, 64 * 1024 * 1024),
+            r.integer("replay.max-redirects", 0, 20)));
   }
 
   /** Typed access to merged properties; each error names its key. */

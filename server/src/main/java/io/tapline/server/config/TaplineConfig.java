@@ -9,7 +9,12 @@ import java.time.Duration;
  * order of precedence. See {@link ConfigLoader}.
  */
 public record TaplineConfig(
-    Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest, Auth auth) {
+    Server server,
+    ClickHouse clickhouse,
+    Embedded embedded,
+    Ingest ingest,
+    Auth auth,
+    Replay replay) {
 
   /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
   public record Server(int port) {}
@@ -50,6 +55,12 @@ public record TaplineConfig(
     }
   }
 
+  /**
+   * Outbound replays: how long one replay may take (all redirect hops together), the largest
+   * response body kept, and how many redirects are followed when a request asks for it.
+   */
+  public record Replay(Duration timeout, int maxResponseBytes, int maxRedirects) {}
+
   /** A copy pointing at another ClickHouse URL and database. */
   public TaplineConfig withClickHouse(String url, String database) {
     return new TaplineConfig(
@@ -57,11 +68,12 @@ public record TaplineConfig(
         new ClickHouse(url, clickhouse.user(), clickhouse.password(), database, clickhouse.poolSize()),
         embedded,
         ingest,
-        auth);
+        auth,
+        replay);
   }
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
-    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth);
+    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth, replay);
   }
 }
