@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.tapline.proto.v1.ReplayOverrides;
@@ -38,8 +39,11 @@ import java.util.regex.Pattern;
  */
 final class ReplayRequests {
 
+  /** Keeps numbers as written (1.50 stays 1.50) when a body is rewritten. */
   static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+      new ObjectMapper()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
 
   private static final Pattern METHOD = Pattern.compile("[A-Z]{1,16}");
 
@@ -96,7 +100,9 @@ final class ReplayRequests {
     String field = overridden ? "overrides.url" : "url";
     URI base;
     try {
-      base = new URI(overridden ? o.getUrl() : call.url());
+      // A literal mask is not valid in every part of a URL; encoded, it is found below.
+      String text = overridden ? o.getUrl() : call.url().replace(Masked.VALUE, "%5Bmasked%5D");
+      base = new URI(text);
     } catch (URISyntaxException e) {
       throw new InvalidRequestException(field, "is not a valid URL: " + e.getReason());
     }
