@@ -23,6 +23,7 @@ import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +119,8 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
             UUID.randomUUID().toString(),
             call.id(),
             call.service(),
-            clock.instant(),
+            // Stored with microsecond precision; the reply says what a later read will.
+            clock.instant().truncatedTo(ChronoUnit.MICROS),
             principal.keyId(),
             prepared.method(),
             prepared.recordedUrl(),
