@@ -47,7 +47,8 @@ class ReplayerIT {
                 "http://api.test:" + port + "/",
                 "http://internal.test:" + port + "/",
                 "http://meta.test:" + port + "/",
-                "http://loop.test:" + port + "/"),
+                "http://loop.test:" + port + "/",
+                "https://api.test:" + target.httpsPort() + "/"),
             0, List.of(), Instant.EPOCH);
     TargetGuard guard =
         new TargetGuard(
@@ -209,6 +210,17 @@ class ReplayerIT {
                     0, List.of(), Instant.EPOCH), false))
         .isInstanceOf(FailedPreconditionException.class)
         .hasMessageContaining("loopback");
+    assertThat(target.requests.get()).isEqualTo(before);
+  }
+
+  @Test
+  void httpsCertificatesAreVerified() {
+    int before = target.requests.get();
+    Replayer.Outcome outcome =
+        replayer.send(
+            request("GET", "https://api.test:" + target.httpsPort() + "/echo", ""), service, false);
+    assertThat(outcome.statusCode()).isZero();
+    assertThat(outcome.error()).contains("SSLHandshakeException");
     assertThat(target.requests.get()).isEqualTo(before);
   }
 }

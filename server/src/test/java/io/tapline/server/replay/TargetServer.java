@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.Server;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -27,6 +28,8 @@ final class TargetServer implements AutoCloseable {
     server =
         Server.builder()
             .http(new InetSocketAddress("127.0.0.1", 0))
+            .https(new InetSocketAddress("127.0.0.1", 0))
+            .tlsSelfSigned()
             .decorator((delegate, ctx, req) -> {
               requests.incrementAndGet();
               return delegate.serve(ctx, req);
@@ -80,7 +83,12 @@ final class TargetServer implements AutoCloseable {
   }
 
   int port() {
-    return server.activeLocalPort();
+    return server.activeLocalPort(SessionProtocol.HTTP);
+  }
+
+  /** The https port, serving a self-signed certificate no client trusts. */
+  int httpsPort() {
+    return server.activeLocalPort(SessionProtocol.HTTPS);
   }
 
   String url(String path) {
