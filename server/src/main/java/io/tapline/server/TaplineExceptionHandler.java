@@ -4,6 +4,7 @@ import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.tapline.server.embedded.EmbeddedEngineException;
 import io.tapline.server.storage.StorageUnavailableException;
 import org.slf4j.Logger;
@@ -27,6 +28,9 @@ public final class TaplineExceptionHandler implements GrpcExceptionHandlerFuncti
     return switch (cause) {
       case InvalidRequestException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
       case NotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
+      case FailedPreconditionException e ->
+          Status.FAILED_PRECONDITION.withDescription(e.getMessage());
+      case StatusRuntimeException e -> e.getStatus();
       case StorageUnavailableException e ->
           Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry later").withCause(e);
       case EmbeddedEngineException e ->

@@ -31,6 +31,7 @@ import io.tapline.proto.v1.Service;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
+import io.tapline.proto.v1.ReplayServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.server.admin.AdminServiceImpl;
 import io.tapline.server.auth.AuthInterceptor;
@@ -41,6 +42,7 @@ import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
+import io.tapline.server.replay.ReplayServiceImpl;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
@@ -165,7 +167,8 @@ public final class TaplineServer implements AutoCloseable {
             Map.of(
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
                 QueryServiceGrpc.SERVICE_NAME, Scope.READ,
-                AdminServiceGrpc.SERVICE_NAME, Scope.ADMIN));
+                AdminServiceGrpc.SERVICE_NAME, Scope.ADMIN,
+                ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY));
     ReflectionServices reflection = new ReflectionServices();
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
@@ -182,6 +185,7 @@ public final class TaplineServer implements AutoCloseable {
                     new ClickHouseApiKeyStore(storage.dataSource()),
                     authenticator,
                     Clock.systemUTC()))
+            .addService(ReplayServiceImpl.create(storage.dataSource(), config.replay()))
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
             .supportedSerializationFormats(GrpcSerializationFormats.values())
             .enableUnframedRequests(true)

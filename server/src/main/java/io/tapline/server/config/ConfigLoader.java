@@ -145,7 +145,11 @@ public final class ConfigLoader {
             r.integer("auth.cache-size", 1, 10_000_000)),
         new TaplineConfig.Log(
             r.oneOf("log.format", "text", "json"),
-            r.oneOf("log.level", "ERROR", "WARN", "INFO", "DEBUG", "TRACE")));
+            r.oneOf("log.level", "ERROR", "WARN", "INFO", "DEBUG", "TRACE")),
+        new TaplineConfig.Replay(
+            r.duration("replay.timeout"),
+            r.integer("replay.max-response-bytes", 1024, 64 * 1024 * 1024),
+            r.integer("replay.max-redirects", 0, 20)));
   }
 
   /** Typed access to merged properties; each error names its key. */

@@ -9,7 +9,13 @@ import java.time.Duration;
  * order of precedence. See {@link ConfigLoader}.
  */
 public record TaplineConfig(
-    Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest, Auth auth, Log log) {
+    Server server,
+    ClickHouse clickhouse,
+    Embedded embedded,
+    Ingest ingest,
+    Auth auth,
+    Log log,
+    Replay replay) {
 
   /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
   public record Server(int port) {}
@@ -53,6 +59,12 @@ public record TaplineConfig(
   /** Logging: {@code format} is text or json. */
   public record Log(String format, String level) {}
 
+  /**
+   * Outbound replays: how long one replay may take (all redirect hops together), the largest
+   * response body kept, and how many redirects are followed when a request asks for it.
+   */
+  public record Replay(Duration timeout, int maxResponseBytes, int maxRedirects) {}
+
   /** A copy pointing at another ClickHouse URL and database. */
   public TaplineConfig withClickHouse(String url, String database) {
     return new TaplineConfig(
@@ -61,11 +73,12 @@ public record TaplineConfig(
         embedded,
         ingest,
         auth,
-        log);
+        log,
+        replay);
   }
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
-    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth, log);
+    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth, log, replay);
   }
 }

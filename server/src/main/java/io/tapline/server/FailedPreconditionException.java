@@ -1,0 +1,13 @@
+package io.tapline.server;
+
+/**
+ * A request is well formed but cannot be carried out as things stand (for example a replay
+ * target the service does not allow); the message says why and what would help. Maps to
+ * FAILED_PRECONDITION.
+ */
+public final class FailedPreconditionException extends RuntimeException {
+
+  public FailedPreconditionException(String message) {
+    super(message);
+  }
+}

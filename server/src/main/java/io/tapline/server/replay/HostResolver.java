@@ -1,0 +1,18 @@
+package io.tapline.server.replay;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/**
+ * Resolves a host name to its addresses, once per replay hop; the replay then connects to an
+ * address it checked, never to the name. Injectable so tests can map names to any address.
+ */
+@FunctionalInterface
+public interface HostResolver {
+
+  /** The system resolver. */
+  HostResolver SYSTEM = host -> List.of(InetAddress.getAllByName(host));
+
+  List<InetAddress> resolve(String host) throws UnknownHostException;
+}

@@ -1,0 +1,24 @@
+package io.tapline.server.storage;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Stored replays of recorded calls. */
+public interface ReplayStore {
+
+  void write(ReplayRecord replay);
+
+  /** One page of a call's replays, newest first, starting after {@code after} (null: the newest). */
+  Page list(String callId, int pageSize, Cursor after);
+
+  /** Where a page ends: the last replay's creation time and id. */
+  record Cursor(Instant createdAt, String id) {}
+
+  /** Replays and the cursor of the next page (null on the last page). */
+  record Page(List<ReplayRecord> replays, Cursor next) {
+
+    public Page {
+      replays = List.copyOf(replays);
+    }
+  }
+}
