@@ -68,14 +68,20 @@ final class CallConverter {
     for (int i = 0; i < call.tagCount; i++) {
       b.putTags(call.tags[2 * i], call.tags[2 * i + 1]);
     }
-    if (call.requestBody != null) {
+    if (call.requestText != null) {
+      b.setRequestBody(text(call.requestText, call.requestHeader("content-type")));
+      b.setRequestBodySize(Math.max(call.requestBodySize, 0));
+    } else if (call.requestBody != null) {
       String type = call.requestHeader("content-type");
       b.setRequestBody(body(call.requestBody, call.requestBodyLength, type));
       b.setRequestBodySize(Math.max(call.requestBodySize, call.requestBodyLength));
     } else if (call.requestBodySize > 0) {
       b.setRequestBodySize(call.requestBodySize);
     }
-    if (call.responseBody != null) {
+    if (call.responseText != null) {
+      b.setResponseBody(text(call.responseText, call.responseHeader("content-type")));
+      b.setResponseBodySize(Math.max(call.responseBodySize, 0));
+    } else if (call.responseBody != null) {
       String type = call.responseHeader("content-type");
       b.setResponseBody(body(call.responseBody, call.responseBodyLength, type));
       b.setResponseBodySize(Math.max(call.responseBodySize, call.responseBodyLength));
@@ -99,6 +105,13 @@ final class CallConverter {
     }
     return Base64.getEncoder()
         .encodeToString(kept == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, kept));
+  }
+
+  private String text(String text, String contentType) {
+    if (text.length() > maxBodyBytes) {
+      text = text.substring(0, maxBodyBytes);
+    }
+    return masking.body(text, contentType);
   }
 
   static boolean isText(String contentType) {

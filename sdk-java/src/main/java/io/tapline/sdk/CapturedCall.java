@@ -47,6 +47,8 @@ public final class CapturedCall {
   byte[] responseBody;
   int responseBodyLength;
   long responseBodySize = -1;
+  String requestText;
+  String responseText;
 
   private CapturedCall(Instant start, long startNanoTime) {
     this.epochSecond = start.getEpochSecond();
@@ -162,6 +164,19 @@ public final class CapturedCall {
   public CapturedCall responseBody(byte[] bytes, int length, long originalSize) {
     this.responseBody = bytes;
     this.responseBodyLength = length;
+    this.responseBodySize = originalSize;
+    return this;
+  }
+
+  /** The request body as text already decoded (for example a framework's content preview). */
+  public CapturedCall requestBody(String text, long originalSize) {
+    this.requestText = text;
+    this.requestBodySize = originalSize;
+    return this;
+  }
+
+  public CapturedCall responseBody(String text, long originalSize) {
+    this.responseText = text;
     this.responseBodySize = originalSize;
     return this;
   }
