@@ -37,6 +37,7 @@ final class BatchSender {
   private final RetryPolicy retry;
   private final CallConverter converter;
   private final IngestStream stream;
+  private final Runnable onUnavailable;
   private final Thread worker;
 
   /** Wakes the worker early: a batch is full, or a flush was asked for. */
@@ -61,7 +62,8 @@ final class BatchSender {
       Duration deadline,
       RetryPolicy retry,
       CallConverter converter,
-      IngestStream stream) {
+      IngestStream stream,
+      Runnable onUnavailable) {
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.batchSize = batchSize;
     this.lingerNanos = linger.toNanos();
@@ -69,6 +71,7 @@ final class BatchSender {
     this.retry = retry;
     this.converter = converter;
     this.stream = stream;
+    this.onUnavailable = onUnavailable;
     this.worker = Thread.ofPlatform().name("tapline-sender").daemon().unstarted(this::run);
     worker.start();
   }
@@ -266,6 +269,9 @@ final class BatchSender {
           "Tapline batch failed ({0}); retrying in {1} ms",
           new Object[] {failure.getCode(), TimeUnit.NANOSECONDS.toMillis(pause)});
       TimeUnit.NANOSECONDS.sleep(pause);
+      if (failure.getCode() == Status.Code.UNAVAILABLE) {
+        onUnavailable.run();
+      }
       retried.addAndGet(size);
     }
   }

@@ -83,7 +83,9 @@ public final class TaplineClient implements AutoCloseable {
             b.deadline,
             b.retryPolicy,
             converter,
-            new IngestStream(IngestServiceGrpc.newStub(channel)));
+            new IngestStream(IngestServiceGrpc.newStub(channel)),
+            // Our backoff, not the channel's (which grows to minutes), decides when to reconnect.
+            ownedChannel == null ? () -> {} : ownedChannel::resetConnectBackoff);
   }
 
   public static TaplineClientBuilder builder() {
