@@ -30,6 +30,7 @@ public final class TaplineExceptionHandler implements GrpcExceptionHandlerFuncti
       case NotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
       case FailedPreconditionException e ->
           Status.FAILED_PRECONDITION.withDescription(e.getMessage());
+      // A service that already chose a status (PERMISSION_DENIED for a key's scope) keeps it.
       case StatusRuntimeException e -> e.getStatus();
       case StorageUnavailableException e ->
           Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry later").withCause(e);

@@ -1,32 +1,85 @@
 package io.tapline.server.query;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.stub.StreamObserver;
 import io.tapline.proto.v1.ApiCall;
-import io.tapline.proto.v1.CallFilter;
+import io.tapline.proto.v1.BreakdownGroup;
+import io.tapline.proto.v1.GetBreakdownRequest;
+import io.tapline.proto.v1.GetBreakdownResponse;
 import io.tapline.proto.v1.GetCallRequest;
+import io.tapline.proto.v1.GetMetricsRequest;
+import io.tapline.proto.v1.GetMetricsResponse;
+import io.tapline.proto.v1.GetTimeSeriesRequest;
+import io.tapline.proto.v1.GetTimeSeriesResponse;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.proto.v1.SearchCallsResponse;
+import io.tapline.proto.v1.TimeBucket;
+import io.tapline.proto.v1.TimeSeries;
 import io.tapline.server.InvalidRequestException;
 import io.tapline.server.NotFoundException;
+import io.tapline.server.auth.Principal;
+import io.tapline.server.storage.BreakdownQuery;
+import io.tapline.server.storage.BreakdownResult;
+import io.tapline.server.storage.BreakdownSort;
+import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.CallMetrics;
 import io.tapline.server.storage.CallPage;
 import io.tapline.server.storage.CallQuery;
 import io.tapline.server.storage.CallStore;
+import io.tapline.server.storage.Dimension;
+import io.tapline.server.storage.MetricsQuery;
+import io.tapline.server.storage.MetricsResult;
+import io.tapline.server.storage.SearchOrder;
+import io.tapline.server.storage.TimeSeriesQuery;
+import io.tapline.server.storage.TimeSeriesResult;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** Searches and reads stored calls. Runs on Armeria's blocking task executor. */
+/**
+ * Searches, reads and aggregates stored calls. Runs on Armeria's blocking task executor. Every
+ * method applies the caller's service scope through {@link Filters}.
+ */
 public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
 
   /** Page size when the request gives none: {@value}. */
   public static final int DEFAULT_PAGE_SIZE = 50;
   /** Largest page size: {@value}. */
   public static final int MAX_PAGE_SIZE = 1000;
+  /** How far back a search without start_time reaches. */
+  public static final Duration DEFAULT_SEARCH_WINDOW = Duration.ofDays(7);
+  /** How far back metrics, breakdowns and time series without start_time reach. */
+  public static final Duration DEFAULT_ANALYTICS_WINDOW = Duration.ofHours(24);
+  /** Breakdown groups before "other" when the request gives no limit: {@value}. */
+  public static final int DEFAULT_BREAKDOWN_LIMIT = 10;
+  /** Most breakdown groups before "other": {@value}. */
+  public static final int MAX_BREAKDOWN_LIMIT = 1000;
+  /** Quantile level a breakdown sorted by latency uses when the request gives none: {@value}. */
+  public static final double DEFAULT_SORT_QUANTILE = 0.95;
+  /** Series before "other" when a time series is split and no limit is given: {@value}. */
+  public static final int DEFAULT_SERIES_LIMIT = 5;
+  /** Most series before "other": {@value}. */
+  public static final int MAX_SERIES_LIMIT = 50;
+  /** Most extra quantile levels per request: {@value}. */
+  public static final int MAX_EXTRA_QUANTILES = 20;
+
+  /** Quantile levels always returned, as p50, p90, p95 and p99. */
+  static final List<Double> STANDARD_LEVELS = List.of(0.5, 0.9, 0.95, 0.99);
 
   private final CallStore store;
+  private final Clock clock;
 
   public QueryServiceImpl(CallStore store) {
+    this(store, Clock.systemUTC());
+  }
+
+  QueryServiceImpl(CallStore store, Clock clock) {
     this.store = store;
+    this.clock = clock;
   }
 
   @Override
@@ -36,30 +89,29 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
       throw new InvalidRequestException("page_size", "must be between 1 and " + MAX_PAGE_SIZE);
     }
-    CallFilter filter = request.getFilter();
-    Instant start = filter.hasStartTime() ? instant(filter.getStartTime()) : null;
-    Instant end = filter.hasEndTime() ? instant(filter.getEndTime()) : null;
-    if (start != null && end != null && !start.isBefore(end)) {
-      throw new InvalidRequestException("filter.end_time", "must be after filter.start_time");
-    }
-    if (filter.getStatusCode() != 0
-        && (filter.getStatusCode() < 100 || filter.getStatusCode() > 599)) {
-      throw new InvalidRequestException("filter.status_code", "must be between 100 and 599");
-    }
+    SearchOrder order =
+        switch (request.getOrder()) {
+          case SEARCH_ORDER_UNSPECIFIED, SEARCH_ORDER_NEWEST_FIRST -> SearchOrder.NEWEST_FIRST;
+          case SEARCH_ORDER_OLDEST_FIRST -> SearchOrder.OLDEST_FIRST;
+          case SEARCH_ORDER_SLOWEST_FIRST -> SearchOrder.SLOWEST_FIRST;
+          case UNRECOGNIZED ->
+              throw new InvalidRequestException("order", "unknown order " + request.getOrderValue());
+        };
+    PageTokens.Position position = PageTokens.decode(request.getPageToken(), order);
+    CallCriteria criteria =
+        Filters.toCriteria(
+            request.getFilter(),
+            Principal.current(),
+            DEFAULT_SEARCH_WINDOW,
+            clock.instant(),
+            position == null ? null : position.windowStart());
     CallPage page =
         store.search(
-            new CallQuery(
-                filter.getService(),
-                start,
-                end,
-                filter.getStatusCode(),
-                filter.getMethod(),
-                filter.getRoute(),
-                pageSize,
-                PageTokens.decode(request.getPageToken())));
+            new CallQuery(criteria, order, pageSize, position == null ? null : position.cursor()));
     SearchCallsResponse.Builder response = SearchCallsResponse.newBuilder();
     page.calls().forEach(call -> response.addCalls(CallProtos.toProto(call)));
-    responseObserver.onNext(response.setNextPageToken(PageTokens.encode(page.next())).build());
+    response.setNextPageToken(PageTokens.encode(order, criteria.startTime(), page.next()));
+    responseObserver.onNext(response.build());
     responseObserver.onCompleted();
   }
 
@@ -68,16 +120,160 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     if (request.getId().isEmpty()) {
       throw new InvalidRequestException("id", "is required");
     }
+    String bound = Principal.current().serviceRestriction();
     ApiCall call =
         store
             .get(request.getId())
+            // A key bound to another service learns nothing, not even that the call exists.
+            .filter(c -> bound.isEmpty() || bound.equals(c.service()))
             .map(CallProtos::toProto)
             .orElseThrow(() -> new NotFoundException("No call with id " + request.getId()));
     responseObserver.onNext(call);
     responseObserver.onCompleted();
   }
 
-  private static Instant instant(Timestamp ts) {
-    return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+  @Override
+  public void getMetrics(
+      GetMetricsRequest request, StreamObserver<GetMetricsResponse> responseObserver) {
+    List<Double> levels = levels(request.getQuantilesList(), "quantiles");
+    CallCriteria criteria = analyticsCriteria(request.getFilter());
+    MetricsResult result = store.metrics(new MetricsQuery(criteria, levels));
+    GetMetricsResponse.Builder response =
+        GetMetricsResponse.newBuilder()
+            .setMetrics(MetricsProtos.toProto(result.total(), levels))
+            .setStartTime(Filters.timestamp(criteria.startTime()))
+            .setEndTime(Filters.timestamp(criteria.endTime()));
+    Map<String, Double> byClass = new TreeMap<>();
+    result.countByMethod().forEach((method, count) -> response.putCountByMethod(method, Math.round(count)));
+    result.countByStatus().forEach(
+        (status, count) -> {
+          response.putCountByStatus(Integer.toString(status), Math.round(count));
+          byClass.merge(status / 100 + "xx", count, Double::sum);
+        });
+    byClass.forEach((statusClass, count) -> response.putCountByStatusClass(statusClass, Math.round(count)));
+    responseObserver.onNext(response.build());
+    responseObserver.onCompleted();
+  }
+
+  @Override
+  public void getBreakdown(
+      GetBreakdownRequest request, StreamObserver<GetBreakdownResponse> responseObserver) {
+    if (request.getDimensionsCount() < 1 || request.getDimensionsCount() > 2) {
+      throw new InvalidRequestException("dimensions", "give one or two dimensions");
+    }
+    List<Dimension> dimensions = new ArrayList<>();
+    for (int i = 0; i < request.getDimensionsCount(); i++) {
+      dimensions.add(MetricsProtos.dimension(request.getDimensions(i), request.getDimensionsValue(i), "dimensions"));
+    }
+    requireTagKey(dimensions.contains(Dimension.TAG), request.getTagKey());
+    int limit = request.getLimit() == 0 ? DEFAULT_BREAKDOWN_LIMIT : request.getLimit();
+    if (limit < 1 || limit > MAX_BREAKDOWN_LIMIT) {
+      throw new InvalidRequestException("limit", "must be between 1 and " + MAX_BREAKDOWN_LIMIT);
+    }
+    BreakdownSort sort =
+        switch (request.getSort()) {
+          case BREAKDOWN_SORT_UNSPECIFIED, BREAKDOWN_SORT_COUNT -> BreakdownSort.COUNT;
+          case BREAKDOWN_SORT_ERRORS -> BreakdownSort.ERRORS;
+          case BREAKDOWN_SORT_ERROR_RATE -> BreakdownSort.ERROR_RATE;
+          case BREAKDOWN_SORT_LATENCY_QUANTILE -> BreakdownSort.LATENCY_QUANTILE;
+          case UNRECOGNIZED ->
+              throw new InvalidRequestException("sort", "unknown sort " + request.getSortValue());
+        };
+    double sortQuantile = request.getSortQuantile() == 0 ? DEFAULT_SORT_QUANTILE : request.getSortQuantile();
+    if (!(sortQuantile > 0 && sortQuantile <= 1)) {
+      throw new InvalidRequestException("sort_quantile", "must be in (0, 1]");
+    }
+    List<Double> levels = levels(request.getQuantilesList(), "quantiles");
+    CallCriteria criteria = analyticsCriteria(request.getFilter());
+    BreakdownResult result =
+        store.breakdown(
+            new BreakdownQuery(criteria, dimensions, request.getTagKey(), limit, sort, sortQuantile, levels));
+    double total = result.groups().stream().mapToDouble(g -> g.metrics().count()).sum();
+    GetBreakdownResponse.Builder response =
+        GetBreakdownResponse.newBuilder()
+            .setTotalCount(Math.round(total))
+            .setStartTime(Filters.timestamp(criteria.startTime()))
+            .setEndTime(Filters.timestamp(criteria.endTime()));
+    for (BreakdownResult.Group group : result.groups()) {
+      response.addGroups(
+          BreakdownGroup.newBuilder()
+              .addAllValues(group.values())
+              .setMetrics(MetricsProtos.toProto(group.metrics(), levels))
+              .setShare(total == 0 ? 0 : group.metrics().count() / total)
+              .setOther(group.other()));
+    }
+    responseObserver.onNext(response.build());
+    responseObserver.onCompleted();
+  }
+
+  @Override
+  public void getTimeSeries(
+      GetTimeSeriesRequest request, StreamObserver<GetTimeSeriesResponse> responseObserver) {
+    Dimension splitBy =
+        request.getSplitByValue() == 0
+            ? null
+            : MetricsProtos.dimension(request.getSplitBy(), request.getSplitByValue(), "split_by");
+    requireTagKey(splitBy == Dimension.TAG, request.getTagKey());
+    int seriesLimit = request.getSeriesLimit() == 0 ? DEFAULT_SERIES_LIMIT : request.getSeriesLimit();
+    if (seriesLimit < 1 || seriesLimit > MAX_SERIES_LIMIT) {
+      throw new InvalidRequestException("series_limit", "must be between 1 and " + MAX_SERIES_LIMIT);
+    }
+    List<Double> levels = levels(request.getQuantilesList(), "quantiles");
+    CallCriteria requested = analyticsCriteria(request.getFilter());
+    Buckets buckets =
+        Buckets.of(requested.startTime(), requested.endTime(), request.getBucketSeconds());
+    CallCriteria criteria = requested.withTimeRange(buckets.start(), buckets.end());
+    TimeSeriesResult result =
+        store.timeSeries(
+            new TimeSeriesQuery(
+                criteria, buckets.widthMicros(), splitBy, request.getTagKey(), seriesLimit, levels));
+    GetTimeSeriesResponse.Builder response =
+        GetTimeSeriesResponse.newBuilder()
+            .setBucketSeconds(buckets.width().toSeconds())
+            .setStartTime(Filters.timestamp(buckets.start()))
+            .setEndTime(Filters.timestamp(buckets.end()));
+    List<TimeSeriesResult.Series> series = new ArrayList<>(result.series());
+    if (series.isEmpty() && splitBy == null) {
+      series.add(new TimeSeriesResult.Series("", false, Map.of()));
+    }
+    CallMetrics empty = CallMetrics.empty(levels.size());
+    for (TimeSeriesResult.Series s : series) {
+      TimeSeries.Builder out = TimeSeries.newBuilder().setValue(s.value()).setOther(s.other());
+      for (Instant at : buckets.starts()) {
+        out.addBuckets(
+            TimeBucket.newBuilder()
+                .setStartTime(Filters.timestamp(at))
+                .setMetrics(MetricsProtos.toProto(s.buckets().getOrDefault(at, empty), levels)));
+      }
+      response.addSeries(out);
+    }
+    responseObserver.onNext(response.build());
+    responseObserver.onCompleted();
+  }
+
+  private CallCriteria analyticsCriteria(io.tapline.proto.v1.CallFilter filter) {
+    return Filters.toCriteria(
+        filter, Principal.current(), DEFAULT_ANALYTICS_WINDOW, clock.instant(), null);
+  }
+
+  private static void requireTagKey(boolean needed, String tagKey) {
+    if (needed && tagKey.isEmpty()) {
+      throw new InvalidRequestException("tag_key", "is required to group by a tag");
+    }
+  }
+
+  /** The standard levels followed by the requested ones, which must lie in [0, 1]. */
+  private static List<Double> levels(List<Double> requested, String field) {
+    if (requested.size() > MAX_EXTRA_QUANTILES) {
+      throw new InvalidRequestException(field, "at most " + MAX_EXTRA_QUANTILES + " levels");
+    }
+    List<Double> levels = new ArrayList<>(STANDARD_LEVELS);
+    for (double level : requested) {
+      if (!(level >= 0 && level <= 1)) {
+        throw new InvalidRequestException(field, "levels must be in [0, 1]; got " + level);
+      }
+      levels.add(level);
+    }
+    return levels;
   }
 }

@@ -3,20 +3,15 @@ package io.tapline.server.storage;
 import java.time.Instant;
 
 /**
- * A search: filters (null or empty means "any"), a page size, and where the previous page ended.
+ * A search: criteria, an order, a page size, and where the previous page ended.
  *
  * @param after the position of the last call of the previous page, or null for the first page
  */
-public record CallQuery(
-    String service,
-    Instant startTime,
-    Instant endTime,
-    int statusCode,
-    String method,
-    String route,
-    int pageSize,
-    Cursor after) {
+public record CallQuery(CallCriteria criteria, SearchOrder order, int pageSize, Cursor after) {
 
-  /** A position in the newest-first order: calls sort by timestamp, then id, both descending. */
-  public record Cursor(Instant timestamp, String id) {}
+  /**
+   * A position in a search order: the last call's latency (used by {@link
+   * SearchOrder#SLOWEST_FIRST} only), timestamp and id.
+   */
+  public record Cursor(long latencyMicros, Instant timestamp, String id) {}
 }

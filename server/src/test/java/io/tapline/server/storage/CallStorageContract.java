@@ -29,7 +29,7 @@ public abstract class CallStorageContract {
   }
 
   private static CallQuery all(String service, int pageSize, CallQuery.Cursor after) {
-    return new CallQuery(service, null, null, 0, "", "", pageSize, after);
+    return new CallQuery(CallCriteria.ofService(service), SearchOrder.NEWEST_FIRST, pageSize, after);
   }
 
   @Test

@@ -1,15 +1,21 @@
 package io.tapline.server.storage.clickhouse;
 
+import io.tapline.server.storage.BreakdownQuery;
+import io.tapline.server.storage.BreakdownResult;
 import io.tapline.server.storage.CallPage;
 import io.tapline.server.storage.CallQuery;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallStore;
+import io.tapline.server.storage.MetricsQuery;
+import io.tapline.server.storage.MetricsResult;
+import io.tapline.server.storage.TimeSeriesQuery;
+import io.tapline.server.storage.TimeSeriesResult;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;
 import javax.sql.DataSource;
 
-/** Reads calls from {@code api_calls}; each query is its own class. */
+/** Reads and aggregates calls from {@code api_calls}; each query is its own class. */
 public final class ClickHouseCallStore implements CallStore {
 
   private final DataSource dataSource;
@@ -21,20 +27,42 @@ public final class ClickHouseCallStore implements CallStore {
   @Override
   public CallPage search(CallQuery query) {
     SelectCalls select = new SelectCalls(query);
-    try (Connection connection = dataSource.getConnection()) {
-      return select.execute(connection);
-    } catch (SQLException e) {
-      throw ClickHouseStorage.translate(select.toString(), e);
-    }
+    return run(select.toString(), select::execute);
   }
 
   @Override
   public Optional<CallRecord> get(String id) {
     SelectCallById select = new SelectCallById(id);
+    return run(select.toString(), select::execute);
+  }
+
+  @Override
+  public MetricsResult metrics(MetricsQuery query) {
+    SelectMetrics select = new SelectMetrics(query);
+    return run(select.toString(), select::execute);
+  }
+
+  @Override
+  public BreakdownResult breakdown(BreakdownQuery query) {
+    SelectBreakdown select = new SelectBreakdown(query);
+    return run(select.toString(), select::execute);
+  }
+
+  @Override
+  public TimeSeriesResult timeSeries(TimeSeriesQuery query) {
+    SelectTimeSeries select = new SelectTimeSeries(query);
+    return run(select.toString(), select::execute);
+  }
+
+  private interface Execution<T> {
+    T execute(Connection connection) throws SQLException;
+  }
+
+  private <T> T run(String what, Execution<T> execution) {
     try (Connection connection = dataSource.getConnection()) {
-      return select.execute(connection);
+      return execution.execute(connection);
     } catch (SQLException e) {
-      throw ClickHouseStorage.translate(select.toString(), e);
+      throw ClickHouseStorage.translate(what, e);
     }
   }
 }

@@ -123,7 +123,8 @@ public final class ClickHouseStorage implements AutoCloseable {
    * StorageUnavailableException} (retryable); errors ClickHouse itself reported stay internal.
    */
   static RuntimeException translate(String what, SQLException e) {
-    if (e instanceof SQLTransientException || e.getErrorCode() == 0) {
+    boolean reportedByServer = e.getCause() instanceof com.clickhouse.client.api.ServerException;
+    if (e instanceof SQLTransientException || (e.getErrorCode() == 0 && !reportedByServer)) {
       return new StorageUnavailableException("ClickHouse is unavailable (" + what + ")", e);
     }
     return new IllegalStateException("ClickHouse refused " + what + ": " + e.getMessage(), e);

@@ -1,0 +1,203 @@
+package io.tapline.bench;
+
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.tapline.proto.v1.CallFilter;
+import io.tapline.proto.v1.Dimension;
+import io.tapline.proto.v1.GetBreakdownRequest;
+import io.tapline.proto.v1.GetMetricsRequest;
+import io.tapline.proto.v1.GetTimeSeriesRequest;
+import io.tapline.proto.v1.QueryServiceGrpc;
+import io.tapline.proto.v1.SearchCallsRequest;
+import io.tapline.server.TaplineServer;
+import io.tapline.server.auth.ApiKeys;
+import io.tapline.server.config.ConfigLoader;
+import io.tapline.server.config.TaplineConfig;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Query latency over the real gRPC API on 10 million realistic calls, all within the last 24
+ * hours (so every query below reads every row unless it filters).
+ *
+ * <p>The calls are generated inside ClickHouse ({@code INSERT ... SELECT FROM numbers(N)}): five
+ * services, 30 routes each, log-normal latencies (median about 33 ms), 10 % 5xx, 2000 customers
+ * on three plans, sampled calls for one service, bodies of a few hundred bytes. They stay in the
+ * data directory and are reused while they still lie within the last day.
+ *
+ * <p>Usage: {@code ./bench/run QueryBenchmark [rows] [runs] [data-dir]} (defaults 10000000, 7,
+ * target/query-bench). Prints the median and p95 of each query in milliseconds.
+ */
+public final class QueryBenchmark {
+
+  /** Rows loaded when no count is given: {@value}. */
+  static final long DEFAULT_ROWS = 10_000_000;
+  /** Timed runs per query when none is given: {@value}. */
+  static final int DEFAULT_RUNS = 7;
+
+  private QueryBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    long rows = args.length > 0 ? Long.parseLong(args[0]) : DEFAULT_ROWS;
+    int runs = args.length > 1 ? Integer.parseInt(args[1]) : DEFAULT_RUNS;
+    Path dataDir = Path.of(args.length > 2 ? args[2] : "target/query-bench").toAbsolutePath();
+    String adminKey = ApiKeys.generate().key();
+    String library = System.getProperty("tapline.chdb.library");
+    TaplineConfig config =
+        ConfigLoader.load(
+            new String[] {
+              "--server.port=0",
+              "--embedded.data-dir=" + dataDir,
+              "--embedded.library=" + library,
+              "--clickhouse.database=query_bench",
+              "--auth.bootstrap-admin-key=" + adminKey
+            });
+    try (TaplineServer server = TaplineServer.start(config)) {
+      load(server, rows);
+      ManagedChannel channel =
+          Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
+              .maxInboundMessageSize(64 << 20)
+              .build();
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
+      Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+      var query = QueryServiceGrpc.newBlockingStub(authed);
+
+      Map<String, Supplier<Object>> queries = new LinkedHashMap<>();
+      queries.put("GetMetrics, all calls, 24h", () -> query.getMetrics(GetMetricsRequest.getDefaultInstance()));
+      queries.put("GetMetrics, one service, 24h", () -> query.getMetrics(
+          GetMetricsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("checkout")).build()));
+      queries.put("GetBreakdown, top 20 routes", () -> query.getBreakdown(
+          GetBreakdownRequest.newBuilder().addDimensions(Dimension.DIMENSION_ROUTE).setLimit(20).build()));
+      queries.put("GetBreakdown, plan x status class", () -> query.getBreakdown(
+          GetBreakdownRequest.newBuilder().addDimensions(Dimension.DIMENSION_PLAN)
+              .addDimensions(Dimension.DIMENSION_STATUS_CLASS).setLimit(100).build()));
+      queries.put("GetBreakdown, top 10 customers", () -> query.getBreakdown(
+          GetBreakdownRequest.newBuilder().addDimensions(Dimension.DIMENSION_CUSTOMER).setLimit(10).build()));
+      queries.put("SearchCalls, service + customer + 5xx", () -> query.searchCalls(
+          SearchCallsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("payments")
+              .setCustomerId("cust-1500").setStatusCode(503)).setPageSize(50).build()));
+      queries.put("SearchCalls, service, newest 50", () -> query.searchCalls(
+          SearchCallsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("users")).setPageSize(50).build()));
+      queries.put("SearchCalls, text in bodies (1 service)", () -> query.searchCalls(
+          SearchCallsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("catalog")
+              .setText("SKU-4242\"")).setPageSize(50).build()));
+      queries.put("GetTimeSeries, 24h, 5 min buckets", () -> query.getTimeSeries(
+          GetTimeSeriesRequest.getDefaultInstance()));
+      queries.put("GetTimeSeries, 24h, split by service", () -> query.getTimeSeries(
+          GetTimeSeriesRequest.newBuilder().setSplitBy(Dimension.DIMENSION_SERVICE).build()));
+
+      System.out.printf(Locale.ROOT, "%n%d calls, %d timed runs after one warm-up, %d cores%n",
+          rows, runs, Runtime.getRuntime().availableProcessors());
+      System.out.printf(Locale.ROOT, "%-42s %10s %10s%n", "query", "median ms", "p95 ms");
+      for (Map.Entry<String, Supplier<Object>> entry : queries.entrySet()) {
+        entry.getValue().get();
+        double[] millis = new double[runs];
+        for (int i = 0; i < runs; i++) {
+          long start = System.nanoTime();
+          entry.getValue().get();
+          millis[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(millis);
+        System.out.printf(Locale.ROOT, "%-42s %10.1f %10.1f%n", entry.getKey(), median(millis),
+            millis[(int) Math.ceil(0.95 * runs) - 1]);
+      }
+      channel.shutdownNow();
+    }
+  }
+
+  static double median(double[] sorted) {
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  /** Loads {@code rows} calls unless the table already holds them, all within the last day. */
+  static void load(TaplineServer server, long rows) throws SQLException {
+    try (Connection connection = server.storage().dataSource().getConnection();
+        Statement statement = connection.createStatement()) {
+      try (ResultSet rs = statement.executeQuery(
+          "SELECT count(), countIf(timestamp < now64(6) - INTERVAL 23 HOUR) FROM api_calls")) {
+        rs.next();
+        if (rs.getLong(1) == rows && rs.getLong(2) == 0) {
+          System.out.println("Reusing " + rows + " calls already loaded");
+          return;
+        }
+      }
+      statement.execute("TRUNCATE TABLE api_calls");
+      System.out.println("Loading " + rows + " calls...");
+      long start = System.nanoTime();
+      statement.execute(GENERATE.replace("{rows}", Long.toString(rows)));
+      statement.execute("OPTIMIZE TABLE api_calls FINAL");
+      System.out.printf(Locale.ROOT, "Loaded in %.1f s%n", (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /** Realistic calls spread over the last 23 hours, generated by ClickHouse itself. */
+  private static final String GENERATE =
+      """
+      INSERT INTO api_calls (timestamp, id, service, method, url, path, route, query_params,
+        request_headers, response_headers, request_body, request_body_size, response_body,
+        response_body_size, status_code, latency_us, error, source_ip, tags, trace_id, span_id,
+        customer_id, api_key_id, plan, sample_rate, request_body_truncated, response_body_truncated,
+        batch_id)
+      SELECT
+        ts, id, service, method,
+        concat('https://api.example.com', path, '?page=', toString(n % 7)),
+        path, route,
+        map('page', toString(n % 7)),
+        map('content-type', 'application/json', 'user-agent', concat('client/', toString(n % 13))),
+        map('content-type', 'application/json'),
+        concat('{"customer":"', customer, '","sku":"SKU-', toString(n % 5000), '","quantity":',
+          toString(n % 9 + 1), ',"note":"', repeat('x', toUInt32(n % 200)), '"}') AS req,
+        length(req),
+        concat('{"id":"', id, '","status":"', toString(status), '","items":[',
+          arrayStringConcat(arrayMap(i -> concat('{"sku":"SKU-', toString((n + i) % 5000),
+            '","price":', toString((n * 7 + i) % 10000), '}'), range(toUInt32(n % 12 + 4))), ','),
+          ']}') AS resp,
+        length(resp),
+        status, latency, if(status >= 500, concat('upstream error ', toString(status)), ''),
+        IPv4NumToString(toUInt32(167772160 + (n * 2654435761) % 20000)),
+        map('region', ['eu-west-1', 'us-east-1', 'ap-south-1'][n % 3 + 1],
+          'version', ['2.3.1', '2.4.0'][n % 2 + 1]),
+        lower(hex(sipHash128(n))), lower(hex(sipHash64(n))),
+        customer, concat('key-', customer), plan, sample_rate, 0, 0, 'bench'
+      FROM
+      (
+        SELECT
+          number AS n,
+          now64(6) - toIntervalMicrosecond(cityHash64(number, 1) % 82800000000)
+            - toIntervalMinute(5) AS ts,
+          toString(generateUUIDv4(number)) AS id,
+          ['checkout', 'search', 'users', 'payments', 'catalog'][
+            arrayFirstIndex(x -> x > (cityHash64(number, 2) % 100), [40, 65, 80, 92, 100])] AS service,
+          ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'][cityHash64(number, 3) % 6 + 1] AS method,
+          concat('/v1/', service, '/r', toString(cityHash64(number, 4) % 30), '/{id}') AS route,
+          concat('/v1/', service, '/r', toString(cityHash64(number, 4) % 30), '/',
+            toString(cityHash64(number, 5) % 100000)) AS path,
+          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201, 204, 400, 401, 404,
+            429, 500, 503][cityHash64(number, 6) % 20 + 1] AS status,
+          toUInt32(least(60000000, exp(10.4 + 0.9
+            * sqrt(-2 * log((cityHash64(number, 7) % 1000000 + 1) / 1000001.))
+            * cos(2 * pi() * (cityHash64(number, 8) % 1000000) / 1000000.)))) AS latency,
+          concat('cust-', toString(toUInt32(pow((cityHash64(number, 9) % 1000000) / 1000000., 3)
+            * 2000))) AS customer,
+          ['free', 'free', 'pro', 'enterprise'][cityHash64(customer) % 4 + 1] AS plan,
+          if(service = 'search', 0.5, 1) AS sample_rate
+        FROM numbers({rows})
+      )
+      SETTINGS max_insert_threads = 2
+      """;
+}

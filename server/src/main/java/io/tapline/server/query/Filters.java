@@ -1,0 +1,123 @@
+package io.tapline.server.query;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.Status;
+import io.tapline.proto.v1.CallFilter;
+import io.tapline.proto.v1.StatusClass;
+import io.tapline.server.InvalidRequestException;
+import io.tapline.server.auth.Principal;
+import io.tapline.server.storage.CallCriteria;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Turns a request's {@link CallFilter} into {@link CallCriteria}: validates every field (naming it
+ * when refused), applies the caller's service scope, and fills in the default time window.
+ */
+final class Filters {
+
+  private Filters() {}
+
+  /**
+   * The criteria for {@code filter} as seen by {@code principal}.
+   *
+   * @param defaultWindow how far back a filter without start_time reaches from its end
+   * @param now the end of a filter without end_time
+   * @param defaultStart the start to use when the filter has none (from a page token), or null to
+   *     derive it from {@code defaultWindow}
+   */
+  static CallCriteria toCriteria(
+      CallFilter filter, Principal principal, Duration defaultWindow, Instant now, Instant defaultStart) {
+    String service = scopedService(filter.getService(), principal);
+    Instant end = filter.hasEndTime() ? instant(filter.getEndTime(), "filter.end_time") : now;
+    Instant start;
+    if (filter.hasStartTime()) {
+      start = instant(filter.getStartTime(), "filter.start_time");
+    } else {
+      start = defaultStart != null ? defaultStart : end.minus(defaultWindow);
+    }
+    if (!start.isBefore(end)) {
+      throw new InvalidRequestException("filter.end_time", "must be after filter.start_time");
+    }
+    if (filter.getStatusCode() != 0
+        && (filter.getStatusCode() < 100 || filter.getStatusCode() > 599)) {
+      throw new InvalidRequestException("filter.status_code", "must be between 100 and 599");
+    }
+    Set<Integer> classes = new HashSet<>();
+    for (int i = 0; i < filter.getStatusClassesCount(); i++) {
+      StatusClass statusClass = filter.getStatusClasses(i);
+      if (statusClass == StatusClass.STATUS_CLASS_UNSPECIFIED
+          || statusClass == StatusClass.UNRECOGNIZED) {
+        throw new InvalidRequestException(
+            "filter.status_classes", "unknown status class " + filter.getStatusClassesValue(i));
+      }
+      classes.add(statusClass.getNumber());
+    }
+    Long min = filter.hasMinLatencyMs() ? micros(filter.getMinLatencyMs(), "filter.min_latency_ms") : null;
+    Long max = filter.hasMaxLatencyMs() ? micros(filter.getMaxLatencyMs(), "filter.max_latency_ms") : null;
+    if (min != null && max != null && min > max) {
+      throw new InvalidRequestException("filter.max_latency_ms", "must not be below filter.min_latency_ms");
+    }
+    for (String key : filter.getTagsMap().keySet()) {
+      if (key.isEmpty()) {
+        throw new InvalidRequestException("filter.tags", "tag names must not be empty");
+      }
+    }
+    return new CallCriteria(
+        service,
+        start,
+        end,
+        filter.getStatusCode(),
+        filter.getMethod(),
+        filter.getRoute(),
+        filter.getPathPrefix(),
+        filter.getPathContains(),
+        classes,
+        min,
+        max,
+        filter.hasHasError() ? filter.getHasError() : null,
+        filter.getTagsMap(),
+        filter.getCustomerId(),
+        filter.getPlan(),
+        filter.getSourceIp(),
+        filter.getApiKeyId(),
+        filter.getText());
+  }
+
+  /**
+   * The service a query may look at: a key bound to one service sees only that one, whatever the
+   * filter says; naming another is PERMISSION_DENIED.
+   */
+  static String scopedService(String requested, Principal principal) {
+    String bound = principal.serviceRestriction();
+    if (bound.isEmpty()) {
+      return requested;
+    }
+    if (!requested.isEmpty() && !requested.equals(bound)) {
+      throw Status.PERMISSION_DENIED
+          .withDescription("this API key may only read calls of service '" + bound + "'")
+          .asRuntimeException();
+    }
+    return bound;
+  }
+
+  static Instant instant(Timestamp ts, String field) {
+    if (ts.getNanos() < 0 || ts.getNanos() > 999_999_999) {
+      throw new InvalidRequestException(field, "is not a valid timestamp");
+    }
+    return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+  }
+
+  static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+  }
+
+  private static long micros(double millis, String field) {
+    if (!(millis >= 0) || millis > 4.0e6) {
+      throw new InvalidRequestException(field, "must be between 0 and 4000000 ms");
+    }
+    return Math.round(millis * 1000);
+  }
+}

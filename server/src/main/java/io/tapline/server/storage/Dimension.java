@@ -1,0 +1,16 @@
+package io.tapline.server.storage;
+
+/** What calls can be grouped by. Values are always text (a status code as "404"). */
+public enum Dimension {
+  SERVICE,
+  ROUTE,
+  METHOD,
+  STATUS_CODE,
+  /** "2xx", "4xx", ... */
+  STATUS_CLASS,
+  CUSTOMER,
+  PLAN,
+  SOURCE_IP,
+  /** The value of one tag, named by the query. */
+  TAG
+}

@@ -1,0 +1,111 @@
+package io.tapline.server.storage.clickhouse;
+
+import io.tapline.server.storage.CallCriteria;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * A WHERE clause over {@code api_calls} for {@link CallCriteria}: SQL text made only of column
+ * names and placeholders, and the values to bind, in order.
+ */
+final class Where {
+
+  /** Times are bound as microseconds since the epoch, so no time zone is involved. */
+  static final String TIME = "fromUnixTimestamp64Micro(?, 'UTC')";
+
+  /** A call is an error when its status is 5xx or it carries an error message. */
+  static final String IS_ERROR = "(status_code >= 500 OR notEmpty(error))";
+
+  final String sql;
+  final List<Object> parameters;
+
+  private Where(String sql, List<Object> parameters) {
+    this.sql = sql;
+    this.parameters = List.copyOf(parameters);
+  }
+
+  static Where of(CallCriteria c) {
+    StringBuilder where = new StringBuilder("1");
+    List<Object> parameters = new ArrayList<>();
+    equal(where, parameters, "service", c.service());
+    if (c.startTime() != null) {
+      where.append(" AND timestamp >= " + TIME);
+      parameters.add(micros(c.startTime()));
+    }
+    if (c.endTime() != null) {
+      where.append(" AND timestamp < " + TIME);
+      parameters.add(micros(c.endTime()));
+    }
+    if (c.statusCode() != 0) {
+      where.append(" AND status_code = ?");
+      parameters.add(c.statusCode());
+    }
+    equal(where, parameters, "method", c.method());
+    equal(where, parameters, "route", c.route());
+    if (!c.pathPrefix().isEmpty()) {
+      where.append(" AND startsWith(path, ?)");
+      parameters.add(c.pathPrefix());
+    }
+    if (!c.pathContains().isEmpty()) {
+      where.append(" AND path LIKE ?");
+      parameters.add(containsPattern(c.pathContains()));
+    }
+    if (!c.statusClasses().isEmpty()) {
+      List<Integer> classes = c.statusClasses().stream().sorted().toList();
+      where.append(" AND intDiv(status_code, 100) IN (")
+          .append(classes.stream().map(x -> "?").collect(Collectors.joining(", ")))
+          .append(")");
+      parameters.addAll(classes);
+    }
+    if (c.minLatencyMicros() != null) {
+      where.append(" AND latency_us >= ?");
+      parameters.add(c.minLatencyMicros());
+    }
+    if (c.maxLatencyMicros() != null) {
+      where.append(" AND latency_us <= ?");
+      parameters.add(c.maxLatencyMicros());
+    }
+    if (c.hasError() != null) {
+      where.append(c.hasError() ? " AND " : " AND NOT ").append(IS_ERROR);
+    }
+    for (Map.Entry<String, String> tag : new TreeMap<>(c.tags()).entrySet()) {
+      where.append(" AND mapContains(tags, ?) AND tags[?] = ?");
+      parameters.add(tag.getKey());
+      parameters.add(tag.getKey());
+      parameters.add(tag.getValue());
+    }
+    equal(where, parameters, "customer_id", c.customerId());
+    equal(where, parameters, "plan", c.plan());
+    equal(where, parameters, "source_ip", c.sourceIp());
+    equal(where, parameters, "api_key_id", c.apiKeyId());
+    if (!c.text().isEmpty()) {
+      String pattern = containsPattern(c.text());
+      where.append(" AND (url LIKE ? OR request_body LIKE ? OR response_body LIKE ?)");
+      parameters.add(pattern);
+      parameters.add(pattern);
+      parameters.add(pattern);
+    }
+    return new Where(where.toString(), parameters);
+  }
+
+  private static void equal(StringBuilder where, List<Object> parameters, String column, String value) {
+    if (!value.isEmpty()) {
+      where.append(" AND ").append(column).append(" = ?");
+      parameters.add(value);
+    }
+  }
+
+  /** A LIKE pattern matching {@code text} anywhere, with LIKE's own characters escaped. */
+  static String containsPattern(String text) {
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+  }
+
+  static long micros(Instant instant) {
+    return Math.addExact(
+        Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+  }
+}
