@@ -25,6 +25,10 @@ import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.CreateApiKeyRequest;
 import io.tapline.proto.v1.CreateServiceRequest;
+import io.tapline.proto.v1.Dimension;
+import io.tapline.proto.v1.GetBreakdownRequest;
+import io.tapline.proto.v1.GetMetricsRequest;
+import io.tapline.proto.v1.GetTimeSeriesRequest;
 import io.tapline.proto.v1.ListApiKeysRequest;
 import io.tapline.proto.v1.ListServicesRequest;
 import io.tapline.proto.v1.Service;
@@ -52,6 +56,7 @@ import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -216,6 +221,24 @@ public final class TaplineServer implements AutoCloseable {
                 QueryServiceGrpc.SERVICE_NAME, "SearchCalls", SearchCallsRequest.newBuilder()
                     .setFilter(CallFilter.newBuilder().setService("checkout"))
                     .setPageSize(20)
+                    .build())
+            .exampleRequests(
+                QueryServiceGrpc.SERVICE_NAME, "GetMetrics", GetMetricsRequest.newBuilder()
+                    .setFilter(CallFilter.newBuilder().setService("checkout"))
+                    .addAllQuantiles(List.of(0.5, 0.95, 0.99))
+                    .build())
+            .exampleRequests(
+                QueryServiceGrpc.SERVICE_NAME, "GetBreakdown", GetBreakdownRequest.newBuilder()
+                    .setFilter(CallFilter.newBuilder().setService("checkout"))
+                    .addDimensions(Dimension.DIMENSION_PLAN)
+                    .addDimensions(Dimension.DIMENSION_STATUS_CLASS)
+                    .setLimit(10)
+                    .build())
+            .exampleRequests(
+                QueryServiceGrpc.SERVICE_NAME, "GetTimeSeries", GetTimeSeriesRequest.newBuilder()
+                    .setFilter(CallFilter.newBuilder().setService("checkout"))
+                    .setSplitBy(Dimension.DIMENSION_ROUTE)
+                    .setSeriesLimit(5)
                     .build())
             .exampleRequests(
                 AdminServiceGrpc.SERVICE_NAME, "CreateService", CreateServiceRequest.newBuilder()

@@ -53,6 +53,7 @@ class DocsAndGrpcWebIT {
         .contains(
             "/tapline.v1.IngestService/Ingest",
             "/tapline.v1.QueryService/SearchCalls",
+            "/tapline.v1.QueryService/GetBreakdown",
             "/tapline.v1.AdminService/CreateApiKey");
   }
 
@@ -65,7 +66,9 @@ class DocsAndGrpcWebIT {
       }
       return true;
     }
-    return node.asText().isEmpty() || node.asText().equals("0") || node.asText().equals("false");
+    String value = node.asText();
+    return value.isEmpty() || value.equals("0") || value.equals("0.0") || value.equals("false")
+        || value.endsWith("_UNSPECIFIED");
   }
 
   @Test
