@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServerListener;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
 import com.linecorp.armeria.server.grpc.GrpcService;
@@ -16,6 +17,8 @@ import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
+import io.tapline.proto.v1.AlertServiceGrpc;
+import io.tapline.server.alert.AlertEngine;
 import io.tapline.server.auth.AuthInterceptor;
 import io.tapline.server.auth.Authenticator;
 import io.tapline.server.auth.KeyBootstrap;
@@ -24,10 +27,13 @@ import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
+import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
+import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -135,13 +141,24 @@ public final class TaplineServer implements AutoCloseable {
             authenticator,
             Map.of(
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
-                QueryServiceGrpc.SERVICE_NAME, Scope.READ));
+                QueryServiceGrpc.SERVICE_NAME, Scope.READ,
+                // Reading events needs read; managing rules needs admin, checked per method.
+                AlertServiceGrpc.SERVICE_NAME, Scope.READ));
+    AlertEngine alerts =
+        AlertEngine.start(
+            config.alerts(),
+            new ClickHouseAlertRuleStore(storage.dataSource()),
+            new ClickHouseAlertEventStore(storage.dataSource()),
+            new SelectWindowAggregates(storage.dataSource()));
+    sb.serverListener(ServerListener.builder().whenStopped(s -> alerts.close()).build());
     GrpcService grpc =
         GrpcService.builder()
             .addService(
                 new IngestServiceImpl(
                     new ClickHouseCallWriter(storage.dataSource()),
-                    config.ingest().maxBatchRecords()))
+                    config.ingest().maxBatchRecords(),
+                    alerts.ingestListener()))
+            .addService(alerts.service())
             .addService(new QueryServiceImpl(new ClickHouseCallStore(storage.dataSource())))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())

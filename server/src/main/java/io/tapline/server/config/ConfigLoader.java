@@ -142,7 +142,18 @@ public final class ConfigLoader {
         new TaplineConfig.Auth(
             r.secret("auth.bootstrap-admin-key"),
             r.duration("auth.cache-ttl"),
-            r.integer("auth.cache-size", 1, 10_000_000)));
+            r.integer("auth.cache-size", 1, 10_000_000)),
+        new TaplineConfig.Alerts(
+            r.duration("alerts.evaluation-interval"),
+            r.duration("alerts.rule-cache-ttl"),
+            r.duration("alerts.event-poll-interval"),
+            r.integer("alerts.subscriber-buffer", 1, 1_000_000),
+            r.duration("alerts.heartbeat-interval"),
+            r.integer("alerts.per-call-queue", 1, 1_000_000),
+            r.integer("alerts.webhook-max-attempts", 1, 100),
+            r.duration("alerts.webhook-initial-backoff"),
+            r.duration("alerts.webhook-timeout"),
+            r.string("alerts.replica-id")));
   }
 
   /** Typed access to merged properties; each error names its key. */

@@ -9,7 +9,7 @@ import java.time.Duration;
  * order of precedence. See {@link ConfigLoader}.
  */
 public record TaplineConfig(
-    Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest, Auth auth) {
+    Server server, ClickHouse clickhouse, Embedded embedded, Ingest ingest, Auth auth, Alerts alerts) {
 
   /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
   public record Server(int port) {}
@@ -50,6 +50,24 @@ public record TaplineConfig(
     }
   }
 
+  /**
+   * The alert engine. {@code ruleCacheTtl} bounds how long a rule change takes to reach every
+   * replica; windowed rules are evaluated every {@code evaluationInterval}, aligned to the clock so
+   * replicas evaluate the same slots; each replica reads new events every {@code eventPollInterval}
+   * (its own at once). {@code replicaId} names this replica in stored events (empty: random).
+   */
+  public record Alerts(
+      Duration evaluationInterval,
+      Duration ruleCacheTtl,
+      Duration eventPollInterval,
+      int subscriberBuffer,
+      Duration heartbeatInterval,
+      int perCallQueue,
+      int webhookMaxAttempts,
+      Duration webhookInitialBackoff,
+      Duration webhookTimeout,
+      String replicaId) {}
+
   /** A copy pointing at another ClickHouse URL and database. */
   public TaplineConfig withClickHouse(String url, String database) {
     return new TaplineConfig(
@@ -57,11 +75,12 @@ public record TaplineConfig(
         new ClickHouse(url, clickhouse.user(), clickhouse.password(), database, clickhouse.poolSize()),
         embedded,
         ingest,
-        auth);
+        auth,
+        alerts);
   }
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
-    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth);
+    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth, alerts);
   }
 }

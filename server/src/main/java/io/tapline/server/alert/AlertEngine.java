@@ -1,0 +1,95 @@
+package io.tapline.server.alert;
+
+import io.tapline.server.config.TaplineConfig;
+import io.tapline.server.ingest.IngestListener;
+import io.tapline.server.storage.AlertEventStore;
+import io.tapline.server.storage.AlertRuleStore;
+import io.tapline.server.storage.WindowStore;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The alert engine of one replica: the rule cache, per-call and windowed evaluation, the event
+ * hub that feeds subscribers, and webhook delivery. Started with the server, closed when it stops.
+ */
+public final class AlertEngine implements AutoCloseable {
+
+  /** How often per-call cooldowns that ended are flushed: {@value} ms. */
+  static final long COOLDOWN_TICK_MILLIS = 100;
+
+  private final TaplineConfig.Alerts config;
+  private final String origin;
+  private final Rules rules;
+  private final AlertRuleStore ruleStore;
+  private final AlertEventStore events;
+  private final EventHub hub;
+  private final PerCallEvaluator perCall;
+  private final WindowedEvaluator windowed;
+  private final WebhookNotifier webhooks;
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("tapline-alert-tick").daemon().factory());
+
+  private AlertEngine(
+      TaplineConfig.Alerts config, AlertRuleStore ruleStore, AlertEventStore events, WindowStore windows) {
+    this.config = config;
+    this.origin = config.replicaId().isBlank() ? "replica-" + UUID.randomUUID() : config.replicaId();
+    this.events = events;
+    this.ruleStore = ruleStore;
+    this.rules = new Rules(ruleStore, config.ruleCacheTtl());
+    this.webhooks =
+        new WebhookNotifier(
+            rules, events, config.webhookMaxAttempts(), config.webhookInitialBackoff(), config.webhookTimeout());
+    this.hub = new EventHub(events, origin, webhooks::deliver);
+    this.perCall = new PerCallEvaluator(rules, events, hub, origin, config.perCallQueue(), Clock.systemUTC());
+    this.windowed =
+        new WindowedEvaluator(rules, windows, events, hub, origin, config.evaluationInterval(), Clock.systemUTC());
+  }
+
+  /** Starts evaluating and following events. */
+  public static AlertEngine start(
+      TaplineConfig.Alerts config, AlertRuleStore ruleStore, AlertEventStore events, WindowStore windows) {
+    AlertEngine engine = new AlertEngine(config, ruleStore, events, windows);
+    engine.hub.start(config.eventPollInterval());
+    engine.windowed.start();
+    engine.ticker.scheduleWithFixedDelay(
+        engine.perCall::tick, COOLDOWN_TICK_MILLIS, COOLDOWN_TICK_MILLIS, TimeUnit.MILLISECONDS);
+    return engine;
+  }
+
+  /** Hand this to the ingest service: per-call rules see every committed batch. */
+  public IngestListener ingestListener() {
+    return perCall;
+  }
+
+  /** The gRPC service. */
+  public AlertServiceImpl service() {
+    return new AlertServiceImpl(rules, ruleStore, events, hub, config);
+  }
+
+  /** This replica's name in the events it stores. */
+  public String origin() {
+    return origin;
+  }
+
+  /** Events buffered for this replica's subscribers (bounded by subscribers × buffer size). */
+  public int bufferedEvents() {
+    return hub.bufferedEvents();
+  }
+
+  public int subscribers() {
+    return hub.subscribers();
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    windowed.close();
+    perCall.close();
+    hub.close();
+    webhooks.close();
+  }
+}
