@@ -27,6 +27,8 @@ public final class TaplineExceptionHandler implements GrpcExceptionHandlerFuncti
     return switch (cause) {
       case InvalidRequestException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
       case NotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
+      // Already a status, such as Principal.require's PERMISSION_DENIED.
+      case io.grpc.StatusRuntimeException e -> e.getStatus();
       case StorageUnavailableException e ->
           Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry later").withCause(e);
       case EmbeddedEngineException e ->

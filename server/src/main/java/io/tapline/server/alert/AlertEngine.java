@@ -5,7 +5,14 @@ import io.tapline.server.ingest.IngestListener;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleStore;
 import io.tapline.server.storage.WindowStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,6 +36,8 @@ public final class AlertEngine implements AutoCloseable {
   private final PerCallEvaluator perCall;
   private final WindowedEvaluator windowed;
   private final WebhookNotifier webhooks;
+  private final List<Meter> meters = new ArrayList<>();
+  private MeterRegistry registry;
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("tapline-alert-tick").daemon().factory());
@@ -54,10 +63,24 @@ public final class AlertEngine implements AutoCloseable {
       TaplineConfig.Alerts config, AlertRuleStore ruleStore, AlertEventStore events, WindowStore windows) {
     AlertEngine engine = new AlertEngine(config, ruleStore, events, windows);
     engine.hub.start(config.eventPollInterval());
+    engine.registerMeters(Metrics.globalRegistry);
     engine.windowed.start();
     engine.ticker.scheduleWithFixedDelay(
         engine.perCall::tick, COOLDOWN_TICK_MILLIS, COOLDOWN_TICK_MILLIS, TimeUnit.MILLISECONDS);
     return engine;
+  }
+
+  /**
+   * Gauges, tagged with this replica's name: {@code tapline.alerts.subscribers}, {@code
+   * tapline.alerts.buffered.events} (bounded by subscribers × alerts.subscriber-buffer) and
+   * {@code tapline.alerts.per-call.queued} (committed batches waiting for per-call rules).
+   */
+  private void registerMeters(MeterRegistry registry) {
+    Tags tags = Tags.of("replica", origin);
+    meters.add(Gauge.builder("tapline.alerts.subscribers", hub, EventHub::subscribers).tags(tags).register(registry));
+    meters.add(Gauge.builder("tapline.alerts.buffered.events", hub, EventHub::bufferedEvents).tags(tags).register(registry));
+    meters.add(Gauge.builder("tapline.alerts.per-call.queued", perCall, PerCallEvaluator::queued).tags(tags).register(registry));
+    this.registry = registry;
   }
 
   /** Hand this to the ingest service: per-call rules see every committed batch. */
@@ -86,6 +109,9 @@ public final class AlertEngine implements AutoCloseable {
 
   @Override
   public void close() {
+    if (registry != null) {
+      meters.forEach(registry::remove);
+    }
     ticker.shutdownNow();
     windowed.close();
     perCall.close();
