@@ -29,6 +29,9 @@ public final class TaplineExceptionHandler implements GrpcExceptionHandlerFuncti
       case NotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
       // Already a status, such as Principal.require's PERMISSION_DENIED.
       case io.grpc.StatusRuntimeException e -> e.getStatus();
+      // The client cancelled a stream: nothing went wrong on this side.
+      case com.linecorp.armeria.common.stream.ClosedStreamException e ->
+          Status.CANCELLED.withDescription("the client closed the stream");
       case StorageUnavailableException e ->
           Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry later").withCause(e);
       case EmbeddedEngineException e ->
