@@ -209,8 +209,11 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
             events,
             filter,
             config.subscriberBuffer(),
+            config.subscriberStallTimeout(),
             ctx.eventLoop(),
             ctx.blockingTaskExecutor());
+    // However the stream ends (cancel, reset, server stop), its buffer and timers are freed.
+    ctx.log().whenComplete().thenRun(subscription::shutdown);
     subscription.start(request.hasAfterId() ? request.getAfterId() : null, config.heartbeatInterval());
   }
 

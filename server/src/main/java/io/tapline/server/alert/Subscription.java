@@ -21,8 +21,11 @@ import java.util.concurrent.TimeUnit;
  * One SubscribeAlerts stream. It first catches up from the store, one bounded page at a time and
  * only when the client has read the previous one, until it reaches the hub's position; then it
  * switches to live events (under the hub's lock, so none is missed or sent twice). Live events
- * wait in a buffer of at most {@code capacity}; a client that lets it fill is closed with
- * RESOURCE_EXHAUSTED naming the id to resume from.
+ * wait in a buffer of at most {@code capacity}; when it overflows (a burst, or a slow client), the
+ * buffer is dropped and the stream catches up from the store again, reading a page only when the
+ * client took the previous one, so memory stays bounded. A client whose transport stays not ready
+ * for {@code stallTimeout} while events wait for it is closed with RESOURCE_EXHAUSTED naming the
+ * id to resume from.
  *
  * <p>Threading: messages are sent only from {@code eventLoop} (the call's), so they never
  * interleave; store reads run on {@code blocking}; the buffer and flags are guarded by this
@@ -35,6 +38,9 @@ final class Subscription {
   private final AlertEventStore store;
   private final AlertEventFilter filter;
   private final int capacity;
+  private final Duration stallTimeout;
+  /** When the client's transport stopped being ready while events waited; 0 when ready. */
+  private long notReadySince;
   private final ScheduledExecutorService eventLoop;
   private final Executor blocking;
   private final ArrayDeque<AlertEventRecord> buffer = new ArrayDeque<>();
@@ -53,6 +59,7 @@ final class Subscription {
       AlertEventStore store,
       AlertEventFilter filter,
       int capacity,
+      Duration stallTimeout,
       ScheduledExecutorService eventLoop,
       Executor blocking) {
     this.call = call;
@@ -60,6 +67,7 @@ final class Subscription {
     this.store = store;
     this.filter = filter;
     this.capacity = capacity;
+    this.stallTimeout = stallTimeout;
     this.eventLoop = eventLoop;
     this.blocking = blocking;
   }
@@ -90,9 +98,11 @@ final class Subscription {
         return;
       }
       if (buffer.size() >= capacity) {
-        closed = true;
+        // More than the buffer holds: drop the buffered events and read them back from the
+        // store, page by page, as the client takes them.
         buffer.clear();
-        eventLoop.execute(this::closeTooSlow);
+        live = false;
+        scanned = lastSent;
         return;
       }
       buffer.add(event);
@@ -126,9 +136,17 @@ final class Subscription {
       AlertEventRecord next;
       boolean fetch = false;
       synchronized (this) {
-        if (closed || !call.isReady()) {
+        if (closed) {
           return;
         }
+        if (!call.isReady()) {
+          if (notReadySince == 0) {
+            notReadySince = System.nanoTime();
+            eventLoop.schedule(this::checkStall, stallTimeout.toNanos(), TimeUnit.NANOSECONDS);
+          }
+          return;
+        }
+        notReadySince = 0;
         next = buffer.poll();
         if (next == null) {
           if (!live && !fetching) {
@@ -189,6 +207,28 @@ final class Subscription {
             .build());
   }
 
+  /** Closes the stream when the client has not been ready for the whole stall timeout. */
+  private void checkStall() {
+    synchronized (this) {
+      if (closed || notReadySince == 0) {
+        return;
+      }
+      long waited = System.nanoTime() - notReadySince;
+      if (waited < stallTimeout.toNanos() || call.isReady()) {
+        if (call.isReady()) {
+          notReadySince = 0;
+          eventLoop.execute(this::drain);
+        } else {
+          eventLoop.schedule(this::checkStall, stallTimeout.toNanos() - waited, TimeUnit.NANOSECONDS);
+        }
+        return;
+      }
+      closed = true;
+      buffer.clear();
+    }
+    closeTooSlow();
+  }
+
   private void closeTooSlow() {
     long resumeFrom;
     synchronized (this) {
@@ -196,8 +236,8 @@ final class Subscription {
     }
     finish(
         Status.RESOURCE_EXHAUSTED.withDescription(
-            "subscriber too slow: more than " + capacity + " events waiting; resume with after_id="
-                + resumeFrom));
+            "subscriber too slow: it read nothing for " + stallTimeout.toMillis()
+                + " ms while events waited; resume with after_id=" + resumeFrom));
   }
 
   private void finish(Status status) {

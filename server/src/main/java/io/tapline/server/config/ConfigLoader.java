@@ -148,6 +148,7 @@ public final class ConfigLoader {
             r.duration("alerts.rule-cache-ttl"),
             r.duration("alerts.event-poll-interval"),
             r.integer("alerts.subscriber-buffer", 1, 1_000_000),
+            r.duration("alerts.subscriber-stall-timeout"),
             r.duration("alerts.heartbeat-interval"),
             r.integer("alerts.per-call-queue", 1, 1_000_000),
             r.integer("alerts.webhook-max-attempts", 1, 100),

@@ -61,6 +61,7 @@ public record TaplineConfig(
       Duration ruleCacheTtl,
       Duration eventPollInterval,
       int subscriberBuffer,
+      Duration subscriberStallTimeout,
       Duration heartbeatInterval,
       int perCallQueue,
       int webhookMaxAttempts,

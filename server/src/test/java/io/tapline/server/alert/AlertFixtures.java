@@ -33,6 +33,11 @@ import java.util.concurrent.atomic.AtomicReference;
 /** Shared helpers of the alert tests: calls, rules, subscribers. */
 final class AlertFixtures {
 
+  static {
+    // The global registry is a composite that records nothing until a registry is added.
+    Metrics.addRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  }
+
   private AlertFixtures() {}
 
   static ApiCall call(String service, int status, double latencyMs) {
