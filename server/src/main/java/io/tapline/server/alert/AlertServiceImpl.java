@@ -34,7 +34,6 @@ import io.tapline.server.storage.AlertRuleRecord;
 import io.tapline.server.storage.AlertRuleStore;
 import io.tapline.server.storage.WebhookDeliveryRecord;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;

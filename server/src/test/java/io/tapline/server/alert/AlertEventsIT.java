@@ -68,6 +68,12 @@ class AlertEventsIT {
     assertThat(subscriber.events.get(1).getSampleCallIdsCount()).isEqualTo(PerCallEvaluator.SAMPLES);
     assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(2);
     subscriber.cancel();
+
+    // The same history over JSON, newest first, one page at a time.
+    String page =
+        tapline.http().get("/v1/alert-events?filter.rule_id=" + rule.getId() + "&page_size=1")
+            .aggregate().join().contentUtf8();
+    assertThat(page).contains("\"count\":\"200\"").contains("nextPageToken");
   }
 
   @Test
