@@ -144,16 +144,16 @@ public final class ConfigLoader {
             r.duration("auth.cache-ttl"),
             r.integer("auth.cache-size", 1, 10_000_000)),
         new TaplineConfig.Alerts(
-            r.duration("alerts.evaluation-interval"),
-            r.duration("alerts.rule-cache-ttl"),
-            r.duration("alerts.event-poll-interval"),
+            r.positive("alerts.evaluation-interval"),
+            r.positive("alerts.rule-cache-ttl"),
+            r.positive("alerts.event-poll-interval"),
             r.integer("alerts.subscriber-buffer", 1, 1_000_000),
-            r.duration("alerts.subscriber-stall-timeout"),
-            r.duration("alerts.heartbeat-interval"),
+            r.positive("alerts.subscriber-stall-timeout"),
+            r.positive("alerts.heartbeat-interval"),
             r.integer("alerts.per-call-queue", 1, 1_000_000),
             r.integer("alerts.webhook-max-attempts", 1, 100),
-            r.duration("alerts.webhook-initial-backoff"),
-            r.duration("alerts.webhook-timeout"),
+            r.positive("alerts.webhook-initial-backoff"),
+            r.positive("alerts.webhook-timeout"),
             r.string("alerts.replica-id")));
   }
 
@@ -208,6 +208,15 @@ public final class ConfigLoader {
       } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
         throw new ConfigException(key + " must be a duration such as 500ms, 30s, 5m or PT1H; got '" + value + "'");
       }
+    }
+
+    /** A duration of at least a millisecond. */
+    Duration positive(String key) {
+      Duration value = duration(key);
+      if (value.toMillis() < 1) {
+        throw new ConfigException(key + " must be at least 1ms; got '" + string(key) + "'");
+      }
+      return value;
     }
 
     /** A secret: literal, {@code env:NAME} or {@code file:PATH}. */

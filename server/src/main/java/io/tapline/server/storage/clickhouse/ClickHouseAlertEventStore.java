@@ -73,8 +73,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
         "INSERT INTO alert_events (event_key, rule_id, rule_name, service, severity, kind, value,"
             + " threshold, window_ms, window_start, window_end, event_time, sample_call_ids, count,"
             + " description, origin) SETTINGS insert_deduplication_token = '" + dedupKey + "'"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC'),"
-            + " fromUnixTimestamp64Milli(?, 'UTC'), fromUnixTimestamp64Milli(?, 'UTC'), ?, ?, ?, ?)";
+            + " VALUES (" + "?, ".repeat(15) + "?)";
     try (Connection connection = dataSource.getConnection();
         PreparedStatement insert = connection.prepareStatement(sql)) {
       for (AlertEventRecord e : events) {
@@ -88,9 +87,11 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
         insert.setDouble(i++, e.value());
         insert.setDouble(i++, e.threshold());
         insert.setLong(i++, e.windowMillis());
-        insert.setLong(i++, e.windowStart().toEpochMilli());
-        insert.setLong(i++, e.windowEnd().toEpochMilli());
-        insert.setLong(i++, e.eventTime().toEpochMilli());
+        // Plain values (UTC text for times) keep the VALUES rows free of expressions, which
+        // ClickHouse would otherwise evaluate row by row.
+        insert.setString(i++, CallColumns.formatUtc(e.windowStart()));
+        insert.setString(i++, CallColumns.formatUtc(e.windowEnd()));
+        insert.setString(i++, CallColumns.formatUtc(e.eventTime()));
         insert.setObject(i++, e.sampleCallIds());
         insert.setLong(i++, e.count());
         insert.setString(i++, e.description());
