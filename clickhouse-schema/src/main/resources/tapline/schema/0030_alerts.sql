@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS alert_events
     origin           String
 )
 ENGINE = MergeTree
-ORDER BY tuple()
+-- Evaluation reads the latest transition of each rule, and history is mostly read per rule.
+ORDER BY (rule_id, event_time)
 TTL toDateTime(event_time) + toIntervalDay(90)
 SETTINGS enable_block_number_column = 1,
          enable_block_offset_column = 1,

@@ -139,7 +139,8 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
       return latest;
     }
     String sql =
-        "SELECT " + COLUMNS + " FROM alert_events WHERE has(?, rule_id) AND has(?, kind)"
+        "SELECT " + COLUMNS + " FROM alert_events WHERE rule_id IN (SELECT arrayJoin(?))"
+            + " AND has(?, kind)"
             + " ORDER BY " + ID + " DESC LIMIT 1 BY rule_id";
     for (AlertEventRecord e :
         query(sql, List.of(List.copyOf(ruleIds), kinds.stream().map(Integer::shortValue).toList()))) {
