@@ -130,7 +130,12 @@ final class WindowedEvaluator implements AutoCloseable {
     }
     cleanEvaluations.keySet().retainAll(windowed.stream().map(Rule::id).toList());
     for (AlertEventRecord event : transitions) {
-      store.append(event.key(), List.of(event));
+      try {
+        store.append(event.key(), List.of(event));
+      } catch (RuntimeException e) {
+        // Not stored: the rule's state is unchanged, so the next evaluation decides again.
+        logger.warn("Storing alert transition {} failed: {}", event.key(), e.getMessage());
+      }
     }
     if (!transitions.isEmpty()) {
       hub.poke();
