@@ -32,6 +32,9 @@ public final class TaplineExceptionHandler implements GrpcExceptionHandlerFuncti
           Status.FAILED_PRECONDITION.withDescription(e.getMessage());
       // A service that already chose a status (PERMISSION_DENIED for a key's scope) keeps it.
       case StatusRuntimeException e -> e.getStatus();
+      // The client cancelled a stream: nothing went wrong on this side.
+      case com.linecorp.armeria.common.stream.ClosedStreamException e ->
+          Status.CANCELLED.withDescription("the client closed the stream");
       case StorageUnavailableException e ->
           Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry later").withCause(e);
       case EmbeddedEngineException e ->

@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServerListener;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
 import com.linecorp.armeria.server.grpc.GrpcService;
@@ -38,6 +39,8 @@ import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.ReplayServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.server.admin.AdminServiceImpl;
+import io.tapline.proto.v1.AlertServiceGrpc;
+import io.tapline.server.alert.AlertEngine;
 import io.tapline.server.auth.AuthInterceptor;
 import io.tapline.server.auth.Authenticator;
 import io.tapline.server.auth.KeyBootstrap;
@@ -47,6 +50,8 @@ import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
+import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
+import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
@@ -54,6 +59,7 @@ import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
 import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -173,14 +179,33 @@ public final class TaplineServer implements AutoCloseable {
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
                 QueryServiceGrpc.SERVICE_NAME, Scope.READ,
                 AdminServiceGrpc.SERVICE_NAME, Scope.ADMIN,
-                ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY));
+                ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY,
+                // Reading events needs read; managing rules needs admin, checked per method.
+                AlertServiceGrpc.SERVICE_NAME, Scope.READ));
+    AlertEngine alerts =
+        AlertEngine.start(
+            config.alerts(),
+            new ClickHouseAlertRuleStore(storage.dataSource()),
+            new ClickHouseAlertEventStore(storage.dataSource()),
+            new SelectWindowAggregates(storage.dataSource()));
+    ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), config.replay());
+    sb.serverListener(
+        ServerListener.builder()
+            .whenStopped(
+                s -> {
+                  alerts.close();
+                  replay.close();
+                })
+            .build());
     ReflectionServices reflection = new ReflectionServices();
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
             .addService(
                 new IngestServiceImpl(
                     new ClickHouseCallWriter(storage.dataSource()),
-                    config.ingest().maxBatchRecords()))
+                    config.ingest().maxBatchRecords(),
+                    alerts.ingestListener()))
+            .addService(alerts.service())
             .addService(new QueryServiceImpl(new ClickHouseCallStore(storage.dataSource())))
             .addService(
                 new AdminServiceImpl(
@@ -190,7 +215,7 @@ public final class TaplineServer implements AutoCloseable {
                     new ClickHouseApiKeyStore(storage.dataSource()),
                     authenticator,
                     Clock.systemUTC()))
-            .addService(ReplayServiceImpl.create(storage.dataSource(), config.replay()))
+            .addService(replay)
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
             .supportedSerializationFormats(GrpcSerializationFormats.values())
             .enableUnframedRequests(true)

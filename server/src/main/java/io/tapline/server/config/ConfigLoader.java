@@ -149,7 +149,19 @@ public final class ConfigLoader {
         new TaplineConfig.Replay(
             r.duration("replay.timeout"),
             r.integer("replay.max-response-bytes", 1024, 64 * 1024 * 1024),
-            r.integer("replay.max-redirects", 0, 20)));
+            r.integer("replay.max-redirects", 0, 20)),
+        new TaplineConfig.Alerts(
+            r.positive("alerts.evaluation-interval"),
+            r.positive("alerts.rule-cache-ttl"),
+            r.positive("alerts.event-poll-interval"),
+            r.integer("alerts.subscriber-buffer", 1, 1_000_000),
+            r.positive("alerts.subscriber-stall-timeout"),
+            r.positive("alerts.heartbeat-interval"),
+            r.integer("alerts.per-call-queue", 1, 1_000_000),
+            r.integer("alerts.webhook-max-attempts", 1, 100),
+            r.positive("alerts.webhook-initial-backoff"),
+            r.positive("alerts.webhook-timeout"),
+            r.string("alerts.replica-id")));
   }
 
   /** Typed access to merged properties; each error names its key. */
@@ -213,6 +225,15 @@ public final class ConfigLoader {
       } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
         throw new ConfigException(key + " must be a duration such as 500ms, 30s, 5m or PT1H; got '" + value + "'");
       }
+    }
+
+    /** A duration of at least a millisecond. */
+    Duration positive(String key) {
+      Duration value = duration(key);
+      if (value.toMillis() < 1) {
+        throw new ConfigException(key + " must be at least 1ms; got '" + string(key) + "'");
+      }
+      return value;
     }
 
     /** A secret: literal, {@code env:NAME} or {@code file:PATH}. */

@@ -15,7 +15,8 @@ public record TaplineConfig(
     Ingest ingest,
     Auth auth,
     Log log,
-    Replay replay) {
+    Replay replay,
+    Alerts alerts) {
 
   /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
   public record Server(int port) {}
@@ -65,6 +66,25 @@ public record TaplineConfig(
    */
   public record Replay(Duration timeout, int maxResponseBytes, int maxRedirects) {}
 
+  /**
+   * The alert engine. {@code ruleCacheTtl} bounds how long a rule change takes to reach every
+   * replica; windowed rules are evaluated every {@code evaluationInterval}, aligned to the clock so
+   * replicas evaluate the same slots; each replica reads new events every {@code eventPollInterval}
+   * (its own at once). {@code replicaId} names this replica in stored events (empty: random).
+   */
+  public record Alerts(
+      Duration evaluationInterval,
+      Duration ruleCacheTtl,
+      Duration eventPollInterval,
+      int subscriberBuffer,
+      Duration subscriberStallTimeout,
+      Duration heartbeatInterval,
+      int perCallQueue,
+      int webhookMaxAttempts,
+      Duration webhookInitialBackoff,
+      Duration webhookTimeout,
+      String replicaId) {}
+
   /** A copy pointing at another ClickHouse URL and database. */
   public TaplineConfig withClickHouse(String url, String database) {
     return new TaplineConfig(
@@ -74,11 +94,12 @@ public record TaplineConfig(
         ingest,
         auth,
         log,
-        replay);
+        replay,
+        alerts);
   }
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
-    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth, log, replay);
+    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth, log, replay, alerts);
   }
 }

@@ -27,10 +27,16 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   private final CallWriter writer;
   private final int maxBatchRecords;
   private final CallValidator validator = new CallValidator();
+  private final IngestListener listener;
 
   public IngestServiceImpl(CallWriter writer, int maxBatchRecords) {
+    this(writer, maxBatchRecords, IngestListener.NONE);
+  }
+
+  public IngestServiceImpl(CallWriter writer, int maxBatchRecords, IngestListener listener) {
     this.writer = writer;
     this.maxBatchRecords = maxBatchRecords;
+    this.listener = listener;
   }
 
   @Override
@@ -104,6 +110,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       }
     }
     writer.write(batchId, accepted);
+    listener.committed(accepted);
     return response
         .setAccepted(accepted.size())
         .setRejected(response.getRejectionsCount())

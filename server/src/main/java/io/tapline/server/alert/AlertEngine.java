@@ -1,0 +1,121 @@
+package io.tapline.server.alert;
+
+import io.tapline.server.config.TaplineConfig;
+import io.tapline.server.ingest.IngestListener;
+import io.tapline.server.storage.AlertEventStore;
+import io.tapline.server.storage.AlertRuleStore;
+import io.tapline.server.storage.WindowStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Tags;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The alert engine of one replica: the rule cache, per-call and windowed evaluation, the event
+ * hub that feeds subscribers, and webhook delivery. Started with the server, closed when it stops.
+ */
+public final class AlertEngine implements AutoCloseable {
+
+  /** How often per-call cooldowns that ended are flushed: {@value} ms. */
+  static final long COOLDOWN_TICK_MILLIS = 100;
+
+  private final TaplineConfig.Alerts config;
+  private final String origin;
+  private final Rules rules;
+  private final AlertRuleStore ruleStore;
+  private final AlertEventStore events;
+  private final EventHub hub;
+  private final PerCallEvaluator perCall;
+  private final WindowedEvaluator windowed;
+  private final WebhookNotifier webhooks;
+  private final List<Meter> meters = new ArrayList<>();
+  private MeterRegistry registry;
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("tapline-alert-tick").daemon().factory());
+
+  private AlertEngine(
+      TaplineConfig.Alerts config, AlertRuleStore ruleStore, AlertEventStore events, WindowStore windows) {
+    this.config = config;
+    this.origin = config.replicaId().isBlank() ? "replica-" + UUID.randomUUID() : config.replicaId();
+    this.events = events;
+    this.ruleStore = ruleStore;
+    this.rules = new Rules(ruleStore, config.ruleCacheTtl());
+    this.webhooks =
+        new WebhookNotifier(
+            rules, events, config.webhookMaxAttempts(), config.webhookInitialBackoff(), config.webhookTimeout());
+    this.hub = new EventHub(events, origin, webhooks::deliver);
+    this.perCall = new PerCallEvaluator(rules, events, hub, origin, config.perCallQueue(), Clock.systemUTC());
+    this.windowed =
+        new WindowedEvaluator(rules, windows, events, hub, origin, config.evaluationInterval(), Clock.systemUTC());
+  }
+
+  /** Starts evaluating and following events. */
+  public static AlertEngine start(
+      TaplineConfig.Alerts config, AlertRuleStore ruleStore, AlertEventStore events, WindowStore windows) {
+    AlertEngine engine = new AlertEngine(config, ruleStore, events, windows);
+    engine.hub.start(config.eventPollInterval());
+    engine.registerMeters(Metrics.globalRegistry);
+    engine.windowed.start();
+    engine.ticker.scheduleWithFixedDelay(
+        engine.perCall::tick, COOLDOWN_TICK_MILLIS, COOLDOWN_TICK_MILLIS, TimeUnit.MILLISECONDS);
+    return engine;
+  }
+
+  /**
+   * Gauges, tagged with this replica's name: {@code tapline.alerts.subscribers}, {@code
+   * tapline.alerts.buffered.events} (bounded by subscribers × alerts.subscriber-buffer) and
+   * {@code tapline.alerts.per-call.queued} (committed batches waiting for per-call rules).
+   */
+  private void registerMeters(MeterRegistry registry) {
+    Tags tags = Tags.of("replica", origin);
+    meters.add(Gauge.builder("tapline.alerts.subscribers", hub, EventHub::subscribers).tags(tags).register(registry));
+    meters.add(Gauge.builder("tapline.alerts.buffered.events", hub, EventHub::bufferedEvents).tags(tags).register(registry));
+    meters.add(Gauge.builder("tapline.alerts.per-call.queued", perCall, PerCallEvaluator::queued).tags(tags).register(registry));
+    this.registry = registry;
+  }
+
+  /** Hand this to the ingest service: per-call rules see every committed batch. */
+  public IngestListener ingestListener() {
+    return perCall;
+  }
+
+  /** The gRPC service. */
+  public AlertServiceImpl service() {
+    return new AlertServiceImpl(rules, ruleStore, events, hub, config);
+  }
+
+  /** This replica's name in the events it stores. */
+  public String origin() {
+    return origin;
+  }
+
+  /** Events buffered for this replica's subscribers (bounded by subscribers × buffer size). */
+  public int bufferedEvents() {
+    return hub.bufferedEvents();
+  }
+
+  public int subscribers() {
+    return hub.subscribers();
+  }
+
+  @Override
+  public void close() {
+    if (registry != null) {
+      meters.forEach(registry::remove);
+    }
+    ticker.shutdownNow();
+    windowed.close();
+    perCall.close();
+    hub.close();
+    webhooks.close();
+  }
+}

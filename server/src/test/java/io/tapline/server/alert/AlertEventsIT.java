@@ -1,0 +1,173 @@
+package io.tapline.server.alert;
+
+import static io.tapline.server.alert.AlertFixtures.create;
+import static io.tapline.server.alert.AlertFixtures.ingest;
+import static io.tapline.server.alert.AlertFixtures.storedEvents;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.util.Durations;
+import io.tapline.proto.v1.Aggregate;
+import io.tapline.proto.v1.AlertEvent;
+import io.tapline.proto.v1.AlertEventFilter;
+import io.tapline.proto.v1.AlertEventKind;
+import io.tapline.proto.v1.AlertRule;
+import io.tapline.proto.v1.AbsenceCondition;
+import io.tapline.proto.v1.BurnRateCondition;
+import io.tapline.proto.v1.Severity;
+import io.tapline.proto.v1.SubscribeAlertsRequest;
+import io.tapline.proto.v1.WindowedCondition;
+import io.tapline.server.testing.TestTapline;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Rules of every kind fire and resolve on generated traffic, against the real engine. */
+class AlertEventsIT {
+
+  @RegisterExtension
+  static final TestTapline tapline =
+      new TestTapline()
+          .withFlags(
+              "--alerts.evaluation-interval=1s",
+              "--alerts.event-poll-interval=100ms",
+              "--alerts.heartbeat-interval=300ms");
+
+  private static List<AlertEventKind> kinds(List<AlertEvent> events) {
+    return events.stream().map(AlertEvent::getKind).toList();
+  }
+
+  @Test
+  void perCallRuleReportsAStormAsACount() {
+    AlertRule rule = create(tapline.channel(), AlertFixtures.perCallServerErrors("orders", 1500));
+    AlertFixtures.Subscriber subscriber =
+        AlertFixtures.Subscriber.subscribe(
+            tapline.channel(),
+            SubscribeAlertsRequest.newBuilder()
+                .setFilter(AlertEventFilter.newBuilder().setRuleId(rule.getId()))
+                .build(),
+            false);
+    await().untilAsserted(() -> assertThat(subscriber.heartbeats.get()).isPositive());
+
+    ingest(tapline.channel(), "orders", 5, 200, 10);
+    ingest(tapline.channel(), "orders", 1, 503, 10);
+    await().untilAsserted(() -> assertThat(subscriber.events).hasSize(1));
+    assertThat(subscriber.events.getFirst().getKind()).isEqualTo(AlertEventKind.TRIGGERED);
+    assertThat(subscriber.events.getFirst().getCount()).isEqualTo(1);
+    assertThat(subscriber.events.getFirst().getValue()).isEqualTo(503);
+    assertThat(subscriber.events.getFirst().getThreshold()).isEqualTo(500);
+    assertThat(subscriber.events.getFirst().getSampleCallIdsList()).hasSize(1);
+
+    // A storm within the cooldown: one more event, carrying the count.
+    for (int i = 0; i < 20; i++) {
+      ingest(tapline.channel(), "orders", 10, 500, 10);
+    }
+    await().untilAsserted(() -> assertThat(subscriber.events).hasSize(2));
+    assertThat(subscriber.events.get(1).getCount()).isEqualTo(200);
+    assertThat(subscriber.events.get(1).getSampleCallIdsCount()).isEqualTo(PerCallEvaluator.SAMPLES);
+    assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(2);
+    subscriber.cancel();
+
+    // The same history over JSON, newest first, one page at a time.
+    String page =
+        tapline.http().get("/v1/alert-events?filter.rule_id=" + rule.getId() + "&page_size=1")
+            .aggregate().join().contentUtf8();
+    assertThat(page).contains("\"count\":\"200\"").contains("nextPageToken");
+  }
+
+  @Test
+  void windowedErrorRateFiresOnceAndResolvesWithHysteresis() {
+    AlertRule rule =
+        create(
+            tapline.channel(),
+            AlertRule.newBuilder()
+                .setName("error rate")
+                .setService("payments")
+                .setSeverity(Severity.CRITICAL)
+                .setEnabled(true)
+                .setWindowed(
+                    WindowedCondition.newBuilder()
+                        .setAggregate(Aggregate.ERROR_RATE)
+                        .setThreshold(0.5)
+                        .setResolveThreshold(0.2)
+                        .setResolveAfterEvaluations(2)
+                        .setMinSamples(10)
+                        .setWindow(Durations.fromSeconds(10)))
+                .build());
+    // Below the minimum sample count: nothing, however bad.
+    ingest(tapline.channel(), "payments", 5, 500, 10);
+    // Enough calls, 5 / 12 + ... failing: above the threshold once the window holds them all.
+    ingest(tapline.channel(), "payments", 10, 500, 10);
+    ingest(tapline.channel(), "payments", 5, 200, 10);
+    await().atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+            .containsExactly(AlertEventKind.FIRING));
+    AlertEvent firing = storedEvents(tapline.channel(), rule.getId()).getFirst();
+    assertThat(firing.getValue()).isGreaterThan(0.5);
+    assertThat(firing.getThreshold()).isEqualTo(0.5);
+    assertThat(firing.getWindow()).isEqualTo(Durations.fromSeconds(10));
+    assertThat(firing.getSampleCallIdsList()).isNotEmpty();
+    assertThat(firing.getSeverity()).isEqualTo(Severity.CRITICAL);
+
+    // Healthy traffic dilutes the rate; once the failures leave the window, it resolves, once.
+    ingest(tapline.channel(), "payments", 100, 200, 10);
+    await().atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+            .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
+  }
+
+  @Test
+  void absenceFiresWithoutTrafficAndResolvesWhenItComes() {
+    AlertRule rule =
+        create(
+            tapline.channel(),
+            AlertRule.newBuilder()
+                .setService("silent")
+                .setEnabled(true)
+                .setAbsence(AbsenceCondition.newBuilder().setWindow(Durations.fromSeconds(10)))
+                .setRenotifyInterval(Durations.fromSeconds(2))
+                .build());
+    await().atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+            .startsWith(AlertEventKind.FIRING, AlertEventKind.STILL_FIRING));
+    ingest(tapline.channel(), "silent", 1, 200, 10);
+    await().atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+            .last().isEqualTo(AlertEventKind.RESOLVED));
+    List<AlertEventKind> kinds = kinds(storedEvents(tapline.channel(), rule.getId()));
+    assertThat(kinds.subList(1, kinds.size() - 1)).containsOnly(AlertEventKind.STILL_FIRING);
+  }
+
+  @Test
+  void burnRateNeedsBothWindowsToBurn() {
+    AlertRule rule =
+        create(
+            tapline.channel(),
+            AlertRule.newBuilder()
+                .setService("search")
+                .setEnabled(true)
+                .setBurnRate(
+                    BurnRateCondition.newBuilder()
+                        .setTarget(0.99)
+                        .setLatencyObjectiveMs(100)
+                        .setLongWindow(Durations.fromSeconds(60))
+                        .setShortWindow(Durations.fromSeconds(10))
+                        .setBurnRate(10))
+                .build());
+    // 20% bad (slow) calls: 20x the 1% budget, in both windows.
+    ingest(tapline.channel(), "search", 80, 200, 20);
+    ingest(tapline.channel(), "search", 20, 200, 500);
+    await().atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+            .containsExactly(AlertEventKind.FIRING));
+    AlertEvent firing = storedEvents(tapline.channel(), rule.getId()).getFirst();
+    assertThat(firing.getValue()).isBetween(15.0, 25.0);
+    assertThat(firing.getThreshold()).isEqualTo(10);
+    // Once the short window is clean the burn has stopped, although the long one still burns.
+    ingest(tapline.channel(), "search", 5, 200, 20);
+    await().atMost(Duration.ofSeconds(25))
+        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+            .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
+  }
+}

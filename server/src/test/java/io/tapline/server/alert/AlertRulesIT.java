@@ -1,0 +1,179 @@
+package io.tapline.server.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.util.Durations;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tapline.proto.v1.Aggregate;
+import io.tapline.proto.v1.AlertRule;
+import io.tapline.proto.v1.AlertServiceGrpc;
+import io.tapline.proto.v1.CallClause;
+import io.tapline.proto.v1.CreateAlertRuleRequest;
+import io.tapline.proto.v1.DeleteAlertRuleRequest;
+import io.tapline.proto.v1.GetAlertRuleRequest;
+import io.tapline.proto.v1.ListAlertRulesRequest;
+import io.tapline.proto.v1.PerCallCondition;
+import io.tapline.proto.v1.Severity;
+import io.tapline.proto.v1.UpdateAlertRuleRequest;
+import io.tapline.proto.v1.Webhook;
+import io.tapline.proto.v1.WindowedCondition;
+import io.tapline.server.testing.TestTapline;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Rule management over gRPC and JSON: validation naming the field, CRUD, secrets never shown. */
+class AlertRulesIT {
+
+  @RegisterExtension static final TestTapline tapline = new TestTapline();
+
+  private static AlertServiceGrpc.AlertServiceBlockingStub alerts;
+
+  @BeforeAll
+  static void stubs() {
+    alerts = AlertServiceGrpc.newBlockingStub(tapline.channel());
+  }
+
+  private static AlertRule windowed(com.google.protobuf.Duration window) {
+    return AlertRule.newBuilder()
+        .setService("checkout")
+        .setEnabled(true)
+        .setWindowed(
+            WindowedCondition.newBuilder()
+                .setAggregate(Aggregate.LATENCY_P95)
+                .setThreshold(250)
+                .setWindow(window))
+        .build();
+  }
+
+  private static void assertInvalid(AlertRule rule, String field) {
+    assertThatThrownBy(() -> alerts.createAlertRule(CreateAlertRuleRequest.newBuilder().setRule(rule).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).startsWith(field + ":");
+            });
+  }
+
+  @Test
+  void invalidRulesAreRefusedNamingTheField() {
+    AlertRule.Builder perCall = AlertFixtures.perCallServerErrors("checkout", 1000).toBuilder();
+    assertInvalid(
+        perCall.clone().setPerCall(PerCallCondition.newBuilder()
+            .addClauses(CallClause.newBuilder().setField("colour").setOp("=").setValue("red"))).build(),
+        "rule.per_call.clauses[0].field");
+    assertInvalid(
+        perCall.clone().setPerCall(PerCallCondition.newBuilder()
+            .addClauses(CallClause.newBuilder().setField("status_code").setOp("=").setValue("500"))
+            .addClauses(CallClause.newBuilder().setField("method").setOp(">").setValue("GET"))).build(),
+        "rule.per_call.clauses[1].op");
+    assertInvalid(
+        perCall.clone().setPerCall(PerCallCondition.newBuilder()
+            .addClauses(CallClause.newBuilder().setField("latency_ms").setOp(">").setValue("slow"))).build(),
+        "rule.per_call.clauses[0].value");
+    assertInvalid(
+        perCall.clone().setPerCall(PerCallCondition.newBuilder()
+            .addClauses(CallClause.newBuilder().setField("route").setOp("matches").setValue("(unclosed"))).build(),
+        "rule.per_call.clauses[0].value");
+    assertInvalid(windowed(Durations.fromSeconds(2)), "rule.windowed.window");
+    assertInvalid(windowed(Durations.fromDays(3)), "rule.windowed.window");
+    assertInvalid(windowed(Durations.fromMinutes(5)).toBuilder().clearService().build(), "rule.service");
+    assertInvalid(AlertRule.newBuilder().setService("checkout").build(), "rule.condition");
+    assertInvalid(
+        windowed(Durations.fromMinutes(5)).toBuilder()
+            .addWebhooks(Webhook.newBuilder().setUrl("ftp://example.com/hook")).build(),
+        "rule.webhooks[0].url");
+  }
+
+  @Test
+  void invalidRuleOverJsonIsA400NamingTheField() {
+    AggregatedHttpResponse response =
+        tapline.http()
+            .execute(HttpRequest.of(HttpMethod.POST, "/v1/alert-rules", MediaType.JSON,
+                "{\"service\":\"checkout\",\"windowed\":{\"aggregate\":\"ERROR_RATE\",\"threshold\":0.1,\"window\":\"1s\"}}"))
+            .aggregate()
+            .join();
+    assertThat(response.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+    assertThat(response.contentUtf8()).contains("rule.windowed.window");
+  }
+
+  @Test
+  void rulesAreCreatedReadUpdatedAndDeleted() {
+    AlertRule created =
+        alerts.createAlertRule(
+            CreateAlertRuleRequest.newBuilder()
+                .setRule(
+                    windowed(Durations.fromMinutes(5)).toBuilder()
+                        .setName("slow checkout")
+                        .addWebhooks(Webhook.newBuilder().setUrl("https://hooks.example.com/a").setSecret("s3cret")))
+                .build());
+    assertThat(created.getId()).isNotEmpty();
+    assertThat(created.getSeverity()).isEqualTo(Severity.WARNING);
+    assertThat(created.getWindowed().getResolveThreshold()).isEqualTo(250);
+    assertThat(created.getWebhooks(0).getSecret()).isEmpty();
+    assertThat(created.getWebhooks(0).getHasSecret()).isTrue();
+
+    AlertRule read = alerts.getAlertRule(GetAlertRuleRequest.newBuilder().setId(created.getId()).build());
+    assertThat(read.getName()).isEqualTo("slow checkout");
+    assertThat(read.getCreateTime()).isEqualTo(created.getCreateTime());
+
+    AlertRule updated =
+        alerts.updateAlertRule(
+            UpdateAlertRuleRequest.newBuilder()
+                .setRule(read.toBuilder().setName("slower checkout").setSeverity(Severity.CRITICAL))
+                .build());
+    assertThat(updated.getName()).isEqualTo("slower checkout");
+    assertThat(updated.getWebhooks(0).getHasSecret()).as("the secret is kept").isTrue();
+    assertThat(alerts.listAlertRules(ListAlertRulesRequest.newBuilder().setService("checkout").build()).getRulesList())
+        .extracting(AlertRule::getId, AlertRule::getSeverity)
+        .contains(org.assertj.core.groups.Tuple.tuple(created.getId(), Severity.CRITICAL));
+
+    alerts.deleteAlertRule(DeleteAlertRuleRequest.newBuilder().setId(created.getId()).build());
+    assertThatThrownBy(() -> alerts.getAlertRule(GetAlertRuleRequest.newBuilder().setId(created.getId()).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  @Test
+  void rulesAreManagedOverJson() {
+    AggregatedHttpResponse created =
+        tapline.http()
+            .execute(HttpRequest.of(HttpMethod.POST, "/v1/alert-rules", MediaType.JSON,
+                "{\"service\":\"search\",\"enabled\":true,\"perCall\":{\"clauses\":"
+                    + "[{\"field\":\"latency_ms\",\"op\":\">\",\"value\":\"1000\"}]}}"))
+            .aggregate()
+            .join();
+    assertThat(created.status()).isEqualTo(HttpStatus.OK);
+    assertThat(created.contentUtf8()).contains("\"cooldown\":\"60s\"");
+    AggregatedHttpResponse listed = tapline.http().get("/v1/alert-rules?service=search").aggregate().join();
+    assertThat(listed.contentUtf8()).contains("latency_ms");
+  }
+
+  @Test
+  void managingRulesNeedsTheAdminScopeButReadingOnlyRead() {
+    io.tapline.server.auth.ApiKeys.Generated key = io.tapline.server.auth.ApiKeys.generate();
+    new io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore(tapline.server().storage().dataSource())
+        .put(new io.tapline.server.storage.ApiKeyRecord(
+            key.keyId(), "reader", key.secretHash(), java.util.Set.of("READ"), "checkout", "", "",
+            java.time.Instant.now(), null, false));
+    AlertServiceGrpc.AlertServiceBlockingStub reader = AlertServiceGrpc.newBlockingStub(tapline.channel(key.key()));
+    assertThatThrownBy(() -> reader.createAlertRule(
+            CreateAlertRuleRequest.newBuilder().setRule(windowed(Durations.fromMinutes(5))).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    assertThat(reader.listAlertRules(ListAlertRulesRequest.getDefaultInstance()).getRulesList())
+        .allSatisfy(rule -> assertThat(rule.getService()).isEqualTo("checkout"));
+    assertThatThrownBy(() -> AlertServiceGrpc.newBlockingStub(tapline.channel(null))
+            .listAlertRules(ListAlertRulesRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+  }
+}
