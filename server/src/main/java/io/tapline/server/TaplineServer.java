@@ -2,7 +2,16 @@ package io.tapline.server;
 
 import com.google.protobuf.Timestamp;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerListener;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
@@ -27,10 +36,13 @@ import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
+import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.storage.clickhouse.SelectPlanRateLimit;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -136,12 +148,19 @@ public final class TaplineServer implements AutoCloseable {
             Map.of(
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
                 QueryServiceGrpc.SERVICE_NAME, Scope.READ));
+    TaplineConfig.Ingest ingestConfig = config.ingest();
+    IngestServiceImpl ingest =
+        new IngestServiceImpl(
+            ingestConfig,
+            new ClickHouseCallWriter(storage.dataSource(), storage.database()),
+            new ClickHouseServiceStore(storage.dataSource()),
+            cachedPlanRates(new SelectPlanRateLimit(storage.dataSource()), ingestConfig.serviceCacheTtl()),
+            Clock.systemUTC());
+    // Batches still queued when the server stops are written before the store closes.
+    sb.serverListener(ServerListener.builder().whenStopped(s -> ingest.close()).build());
     GrpcService grpc =
         GrpcService.builder()
-            .addService(
-                new IngestServiceImpl(
-                    new ClickHouseCallWriter(storage.dataSource()),
-                    config.ingest().maxBatchRecords()))
+            .addService(ingest)
             .addService(new QueryServiceImpl(new ClickHouseCallStore(storage.dataSource())))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
@@ -153,7 +172,7 @@ public final class TaplineServer implements AutoCloseable {
             .exceptionHandler(new TaplineExceptionHandler())
             .intercept(auth)
             .build();
-    sb.service(grpc);
+    sb.service(grpc, delegate -> requestLimits(delegate));
     sb.service("/internal/health", HealthCheckService.builder().checkers(storeHealth).build());
     sb.serviceUnder(
         "/docs",
@@ -169,9 +188,61 @@ public final class TaplineServer implements AutoCloseable {
                     .setPageSize(20)
                     .build())
             .build());
-    // Long-lived ingest streams may carry far more than one request's default limit in total.
-    sb.maxRequestLength(0);
+    // A unary gRPC or JSON request is one message; IngestStream lifts both limits for itself.
+    sb.maxRequestLength((long) ingestConfig.maxMessageBytes() + REQUEST_FRAMING_BYTES);
     sb.requestTimeout(Duration.ofMinutes(1));
+  }
+
+  /** Room for gRPC framing and headers on top of the largest message: {@value} bytes. */
+  static final long REQUEST_FRAMING_BYTES = 64 * 1024;
+
+  private static final String INGEST_STREAM_PATH =
+      "/" + IngestServiceGrpc.getIngestStreamMethod().getFullMethodName();
+
+  /**
+   * Per-method limits: an IngestStream is long-lived, so it has neither a total size limit (each
+   * of its messages is still limited to {@code ingest.max-message-bytes}) nor a request timeout.
+   * Answers that ask the client to retry later get a {@code Retry-After} header (JSON clients).
+   */
+  private static HttpService requestLimits(HttpService delegate) {
+    // A decorating service (not a lambda) so that the gRPC service still learns that it was
+    // added to the server; the health service depends on it.
+    return new SimpleDecoratingHttpService(delegate) {
+      @Override
+      public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
+        if (INGEST_STREAM_PATH.equals(ctx.path())) {
+          ctx.setMaxRequestLength(0);
+          ctx.clearRequestTimeout();
+        }
+        return unwrap()
+            .serve(ctx, req)
+            .mapHeaders(
+                headers -> {
+                  Duration retryAfter = ctx.attr(TaplineExceptionHandler.RETRY_AFTER);
+                  int status = headers.status().code();
+                  if (retryAfter == null || (status != 429 && status != 503)) {
+                    return headers;
+                  }
+                  long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+                  return headers.toBuilder()
+                      .set(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds))
+                      .build();
+                });
+      }
+    };
+  }
+
+  /** Plan rate limits, cached like other metadata; unknown when the store cannot be read. */
+  private static ToIntFunction<String> cachedPlanRates(ToIntFunction<String> lookup, Duration ttl) {
+    LoadingCache<String, Integer> cache =
+        Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(10_000).build(lookup::applyAsInt);
+    return plan -> {
+      try {
+        return cache.get(plan);
+      } catch (RuntimeException e) {
+        return 0; // the default rate applies until the plan can be read
+      }
+    };
   }
 
   static ApiCall exampleCall() {

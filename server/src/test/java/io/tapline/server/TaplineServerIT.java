@@ -281,7 +281,7 @@ class TaplineServerIT {
     JsonNode calls = json.readTree(found.contentUtf8()).get("calls");
     assertThat(calls).hasSize(1);
     assertThat(calls.get(0).get("id").asText()).isEqualTo("json-call-1");
-    assertThat(calls.get(0).get("timestamp").asText()).isEqualTo(" + JSON_TIME + ");
+    assertThat(calls.get(0).get("timestamp").asText()).isEqualTo(JSON_TIME);
 
     AggregatedHttpResponse one = tapline.http().get("/v1/calls/json-call-1").aggregate().join();
     assertThat(one.status()).isEqualTo(HttpStatus.OK);
