@@ -1,16 +1,16 @@
 package io.tapline.server;
 
-import com.linecorp.armeria.common.RequestContext;
-import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
 import com.google.protobuf.Any;
 import com.google.rpc.RetryInfo;
+import com.linecorp.armeria.common.RequestContext;
+import com.linecorp.armeria.common.ResponseCompleteException;
+import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
 import io.grpc.Metadata;
-import io.grpc.protobuf.ProtoUtils;
-import io.netty.util.AttributeKey;
-import java.time.Duration;
 import io.grpc.Status;
+import io.netty.util.AttributeKey;
 import io.tapline.server.embedded.EmbeddedEngineException;
 import io.tapline.server.storage.StorageUnavailableException;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * {@code grpc-status-details-bin}; for JSON clients the delay is kept in the request context, from
  * where {@link #RETRY_AFTER} becomes a {@code Retry-After} header.
  */
-public final class TaplineExceptionHandler implements GrpcExceptionHandlerFunction {
+public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandlerFunction {
 
   private static final Logger logger = LoggerFactory.getLogger(TaplineExceptionHandler.class);
 
@@ -33,18 +33,14 @@ public final class TaplineExceptionHandler implements GrpcExceptionHandlerFuncti
   public static final AttributeKey<Duration> RETRY_AFTER =
       AttributeKey.valueOf(TaplineExceptionHandler.class, "RETRY_AFTER");
 
-  private static final Metadata.Key<com.google.rpc.Status> STATUS_DETAILS =
-      ProtoUtils.keyForProto(com.google.rpc.Status.getDefaultInstance());
-
   @Override
-  public Status apply(RequestContext ctx, Status status, Throwable cause, Metadata metadata) {
-    Status mapped = toStatus(cause);
+  public com.google.rpc.Status applyStatusProto(
+      RequestContext ctx, Throwable cause, Metadata metadata) {
     Duration retryAfter = retryAfter(cause);
-    if (mapped != null && retryAfter != null) {
-      metadata.put(STATUS_DETAILS, toStatusProto(cause));
+    if (retryAfter != null) {
       ctx.setAttr(RETRY_AFTER, retryAfter);
     }
-    return mapped;
+    return toStatusProto(cause);
   }
 
   /** How long a client should wait before retrying, or null when retrying will not help. */
@@ -89,6 +85,8 @@ public final class TaplineExceptionHandler implements GrpcExceptionHandlerFuncti
               .withDescription(e.getMessage() + "; retry in " + e.retryAfter().toMillis() + " ms")
               .withCause(e);
       case io.grpc.StatusRuntimeException e -> e.getStatus();
+      // The client went away after its answer was complete: nothing to report.
+      case ResponseCompleteException e -> Status.CANCELLED.withCause(e);
       case NotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
       case StorageUnavailableException e ->
           Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry later").withCause(e);
