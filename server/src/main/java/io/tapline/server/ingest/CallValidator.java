@@ -200,7 +200,9 @@ final class CallValidator {
       if (header.getKey().isEmpty()) {
         return "has a header without a name";
       }
-      if (utf8Length(header.getKey()) + utf8Length(header.getValue()) > limits.maxHeaderBytes()) {
+      long chars = (long) header.getKey().length() + header.getValue().length();
+      if (chars * 3 > limits.maxHeaderBytes() // else it fits whatever its characters
+          && utf8Length(header.getKey()) + utf8Length(header.getValue()) > limits.maxHeaderBytes()) {
         return "header '" + abbreviate(header.getKey()) + "' is longer than "
             + limits.maxHeaderBytes() + " bytes";
       }

@@ -10,7 +10,6 @@ import com.clickhouse.jdbc.ConnectionImpl;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
 import io.tapline.server.storage.StorageUnavailableException;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -202,7 +201,7 @@ public final class ClickHouseCallWriter implements CallWriter {
   }
 
   private static void writeRows(OutputStream target, List<Batch> batches) throws IOException {
-    RowBinary out = new RowBinary(new BufferedOutputStream(target, 1 << 16));
+    RowBinary out = new RowBinary(target);
     for (Batch batch : batches) {
       byte[] batchId = batch.batchId().getBytes(StandardCharsets.US_ASCII);
       for (CallRecord call : batch.calls()) {
@@ -254,38 +253,54 @@ public final class ClickHouseCallWriter implements CallWriter {
     return new StorageUnavailableException("ClickHouse is unavailable (" + what + ")", e);
   }
 
-  /** ClickHouse's RowBinary encoding of the column types api_calls uses. */
+  /**
+   * ClickHouse's RowBinary encoding of the column types api_calls uses, into its own buffer
+   * (writing byte by byte to a stream costs more than the encoding itself).
+   */
   private static final class RowBinary {
 
     private final OutputStream out;
-    private final byte[] scratch = new byte[8];
+    private final byte[] buf = new byte[1 << 16];
+    private int pos;
 
     RowBinary(OutputStream out) {
       this.out = out;
     }
 
+    private void ensure(int n) throws IOException {
+      if (pos + n > buf.length) {
+        flushBuffer();
+      }
+    }
+
+    private void flushBuffer() throws IOException {
+      out.write(buf, 0, pos);
+      pos = 0;
+    }
+
     void uint8(int v) throws IOException {
-      out.write(v);
+      ensure(1);
+      buf[pos++] = (byte) v;
     }
 
     void uint16(int v) throws IOException {
-      scratch[0] = (byte) v;
-      scratch[1] = (byte) (v >>> 8);
-      out.write(scratch, 0, 2);
+      ensure(2);
+      buf[pos++] = (byte) v;
+      buf[pos++] = (byte) (v >>> 8);
     }
 
     void uint32(long v) throws IOException {
+      ensure(4);
       for (int i = 0; i < 4; i++) {
-        scratch[i] = (byte) (v >>> (8 * i));
+        buf[pos++] = (byte) (v >>> (8 * i));
       }
-      out.write(scratch, 0, 4);
     }
 
     void int64(long v) throws IOException {
+      ensure(8);
       for (int i = 0; i < 8; i++) {
-        scratch[i] = (byte) (v >>> (8 * i));
+        buf[pos++] = (byte) (v >>> (8 * i));
       }
-      out.write(scratch, 0, 8);
     }
 
     void float32(float v) throws IOException {
@@ -293,11 +308,12 @@ public final class ClickHouseCallWriter implements CallWriter {
     }
 
     void varint(long v) throws IOException {
+      ensure(10);
       while ((v & ~0x7FL) != 0) {
-        out.write((int) ((v & 0x7F) | 0x80));
+        buf[pos++] = (byte) ((v & 0x7F) | 0x80);
         v >>>= 7;
       }
-      out.write((int) v);
+      buf[pos++] = (byte) v;
     }
 
     void string(String s) throws IOException {
@@ -306,7 +322,15 @@ public final class ClickHouseCallWriter implements CallWriter {
 
     void bytes(byte[] b) throws IOException {
       varint(b.length);
-      out.write(b);
+      if (b.length > buf.length - pos) {
+        flushBuffer();
+        if (b.length > buf.length) {
+          out.write(b);
+          return;
+        }
+      }
+      System.arraycopy(b, 0, buf, pos, b.length);
+      pos += b.length;
     }
 
     void map(Map<String, String> m) throws IOException {
@@ -318,6 +342,7 @@ public final class ClickHouseCallWriter implements CallWriter {
     }
 
     void flush() throws IOException {
+      flushBuffer();
       out.flush();
     }
   }
