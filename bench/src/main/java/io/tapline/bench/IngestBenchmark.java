@@ -130,6 +130,7 @@ public final class IngestBenchmark {
       long start = System.nanoTime();
       long measuredFrom = start + TimeUnit.SECONDS.toNanos(warmup);
       long recordsAtMeasureStart = -1;
+      long[] cpuAtMeasureStart = null;
       long bytesAtMeasureStart = 0;
       List<Long> measured = new ArrayList<>();
       long lastRecords = 0;
@@ -146,6 +147,7 @@ public final class IngestBenchmark {
         if (recordsAtMeasureStart < 0 && now >= measuredFrom) {
           recordsAtMeasureStart = r;
           bytesAtMeasureStart = b;
+          cpuAtMeasureStart = cpuNanos(engine);
           measuredFrom = now;
           measured.clear();
         }
@@ -164,6 +166,7 @@ public final class IngestBenchmark {
         last = now;
       }
       long end = System.nanoTime();
+      long[] cpuAtEnd = cpuNanos(engine);
       long sent = 0;
       long retried = 0;
       for (Future<RetryingIngestClient.Result> f : results) {
@@ -188,6 +191,17 @@ public final class IngestBenchmark {
           percentile(all, 0.50) / 1e6,
           percentile(all, 0.99) / 1e6,
           retried);
+      double jvmCpu = (cpuAtEnd[0] - cpuAtMeasureStart[0]) / 1e9;
+      double engineCpu = (cpuAtEnd[1] - cpuAtMeasureStart[1]) / 1e9;
+      long measuredRecords = records.get() - recordsAtMeasureStart;
+      System.out.printf(
+          Locale.ROOT,
+          "CPU while measuring: %.1f s in this JVM (server and load generator), %.1f s in the engine;"
+              + " %.0f records per CPU-second, so about %.0f records/s if both cores were ours alone%n",
+          jvmCpu,
+          engineCpu,
+          measuredRecords / (jvmCpu + engineCpu),
+          2 * measuredRecords / (jvmCpu + engineCpu));
       try (Connection c = server.storage().dataSource().getConnection();
           Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT count() FROM api_calls")) {
@@ -195,6 +209,19 @@ public final class IngestBenchmark {
         System.out.printf("acknowledged %d records; stored %d rows%n", sent, rs.getLong(1));
       }
     }
+  }
+
+  /** CPU time used so far by this JVM and by the engine's process. */
+  private static long[] cpuNanos(EmbeddedClickHouse engine) {
+    long jvm =
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
+    long engineCpu =
+        ProcessHandle.of(engine.pid())
+            .flatMap(p -> p.info().totalCpuDuration())
+            .map(Duration::toNanos)
+            .orElse(0L);
+    return new long[] {jvm, engineCpu};
   }
 
   private static List<Long> boxed(long[] values) {

@@ -152,12 +152,13 @@ final class CallValidator {
     String path = call.getPath().isEmpty() ? emptyToSlash(uri.getRawPath()) : call.getPath();
     Map<String, String> queryParams =
         call.getQueryParamsCount() > 0 ? call.getQueryParamsMap() : parseQuery(uri.getRawQuery());
+    // Sizes from the UTF-8 bytes protobuf holds anyway (no pass over the characters).
     long requestBodySize =
-        call.getRequestBodySize() > 0 ? call.getRequestBodySize() : utf8Length(call.getRequestBody());
+        call.getRequestBodySize() > 0 ? call.getRequestBodySize() : call.getRequestBodyBytes().size();
     long responseBodySize =
         call.getResponseBodySize() > 0
             ? call.getResponseBodySize()
-            : utf8Length(call.getResponseBody());
+            : call.getResponseBodyBytes().size();
     if (requestBodySize > 0xFFFF_FFFFL || responseBodySize > 0xFFFF_FFFFL) {
       return Result.refused("request_body_size", "must be below 4 GiB");
     }

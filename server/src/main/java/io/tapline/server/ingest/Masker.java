@@ -139,6 +139,9 @@ public final class Masker {
 
   /** Free text with card numbers masked. Returns {@code s} itself when nothing is masked. */
   String text(String s) {
+    if (!mayHoldCardNumber(s)) {
+      return s;
+    }
     int n = s.length();
     StringBuilder out = null;
     int copied = 0;
@@ -190,6 +193,30 @@ public final class Masker {
       return s;
     }
     return out.append(s, copied, n).toString();
+  }
+
+  /**
+   * A cheap first pass: true when {@code s} has a run of 13 or more digits, possibly grouped by
+   * single spaces or dashes. Most text has none and is then returned untouched.
+   */
+  private static boolean mayHoldCardNumber(String s) {
+    int digits = 0;
+    boolean afterSeparator = false;
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= '0' && c <= '9') {
+        if (++digits >= 13) {
+          return true;
+        }
+        afterSeparator = false;
+      } else if ((c == ' ' || c == '-') && digits > 0 && !afterSeparator) {
+        afterSeparator = true;
+      } else {
+        digits = 0;
+        afterSeparator = false;
+      }
+    }
+    return false;
   }
 
   // Checks the digits of s[from, to), skipping separators.
