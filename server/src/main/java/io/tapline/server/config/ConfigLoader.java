@@ -153,6 +153,7 @@ public final class ConfigLoader {
             r.integer("ingest.queue-records", 1, Integer.MAX_VALUE),
             r.integer("ingest.commit-max-records", 1, 10_000_000),
             r.duration("ingest.commit-interval"),
+            r.integer("ingest.commit-workers", 1, 64),
             r.duration("ingest.retry-after"),
             r.integer("ingest.stream-window-batches", 1, 1024),
             r.integer("ingest.rate-limit-per-second", 0, Integer.MAX_VALUE)),

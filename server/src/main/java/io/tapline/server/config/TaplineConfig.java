@@ -57,6 +57,7 @@ public record TaplineConfig(
       int queueRecords,
       int commitMaxRecords,
       Duration commitInterval,
+      int commitWorkers,
       Duration retryAfter,
       int streamWindowBatches,
       int rateLimitPerSecond) {

@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  *       Copies sent after the commit are found in the table by the writer.
  * </ul>
  *
- * <p>One worker means one INSERT at a time: rows per second come from large INSERTs, not from
- * parallel ones, and the writer's check for already stored rows cannot race itself.
+ * <p>A few workers ({@code ingest.commit-workers}, default 2) take groups from the queue, so one
+ * group is encoded and sent while the engine still writes the previous one. Rows per second come
+ * from large INSERTs, not from many parallel ones. Two copies of one batch never race each other
+ * into two INSERTs: the second copy waits on the first (see above).
  */
 final class GroupCommitter implements AutoCloseable {
 
@@ -54,7 +56,7 @@ final class GroupCommitter implements AutoCloseable {
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedRecords = new AtomicLong();
   private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
-  private final Thread worker;
+  private final List<Thread> workers = new ArrayList<>();
   private volatile long downUntilNanos;
   private volatile boolean closing;
 
@@ -63,13 +65,16 @@ final class GroupCommitter implements AutoCloseable {
       int queueRecords,
       int commitMaxRecords,
       Duration commitInterval,
-      Duration retryAfter) {
+      Duration retryAfter,
+      int workerCount) {
     this.writer = writer;
     this.queueRecords = queueRecords;
     this.commitMaxRecords = commitMaxRecords;
     this.commitIntervalNanos = commitInterval.toNanos();
     this.retryAfter = retryAfter;
-    this.worker = Thread.ofPlatform().name("tapline-group-commit").daemon().start(this::run);
+    for (int i = 0; i < workerCount; i++) {
+      workers.add(Thread.ofPlatform().name("tapline-group-commit-" + i).daemon().start(this::run));
+    }
   }
 
   /**
@@ -218,13 +223,15 @@ final class GroupCommitter implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
-    try {
-      worker.join(Duration.ofSeconds(30));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (worker.isAlive()) {
-      worker.interrupt();
+    for (Thread worker : workers) {
+      try {
+        worker.join(Duration.ofSeconds(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (worker.isAlive()) {
+        worker.interrupt();
+      }
     }
   }
 }

@@ -82,7 +82,8 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
             config.queueRecords(),
             config.commitMaxRecords(),
             config.commitInterval(),
-            config.retryAfter());
+            config.retryAfter(),
+            config.commitWorkers());
   }
 
   @Override
@@ -263,7 +264,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     return new CallRecord(
         r.id(), r.timestamp(), r.service(), r.method(),
         masker.url(r.url()),
-        r.path(), r.route(),
+        masker.text(r.path()), r.route(),
         masker.queryParams(r.queryParams()),
         masker.headers(r.requestHeaders(), settings.sensitiveHeaders()),
         masker.headers(r.responseHeaders(), settings.sensitiveHeaders()),

@@ -104,7 +104,7 @@ class GroupCommitterIT {
   void aFullQueueRefusesWithRetryInformationAndAcksOnlyAfterCommit() throws Exception {
     GatedWriter writer = new GatedWriter();
     try (GroupCommitter committer =
-        new GroupCommitter(writer, 10, 1000, Duration.ZERO, Duration.ofMillis(700))) {
+        new GroupCommitter(writer, 10, 1000, Duration.ZERO, Duration.ofMillis(700), 1)) {
       CompletableFuture<Void> first = committer.submit(null, batch("q-1", calls("queue", 5), false));
       assertThat(writer.entered.await(30, TimeUnit.SECONDS)).isTrue();
       CompletableFuture<Void> second = committer.submit(null, batch("q-2", calls("queue", 5), false));
@@ -129,7 +129,7 @@ class GroupCommitterIT {
   void aBatchSentAgainWhileInFlightSharesTheFirstWrite() throws Exception {
     GatedWriter writer = new GatedWriter();
     try (GroupCommitter committer =
-        new GroupCommitter(writer, 1000, 1000, Duration.ZERO, Duration.ofSeconds(1))) {
+        new GroupCommitter(writer, 1000, 1000, Duration.ZERO, Duration.ofSeconds(1), 2)) {
       List<CallRecord> calls = calls("coalesce", 3);
       // mayBeStored = false: the writer will not look for stored rows, so only coalescing can
       // keep the second copy out.
@@ -158,7 +158,7 @@ class GroupCommitterIT {
     try (HikariDataSource dead = new HikariDataSource(config);
         GroupCommitter committer =
             new GroupCommitter(
-                new ClickHouseCallWriter(dead, "default"), 1000, 1000, Duration.ZERO, Duration.ofSeconds(30))) {
+                new ClickHouseCallWriter(dead, "default"), 1000, 1000, Duration.ZERO, Duration.ofSeconds(30), 1)) {
       assertThat(failure(committer.submit(null, batch("d-1", calls("dead", 2), true))))
           .isInstanceOfSatisfying(
               RetryLaterException.class,
