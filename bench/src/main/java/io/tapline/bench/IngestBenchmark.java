@@ -52,6 +52,7 @@ import java.util.function.LongConsumer;
  *
  * <pre>
  * ./bench/run IngestBenchmark [--clients=4] [--batch=1000] [--window=4] [--seconds=60] [--warmup=15]
+ *                             [--anonymous=true]   (no batch ids: no look-up of stored rows)
  *                             [--flag=--ingest.commit-max-records=20000 ...]
  * </pre>
  */
@@ -75,6 +76,8 @@ public final class IngestBenchmark {
     int window = Integer.parseInt(opts.getOrDefault("window", "4"));
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "60"));
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "15"));
+    // Without batch ids the server cannot recognise retries, and skips its look-up of stored rows.
+    boolean named = !Boolean.parseBoolean(opts.getOrDefault("anonymous", "false"));
 
     Path dataDir = Files.createTempDirectory("tapline-ingest-bench");
     String adminKey = ApiKeys.generate().key();
@@ -113,7 +116,7 @@ public final class IngestBenchmark {
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
         Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
         int client = c;
-        Iterator<IngestRequest> batches = batches(client, batchSize, pool, endAt);
+        Iterator<IngestRequest> batches = batches(client, batchSize, pool, endAt, named);
         LongConsumer onAck =
             nanos -> {
               records.addAndGet(batchSize);
@@ -285,7 +288,8 @@ public final class IngestBenchmark {
     return pool;
   }
 
-  private static Iterator<IngestRequest> batches(int client, int size, List<ApiCall> pool, long endAt) {
+  private static Iterator<IngestRequest> batches(
+      int client, int size, List<ApiCall> pool, long endAt, boolean named) {
     return new Iterator<>() {
       long next;
 
@@ -298,7 +302,10 @@ public final class IngestBenchmark {
       public IngestRequest next() {
         long n = next++;
         int from = (int) ((n * size) % pool.size());
-        IngestRequest.Builder batch = IngestRequest.newBuilder().setBatchId("bench-" + client + "-" + n);
+        IngestRequest.Builder batch = IngestRequest.newBuilder();
+        if (named) {
+          batch.setBatchId("bench-" + client + "-" + n);
+        }
         for (int i = 0; i < size; i++) {
           batch.addCalls(pool.get((from + i) % pool.size()));
         }

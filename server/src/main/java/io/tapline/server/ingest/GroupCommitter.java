@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *       Copies sent after the commit are found in the table by the writer.
  * </ul>
  *
- * <p>A few workers ({@code ingest.commit-workers}, default 2) take groups from the queue, so one
- * group is encoded and sent while the engine still writes the previous one. Rows per second come
+ * <p>Workers ({@code ingest.commit-workers}, default 1) take groups from the queue; with more than
+ * one, a group is encoded and sent while the engine still writes the previous one. Rows per second come
  * from large INSERTs, not from many parallel ones. Two copies of one batch never race each other
  * into two INSERTs: the second copy waits on the first (see above).
  */

@@ -110,7 +110,9 @@ public final class RetryingIngestClient {
         case null -> {}
         case Ack(IngestResponse response) -> {
           Sent sent = outstanding.poll();
-          if (sent == null || !sent.request().getBatchId().equals(response.getBatchId())) {
+          if (sent == null
+              || (!sent.request().getBatchId().isEmpty()
+                  && !sent.request().getBatchId().equals(response.getBatchId()))) {
             throw new IllegalStateException("ack out of order: " + response.getBatchId());
           }
           if (!response.hasError()) {
