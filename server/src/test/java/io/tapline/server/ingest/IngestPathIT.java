@@ -220,6 +220,49 @@ class IngestPathIT {
   }
 
   @Test
+  void aStreamAnswersEveryBatchInOrderAndAFailedBatchInItsAck() throws Exception {
+    IngestRequest.Builder tooMany = IngestRequest.newBuilder().setBatchId("order-2");
+    for (int i = 0; i < 2001; i++) {
+      tooMany.addCalls(call("order"));
+    }
+    List<IngestRequest> batches =
+        List.of(
+            IngestRequest.newBuilder().setBatchId("order-1").addCalls(call("order")).build(),
+            tooMany.build(),
+            IngestRequest.newBuilder().setBatchId("order-3").addCalls(call("order")).addCalls(call("order")).build());
+    CopyOnWriteArrayList<IngestResponse> acks = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    StreamObserver<IngestRequest> stream =
+        IngestServiceGrpc.newStub(tapline.channel())
+            .ingestStream(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(IngestResponse value) {
+                    acks.add(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    done.complete(null);
+                  }
+                });
+    batches.forEach(stream::onNext);
+    stream.onCompleted();
+    done.get(60, TimeUnit.SECONDS);
+    assertThat(acks).extracting(IngestResponse::getBatchId).containsExactly("order-1", "order-2", "order-3");
+    assertThat(acks.get(0).getAccepted()).isEqualTo(1);
+    assertThat(acks.get(1).getError().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+    assertThat(acks.get(1).getError().getMessage()).contains("calls");
+    assertThat(acks.get(2).getAccepted()).isEqualTo(2);
+    assertThat(count("SELECT count() FROM api_calls WHERE service = 'order'")).isEqualTo(3);
+  }
+
+  @Test
   void retentionComesFromTheServiceOrTheDefault() throws Exception {
     new ClickHouseServiceStore(tapline.server().storage().dataSource())
         .put(new ServiceRecord("short-lived", "", "", List.of(), 3, List.of(), Instant.now()));
