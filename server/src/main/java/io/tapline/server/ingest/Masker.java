@@ -296,6 +296,9 @@ public final class Masker {
   }
 
   private String json(String body) {
+    if (!mayHoldCardNumber(body) && !mayHoldSensitiveMember(body)) {
+      return body; // the common case, decided without parsing
+    }
     try {
       if (!jsonNeedsMasking(body)) {
         return body;
@@ -305,6 +308,34 @@ public final class Masker {
       // Not valid JSON (cut by the sender, or malformed): mask what can be recognised as members.
       return lenientJson(body);
     }
+  }
+
+  /**
+   * A cheap first pass over JSON text: true when some {@code "name":} has a sensitive name, or a
+   * name with escapes (which only a parser can decode). False positives only cost a parse.
+   */
+  private boolean mayHoldSensitiveMember(String body) {
+    int colon = body.indexOf(':');
+    while (colon >= 0) {
+      int end = colon - 1;
+      while (end >= 0 && Character.isWhitespace(body.charAt(end))) {
+        end--;
+      }
+      if (end > 0 && body.charAt(end) == '"') {
+        int start = body.lastIndexOf('"', end - 1);
+        if (start >= 0) {
+          if (start > 0 && body.charAt(start - 1) == '\\') {
+            return true; // an escaped quote inside the name
+          }
+          String name = body.substring(start + 1, end);
+          if (name.indexOf('\\') >= 0 || bodyFields.contains(normalize(name))) {
+            return true;
+          }
+        }
+      }
+      colon = body.indexOf(':', colon + 1);
+    }
+    return false;
   }
 
   private boolean jsonNeedsMasking(String body) throws IOException {

@@ -64,6 +64,15 @@ class MaskerTest {
   }
 
   @Test
+  void masksNamesWrittenWithEscapesOrSpaces() {
+    assertThat(masker.body("{\"p\\u0061ssword\" : \"hunter2\"}", null))
+        .isEqualTo("{\"password\":\"[masked]\"}");
+    assertThat(masker.body("{ \"Secret\"\n:\n{\"a\":1} }", null)).isEqualTo("{\"Secret\":\"[masked]\"}");
+    String harmless = "{\"time\":\"12:30\",\"a\\\"b\":1}";
+    assertThat(masker.body(harmless, null)).isEqualTo(harmless);
+  }
+
+  @Test
   void masksCutOrMalformedJsonLeniently() {
     assertThat(masker.body("{\"password\": \"hunter2\", \"token\": \"abc", null))
         .isEqualTo("{\"password\": \"[masked]\", \"token\": \"[masked]\"");
