@@ -245,9 +245,10 @@ public final class TaplineServer implements AutoCloseable {
     };
   }
 
+  /** An example call for /docs, timestamped at start so that it passes ingest.max-past. */
   static ApiCall exampleCall() {
     return ApiCall.newBuilder()
-        .setTimestamp(Timestamp.newBuilder().setSeconds(1_790_000_000L))
+        .setTimestamp(Timestamp.newBuilder().setSeconds(java.time.Instant.now().getEpochSecond()))
         .setService("checkout")
         .setMethod("POST")
         .setUrl("https://api.example.com/v1/orders?currency=EUR")
