@@ -1,37 +1,97 @@
 package io.tapline.server;
 
+import com.google.protobuf.Any;
+import com.google.rpc.RetryInfo;
 import com.linecorp.armeria.common.RequestContext;
-import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
+import com.linecorp.armeria.common.ResponseCompleteException;
+import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.netty.util.AttributeKey;
 import io.tapline.server.embedded.EmbeddedEngineException;
 import io.tapline.server.storage.StorageUnavailableException;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one place where exceptions become gRPC statuses, for every service. JSON clients get the
  * same status, turned into the matching HTTP status by Armeria's transcoding.
+ *
+ * <p>Retryable failures (UNAVAILABLE, RESOURCE_EXHAUSTED) carry a {@code google.rpc.RetryInfo} in
+ * {@code grpc-status-details-bin}; for JSON clients the delay is kept in the request context, from
+ * where {@link #RETRY_AFTER} becomes a {@code Retry-After} header.
  */
-public final class TaplineExceptionHandler implements GrpcExceptionHandlerFunction {
+public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandlerFunction {
 
   private static final Logger logger = LoggerFactory.getLogger(TaplineExceptionHandler.class);
 
+  /** The delay suggested when the store is unavailable and nothing better is known: {@value} ms. */
+  public static final long DEFAULT_RETRY_AFTER_MILLIS = 1_000;
+
+  /** The retry delay of a failed request, for the {@code Retry-After} header of JSON answers. */
+  public static final AttributeKey<Duration> RETRY_AFTER =
+      AttributeKey.valueOf(TaplineExceptionHandler.class, "RETRY_AFTER");
+
   @Override
-  public Status apply(RequestContext ctx, Status status, Throwable cause, Metadata metadata) {
-    return toStatus(cause);
+  public com.google.rpc.Status applyStatusProto(
+      RequestContext ctx, Throwable cause, Metadata metadata) {
+    Duration retryAfter = retryAfter(cause);
+    if (retryAfter != null) {
+      ctx.setAttr(RETRY_AFTER, retryAfter);
+    }
+    return toStatusProto(cause);
+  }
+
+  /** How long a client should wait before retrying, or null when retrying will not help. */
+  public static Duration retryAfter(Throwable cause) {
+    return switch (cause) {
+      case RetryLaterException e -> e.retryAfter();
+      case StorageUnavailableException e -> Duration.ofMillis(DEFAULT_RETRY_AFTER_MILLIS);
+      case EmbeddedEngineException e -> Duration.ofMillis(DEFAULT_RETRY_AFTER_MILLIS);
+      default -> null;
+    };
+  }
+
+  /** The status as a {@code google.rpc.Status}, with a RetryInfo when the failure is retryable. */
+  public static com.google.rpc.Status toStatusProto(Throwable cause) {
+    Status status = toStatus(cause);
+    com.google.rpc.Status.Builder proto =
+        com.google.rpc.Status.newBuilder()
+            .setCode(status.getCode().value())
+            .setMessage(String.valueOf(status.getDescription()));
+    Duration retryAfter = retryAfter(cause);
+    if (retryAfter != null) {
+      proto.addDetails(
+          Any.pack(
+              RetryInfo.newBuilder()
+                  .setRetryDelay(
+                      com.google.protobuf.Duration.newBuilder()
+                          .setSeconds(retryAfter.getSeconds())
+                          .setNanos(retryAfter.getNano()))
+                  .build()));
+    }
+    return proto.build();
   }
 
   /** The status for an exception, or null to let Armeria decide (it answers UNKNOWN/INTERNAL). */
   public static Status toStatus(Throwable cause) {
     return switch (cause) {
       case InvalidRequestException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
+      case RetryLaterException e ->
+          (e.reason() == RetryLaterException.Reason.OVERLOADED
+                  ? Status.RESOURCE_EXHAUSTED
+                  : Status.UNAVAILABLE)
+              .withDescription(e.getMessage() + "; retry in " + e.retryAfter().toMillis() + " ms")
+              .withCause(e);
+      // A service that already chose a status (PERMISSION_DENIED for a key's scope) keeps it.
+      case StatusRuntimeException e -> e.getStatus();
+      // The client went away after its answer was complete: nothing to report.
+      case ResponseCompleteException e -> Status.CANCELLED.withCause(e);
       case NotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
       case FailedPreconditionException e ->
           Status.FAILED_PRECONDITION.withDescription(e.getMessage());
-      // A service that already chose a status (PERMISSION_DENIED for a key's scope) keeps it.
-      case StatusRuntimeException e -> e.getStatus();
       // The client cancelled a stream: nothing went wrong on this side.
       case com.linecorp.armeria.common.stream.ClosedStreamException e ->
           Status.CANCELLED.withDescription("the client closed the stream");

@@ -5,7 +5,16 @@ import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerListener;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServerListener;
 import com.linecorp.armeria.server.docs.DocService;
@@ -60,10 +69,12 @@ import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
+import io.tapline.server.storage.clickhouse.SelectPlanRateLimit;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -189,10 +200,21 @@ public final class TaplineServer implements AutoCloseable {
             new ClickHouseAlertEventStore(storage.dataSource()),
             new SelectWindowAggregates(storage.dataSource()));
     ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), config.replay());
+    TaplineConfig.Ingest ingestConfig = config.ingest();
+    IngestServiceImpl ingest =
+        new IngestServiceImpl(
+            ingestConfig,
+            new ClickHouseCallWriter(storage.dataSource(), storage.database()),
+            new ClickHouseServiceStore(storage.dataSource()),
+            cachedPlanRates(new SelectPlanRateLimit(storage.dataSource()), ingestConfig.serviceCacheTtl()),
+            alerts.ingestListener(),
+            Clock.systemUTC());
     sb.serverListener(
         ServerListener.builder()
             .whenStopped(
                 s -> {
+                  // Batches still queued are written before the store closes.
+                  ingest.close();
                   alerts.close();
                   replay.close();
                 })
@@ -200,11 +222,7 @@ public final class TaplineServer implements AutoCloseable {
     ReflectionServices reflection = new ReflectionServices();
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
-            .addService(
-                new IngestServiceImpl(
-                    new ClickHouseCallWriter(storage.dataSource()),
-                    config.ingest().maxBatchRecords(),
-                    alerts.ingestListener()))
+            .addService(ingest)
             .addService(alerts.service())
             .addService(new QueryServiceImpl(new ClickHouseCallStore(storage.dataSource())))
             .addService(
@@ -227,7 +245,10 @@ public final class TaplineServer implements AutoCloseable {
     reflection.definitions().forEach(grpcBuilder::addService);
     GrpcService grpc = grpcBuilder.build();
     reflection.describe(grpc.services());
-    sb.service(grpc, MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests")));
+    sb.service(
+        grpc,
+        TaplineServer::requestLimits,
+        MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests")));
     // Readiness follows the store; liveness only says the process answers.
     HealthCheckService ready = HealthCheckService.builder().checkers(storeHealth).build();
     sb.service("/internal/health", ready);
@@ -286,14 +307,67 @@ public final class TaplineServer implements AutoCloseable {
                 AdminServiceGrpc.SERVICE_NAME, "ListApiKeys", ListApiKeysRequest.getDefaultInstance())
             .exampleHeaders(HttpHeaders.of(HttpHeaderNames.AUTHORIZATION, "Bearer <your key>"))
             .build());
-    // Long-lived ingest streams may carry far more than one request's default limit in total.
-    sb.maxRequestLength(0);
+    // A unary gRPC or JSON request is one message; IngestStream lifts both limits for itself.
+    sb.maxRequestLength((long) ingestConfig.maxMessageBytes() + REQUEST_FRAMING_BYTES);
     sb.requestTimeout(Duration.ofMinutes(1));
   }
 
+  /** Room for gRPC framing and headers on top of the largest message: {@value} bytes. */
+  static final long REQUEST_FRAMING_BYTES = 64 * 1024;
+
+  private static final String INGEST_STREAM_PATH =
+      "/" + IngestServiceGrpc.getIngestStreamMethod().getFullMethodName();
+
+  /**
+   * Per-method limits: an IngestStream is long-lived, so it has neither a total size limit (each
+   * of its messages is still limited to {@code ingest.max-message-bytes}) nor a request timeout.
+   * Answers that ask the client to retry later get a {@code Retry-After} header (JSON clients).
+   */
+  private static HttpService requestLimits(HttpService delegate) {
+    // A decorating service (not a lambda) so that the gRPC service still learns that it was
+    // added to the server; the health service depends on it.
+    return new SimpleDecoratingHttpService(delegate) {
+      @Override
+      public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
+        if (INGEST_STREAM_PATH.equals(ctx.path())) {
+          ctx.setMaxRequestLength(0);
+          ctx.clearRequestTimeout();
+        }
+        return unwrap()
+            .serve(ctx, req)
+            .mapHeaders(
+                headers -> {
+                  Duration retryAfter = ctx.attr(TaplineExceptionHandler.RETRY_AFTER);
+                  int status = headers.status().code();
+                  if (retryAfter == null || (status != 429 && status != 503)) {
+                    return headers;
+                  }
+                  long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+                  return headers.toBuilder()
+                      .set(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds))
+                      .build();
+                });
+      }
+    };
+  }
+
+  /** Plan rate limits, cached like other metadata; unknown when the store cannot be read. */
+  private static ToIntFunction<String> cachedPlanRates(ToIntFunction<String> lookup, Duration ttl) {
+    LoadingCache<String, Integer> cache =
+        Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(10_000).build(lookup::applyAsInt);
+    return plan -> {
+      try {
+        return cache.get(plan);
+      } catch (RuntimeException e) {
+        return 0; // the default rate applies until the plan can be read
+      }
+    };
+  }
+
+  /** An example call for /docs, timestamped at start so that it passes ingest.max-past. */
   static ApiCall exampleCall() {
     return ApiCall.newBuilder()
-        .setTimestamp(Timestamp.newBuilder().setSeconds(1_790_000_000L))
+        .setTimestamp(Timestamp.newBuilder().setSeconds(java.time.Instant.now().getEpochSecond()))
         .setService("checkout")
         .setMethod("POST")
         .setUrl("https://api.example.com/v1/orders?currency=EUR")

@@ -43,7 +43,8 @@ public final class AuthInterceptor implements ServerInterceptor {
       return refuse(call, Status.UNAUTHENTICATED.withDescription(
           "an API key is required: send the header 'authorization: Bearer <key>'"));
     }
-    Authenticator.Result result = authenticator.authenticate(header.substring(7).strip());
+    String key = header.substring(7).strip();
+    Authenticator.Result result = authenticator.authenticate(key);
     if (result instanceof Authenticator.Refused(String reason)) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription(reason));
     }
@@ -53,7 +54,16 @@ public final class AuthInterceptor implements ServerInterceptor {
       return refuse(call, Status.PERMISSION_DENIED.withDescription(
           "this API key lacks the " + required.name().toLowerCase(java.util.Locale.ROOT) + " scope"));
     }
-    Context context = Context.current().withValue(Principal.CONTEXT_KEY, principal);
+    Runnable recheck =
+        () -> {
+          if (authenticator.authenticate(key) instanceof Authenticator.Refused(String reason)) {
+            throw Status.UNAUTHENTICATED.withDescription(reason).asRuntimeException();
+          }
+        };
+    Context context =
+        Context.current()
+            .withValue(Principal.CONTEXT_KEY, principal)
+            .withValue(Principal.RECHECK_KEY, recheck);
     return Contexts.interceptCall(context, call, headers, next);
   }
 

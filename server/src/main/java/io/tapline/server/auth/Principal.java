@@ -18,6 +18,9 @@ public record Principal(
 
   static final Context.Key<Principal> CONTEXT_KEY = Context.key("tapline-principal");
 
+  /** Checks again the key of the current call; set by the {@link AuthInterceptor}. */
+  static final Context.Key<Runnable> RECHECK_KEY = Context.key("tapline-key-recheck");
+
   public Principal {
     scopes = Set.copyOf(scopes);
   }
@@ -29,6 +32,19 @@ public record Principal(
       throw Status.UNAUTHENTICATED.withDescription("no API key").asRuntimeException();
     }
     return principal;
+  }
+
+  /**
+   * Checks that the key of the current call is still valid, for long-lived streams that
+   * authenticated once at their start. Lookups go through the authenticator's cache, so a
+   * revocation is seen within {@code auth.cache-ttl}. Throws UNAUTHENTICATED when the key was
+   * revoked or expired meanwhile; does nothing outside an authenticated call.
+   */
+  public static void requireStillValid() {
+    Runnable recheck = RECHECK_KEY.get();
+    if (recheck != null) {
+      recheck.run();
+    }
   }
 
   public boolean isAdmin() {

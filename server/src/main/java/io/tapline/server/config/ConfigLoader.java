@@ -138,7 +138,25 @@ public final class ConfigLoader {
             r.duration("embedded.start-timeout")),
         new TaplineConfig.Ingest(
             r.integer("ingest.max-batch-records", 1, 1_000_000),
-            r.integer("ingest.max-message-bytes", 1024, Integer.MAX_VALUE)),
+            r.integer("ingest.max-message-bytes", 1024, Integer.MAX_VALUE),
+            r.integer("ingest.max-url-length", 64, 1 << 20),
+            r.integer("ingest.max-headers", 1, 10_000),
+            r.integer("ingest.max-header-bytes", 16, 1 << 20),
+            r.integer("ingest.max-body-bytes", 0, Integer.MAX_VALUE),
+            r.duration("ingest.max-future"),
+            r.duration("ingest.max-past"),
+            r.integer("ingest.default-retention-days", 1, 65_535),
+            r.list("ingest.sensitive-headers"),
+            r.list("ingest.sensitive-query-params"),
+            r.list("ingest.sensitive-body-fields"),
+            r.duration("ingest.service-cache-ttl"),
+            r.integer("ingest.queue-records", 1, Integer.MAX_VALUE),
+            r.integer("ingest.commit-max-records", 1, 10_000_000),
+            r.duration("ingest.commit-interval"),
+            r.integer("ingest.commit-workers", 1, 64),
+            r.duration("ingest.retry-after"),
+            r.integer("ingest.stream-window-batches", 1, 1024),
+            r.integer("ingest.rate-limit-per-second", 0, Integer.MAX_VALUE)),
         new TaplineConfig.Auth(
             r.secret("auth.bootstrap-admin-key"),
             r.duration("auth.cache-ttl"),
@@ -194,6 +212,17 @@ public final class ConfigLoader {
       throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + "; got '" + value + "'");
     }
 
+    /** A comma-separated list; blanks dropped. */
+    List<String> list(String key) {
+      List<String> values = new ArrayList<>();
+      for (String part : string(key).split(",")) {
+        if (!part.isBlank()) {
+          values.add(part.strip());
+        }
+      }
+      return values;
+    }
+
     Path path(String key) {
       String value = string(key);
       if (value.isEmpty()) {
@@ -220,10 +249,11 @@ public final class ConfigLoader {
           case 's' -> Duration.ofSeconds(amount);
           case 'm' -> Duration.ofMinutes(amount);
           case 'h' -> Duration.ofHours(amount);
+          case 'd' -> Duration.ofDays(amount);
           default -> throw new NumberFormatException();
         };
       } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-        throw new ConfigException(key + " must be a duration such as 500ms, 30s, 5m or PT1H; got '" + value + "'");
+        throw new ConfigException(key + " must be a duration such as 500ms, 30s, 5m, 2h, 7d or PT1H; got '" + value + "'");
       }
     }
 

@@ -2,6 +2,7 @@ package io.tapline.server.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The server's configuration, bound from {@code tapline.properties} (every key documented there),
@@ -42,8 +43,38 @@ public record TaplineConfig(
   /** The embedded engine, used when no ClickHouse URL is configured. */
   public record Embedded(Path library, Path dataDir, int httpPort, Duration startTimeout) {}
 
-  /** Limits of the ingest path. */
-  public record Ingest(int maxBatchRecords, int maxMessageBytes) {}
+  /**
+   * The ingest path: limits, masking, retention, group commit and rate limits. Each component is
+   * documented with its key in {@code tapline.properties}.
+   */
+  public record Ingest(
+      int maxBatchRecords,
+      int maxMessageBytes,
+      int maxUrlLength,
+      int maxHeaders,
+      int maxHeaderBytes,
+      int maxBodyBytes,
+      Duration maxFuture,
+      Duration maxPast,
+      int defaultRetentionDays,
+      List<String> sensitiveHeaders,
+      List<String> sensitiveQueryParams,
+      List<String> sensitiveBodyFields,
+      Duration serviceCacheTtl,
+      int queueRecords,
+      int commitMaxRecords,
+      Duration commitInterval,
+      int commitWorkers,
+      Duration retryAfter,
+      int streamWindowBatches,
+      int rateLimitPerSecond) {
+
+    public Ingest {
+      sensitiveHeaders = List.copyOf(sensitiveHeaders);
+      sensitiveQueryParams = List.copyOf(sensitiveQueryParams);
+      sensitiveBodyFields = List.copyOf(sensitiveBodyFields);
+    }
+  }
 
   /**
    * API keys. {@code cacheTtl} bounds how long a revoked key keeps working on any replica.

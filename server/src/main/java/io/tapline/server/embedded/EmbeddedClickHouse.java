@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,9 @@ public final class EmbeddedClickHouse implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  private final ExecutorService supervisor =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("tapline-engine-supervisor").daemon().factory());
   private final Object lock = new Object();
   private Process process; // guarded by lock
   private boolean closed; // guarded by lock
@@ -155,7 +160,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       throw new EmbeddedEngineException("Cannot start the embedded ClickHouse process", e);
     }
     Process started = process;
-    started.onExit().thenRun(() -> onExit(started));
+    // Its own thread: on a small machine the common pool may be busy for long.
+    started.onExit().thenRunAsync(() -> onExit(started), supervisor);
   }
 
   private void onExit(Process exited) {
@@ -232,6 +238,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       closed = true;
       toStop = process;
     }
+    supervisor.shutdown();
     if (toStop == null) {
       return;
     }

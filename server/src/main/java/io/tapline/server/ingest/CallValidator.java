@@ -2,12 +2,14 @@ package io.tapline.server.ingest;
 
 import com.google.protobuf.Timestamp;
 import io.tapline.proto.v1.ApiCall;
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,12 +18,12 @@ import java.util.regex.Pattern;
 /**
  * Checks one incoming call and turns it into a {@link CallRecord}, deriving what the client left
  * out (id, path, query parameters, body sizes). A call that breaks a rule is refused with the
- * field and a reason; it never affects the other calls of its batch.
+ * field and a reason; it never affects the other calls of its batch. The limits (url, headers,
+ * timestamps) come from the {@code ingest.*} configuration.
  */
 final class CallValidator {
 
   static final int MAX_SERVICE_LENGTH = 128;
-  static final int MAX_URL_LENGTH = 8192;
   static final int MAX_ROUTE_LENGTH = 1024;
   static final int MAX_SHORT_FIELD_LENGTH = 256;
   /** Latency is stored as microseconds in a UInt32: about 71 minutes at most. */
@@ -46,10 +48,31 @@ final class CallValidator {
     }
   }
 
+  private final TaplineConfig.Ingest limits;
+  private final Clock clock;
+
+  CallValidator(TaplineConfig.Ingest limits, Clock clock) {
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  /** Validates a call sent alone, or in a batch whose id the server assigned. */
   Result validate(ApiCall call) {
+    return validate(call, null, 0);
+  }
+
+  /**
+   * Validates a call.
+   *
+   * @param batchKey when not null, a call without id gets one derived from this key and {@code
+   *     index}, so that a re-sent batch yields the same ids and is recognised as already stored
+   */
+  Result validate(ApiCall call, Ids.BatchKey batchKey, int index) {
     String id = call.getId();
     if (id.isEmpty()) {
-      id = Ids.uuidV7();
+      id = batchKey == null || !call.hasTimestamp() ? Ids.uuidV7()
+          : batchKey.recordId(index, call.getTimestamp().getSeconds() * 1000
+              + call.getTimestamp().getNanos() / 1_000_000);
     } else if (!ID.matcher(id).matches()) {
       return Result.refused("id", "must be 1 to 64 characters from [A-Za-z0-9._:-]");
     }
@@ -60,6 +83,15 @@ final class CallValidator {
     if (ts.getSeconds() < 0 || ts.getSeconds() > 253_402_300_799L || ts.getNanos() < 0
         || ts.getNanos() > 999_999_999) {
       return Result.refused("timestamp", "is not a valid time between 1970 and 9999");
+    }
+    Instant timestamp = Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+    Instant now = clock.instant();
+    if (timestamp.isAfter(now.plus(limits.maxFuture()))) {
+      return Result.refused(
+          "timestamp", "is more than " + limits.maxFuture() + " in the future (check the sender's clock)");
+    }
+    if (timestamp.isBefore(now.minus(limits.maxPast()))) {
+      return Result.refused("timestamp", "is more than " + limits.maxPast() + " in the past");
     }
     if (call.getService().isBlank()) {
       return Result.refused("service", "is required");
@@ -73,8 +105,16 @@ final class CallValidator {
     if (call.getUrl().isEmpty()) {
       return Result.refused("url", "is required");
     }
-    if (call.getUrl().length() > MAX_URL_LENGTH) {
-      return Result.refused("url", "is longer than " + MAX_URL_LENGTH + " characters");
+    if (call.getUrl().length() > limits.maxUrlLength()) {
+      return Result.refused("url", "is longer than " + limits.maxUrlLength() + " characters");
+    }
+    String headerProblem = checkHeaders(call.getRequestHeadersMap());
+    if (headerProblem != null) {
+      return Result.refused("request_headers", headerProblem);
+    }
+    headerProblem = checkHeaders(call.getResponseHeadersMap());
+    if (headerProblem != null) {
+      return Result.refused("response_headers", headerProblem);
     }
     URI uri;
     try {
@@ -112,19 +152,20 @@ final class CallValidator {
     String path = call.getPath().isEmpty() ? emptyToSlash(uri.getRawPath()) : call.getPath();
     Map<String, String> queryParams =
         call.getQueryParamsCount() > 0 ? call.getQueryParamsMap() : parseQuery(uri.getRawQuery());
+    // Sizes from the UTF-8 bytes protobuf holds anyway (no pass over the characters).
     long requestBodySize =
-        call.getRequestBodySize() > 0 ? call.getRequestBodySize() : utf8Length(call.getRequestBody());
+        call.getRequestBodySize() > 0 ? call.getRequestBodySize() : call.getRequestBodyBytes().size();
     long responseBodySize =
         call.getResponseBodySize() > 0
             ? call.getResponseBodySize()
-            : utf8Length(call.getResponseBody());
+            : call.getResponseBodyBytes().size();
     if (requestBodySize > 0xFFFF_FFFFL || responseBodySize > 0xFFFF_FFFFL) {
       return Result.refused("request_body_size", "must be below 4 GiB");
     }
     return Result.ok(
         new CallRecord(
             id,
-            Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos()),
+            timestamp,
             call.getService(),
             call.getMethod(),
             call.getUrl(),
@@ -150,6 +191,51 @@ final class CallValidator {
             sampleRate,
             false,
             false));
+  }
+
+  private String checkHeaders(Map<String, String> headers) {
+    if (headers.size() > limits.maxHeaders()) {
+      return "has " + headers.size() + " headers; at most " + limits.maxHeaders() + " are accepted";
+    }
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      if (header.getKey().isEmpty()) {
+        return "has a header without a name";
+      }
+      long chars = (long) header.getKey().length() + header.getValue().length();
+      if (chars * 3 > limits.maxHeaderBytes() // else it fits whatever its characters
+          && utf8Length(header.getKey()) + utf8Length(header.getValue()) > limits.maxHeaderBytes()) {
+        return "header '" + abbreviate(header.getKey()) + "' is longer than "
+            + limits.maxHeaderBytes() + " bytes";
+      }
+    }
+    return null;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+  }
+
+  /**
+   * {@code s} cut to at most {@code maxBytes} bytes of UTF-8, on a character boundary; {@code s}
+   * itself when it fits.
+   */
+  static String truncate(String s, int maxBytes) {
+    if (s.length() <= maxBytes / 3) {
+      return s; // fits whatever its characters
+    }
+    long bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      int width = c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 4 : 3;
+      if (bytes + width > maxBytes) {
+        return s.substring(0, i);
+      }
+      bytes += width;
+      if (width == 4) {
+        i++;
+      }
+    }
+    return s;
   }
 
   private static boolean isIpLiteral(String value) {
@@ -190,7 +276,7 @@ final class CallValidator {
     }
   }
 
-  private static long utf8Length(String s) {
+  static long utf8Length(String s) {
     long bytes = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -1,6 +1,9 @@
 package io.tapline.server.ingest;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
@@ -8,112 +11,309 @@ import io.tapline.proto.v1.IngestResponse;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.Rejection;
 import io.tapline.server.InvalidRequestException;
+import io.tapline.server.RetryLaterException;
 import io.tapline.server.TaplineExceptionHandler;
 import io.tapline.server.auth.Principal;
 import io.tapline.server.auth.Scope;
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
+import io.tapline.server.storage.ServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.ToIntFunction;
 
 /**
- * Receives batches of calls, unary or streamed. Each batch is validated record by record, the
- * valid records are written as one batch, and the answer comes only after the store committed it.
- * Runs on Armeria's blocking task executor: writing waits for ClickHouse.
+ * Receives batches of calls, unary or streamed. Each batch goes through the record path:
+ *
+ * <ol>
+ *   <li>limits of the batch (records, rate limit of the key), then each record is validated
+ *       ({@link CallValidator}); refused records are reported by index and reason;
+ *   <li>secrets are masked ({@link Masker}) before anything else sees the record, then bodies over
+ *       {@code ingest.max-body-bytes} are cut and flagged;
+ *   <li>enrichment: route template when missing ({@link RouteTemplates}), the key's customer and
+ *       plan, the service's retention ({@link ServiceSettings});
+ *   <li>group commit ({@link GroupCommitter}); the answer comes only after the INSERT holding the
+ *       batch committed.
+ * </ol>
+ *
+ * <p>IngestStream answers one IngestResponse per batch, in order; a failed batch gets an ack with
+ * {@code error} set and the stream stays open. Up to {@code ingest.stream-window-batches} batches
+ * of a stream are read ahead of their acks (manual flow control), so a fast sender is slowed by
+ * HTTP/2 flow control rather than by errors. The key is checked again for every batch of a stream,
+ * so a revoked key stops within {@code auth.cache-ttl}.
  */
-public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImplBase {
+public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImplBase
+    implements AutoCloseable {
 
-  private final CallWriter writer;
-  private final int maxBatchRecords;
-  private final CallValidator validator = new CallValidator();
+  private final TaplineConfig.Ingest config;
+  private final CallValidator validator;
+  private final Masker masker;
+  private final ServiceSettings services;
+  private final RateLimiter rateLimiter;
+  private final GroupCommitter committer;
   private final IngestListener listener;
 
-  public IngestServiceImpl(CallWriter writer, int maxBatchRecords) {
-    this(writer, maxBatchRecords, IngestListener.NONE);
-  }
-
-  public IngestServiceImpl(CallWriter writer, int maxBatchRecords, IngestListener listener) {
-    this.writer = writer;
-    this.maxBatchRecords = maxBatchRecords;
+  /**
+   * @param planRate records per second allowed by a usage plan (by name), 0 when it sets none
+   */
+  public IngestServiceImpl(
+      TaplineConfig.Ingest config,
+      CallWriter writer,
+      ServiceStore serviceStore,
+      ToIntFunction<String> planRate,
+      IngestListener listener,
+      Clock clock) {
     this.listener = listener;
+    this.config = config;
+    this.validator = new CallValidator(config, clock);
+    this.masker =
+        new Masker(config.sensitiveHeaders(), config.sensitiveQueryParams(), config.sensitiveBodyFields());
+    this.services =
+        new ServiceSettings(serviceStore, config.serviceCacheTtl(), config.defaultRetentionDays());
+    this.rateLimiter = new RateLimiter(config.rateLimitPerSecond(), planRate, System::nanoTime);
+    this.committer =
+        new GroupCommitter(
+            writer,
+            config.queueRecords(),
+            config.commitMaxRecords(),
+            config.commitInterval(),
+            config.retryAfter(),
+            config.commitWorkers());
   }
 
   @Override
   public void ingest(IngestRequest request, StreamObserver<IngestResponse> responseObserver) {
-    responseObserver.onNext(store(request));
+    Prepared prepared = prepare(request, Principal.current());
+    try {
+      prepared.commit().join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+    committed(prepared.accepted());
+    responseObserver.onNext(prepared.response());
     responseObserver.onCompleted();
   }
 
   @Override
   public StreamObserver<IngestRequest> ingestStream(StreamObserver<IngestResponse> responses) {
+    ServerCallStreamObserver<IngestResponse> call =
+        (ServerCallStreamObserver<IngestResponse>) responses;
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    // Acks are sent from the connection's event loop, one after the other, in batch order.
+    call.disableAutoRequest();
+    call.request(config.streamWindowBatches());
     return new StreamObserver<>() {
+      private CompletableFuture<Void> acks = CompletableFuture.completedFuture(null);
+      private boolean ended;
+
       @Override
       public void onNext(IngestRequest request) {
-        IngestResponse response;
-        try {
-          response = store(request);
-        } catch (RuntimeException e) {
-          // A failed batch is reported in its ack; the stream stays open for the next batches.
-          Status status = TaplineExceptionHandler.toStatus(e);
-          response =
-              IngestResponse.newBuilder()
-                  .setBatchId(request.getBatchId())
-                  .setError(
-                      com.google.rpc.Status.newBuilder()
-                          .setCode(status.getCode().value())
-                          .setMessage(String.valueOf(status.getDescription())))
-                  .build();
+        if (ended) {
+          return;
         }
-        responses.onNext(response);
+        Prepared prepared;
+        CompletableFuture<Void> commit;
+        try {
+          Principal.requireStillValid();
+          prepared = prepare(request, Principal.current());
+          commit = prepared.commit();
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+            // The key was revoked (or expired) while the stream was open: answer what was
+            // committed, then end the stream.
+            ended = true;
+            acks = acks.whenCompleteAsync((v, t) -> call.onError(e), ctx.eventLoop());
+            return;
+          }
+          prepared = null;
+          commit = CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+          prepared = null;
+          commit = CompletableFuture.failedFuture(e);
+        }
+        Prepared batch = prepared;
+        String batchId = request.getBatchId();
+        CompletableFuture<Void> committed = commit;
+        acks =
+            acks.handle((v, previous) -> null)
+                .thenCompose(v -> committed.handle((ok, failure) -> failure))
+                .thenAcceptAsync(
+                    failure -> {
+                      if (call.isCancelled()) {
+                        return;
+                      }
+                      if (failure == null) {
+                        committed(batch.accepted());
+                        call.onNext(batch.response());
+                      } else {
+                        call.onNext(failedAck(batchId, unwrap(failure)));
+                      }
+                      call.request(1);
+                    },
+                    ctx.eventLoop());
       }
 
       @Override
       public void onError(Throwable t) {
-        // The client went away or cancelled; every answered batch was already committed.
+        // The client went away or cancelled; every answered batch was already committed, and
+        // batches still in the queue are written (a retry with the same batch id is recognised).
+        ended = true;
       }
 
       @Override
       public void onCompleted() {
-        responses.onCompleted();
+        if (ended) {
+          return;
+        }
+        ended = true;
+        acks = acks.whenCompleteAsync((v, t) -> call.onCompleted(), ctx.eventLoop());
       }
     };
   }
 
-  private IngestResponse store(IngestRequest request) {
-    String batchId = request.getBatchId().isEmpty() ? Ids.uuidV7() : request.getBatchId();
+  private static IngestResponse failedAck(String batchId, Throwable failure) {
+    return IngestResponse.newBuilder()
+        .setBatchId(batchId)
+        .setError(TaplineExceptionHandler.toStatusProto(failure))
+        .build();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  /**
+   * Called with the records of a batch once the INSERT holding them committed, before the ack.
+   * A batch re-sent after its commit is reported again (its records are not stored twice).
+   */
+  private void committed(List<CallRecord> accepted) {
+    listener.committed(accepted);
+  }
+
+  /** A validated, masked and enriched batch, queued for commit. */
+  private record Prepared(
+      IngestResponse response, List<CallRecord> accepted, CompletableFuture<Void> commit) {}
+
+  private Prepared prepare(IngestRequest request, Principal principal) {
+    boolean named = !request.getBatchId().isEmpty();
+    String batchId = named ? request.getBatchId() : Ids.uuidV7();
     if (!ClickHouseCallWriter.BATCH_ID.matcher(batchId).matches()) {
       throw new InvalidRequestException(
           "batch_id", "must be 1 to 128 characters from [A-Za-z0-9._:-]");
     }
-    if (request.getCallsCount() > maxBatchRecords) {
+    if (request.getCallsCount() > config.maxBatchRecords()) {
       throw new InvalidRequestException(
-          "calls", "a batch holds at most " + maxBatchRecords + " records; got " + request.getCallsCount());
+          "calls",
+          "a batch holds at most " + config.maxBatchRecords() + " records; got "
+              + request.getCallsCount() + " (split it)");
     }
-    Principal principal = Principal.current();
+    Duration wait = rateLimiter.acquire(principal.keyId(), principal.plan(), request.getCallsCount());
+    if (!wait.isZero()) {
+      throw new RetryLaterException(
+          RetryLaterException.Reason.OVERLOADED,
+          "this API key sends more records per second than its rate limit allows",
+          wait,
+          null);
+    }
     List<CallRecord> accepted = new ArrayList<>(request.getCallsCount());
+    Map<String, Integer> retention = new HashMap<>();
     IngestResponse.Builder response = IngestResponse.newBuilder().setBatchId(batchId);
+    Ids.BatchKey batchKey = null;
     for (int i = 0; i < request.getCallsCount(); i++) {
       ApiCall call = request.getCalls(i);
-      CallValidator.Result result = validator.validate(call);
+      if (named && (batchKey == null || !batchKey.service().equals(call.getService()))) {
+        batchKey = Ids.BatchKey.of(call.getService(), batchId);
+      }
+      CallValidator.Result result = validator.validate(call, batchKey, i);
       if (result.accepted() && !principal.allows(Scope.INGEST, result.record().service())) {
         result =
             CallValidator.Result.refused(
                 "service", "this API key may only send calls of service '" + principal.service() + "'");
       }
       if (result.accepted()) {
-        accepted.add(
-            result.record().stampedWith(principal.customerId(), principal.plan()));
+        ServiceSettings.Settings settings = services.of(result.record().service());
+        retention.putIfAbsent(result.record().service(), settings.retentionDays());
+        accepted.add(enrich(mask(result.record(), settings), principal));
       } else {
         response.addRejections(
             Rejection.newBuilder().setIndex(i).setField(result.field()).setReason(result.reason()));
       }
     }
-    writer.write(batchId, accepted);
-    listener.committed(accepted);
-    return response
-        .setAccepted(accepted.size())
-        .setRejected(response.getRejectionsCount())
-        .build();
+    CompletableFuture<Void> commit =
+        committer.submit(
+            named ? principal.keyId() + "/" + batchId : null,
+            new CallWriter.Batch(batchId, accepted, retention, named));
+    return new Prepared(
+        response.setAccepted(accepted.size()).setRejected(response.getRejectionsCount()).build(),
+        accepted,
+        commit);
+  }
+
+  /** The record with secrets masked, then bodies and error cut to the configured size. */
+  private CallRecord mask(CallRecord r, ServiceSettings.Settings settings) {
+    int maxBody = config.maxBodyBytes();
+    String requestBody =
+        masker.body(r.requestBody(), header(r.requestHeaders(), "content-type"));
+    String responseBody =
+        masker.body(r.responseBody(), header(r.responseHeaders(), "content-type"));
+    String cutRequest = CallValidator.truncate(requestBody, maxBody);
+    String cutResponse = CallValidator.truncate(responseBody, maxBody);
+    return new CallRecord(
+        r.id(), r.timestamp(), r.service(), r.method(),
+        masker.url(r.url()),
+        masker.text(r.path()), r.route(),
+        masker.queryParams(r.queryParams()),
+        masker.headers(r.requestHeaders(), settings.sensitiveHeaders()),
+        masker.headers(r.responseHeaders(), settings.sensitiveHeaders()),
+        cutRequest, r.requestBodySize(), cutResponse, r.responseBodySize(),
+        r.statusCode(), r.latencyMicros(),
+        CallValidator.truncate(masker.text(r.error()), maxBody),
+        r.sourceIp(), r.tags(), r.traceId(), r.spanId(), r.customerId(), r.apiKeyId(), r.plan(),
+        r.sampleRate(),
+        r.requestBodyTruncated() || cutRequest.length() < requestBody.length(),
+        r.responseBodyTruncated() || cutResponse.length() < responseBody.length());
+  }
+
+  private static String header(Map<String, String> headers, String name) {
+    String value = headers.get(name);
+    if (value != null) {
+      return value;
+    }
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  /** The route template when the sender gave none, and the customer and plan of the key. */
+  private static CallRecord enrich(CallRecord r, Principal principal) {
+    CallRecord withRoute =
+        r.route().isEmpty()
+            ? new CallRecord(
+                r.id(), r.timestamp(), r.service(), r.method(), r.url(), r.path(),
+                RouteTemplates.derive(r.path()),
+                r.queryParams(), r.requestHeaders(), r.responseHeaders(), r.requestBody(),
+                r.requestBodySize(), r.responseBody(), r.responseBodySize(), r.statusCode(),
+                r.latencyMicros(), r.error(), r.sourceIp(), r.tags(), r.traceId(), r.spanId(),
+                r.customerId(), r.apiKeyId(), r.plan(), r.sampleRate(), r.requestBodyTruncated(),
+                r.responseBodyTruncated())
+            : r;
+    return withRoute.stampedWith(principal.customerId(), principal.plan());
+  }
+
+  /** Writes what is queued, then stops the group commit worker. */
+  @Override
+  public void close() {
+    committer.close();
   }
 }

@@ -5,11 +5,47 @@ import java.util.List;
 /** Stores API calls. */
 public interface CallWriter {
 
+  /** Retention of calls written without one: the {@code api_calls.retention_days} default, {@value}. */
+  int DEFAULT_RETENTION_DAYS = 30;
+
   /**
-   * Stores one batch and returns once it is committed. Writing the same {@code batchId} again
-   * stores nothing new, so a client may retry a batch it got no answer for.
+   * One client batch within a write.
    *
-   * @throws StorageUnavailableException when the store cannot be reached; nothing is committed
+   * @param batchId the client's batch id (or one the server assigned)
+   * @param calls its calls, validated and masked
+   * @param retentionDays days to keep each call, by service: a call's service maps to its
+   *     retention; services missing from the map get {@link #DEFAULT_RETENTION_DAYS}
+   * @param mayBeStored true when the batch may have been stored before (the client named it, so
+   *     this can be a retry); its calls already stored are then skipped
    */
-  void write(String batchId, List<CallRecord> calls);
+  record Batch(
+      String batchId,
+      List<CallRecord> calls,
+      java.util.Map<String, Integer> retentionDays,
+      boolean mayBeStored) {
+
+    public Batch {
+      calls = List.copyOf(calls);
+      retentionDays = java.util.Map.copyOf(retentionDays);
+    }
+
+    public int retentionDaysOf(String service) {
+      return retentionDays.getOrDefault(service, DEFAULT_RETENTION_DAYS);
+    }
+  }
+
+  /**
+   * Stores several batches in one commit and returns once it is committed. A call already stored
+   * with the same service, batch id and call id is not stored again (for batches marked {@link
+   * Batch#mayBeStored}), so a client may retry a batch it got no answer for.
+   *
+   * @throws StorageUnavailableException when the store cannot be reached; some calls may have
+   *     been committed, and writing the same batches again stores the rest exactly once
+   */
+  void write(List<Batch> batches);
+
+  /** Stores one batch, which may be a retry, with the default retention. */
+  default void write(String batchId, List<CallRecord> calls) {
+    write(List.of(new Batch(batchId, calls, java.util.Map.of(), true)));
+  }
 }

@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
 import io.tapline.proto.v1.ApiCall;
+import io.tapline.server.config.ConfigLoader;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class CallValidatorTest {
 
-  private final CallValidator validator = new CallValidator();
+  private final CallValidator validator =
+      new CallValidator(
+          ConfigLoader.load(new String[0]).ingest(),
+          Clock.fixed(Instant.ofEpochSecond(1_790_000_100L), ZoneOffset.UTC));
 
   private static ApiCall.Builder valid() {
     return ApiCall.newBuilder()
@@ -57,5 +64,55 @@ class CallValidatorTest {
   void acceptsIpv4AndIpv6Literals() {
     assertThat(validator.validate(valid().setSourceIp("192.0.2.1").build()).accepted()).isTrue();
     assertThat(validator.validate(valid().setSourceIp("::ffff:192.0.2.1").build()).accepted()).isTrue();
+  }
+
+  @Test
+  void refusesUrlsAndHeadersOverTheLimits() {
+    assertThat(refusedField(valid().setUrl("https://x.test/" + "a".repeat(8192)))).isEqualTo("url");
+    ApiCall.Builder manyHeaders = valid();
+    for (int i = 0; i <= 100; i++) {
+      manyHeaders.putRequestHeaders("h" + i, "v");
+    }
+    assertThat(refusedField(manyHeaders)).isEqualTo("request_headers");
+    assertThat(refusedField(valid().putResponseHeaders("big", "x".repeat(8190))))
+        .isEqualTo("response_headers");
+    assertThat(validator.validate(valid().putResponseHeaders("ok", "x".repeat(8000)).build()).accepted())
+        .isTrue();
+  }
+
+  @Test
+  void refusesTimestampsTooFarInTheFutureOrPast() {
+    long now = 1_790_000_100L;
+    assertThat(refusedField(valid().setTimestamp(Timestamp.newBuilder().setSeconds(now + 301))))
+        .isEqualTo("timestamp");
+    assertThat(refusedField(valid().setTimestamp(Timestamp.newBuilder().setSeconds(now - 7 * 86_400 - 1))))
+        .isEqualTo("timestamp");
+    assertThat(validator.validate(valid().setTimestamp(Timestamp.newBuilder().setSeconds(now + 299)).build())
+            .accepted())
+        .isTrue();
+    assertThat(validator.validate(valid().setTimestamp(Timestamp.newBuilder().setSeconds(now - 6 * 86_400)).build())
+            .accepted())
+        .isTrue();
+  }
+
+  @Test
+  void givesRecordsOfANamedBatchStableIds() {
+    Ids.BatchKey key = Ids.BatchKey.of("svc", "batch-1");
+    String first = validator.validate(valid().build(), key, 3).record().id();
+    assertThat(validator.validate(valid().build(), Ids.BatchKey.of("svc", "batch-1"), 3).record().id())
+        .isEqualTo(first);
+    assertThat(validator.validate(valid().build(), key, 4).record().id()).isNotEqualTo(first);
+    assertThat(validator.validate(valid().build(), Ids.BatchKey.of("svc", "batch-2"), 3).record().id())
+        .isNotEqualTo(first);
+    assertThat(validator.validate(valid().setId("mine").build(), key, 3).record().id()).isEqualTo("mine");
+  }
+
+  @Test
+  void truncatesOnACharacterBoundary() {
+    assertThat(CallValidator.truncate("abcdef", 4)).isEqualTo("abcd");
+    assertThat(CallValidator.truncate("abc", 4)).isEqualTo("abc");
+    assertThat(CallValidator.truncate("aéé", 4)).isEqualTo("aé"); // é is 2 bytes
+    assertThat(CallValidator.truncate("a😀b", 4)).isEqualTo("a");
+    assertThat(CallValidator.truncate("a😀b", 5)).isEqualTo("a😀");
   }
 }

@@ -51,6 +51,23 @@ public abstract class CallStorageContract {
   }
 
   @Test
+  void aRetriedBatchStoresOnlyWhatAnInterruptedWriteMissed() {
+    CallRecord a = record("contract-partial", "p-a", BASE.minusSeconds(30), 200);
+    CallRecord b = record("contract-partial", "p-b", BASE.minusSeconds(20), 200);
+    writer().write("contract-partial-batch", List.of(a)); // as if the first write was cut
+    writer().write(
+        List.of(
+            new CallWriter.Batch("contract-partial-batch", List.of(a, b), java.util.Map.of(), true),
+            new CallWriter.Batch("contract-partial-other", List.of(
+                record("contract-partial", "p-c", BASE.minusSeconds(10), 200)), java.util.Map.of(), true)));
+    writer().write("contract-partial-batch", List.of(a, b));
+
+    assertThat(store().search(all("contract-partial", 10, null)).calls())
+        .extracting(CallRecord::id)
+        .containsExactlyInAnyOrder("p-a", "p-b", "p-c");
+  }
+
+  @Test
   void keysetPagesCoverEveryCallOnce() {
     List<CallRecord> records = new ArrayList<>();
     for (int i = 0; i < 7; i++) {

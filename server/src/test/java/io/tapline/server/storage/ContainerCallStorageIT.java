@@ -47,7 +47,7 @@ public class ContainerCallStorageIT extends CallStorageContract {
 
   @Override
   protected CallWriter writer() {
-    return new ClickHouseCallWriter(storage.dataSource());
+    return new ClickHouseCallWriter(storage.dataSource(), storage.database());
   }
 
   @Override

@@ -27,7 +27,7 @@ class EmbeddedCallStorageIT extends CallStorageContract {
 
   @Override
   protected CallWriter writer() {
-    return new ClickHouseCallWriter(storage.dataSource());
+    return new ClickHouseCallWriter(storage.dataSource(), storage.database());
   }
 
   @Override

@@ -1,0 +1,380 @@
+package io.tapline.bench;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.tapline.proto.v1.ApiCall;
+import io.tapline.proto.v1.IngestRequest;
+import io.tapline.server.TaplineServer;
+import io.tapline.server.auth.ApiKeys;
+import io.tapline.server.config.ConfigLoader;
+import io.tapline.server.embedded.EmbeddedClickHouse;
+import io.tapline.server.testing.RetryingIngestClient;
+import io.tapline.server.testing.SharedClickHouse;
+import com.sun.management.GcInfo;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+/**
+ * Ingest throughput: several concurrent clients stream batches of realistic ~1 KB records over
+ * IngestStream (each with a window of batches in flight, retrying like an SDK) into a server on
+ * its own embedded engine. Every few seconds it prints records/s, MB/s (serialized batches), ack
+ * latency p50/p99 and the JVM heap (server and load generator share this JVM; the engine is a
+ * separate process), then totals and the rows actually stored.
+ *
+ * <pre>
+ * ./bench/run IngestBenchmark [--clients=4] [--batch=1000] [--window=4] [--seconds=60] [--warmup=15]
+ *                             [--anonymous=true]   (no batch ids: no look-up of stored rows)
+ *                             [--flag=--ingest.commit-max-records=20000 ...]
+ * </pre>
+ */
+public final class IngestBenchmark {
+
+  private static final int POOL = 2_000;
+  private static final int REPORT_SECONDS = 5;
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new java.util.HashMap<>();
+    List<String> serverFlags = new ArrayList<>();
+    for (String arg : args) {
+      if (arg.startsWith("--flag=")) {
+        serverFlags.add(arg.substring(7));
+      } else if (arg.startsWith("--") && arg.contains("=")) {
+        opts.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      }
+    }
+    int clients = Integer.parseInt(opts.getOrDefault("clients", "4"));
+    int batchSize = Integer.parseInt(opts.getOrDefault("batch", "1000"));
+    int window = Integer.parseInt(opts.getOrDefault("window", "4"));
+    int seconds = Integer.parseInt(opts.getOrDefault("seconds", "60"));
+    int warmup = Integer.parseInt(opts.getOrDefault("warmup", "15"));
+    // Without batch ids the server cannot recognise retries, and skips its look-up of stored rows.
+    boolean named = !Boolean.parseBoolean(opts.getOrDefault("anonymous", "false"));
+
+    Path dataDir = Files.createTempDirectory("tapline-ingest-bench");
+    String adminKey = ApiKeys.generate().key();
+    List<String> flags = new ArrayList<>(List.of("--auth.bootstrap-admin-key=" + adminKey));
+    flags.add("--ingest.rate-limit-per-second=0");
+    flags.addAll(serverFlags);
+    System.out.printf(
+        "IngestBenchmark: %d clients, batches of %d records, window %d, %d s (+%d s warm-up), %d cores%n  server flags %s%n",
+        clients, batchSize, window, seconds, warmup, Runtime.getRuntime().availableProcessors(), flags);
+
+    try (EmbeddedClickHouse engine =
+            EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+        TaplineServer server =
+            TaplineServer.start(
+                ConfigLoader.load(flags.toArray(String[]::new))
+                    .withPort(0)
+                    .withClickHouse(engine.jdbcUrl(), "bench"))) {
+      List<ApiCall> pool = recordPool();
+      long avgBytes = pool.stream().mapToLong(ApiCall::getSerializedSize).sum() / pool.size();
+      System.out.printf("  record size: %d bytes on average (protobuf)%n", avgBytes);
+
+      AtomicLong records = new AtomicLong();
+      AtomicLong bytes = new AtomicLong();
+      LatencyWindow latencies = new LatencyWindow();
+      long endAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + seconds);
+      ExecutorService threads = Executors.newFixedThreadPool(clients);
+      List<ManagedChannel> channels = new ArrayList<>();
+      List<Future<RetryingIngestClient.Result>> results = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        ManagedChannel channel =
+            Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
+                .maxInboundMessageSize(64 << 20)
+                .build();
+        channels.add(channel);
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
+        Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        int client = c;
+        Iterator<IngestRequest> batches = batches(client, batchSize, pool, endAt, named);
+        LongConsumer onAck =
+            nanos -> {
+              records.addAndGet(batchSize);
+              bytes.addAndGet(batchSize * avgBytes);
+              latencies.add(nanos);
+            };
+        results.add(
+            threads.submit(
+                () -> new RetryingIngestClient(authed, window)
+                    .sendAll(batches, onAck, Duration.ofSeconds(warmup + seconds + 120))));
+      }
+
+      System.out.println("  time   records/s      MB/s   ack p50   ack p99   heap used   heap after last GC");
+      long start = System.nanoTime();
+      long measuredFrom = start + TimeUnit.SECONDS.toNanos(warmup);
+      long recordsAtMeasureStart = -1;
+      long[] cpuAtMeasureStart = null;
+      long bytesAtMeasureStart = 0;
+      List<Long> measured = new ArrayList<>();
+      long lastRecords = 0;
+      long lastBytes = 0;
+      long last = start;
+      while (results.stream().anyMatch(f -> !f.isDone())) {
+        Thread.sleep(REPORT_SECONDS * 1000L);
+        long now = System.nanoTime();
+        long r = records.get();
+        long b = bytes.get();
+        double secs = (now - last) / 1e9;
+        long[] lat = latencies.drain();
+        measured.addAll(now > measuredFrom ? boxed(lat) : List.of());
+        if (recordsAtMeasureStart < 0 && now >= measuredFrom) {
+          recordsAtMeasureStart = r;
+          bytesAtMeasureStart = b;
+          cpuAtMeasureStart = cpuNanos(engine);
+          measuredFrom = now;
+          measured.clear();
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "%5ds %11.0f %9.1f %7.0fms %7.0fms %9.0f MB %12.0f MB%n",
+            (now - start) / 1_000_000_000L,
+            (r - lastRecords) / secs,
+            (b - lastBytes) / secs / 1e6,
+            percentile(lat, 0.50) / 1e6,
+            percentile(lat, 0.99) / 1e6,
+            heapUsed() / 1e6,
+            heapAfterLastGc() / 1e6);
+        lastRecords = r;
+        lastBytes = b;
+        last = now;
+      }
+      long end = System.nanoTime();
+      long[] cpuAtEnd = cpuNanos(engine);
+      long sent = 0;
+      long retried = 0;
+      for (Future<RetryingIngestClient.Result> f : results) {
+        RetryingIngestClient.Result result = f.get();
+        sent += result.records();
+        retried += result.retriedBatches();
+        if (!result.permanentFailures().isEmpty()) {
+          System.out.println("  permanent failures: " + result.permanentFailures());
+        }
+      }
+      threads.shutdown();
+      channels.forEach(ManagedChannel::shutdownNow);
+      double measuredSecs = (end - measuredFrom) / 1e9;
+      long[] all = measured.stream().mapToLong(Long::longValue).toArray();
+      Arrays.sort(all);
+      System.out.printf(
+          Locale.ROOT,
+          "%nsustained (after warm-up, %.0f s): %.0f records/s, %.1f MB/s, ack p50 %.0f ms, p99 %.0f ms; %d batches retried%n",
+          measuredSecs,
+          (records.get() - recordsAtMeasureStart) / measuredSecs,
+          (bytes.get() - bytesAtMeasureStart) / measuredSecs / 1e6,
+          percentile(all, 0.50) / 1e6,
+          percentile(all, 0.99) / 1e6,
+          retried);
+      double jvmCpu = (cpuAtEnd[0] - cpuAtMeasureStart[0]) / 1e9;
+      double engineCpu = (cpuAtEnd[1] - cpuAtMeasureStart[1]) / 1e9;
+      long measuredRecords = records.get() - recordsAtMeasureStart;
+      System.out.printf(
+          Locale.ROOT,
+          "CPU while measuring: %.1f s in this JVM (server and load generator), %.1f s in the engine;"
+              + " %.0f records per CPU-second, so about %.0f records/s if both cores were ours alone%n",
+          jvmCpu,
+          engineCpu,
+          measuredRecords / (jvmCpu + engineCpu),
+          2 * measuredRecords / (jvmCpu + engineCpu));
+      try (Connection c = server.storage().dataSource().getConnection();
+          Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT count() FROM api_calls")) {
+        rs.next();
+        System.out.printf("acknowledged %d records; stored %d rows%n", sent, rs.getLong(1));
+      }
+    }
+  }
+
+  /** CPU time used so far by this JVM and by the engine's process. */
+  private static long[] cpuNanos(EmbeddedClickHouse engine) {
+    long jvm =
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
+    long engineCpu =
+        ProcessHandle.of(engine.pid())
+            .flatMap(p -> p.info().totalCpuDuration())
+            .map(Duration::toNanos)
+            .orElse(0L);
+    return new long[] {jvm, engineCpu};
+  }
+
+  private static List<Long> boxed(long[] values) {
+    List<Long> out = new ArrayList<>(values.length);
+    for (long v : values) {
+      out.add(v);
+    }
+    return out;
+  }
+
+  /**
+   * Realistic calls of ~1 KB: JSON bodies, a dozen headers, a bearer token in every call and a
+   * password field in the body of one call in ten, to mask.
+   */
+  private static List<ApiCall> recordPool() {
+    Random random = new Random(42);
+    String[] services = {"checkout", "catalog", "accounts", "search"};
+    String[] methods = {"GET", "GET", "GET", "POST", "PUT", "DELETE"};
+    Instant base = Instant.now().minusSeconds(600);
+    List<ApiCall> pool = new ArrayList<>(POOL);
+    for (int i = 0; i < POOL; i++) {
+      long user = random.nextInt(1_000_000);
+      String order = Long.toHexString(random.nextLong());
+      String method = methods[random.nextInt(methods.length)];
+      ApiCall.Builder call =
+          ApiCall.newBuilder()
+              .setTimestamp(Timestamp.newBuilder().setSeconds(base.getEpochSecond() + i % 600).setNanos(i * 1000))
+              .setService(services[i % services.length])
+              .setMethod(method)
+              .setUrl("https://api.example.com/v1/users/" + user + "/orders/" + order + "?page=" + (i % 7) + "&limit=50")
+              .setStatusCode(i % 50 == 0 ? 500 : i % 10 == 0 ? 404 : 200)
+              .setLatencyMs(1 + random.nextDouble() * 250)
+              .putRequestHeaders("accept", "application/json")
+              .putRequestHeaders("content-type", "application/json")
+              .putRequestHeaders("user-agent", "checkout-web/4.2.1 (Linux; x86_64)")
+              .putRequestHeaders("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9." + order)
+              .putRequestHeaders("x-request-id", order + "-" + i)
+              .putRequestHeaders("accept-encoding", "gzip, br")
+              .putResponseHeaders("content-type", "application/json; charset=utf-8")
+              .putResponseHeaders("cache-control", "no-store")
+              .putResponseHeaders("x-ratelimit-remaining", Integer.toString(random.nextInt(1000)))
+              .setRequestBody(
+                  "{\"customer\":{\"id\":\"cus_" + user + "\",\"email\":\"user" + user + "@example.com\"},"
+                      + "\"items\":[{\"sku\":\"SKU-" + random.nextInt(10_000) + "\",\"quantity\":" + (1 + random.nextInt(5))
+                      + ",\"price\":" + random.nextInt(10_000) / 100.0 + "},{\"sku\":\"SKU-" + random.nextInt(10_000)
+                      + "\",\"quantity\":1,\"price\":12.5}],\"currency\":\"EUR\","
+                      + (i % 10 == 0 ? "\"password\":\"hunter" + i + "\"," : "\"note\":\"leave at the door\",")
+                      + "\"shipping\":{\"street\":\"" + random.nextInt(200) + " Main Street\",\"city\":\"Springfield\",\"zip\":\""
+                      + (10_000 + random.nextInt(89_999)) + "\"}}")
+              .setResponseBody(
+                  "{\"id\":\"ord_" + order + "\",\"status\":\"accepted\",\"total\":" + random.nextInt(100_000) / 100.0
+                      + ",\"created\":\"2026-01-01T00:00:00Z\",\"links\":{\"self\":\"/v1/orders/" + order + "\"}}")
+              .setSourceIp("203.0." + random.nextInt(256) + "." + random.nextInt(256))
+              .putTags("region", i % 2 == 0 ? "eu-west-1" : "us-east-1")
+              .putTags("version", "2.3." + (i % 5))
+              .setTraceId(Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()))
+              .setSpanId(Long.toHexString(random.nextLong()))
+              .setCustomerId("cus_" + user % 500);
+      pool.add(call.build());
+    }
+    return pool;
+  }
+
+  private static Iterator<IngestRequest> batches(
+      int client, int size, List<ApiCall> pool, long endAt, boolean named) {
+    return new Iterator<>() {
+      long next;
+
+      @Override
+      public boolean hasNext() {
+        return System.nanoTime() < endAt;
+      }
+
+      @Override
+      public IngestRequest next() {
+        long n = next++;
+        int from = (int) ((n * size) % pool.size());
+        IngestRequest.Builder batch = IngestRequest.newBuilder();
+        if (named) {
+          batch.setBatchId("bench-" + client + "-" + n);
+        }
+        for (int i = 0; i < size; i++) {
+          batch.addCalls(pool.get((from + i) % pool.size()));
+        }
+        return batch.build();
+      }
+    };
+  }
+
+  private static double percentile(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) Math.floor(p * sorted.length))];
+  }
+
+  private static long heapUsed() {
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /**
+   * Heap in use right after the most recent collection (young or old): the live data, which stays
+   * flat when nothing accumulates.
+   */
+  private static long heapAfterLastGc() {
+    long latestEnd = -1;
+    long used = 0;
+    for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (bean instanceof com.sun.management.GarbageCollectorMXBean gc && gc.getLastGcInfo() != null) {
+        GcInfo info = gc.getLastGcInfo();
+        if (info.getEndTime() > latestEnd) {
+          latestEnd = info.getEndTime();
+          used = 0;
+          for (Map.Entry<String, MemoryUsage> pool : info.getMemoryUsageAfterGc().entrySet()) {
+            if (isHeapPool(pool.getKey())) {
+              used += pool.getValue().getUsed();
+            }
+          }
+        }
+      }
+    }
+    return used;
+  }
+
+  private static boolean isHeapPool(String name) {
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getName().equals(name)) {
+        return pool.getType() == MemoryType.HEAP;
+      }
+    }
+    return false;
+  }
+
+  /** Ack latencies of one reporting interval. */
+  private static final class LatencyWindow {
+    private long[] values = new long[1024];
+    private int size;
+
+    synchronized void add(long nanos) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = nanos;
+    }
+
+    synchronized long[] drain() {
+      long[] out = Arrays.copyOf(values, size);
+      size = 0;
+      Arrays.sort(out);
+      return out;
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package io.tapline.server.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.tapline.server.RetryLaterException;
+import io.tapline.server.storage.CallRecord;
+import io.tapline.server.storage.CallWriter;
+import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
+import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.testing.SharedClickHouse;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The group committer over the real writer: a gate in front of the writer holds a commit in
+ * progress so the queue's states can be observed.
+ */
+class GroupCommitterIT {
+
+  private static ClickHouseStorage storage;
+
+  @BeforeAll
+  static void open() {
+    storage =
+        ClickHouseStorage.open(
+            SharedClickHouse.engine().jdbcUrl(), "default", "",
+            SharedClickHouse.newDatabase(GroupCommitterIT.class), 2);
+  }
+
+  @AfterAll
+  static void close() {
+    storage.close();
+  }
+
+  /** The real writer, entered only once the gate opens. */
+  private static final class GatedWriter implements CallWriter {
+    final CountDownLatch gate = new CountDownLatch(1);
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CallWriter writer = new ClickHouseCallWriter(storage.dataSource(), storage.database());
+
+    @Override
+    public void write(List<Batch> batches) {
+      entered.countDown();
+      try {
+        gate.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      writer.write(batches);
+    }
+  }
+
+  private static List<CallRecord> calls(String service, int n) {
+    List<CallRecord> calls = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      calls.add(
+          new CallRecord(
+              service + "-" + i + "-" + System.nanoTime(), Instant.now().minusSeconds(60), service, "GET",
+              "https://a.test/", "/", "/", Map.of(), Map.of(), Map.of(), "", 0, "", 0, 200, 1, "", "",
+              Map.of(), "", "", "", "", "", 1, false, false));
+    }
+    return calls;
+  }
+
+  private static CallWriter.Batch batch(String id, List<CallRecord> calls, boolean mayBeStored) {
+    return new CallWriter.Batch(id, calls, Map.of(), mayBeStored);
+  }
+
+  private static long rows(String service) throws Exception {
+    try (Connection c = storage.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count() FROM api_calls WHERE service = '" + service + "'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static Throwable failure(CompletableFuture<Void> f) throws Exception {
+    try {
+      f.get(30, TimeUnit.SECONDS);
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause();
+    }
+  }
+
+  @Test
+  void aFullQueueRefusesWithRetryInformationAndAcksOnlyAfterCommit() throws Exception {
+    GatedWriter writer = new GatedWriter();
+    try (GroupCommitter committer =
+        new GroupCommitter(writer, 10, 1000, Duration.ZERO, Duration.ofMillis(700), 1)) {
+      CompletableFuture<Void> first = committer.submit(null, batch("q-1", calls("queue", 5), false));
+      assertThat(writer.entered.await(30, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Void> second = committer.submit(null, batch("q-2", calls("queue", 5), false));
+      CompletableFuture<Void> third = committer.submit(null, batch("q-3", calls("queue", 1), false));
+
+      assertThat(failure(third))
+          .isInstanceOfSatisfying(
+              RetryLaterException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(RetryLaterException.Reason.OVERLOADED);
+                assertThat(e.retryAfter()).isEqualTo(Duration.ofMillis(700));
+              });
+      assertThat(first).isNotDone(); // not acknowledged before its commit
+      writer.gate.countDown();
+      assertThat(failure(first)).isNull();
+      assertThat(failure(second)).isNull();
+      assertThat(rows("queue")).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void aBatchSentAgainWhileInFlightSharesTheFirstWrite() throws Exception {
+    GatedWriter writer = new GatedWriter();
+    try (GroupCommitter committer =
+        new GroupCommitter(writer, 1000, 1000, Duration.ZERO, Duration.ofSeconds(1), 2)) {
+      List<CallRecord> calls = calls("coalesce", 3);
+      // mayBeStored = false: the writer will not look for stored rows, so only coalescing can
+      // keep the second copy out.
+      CompletableFuture<Void> a = committer.submit("key/b-1", batch("b-1", calls, false));
+      CompletableFuture<Void> b = committer.submit("key/b-1", batch("b-1", calls, false));
+      writer.gate.countDown();
+      assertThat(failure(a)).isNull();
+      assertThat(failure(b)).isNull();
+      assertThat(rows("coalesce")).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void anUnreachableStoreFailsBatchesAsUnavailable() throws Exception {
+    int deadPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      deadPort = socket.getLocalPort();
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:clickhouse://127.0.0.1:" + deadPort + "/default");
+    config.setDriverClassName("com.clickhouse.jdbc.Driver");
+    config.setUsername("default");
+    config.setPassword("");
+    config.setConnectionTimeout(500);
+    config.setInitializationFailTimeout(-1);
+    try (HikariDataSource dead = new HikariDataSource(config);
+        GroupCommitter committer =
+            new GroupCommitter(
+                new ClickHouseCallWriter(dead, "default"), 1000, 1000, Duration.ZERO, Duration.ofSeconds(30), 1)) {
+      assertThat(failure(committer.submit(null, batch("d-1", calls("dead", 2), true))))
+          .isInstanceOfSatisfying(
+              RetryLaterException.class,
+              e -> assertThat(e.reason()).isEqualTo(RetryLaterException.Reason.UNAVAILABLE));
+      // Within retry-after, batches are refused at once without trying the store.
+      assertThat(failure(committer.submit(null, batch("d-2", calls("dead", 2), true))))
+          .isInstanceOf(RetryLaterException.class);
+    }
+  }
+}
