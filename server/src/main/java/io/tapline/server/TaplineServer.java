@@ -25,6 +25,7 @@ import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -59,6 +60,8 @@ import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
+import io.tapline.server.storage.MeteredCallStore;
+import io.tapline.server.storage.MeteredCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
@@ -89,6 +92,12 @@ import org.slf4j.LoggerFactory;
 public final class TaplineServer implements AutoCloseable {
 
   private static final Logger logger = LoggerFactory.getLogger(TaplineServer.class);
+
+  /** At stop, how long the server waits for a quiet moment before closing connections. */
+  static final Duration GRACEFUL_QUIET_PERIOD = Duration.ofMillis(500);
+
+  /** At stop, the longest the server waits for requests in flight. */
+  static final Duration GRACEFUL_TIMEOUT = Duration.ofSeconds(10);
 
   /** How often the store's health is checked for the health endpoints: {@value} ms. */
   static final long HEALTH_CHECK_INTERVAL_MILLIS = 2_000;
@@ -198,33 +207,42 @@ public final class TaplineServer implements AutoCloseable {
             config.alerts(),
             new ClickHouseAlertRuleStore(storage.dataSource()),
             new ClickHouseAlertEventStore(storage.dataSource()),
-            new SelectWindowAggregates(storage.dataSource()));
+            new SelectWindowAggregates(storage.dataSource()),
+            meters);
     ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), config.replay());
     TaplineConfig.Ingest ingestConfig = config.ingest();
     IngestServiceImpl ingest =
         new IngestServiceImpl(
             ingestConfig,
-            new ClickHouseCallWriter(storage.dataSource(), storage.database()),
+            new MeteredCallWriter(
+                new ClickHouseCallWriter(storage.dataSource(), storage.database()), meters),
             new ClickHouseServiceStore(storage.dataSource()),
             cachedPlanRates(new SelectPlanRateLimit(storage.dataSource()), ingestConfig.serviceCacheTtl()),
             alerts.ingestListener(),
             Clock.systemUTC());
+    Gauge.builder("tapline.ingest.queue.records", ingest, IngestServiceImpl::queuedRecords)
+        .description("Calls waiting for their group commit")
+        .register(meters);
+    // Stopping: first refuse new batches and commit the queued ones, whose clients then get their
+    // acks while connections are still open; then the server drains and closes connections.
     sb.serverListener(
         ServerListener.builder()
+            .whenStopping(s -> ingest.close())
             .whenStopped(
                 s -> {
-                  // Batches still queued are written before the store closes.
-                  ingest.close();
                   alerts.close();
                   replay.close();
                 })
             .build());
+    sb.gracefulShutdownTimeout(GRACEFUL_QUIET_PERIOD, GRACEFUL_TIMEOUT);
     ReflectionServices reflection = new ReflectionServices();
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
             .addService(ingest)
             .addService(alerts.service())
-            .addService(new QueryServiceImpl(new ClickHouseCallStore(storage.dataSource())))
+            .addService(
+                new QueryServiceImpl(
+                    new MeteredCallStore(new ClickHouseCallStore(storage.dataSource()), meters)))
             .addService(
                 new AdminServiceImpl(
                     new ClickHouseServiceStore(storage.dataSource()),

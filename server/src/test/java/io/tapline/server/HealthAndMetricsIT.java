@@ -4,18 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.linecorp.armeria.client.WebClient;
+import com.google.protobuf.Timestamp;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.tapline.proto.v1.ApiCall;
+import io.tapline.proto.v1.IngestRequest;
+import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.SharedClickHouse;
 import io.tapline.server.testing.TestTapline;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,12 +30,29 @@ class HealthAndMetricsIT {
   @RegisterExtension static final TestTapline tapline = new TestTapline();
 
   @Test
-  void prometheusMetricsCoverRequestsPoolCacheAndJvm() {
-    // One call so request metrics exist.
+  void prometheusMetricsCoverIngestQueriesPoolCacheAlertsAndJvm() {
+    IngestServiceGrpc.newBlockingStub(tapline.channel())
+        .ingest(
+            IngestRequest.newBuilder()
+                .addCalls(
+                    ApiCall.newBuilder()
+                        .setTimestamp(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
+                        .setService("metered")
+                        .setMethod("GET")
+                        .setUrl("https://x.test/")
+                        .setStatusCode(200))
+                .addCalls(ApiCall.newBuilder().setService("metered"))
+                .build());
     tapline.http().get("/v1/calls/none").aggregate().join();
     String metrics = tapline.http(null).get("/internal/metrics").aggregate().join().contentUtf8();
     assertThat(metrics)
         .contains("tapline_requests")
+        .contains("tapline_ingest_records_total 1.0")
+        .contains("tapline_ingest_batch_records")
+        .contains("tapline_ingest_queue_records")
+        .contains("tapline_clickhouse_insert_seconds_count{outcome=\"committed\"}")
+        .contains("tapline_clickhouse_query_seconds_count{query=\"get\"}")
+        .contains("tapline_alerts_subscribers")
         .contains("hikaricp_connections")
         .contains("cache_gets_total{cache=\"tapline.auth.keys\"")
         .contains("jvm_memory_used_bytes");

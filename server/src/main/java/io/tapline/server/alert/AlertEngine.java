@@ -1,15 +1,16 @@
 package io.tapline.server.alert;
 
-import io.tapline.server.config.TaplineConfig;
-import io.tapline.server.ingest.IngestListener;
-import io.tapline.server.storage.AlertEventStore;
-import io.tapline.server.storage.AlertRuleStore;
-import io.tapline.server.storage.WindowStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Tags;
+import io.tapline.proto.v1.AlertEventKind;
+import io.tapline.server.config.TaplineConfig;
+import io.tapline.server.ingest.IngestListener;
+import io.tapline.server.storage.AlertEventRecord;
+import io.tapline.server.storage.AlertEventStore;
+import io.tapline.server.storage.AlertRuleStore;
+import io.tapline.server.storage.WindowStore;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class AlertEngine implements AutoCloseable {
   private final WindowedEvaluator windowed;
   private final WebhookNotifier webhooks;
   private final List<Meter> meters = new ArrayList<>();
-  private MeterRegistry registry;
+  private volatile MeterRegistry registry;
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("tapline-alert-tick").daemon().factory());
@@ -52,18 +53,29 @@ public final class AlertEngine implements AutoCloseable {
     this.webhooks =
         new WebhookNotifier(
             rules, events, config.webhookMaxAttempts(), config.webhookInitialBackoff(), config.webhookTimeout());
-    this.hub = new EventHub(events, origin, webhooks::deliver);
+    this.hub =
+        new EventHub(
+            events,
+            origin,
+            event -> {
+              countStored(event);
+              webhooks.deliver(event);
+            });
     this.perCall = new PerCallEvaluator(rules, events, hub, origin, config.perCallQueue(), Clock.systemUTC());
     this.windowed =
         new WindowedEvaluator(rules, windows, events, hub, origin, config.evaluationInterval(), Clock.systemUTC());
   }
 
-  /** Starts evaluating and following events. */
+  /** Starts evaluating and following events, reporting its gauges and counters to {@code meters}. */
   public static AlertEngine start(
-      TaplineConfig.Alerts config, AlertRuleStore ruleStore, AlertEventStore events, WindowStore windows) {
+      TaplineConfig.Alerts config,
+      AlertRuleStore ruleStore,
+      AlertEventStore events,
+      WindowStore windows,
+      MeterRegistry meters) {
     AlertEngine engine = new AlertEngine(config, ruleStore, events, windows);
+    engine.registerMeters(meters);
     engine.hub.start(config.eventPollInterval());
-    engine.registerMeters(Metrics.globalRegistry);
     engine.windowed.start();
     engine.ticker.scheduleWithFixedDelay(
         engine.perCall::tick, COOLDOWN_TICK_MILLIS, COOLDOWN_TICK_MILLIS, TimeUnit.MILLISECONDS);
@@ -81,6 +93,14 @@ public final class AlertEngine implements AutoCloseable {
     meters.add(Gauge.builder("tapline.alerts.buffered.events", hub, EventHub::bufferedEvents).tags(tags).register(registry));
     meters.add(Gauge.builder("tapline.alerts.per-call.queued", perCall, PerCallEvaluator::queued).tags(tags).register(registry));
     this.registry = registry;
+  }
+
+  /** Counts the events this replica stored, by kind, as {@code tapline.alerts.events}. */
+  private void countStored(AlertEventRecord event) {
+    MeterRegistry meters = registry;
+    if (meters != null) {
+      meters.counter("tapline.alerts.events", "kind", AlertEventKind.forNumber(event.kind()).name()).increment();
+    }
   }
 
   /** Hand this to the ingest service: per-call rules see every committed batch. */

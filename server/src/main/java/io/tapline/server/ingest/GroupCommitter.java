@@ -124,6 +124,9 @@ final class GroupCommitter implements AutoCloseable {
     return queuedRecords.get();
   }
 
+  /** How often a worker waiting for more batches checks whether the server is stopping. */
+  private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
   private void run() {
     List<Pending> group = new ArrayList<>();
     while (!closing || !queue.isEmpty()) {
@@ -142,9 +145,10 @@ final class GroupCommitter implements AutoCloseable {
             if (left <= 0 || closing) {
               break;
             }
-            next = queue.poll(left, TimeUnit.NANOSECONDS);
+            // In short slices, so that a stop does not wait out the commit interval.
+            next = queue.poll(Math.min(left, CLOSE_CHECK_NANOS), TimeUnit.NANOSECONDS);
             if (next == null) {
-              break;
+              continue;
             }
           }
           group.add(next);

@@ -311,6 +311,11 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     return withRoute.stampedWith(principal.customerId(), principal.plan());
   }
 
+  /** Calls accepted and waiting for their group commit (the queue depth). */
+  public long queuedRecords() {
+    return committer.queuedRecords();
+  }
+
   /** Writes what is queued, then stops the group commit worker. */
   @Override
   public void close() {
