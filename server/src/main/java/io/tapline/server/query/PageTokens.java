@@ -1,11 +1,11 @@
 package io.tapline.server.query;
 
 import io.tapline.server.InvalidRequestException;
+import io.tapline.server.PageTokenCodec;
 import io.tapline.server.storage.CallQuery;
+import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.SearchOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 
 /**
  * Page tokens, opaque to clients: {@code v2:<order>:<window start micros>:<latency
@@ -27,16 +27,13 @@ final class PageTokens {
     if (cursor == null) {
       return "";
     }
-    String raw =
-        String.join(
-            ":",
-            VERSION,
-            order.name(),
-            Long.toString(micros(windowStart)),
-            Long.toString(cursor.latencyMicros()),
-            Long.toString(micros(cursor.timestamp())),
-            cursor.id());
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    return PageTokenCodec.encode(
+        VERSION,
+        order.name(),
+        Long.toString(Micros.of(windowStart)),
+        Long.toString(cursor.latencyMicros()),
+        Long.toString(Micros.of(cursor.timestamp())),
+        cursor.id());
   }
 
   /** The position in {@code token}, or null for an empty token. */
@@ -44,36 +41,22 @@ final class PageTokens {
     if (token.isEmpty()) {
       return null;
     }
+    String[] parts = PageTokenCodec.decode(token, VERSION, 5);
     Position position;
     try {
-      String raw = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-      String[] parts = raw.split(":", 6);
-      if (parts.length != 6 || !parts[0].equals(VERSION) || parts[5].isEmpty()) {
-        throw new IllegalArgumentException();
-      }
       position =
           new Position(
-              SearchOrder.valueOf(parts[1]),
-              instantOfMicros(Long.parseLong(parts[2])),
+              SearchOrder.valueOf(parts[0]),
+              Micros.toInstant(Long.parseLong(parts[1])),
               new CallQuery.Cursor(
-                  Long.parseLong(parts[3]), instantOfMicros(Long.parseLong(parts[4])), parts[5]));
+                  Long.parseLong(parts[2]), Micros.toInstant(Long.parseLong(parts[3])), parts[4]));
     } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException(
-          "page_token", "is not a token this server issued; pass next_page_token unchanged");
+      throw PageTokenCodec.invalid();
     }
     if (position.order() != expectedOrder) {
       throw new InvalidRequestException(
           "page_token", "was issued for order " + position.order() + ", not " + expectedOrder);
     }
     return position;
-  }
-
-  private static long micros(Instant instant) {
-    return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;
-  }
-
-  private static Instant instantOfMicros(long micros) {
-    return Instant.ofEpochSecond(
-        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 }

@@ -1,6 +1,7 @@
 package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.CallRecord;
+import io.tapline.server.storage.Micros;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -42,7 +43,7 @@ final class CallColumns {
   static CallRecord read(ResultSet rs) throws SQLException {
     return new CallRecord(
         rs.getString(2),
-        instantOfMicros(rs.getLong(1)),
+        Micros.toInstant(rs.getLong(1)),
         rs.getString(3),
         rs.getString(4),
         rs.getString(5),
@@ -68,11 +69,6 @@ final class CallColumns {
         rs.getDouble(25),
         rs.getBoolean(26),
         rs.getBoolean(27));
-  }
-
-  static Instant instantOfMicros(long micros) {
-    return Instant.ofEpochSecond(
-        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 
   @SuppressWarnings("unchecked")

@@ -3,6 +3,7 @@ package io.tapline.server.storage.clickhouse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.ReplayRecord;
 import io.tapline.server.storage.ReplayStore;
 import java.sql.Connection;
@@ -42,7 +43,7 @@ public final class ClickHouseReplayStore implements ReplayStore {
       insert.setString(i++, r.id());
       insert.setString(i++, r.callId());
       insert.setString(i++, r.service());
-      insert.setLong(i++, SelectReplays.micros(r.createdAt()));
+      insert.setLong(i++, Micros.of(r.createdAt()));
       insert.setString(i++, r.replayedBy());
       insert.setString(i++, r.requestMethod());
       insert.setString(i++, r.requestUrl());

@@ -3,6 +3,7 @@ package io.tapline.server.storage.clickhouse;
 import io.tapline.server.storage.CallPage;
 import io.tapline.server.storage.CallQuery;
 import io.tapline.server.storage.CallRecord;
+import io.tapline.server.storage.Micros;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,8 +37,8 @@ final class SelectCalls {
         if (after != null) {
           // The first condition lets ClickHouse prune parts and granules by the sort key.
           sql.append(" AND timestamp <= " + TIME + " AND (timestamp, id) < (" + TIME + ", ?)");
-          parameters.add(Where.micros(after.timestamp()));
-          parameters.add(Where.micros(after.timestamp()));
+          parameters.add(Micros.of(after.timestamp()));
+          parameters.add(Micros.of(after.timestamp()));
           parameters.add(after.id());
         }
         sql.append(" ORDER BY timestamp DESC, id DESC");
@@ -45,8 +46,8 @@ final class SelectCalls {
       case OLDEST_FIRST -> {
         if (after != null) {
           sql.append(" AND timestamp >= " + TIME + " AND (timestamp, id) > (" + TIME + ", ?)");
-          parameters.add(Where.micros(after.timestamp()));
-          parameters.add(Where.micros(after.timestamp()));
+          parameters.add(Micros.of(after.timestamp()));
+          parameters.add(Micros.of(after.timestamp()));
           parameters.add(after.id());
         }
         sql.append(" ORDER BY timestamp ASC, id ASC");
@@ -56,7 +57,7 @@ final class SelectCalls {
           sql.append(" AND latency_us <= ? AND (latency_us, timestamp, id) < (?, " + TIME + ", ?)");
           parameters.add(after.latencyMicros());
           parameters.add(after.latencyMicros());
-          parameters.add(Where.micros(after.timestamp()));
+          parameters.add(Micros.of(after.timestamp()));
           parameters.add(after.id());
         }
         sql.append(" ORDER BY latency_us DESC, timestamp DESC, id DESC");

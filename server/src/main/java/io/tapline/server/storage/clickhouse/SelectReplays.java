@@ -1,5 +1,6 @@
 package io.tapline.server.storage.clickhouse;
 
+import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.ReplayRecord;
 import io.tapline.server.storage.ReplayStore;
 import java.sql.Connection;
@@ -40,7 +41,7 @@ final class SelectReplays {
       int i = 1;
       select.setString(i++, callId);
       if (after != null) {
-        select.setLong(i++, micros(after.createdAt()));
+        select.setLong(i++, Micros.of(after.createdAt()));
         select.setString(i++, after.id());
       }
       select.setInt(i, pageSize + 1);
@@ -64,7 +65,7 @@ final class SelectReplays {
         rs.getString(1),
         rs.getString(2),
         rs.getString(3),
-        CallColumns.instantOfMicros(rs.getLong(4)),
+        Micros.toInstant(rs.getLong(4)),
         rs.getString(5),
         rs.getString(6),
         rs.getString(7),
@@ -85,10 +86,6 @@ final class SelectReplays {
         rs.getInt(22));
   }
 
-  static long micros(Instant instant) {
-    return Math.addExact(
-        Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000L);
-  }
 
   @SuppressWarnings("unchecked")
   private static Map<String, String> map(Object value) {

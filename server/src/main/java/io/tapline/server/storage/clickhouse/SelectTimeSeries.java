@@ -1,6 +1,7 @@
 package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.CallMetrics;
+import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.TimeSeriesQuery;
 import io.tapline.server.storage.TimeSeriesResult;
 import java.sql.Connection;
@@ -60,7 +61,7 @@ final class SelectTimeSeries {
     try (PreparedStatement statement = Statements.prepare(connection, sql, parameters);
         ResultSet rs = statement.executeQuery()) {
       while (rs.next()) {
-        Instant start = CallColumns.instantOfMicros(rs.getLong(1));
+        Instant start = Micros.toInstant(rs.getLong(1));
         List<Object> key = List.of(rs.getBoolean(2), rs.getString(3));
         series
             .computeIfAbsent(key, k -> new HashMap<>())

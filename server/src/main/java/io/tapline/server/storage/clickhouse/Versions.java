@@ -1,5 +1,6 @@
 package io.tapline.server.storage.clickhouse;
 
+import io.tapline.server.storage.Micros;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -13,8 +14,7 @@ final class Versions {
   private Versions() {}
 
   static long next() {
-    java.time.Instant now = java.time.Instant.now();
-    long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    long micros = Micros.of(java.time.Instant.now());
     return last.updateAndGet(previous -> Math.max(previous + 1, micros));
   }
 }

@@ -1,6 +1,7 @@
 package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.Micros;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +35,11 @@ final class Where {
     equal(where, parameters, "service", c.service());
     if (c.startTime() != null) {
       where.append(" AND timestamp >= " + TIME);
-      parameters.add(micros(c.startTime()));
+      parameters.add(Micros.of(c.startTime()));
     }
     if (c.endTime() != null) {
       where.append(" AND timestamp < " + TIME);
-      parameters.add(micros(c.endTime()));
+      parameters.add(Micros.of(c.endTime()));
     }
     if (c.statusCode() != 0) {
       where.append(" AND status_code = ?");
@@ -104,8 +105,4 @@ final class Where {
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
   }
 
-  static long micros(Instant instant) {
-    return Math.addExact(
-        Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
-  }
 }
