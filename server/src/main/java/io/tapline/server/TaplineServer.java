@@ -32,7 +32,14 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tapline.proto.v1.AdminServiceGrpc;
+import io.tapline.proto.v1.AlertEventFilter;
+import io.tapline.proto.v1.AlertRule;
 import io.tapline.proto.v1.ApiCall;
+import io.tapline.proto.v1.CallClause;
+import io.tapline.proto.v1.CreateAlertRuleRequest;
+import io.tapline.proto.v1.ListAlertEventsRequest;
+import io.tapline.proto.v1.PerCallCondition;
+import io.tapline.proto.v1.Severity;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.CreateApiKeyRequest;
 import io.tapline.proto.v1.CreateServiceRequest;
@@ -323,6 +330,27 @@ public final class TaplineServer implements AutoCloseable {
                     .build())
             .exampleRequests(
                 AdminServiceGrpc.SERVICE_NAME, "ListApiKeys", ListApiKeysRequest.getDefaultInstance())
+            .exampleRequests(
+                AlertServiceGrpc.SERVICE_NAME, "CreateAlertRule", CreateAlertRuleRequest.newBuilder()
+                    .setRule(
+                        AlertRule.newBuilder()
+                            .setName("checkout 5xx")
+                            .setService("checkout")
+                            .setSeverity(Severity.CRITICAL)
+                            .setEnabled(true)
+                            .setPerCall(
+                                PerCallCondition.newBuilder()
+                                    .addClauses(
+                                        CallClause.newBuilder()
+                                            .setField("status_code")
+                                            .setOp(">=")
+                                            .setValue("500"))))
+                    .build())
+            .exampleRequests(
+                AlertServiceGrpc.SERVICE_NAME, "ListAlertEvents", ListAlertEventsRequest.newBuilder()
+                    .setFilter(AlertEventFilter.newBuilder().setService("checkout"))
+                    .setPageSize(20)
+                    .build())
             .exampleHeaders(HttpHeaders.of(HttpHeaderNames.AUTHORIZATION, "Bearer <your key>"))
             .build());
     // A unary gRPC or JSON request is one message; IngestStream lifts both limits for itself.

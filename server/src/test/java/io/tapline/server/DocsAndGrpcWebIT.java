@@ -54,7 +54,8 @@ class DocsAndGrpcWebIT {
             "/tapline.v1.IngestService/Ingest",
             "/tapline.v1.QueryService/SearchCalls",
             "/tapline.v1.QueryService/GetBreakdown",
-            "/tapline.v1.AdminService/CreateApiKey");
+            "/tapline.v1.AdminService/CreateApiKey",
+            "/tapline.v1.AlertService/CreateAlertRule");
   }
 
   private static boolean isBlankTemplate(JsonNode node) {
