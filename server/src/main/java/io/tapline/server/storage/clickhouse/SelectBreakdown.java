@@ -19,12 +19,13 @@ import java.util.List;
 final class SelectBreakdown {
 
   private final BreakdownQuery query;
+  private final Scan scan;
   private final String sql;
   private final List<Object> parameters = new ArrayList<>();
   /** Levels computed per group: the requested ones, then the sort level. */
   private final List<Double> levels;
 
-  SelectBreakdown(BreakdownQuery query) {
+  SelectBreakdown(BreakdownQuery query, boolean rollups) {
     this.query = query;
     this.levels = new ArrayList<>(query.levels());
     levels.add(query.sortLevel());
@@ -35,8 +36,8 @@ final class SelectBreakdown {
         query.dimensions().size() > 1
             ? Dimensions.expression(query.dimensions().get(1), query.tagKey(), parameters)
             : "''";
-    Where where = Where.of(query.criteria());
-    parameters.addAll(where.parameters);
+    this.scan = Scan.choose(query.criteria(), query.dimensions(), 0, rollups);
+    parameters.addAll(scan.parameters);
     String rank =
         switch (query.sort()) {
           case COUNT -> "w_count";
@@ -45,14 +46,14 @@ final class SelectBreakdown {
           case LATENCY_QUANTILE -> "finalizeAggregation(q_state)[" + levels.size() + "]";
         };
     String groups =
-        "SELECT " + k1 + " AS k1, " + k2 + " AS k2, " + Aggregates.selectState(levels)
-            + " FROM api_calls WHERE " + where.sql + " GROUP BY k1, k2";
+        "SELECT " + k1 + " AS k1, " + k2 + " AS k2, " + Aggregates.selectState(levels, scan)
+            + " FROM " + scan.from + " GROUP BY k1, k2";
     String ranked =
         "SELECT *, row_number() OVER (ORDER BY " + rank + " DESC, w_count DESC, k1, k2) AS rn"
             + " FROM (" + groups + ")";
     this.sql =
         "SELECT rn > ? AS is_other, if(is_other, '', k1) AS g1, if(is_other, '', k2) AS g2, "
-            + Aggregates.merge(levels) + " FROM (" + ranked + ")"
+            + Aggregates.merge(levels, scan) + " FROM (" + ranked + ")"
             + " GROUP BY is_other, g1, g2 ORDER BY is_other, min(rn)";
   }
 
@@ -80,6 +81,6 @@ final class SelectBreakdown {
 
   @Override
   public String toString() {
-    return "SelectBreakdown{" + query + "}";
+    return "SelectBreakdown{" + query + ", " + scan + "}";
   }
 }

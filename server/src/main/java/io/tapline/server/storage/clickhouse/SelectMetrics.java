@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,30 +20,29 @@ import java.util.Map;
 final class SelectMetrics {
 
   private final MetricsQuery query;
-  private final Where where;
+  private final Scan scan;
   private final String totals;
   private final String counts;
 
-  SelectMetrics(MetricsQuery query) {
+  SelectMetrics(MetricsQuery query, boolean rollups) {
     this.query = query;
-    this.where = Where.of(query.criteria());
-    this.totals =
-        "SELECT " + Aggregates.select(query.levels()) + " FROM api_calls WHERE " + where.sql;
+    this.scan = Scan.choose(query.criteria(), List.of(), 0, rollups);
+    this.totals = "SELECT " + Aggregates.select(query.levels(), scan) + " FROM " + scan.from;
     this.counts =
-        "SELECT toString(method), status_code, sum(" + Aggregates.WEIGHT + ") FROM api_calls WHERE "
-            + where.sql + " GROUP BY method, status_code";
+        "SELECT toString(method), status_code, sum(" + scan.weight() + ") FROM " + scan.from
+            + " GROUP BY method, status_code";
   }
 
   MetricsResult execute(Connection connection) throws SQLException {
     CallMetrics total;
-    try (PreparedStatement statement = Statements.prepare(connection, totals, where.parameters);
+    try (PreparedStatement statement = Statements.prepare(connection, totals, scan.parameters);
         ResultSet rs = statement.executeQuery()) {
       total = rs.next() ? Aggregates.read(rs, 1, query.levels().size()) : CallMetrics.empty(query.levels().size());
     }
     Map<String, Double> byMethod = new HashMap<>();
     Map<Integer, Double> byStatus = new HashMap<>();
     if (total.recorded() > 0) {
-      try (PreparedStatement statement = Statements.prepare(connection, counts, where.parameters);
+      try (PreparedStatement statement = Statements.prepare(connection, counts, scan.parameters);
           ResultSet rs = statement.executeQuery()) {
         while (rs.next()) {
           double count = rs.getDouble(3);
@@ -56,6 +56,6 @@ final class SelectMetrics {
 
   @Override
   public String toString() {
-    return "SelectMetrics{" + query + "}";
+    return "SelectMetrics{" + query + ", " + scan + "}";
   }
 }
