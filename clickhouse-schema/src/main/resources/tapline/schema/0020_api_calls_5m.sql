@@ -13,6 +13,8 @@
 --   before it serves, so no call arrives in between; a run interrupted part way is repeated
 --   from the start (view dropped, table emptied). On a cluster, apply it with ingest stopped:
 --   calls written by another server while it runs could be missing from the rollup.
+-- * A retried batch that api_calls deduplicates (same insert_deduplication_token) reaches the
+--   view again; the rollup's own deduplication window drops it there too.
 CREATE TABLE IF NOT EXISTS api_calls_5m
 (
     timestamp      DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -35,7 +37,8 @@ ENGINE = AggregatingMergeTree
 PARTITION BY (toDate(timestamp), retention_days)
 ORDER BY (service, timestamp, route, method, status_code, plan, is_error, retention_days)
 TTL toDateTime(timestamp) + toIntervalDay(retention_days)
-SETTINGS ttl_only_drop_parts = 1;
+SETTINGS ttl_only_drop_parts = 1,
+         non_replicated_deduplication_window = 10000;
 
 DROP VIEW IF EXISTS api_calls_5m_mv;
 

@@ -85,6 +85,29 @@ final class Aggregates {
         + " quantilesExactWeightedArrayMerge(" + levels(levels) + ")(q_state)";
   }
 
+  /**
+   * Like {@link #select}, over only the rows where {@code condition} (a column or alias name)
+   * holds, with no GROUP BY needed.
+   */
+  static String selectIf(List<Double> levels, Scan scan, String condition) {
+    String c = condition;
+    if (scan.rollup) {
+      return "sumIf(s_count, " + c + "), sumIf(s_errors, " + c + "), sumIf(s_recorded, " + c
+          + "), sumIf(s_latency, " + c + "), minIf(s_min, " + c + "), maxIf(s_max, " + c
+          + "), quantilesExactWeightedArrayIf(" + levels(levels) + ")(s_buckets, s_weights, " + c
+          + ")";
+    }
+    return "sumIf(" + WEIGHT + ", " + c + "), sumIf(" + WEIGHT + ", " + c + " AND " + Where.IS_ERROR
+        + "), countIf(" + c + "), sumIf(latency_us * " + WEIGHT + ", " + c + "), minIf(latency_us, "
+        + c + "), maxIf(latency_us, " + c + "), quantilesExactWeightedIf(" + levels(levels) + ")("
+        + BUCKET + ", " + QUANTILE_WEIGHT + ", " + c + ")";
+  }
+
+  /** Count, errors, recorded, latency sum, min and max over the rows of {@code scan}. */
+  static String sums(Scan scan) {
+    return scan.rollup ? rollupCommon() : common();
+  }
+
   private static String rollupCommon() {
     return "sum(s_count) AS w_count, sum(s_errors) AS w_errors, sum(s_recorded) AS recorded,"
         + " sum(s_latency) AS w_latency, min(s_min) AS min_us, max(s_max) AS max_us";

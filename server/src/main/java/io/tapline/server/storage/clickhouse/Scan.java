@@ -131,6 +131,11 @@ final class Scan {
     return rollup ? "s_count" : Aggregates.WEIGHT;
   }
 
+  /** The weight of one row of this scan counted as errors. */
+  String errorWeight() {
+    return rollup ? "s_errors" : "if(" + Where.IS_ERROR + ", " + Aggregates.WEIGHT + ", 0)";
+  }
+
   private static Instant floor(Instant t) {
     long micros = Where.micros(t);
     return CallColumns.instantOfMicros(Math.floorDiv(micros, PERIOD_MICROS) * PERIOD_MICROS);

@@ -218,6 +218,19 @@ class RollupIT {
       assertThat(fromRollup).isEqualTo(raw.breakdown(query));
       assertThat(fromRollup.groups()).hasSize(5);
     }
+    // Both ways of ranking: top groups first (up to MAX_CONDITIONAL_GROUPS), or all ranked.
+    for (ClickHouseCallStore store : List.of(raw, chosen)) {
+      BreakdownResult conditional =
+          store.breakdown(
+              new BreakdownQuery(shop(START, END), List.of(Dimension.ROUTE, Dimension.STATUS_CODE), "",
+                  SelectBreakdown.MAX_CONDITIONAL_GROUPS, BreakdownSort.ERROR_RATE, 0.95, LEVELS));
+      BreakdownResult ranked =
+          store.breakdown(
+              new BreakdownQuery(shop(START, END), List.of(Dimension.ROUTE, Dimension.STATUS_CODE), "",
+                  SelectBreakdown.MAX_CONDITIONAL_GROUPS + 1, BreakdownSort.ERROR_RATE, 0.95, LEVELS));
+      assertThat(conditional.groups()).hasSize(18);
+      assertThat(conditional).isEqualTo(ranked);
+    }
     BreakdownQuery byRoute =
         new BreakdownQuery(shop(START, END), List.of(Dimension.ROUTE), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
     for (BreakdownResult.Group group : chosen.breakdown(byRoute).groups()) {
@@ -247,6 +260,26 @@ class RollupIT {
                 assertMatches(
                     metrics,
                     select(start, start.plus(1, ChronoUnit.HOURS), r -> r.service().equals("shop"))));
+  }
+
+  /** A batch stored once despite a retry (same deduplication token) is rolled up once. */
+  @Test
+  void retriedBatchIsRolledUpOnce() throws SQLException {
+    String insert =
+        "INSERT INTO api_calls (timestamp, id, service, route, status_code, latency_us)"
+            + " SETTINGS insert_deduplication_token = 'rollup-retry'"
+            + " SELECT fromUnixTimestamp64Micro(" + Where.micros(START.plusSeconds(900))
+            + " + number, 'UTC'), toString(number), 'retry', '/r', 200, 1000 + number"
+            + " FROM numbers(10)";
+    try (Connection connection = storage.dataSource().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute(insert);
+      statement.execute(insert);
+    }
+    MetricsQuery query =
+        new MetricsQuery(CallCriteria.ofService("retry").withTimeRange(START, END), LEVELS);
+    assertThat(raw.metrics(query).total().recorded()).isEqualTo(10);
+    assertThat(chosen.metrics(query)).isEqualTo(raw.metrics(query));
   }
 
   // ---- the choice ----
