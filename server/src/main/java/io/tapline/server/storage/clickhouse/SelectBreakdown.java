@@ -18,9 +18,10 @@ import java.util.List;
  * <p>Ranked by counts, errors or error rate with at most {@value #MAX_CONDITIONAL_GROUPS}
  * groups, two statements: the first ranks the groups by weighted counts alone; the second
  * aggregates each top group and the rest with conditional aggregates ({@code -If}) in one pass
- * with no GROUP BY. Measured on 10 million calls and the top 10 of 2000 customers, this took
- * about a third of the time of the single statement below, because ClickHouse computes
- * ungrouped quantiles much faster than grouped ones.
+ * with no GROUP BY. Measured on 10 million calls and the top 10 of 2000 customers (2 cores,
+ * load about 3), this took 0.6 to 0.8 s against 1.9 to 2.4 s for the single statement below:
+ * ClickHouse computes ungrouped quantiles much faster than grouped ones. Grouping only the
+ * top keys (GROUP BY if(key IN top, key, '')) took about 1 s.
  *
  * <p>Otherwise one statement: every group's aggregates with quantiles as mergeable states,
  * ranked by a window function, the top N kept and the rest merged.
