@@ -26,6 +26,7 @@ import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -113,16 +114,19 @@ public final class TaplineServer implements AutoCloseable {
   private final ClickHouseStorage storage;
   private final Server server;
   private final ScheduledExecutorService healthChecks;
+  private final PrometheusMeterRegistry meters;
 
   private TaplineServer(
       EmbeddedClickHouse engine,
       ClickHouseStorage storage,
       Server server,
-      ScheduledExecutorService healthChecks) {
+      ScheduledExecutorService healthChecks,
+      PrometheusMeterRegistry meters) {
     this.engine = engine;
     this.storage = storage;
     this.server = server;
     this.healthChecks = healthChecks;
+    this.meters = meters;
   }
 
   /** Starts everything the configuration asks for; on failure, stops what was started. */
@@ -171,7 +175,7 @@ public final class TaplineServer implements AutoCloseable {
       configureServices(sb, config, storage, storeHealth, meters);
       Server server = sb.build();
       server.start().join();
-      TaplineServer tapline = new TaplineServer(engine, storage, server, healthChecks);
+      TaplineServer tapline = new TaplineServer(engine, storage, server, healthChecks, meters);
       logger.info("Tapline serving on port {} (docs at /docs)", tapline.port());
       return tapline;
     } catch (RuntimeException e) {
@@ -441,6 +445,11 @@ public final class TaplineServer implements AutoCloseable {
 
   public ClickHouseStorage storage() {
     return storage;
+  }
+
+  /** The meters this server exports at {@code /internal/metrics}. */
+  public MeterRegistry meters() {
+    return meters;
   }
 
   /** Stops accepting requests, finishes the ones in flight, then closes the store and the engine. */

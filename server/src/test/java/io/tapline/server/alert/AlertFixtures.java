@@ -21,7 +21,7 @@ import io.tapline.proto.v1.PerCallCondition;
 import io.tapline.proto.v1.SubscribeAlertsRequest;
 import io.tapline.proto.v1.SubscribeAlertsResponse;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,11 +32,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** Shared helpers of the alert tests: calls, rules, subscribers. */
 final class AlertFixtures {
-
-  static {
-    // The global registry is a composite that records nothing until a registry is added.
-    Metrics.addRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-  }
 
   private AlertFixtures() {}
 
@@ -102,8 +97,8 @@ final class AlertFixtures {
     return all.reversed();
   }
 
-  static double gauge(String name, String replica) {
-    Gauge gauge = Metrics.globalRegistry.find(name).tag("replica", replica).gauge();
+  static double gauge(MeterRegistry meters, String name, String replica) {
+    Gauge gauge = meters.find(name).tag("replica", replica).gauge();
     return gauge == null ? Double.NaN : gauge.value();
   }
 

@@ -29,10 +29,6 @@ class AlertStreamIT {
   static final int BUFFER = 50;
   static final String REPLICA = "stream-it";
 
-  static {
-    AlertFixtures.gauge("tapline.alerts.subscribers", REPLICA);
-  }
-
   @RegisterExtension
   static final TestTapline tapline =
       new TestTapline()
@@ -91,7 +87,7 @@ class AlertStreamIT {
   @Test
   void aSlowSubscriberIsClosedWithBoundedMemoryAndResumes() {
     AlertRule rule = create(tapline.channel(), AlertFixtures.perCallServerErrors("flood", 0));
-    double subscribersBefore = gauge("tapline.alerts.subscribers", REPLICA);
+    double subscribersBefore = gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA);
     // Reads one message, then nothing until told; a small HTTP/2 window, so the client's transport stops taking messages soon.
     io.grpc.ManagedChannel narrow =
         io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", tapline.port())
@@ -103,14 +99,14 @@ class AlertStreamIT {
     io.grpc.Channel narrowChannel =
         io.grpc.ClientInterceptors.intercept(narrow, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
     AlertFixtures.Subscriber slow = AlertFixtures.Subscriber.subscribe(narrowChannel, forRule(rule, null), true);
-    await().until(() -> gauge("tapline.alerts.subscribers", REPLICA) == subscribersBefore + 1);
+    await().until(() -> gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == subscribersBefore + 1);
 
     int total = 5000;
     CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> ingest(tapline.channel(), "flood", total, 500, 5));
     double[] maxBuffered = {0};
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> {
-      maxBuffered[0] = Math.max(maxBuffered[0], gauge("tapline.alerts.buffered.events", REPLICA));
-      return gauge("tapline.alerts.subscribers", REPLICA) == subscribersBefore;
+      maxBuffered[0] = Math.max(maxBuffered[0], gauge(tapline.server().meters(), "tapline.alerts.buffered.events", REPLICA));
+      return gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == subscribersBefore;
     });
     assertThat(maxBuffered[0]).as("events buffered on the server").isLessThanOrEqualTo(BUFFER);
     producer.join();
@@ -138,16 +134,16 @@ class AlertStreamIT {
 
   @Test
   void cancelledStreamsFreeTheirResources() {
-    double before = gauge("tapline.alerts.subscribers", REPLICA);
+    double before = gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA);
     List<AlertFixtures.Subscriber> subscribers = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       subscribers.add(
           AlertFixtures.Subscriber.subscribe(tapline.channel(), SubscribeAlertsRequest.getDefaultInstance(), false));
     }
-    await().until(() -> gauge("tapline.alerts.subscribers", REPLICA) == before + 5);
+    await().until(() -> gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == before + 5);
     // Idle streams are kept alive by heartbeats, past any request timeout.
     await().untilAsserted(() -> assertThat(subscribers).allSatisfy(s -> assertThat(s.heartbeats.get()).isGreaterThan(1)));
     subscribers.forEach(AlertFixtures.Subscriber::cancel);
-    await().until(() -> gauge("tapline.alerts.subscribers", REPLICA) == before);
+    await().until(() -> gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == before);
   }
 }

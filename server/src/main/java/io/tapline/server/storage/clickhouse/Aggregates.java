@@ -31,9 +31,9 @@ final class Aggregates {
   /** The weight of a call. */
   static final String WEIGHT = "if(sample_rate > 0, 1 / sample_rate, 1)";
 
-  private static final String BUCKET =
+  static final String BUCKET =
       "toUInt16(log1p(toFloat32(latency_us)) * " + BUCKETS_PER_E + " + 0.5)";
-  private static final String QUANTILE_WEIGHT = "toUInt32(1000 * " + WEIGHT + " + 0.5)";
+  static final String QUANTILE_WEIGHT = "toUInt32(1000 * " + WEIGHT + " + 0.5)";
 
   /** Columns read by {@link #read}, in its order. */
   static final int COLUMNS = 7;
@@ -56,6 +56,61 @@ final class Aggregates {
   static String merge(List<Double> levels) {
     return "sum(w_count), sum(w_errors), sum(recorded), sum(w_latency), min(min_us), max(max_us),"
         + " quantilesExactWeightedMerge(" + levels(levels) + ")(q_state)";
+  }
+
+  /** Like {@link #select}, over the rows of a rollup {@link Scan}. */
+  static String select(List<Double> levels, Scan scan) {
+    if (!scan.rollup) {
+      return select(levels);
+    }
+    return rollupCommon() + ", quantilesExactWeightedArray(" + levels(levels)
+        + ")(s_buckets, s_weights)";
+  }
+
+  /** Like {@link #selectState}, over the rows of a rollup {@link Scan}. */
+  static String selectState(List<Double> levels, Scan scan) {
+    if (!scan.rollup) {
+      return selectState(levels);
+    }
+    return rollupCommon() + ", quantilesExactWeightedArrayState(" + levels(levels)
+        + ")(s_buckets, s_weights) AS q_state";
+  }
+
+  /** Like {@link #merge}, for states made by {@link #selectState(List, Scan)}. */
+  static String merge(List<Double> levels, Scan scan) {
+    if (!scan.rollup) {
+      return merge(levels);
+    }
+    return "sum(w_count), sum(w_errors), sum(recorded), sum(w_latency), min(min_us), max(max_us),"
+        + " quantilesExactWeightedArrayMerge(" + levels(levels) + ")(q_state)";
+  }
+
+  /**
+   * Like {@link #select}, over only the rows where {@code condition} (a column or alias name)
+   * holds, with no GROUP BY needed.
+   */
+  static String selectIf(List<Double> levels, Scan scan, String condition) {
+    String c = condition;
+    if (scan.rollup) {
+      return "sumIf(s_count, " + c + "), sumIf(s_errors, " + c + "), sumIf(s_recorded, " + c
+          + "), sumIf(s_latency, " + c + "), minIf(s_min, " + c + "), maxIf(s_max, " + c
+          + "), quantilesExactWeightedArrayIf(" + levels(levels) + ")(s_buckets, s_weights, " + c
+          + ")";
+    }
+    return "sumIf(" + WEIGHT + ", " + c + "), sumIf(" + WEIGHT + ", " + c + " AND " + Where.IS_ERROR
+        + "), countIf(" + c + "), sumIf(latency_us * " + WEIGHT + ", " + c + "), minIf(latency_us, "
+        + c + "), maxIf(latency_us, " + c + "), quantilesExactWeightedIf(" + levels(levels) + ")("
+        + BUCKET + ", " + QUANTILE_WEIGHT + ", " + c + ")";
+  }
+
+  /** Count, errors, recorded, latency sum, min and max over the rows of {@code scan}. */
+  static String sums(Scan scan) {
+    return scan.rollup ? rollupCommon() : common();
+  }
+
+  private static String rollupCommon() {
+    return "sum(s_count) AS w_count, sum(s_errors) AS w_errors, sum(s_recorded) AS recorded,"
+        + " sum(s_latency) AS w_latency, min(s_min) AS min_us, max(s_max) AS max_us";
   }
 
   private static String common() {

@@ -19,9 +19,19 @@ import javax.sql.DataSource;
 public final class ClickHouseCallStore implements CallStore {
 
   private final DataSource dataSource;
+  private final boolean rollups;
 
+  /** A store whose aggregate queries read the rollup when it can answer them. */
   public ClickHouseCallStore(DataSource dataSource) {
+    this(dataSource, true);
+  }
+
+  /**
+   * @param rollups false to read only {@code api_calls}, for comparing the two paths
+   */
+  public ClickHouseCallStore(DataSource dataSource, boolean rollups) {
     this.dataSource = dataSource;
+    this.rollups = rollups;
   }
 
   @Override
@@ -38,19 +48,19 @@ public final class ClickHouseCallStore implements CallStore {
 
   @Override
   public MetricsResult metrics(MetricsQuery query) {
-    SelectMetrics select = new SelectMetrics(query);
+    SelectMetrics select = new SelectMetrics(query, rollups);
     return run(select.toString(), select::execute);
   }
 
   @Override
   public BreakdownResult breakdown(BreakdownQuery query) {
-    SelectBreakdown select = new SelectBreakdown(query);
+    SelectBreakdown select = new SelectBreakdown(query, rollups);
     return run(select.toString(), select::execute);
   }
 
   @Override
   public TimeSeriesResult timeSeries(TimeSeriesQuery query) {
-    SelectTimeSeries select = new SelectTimeSeries(query);
+    SelectTimeSeries select = new SelectTimeSeries(query, rollups);
     return run(select.toString(), select::execute);
   }
 

@@ -23,12 +23,18 @@ import java.util.Map;
 final class SelectTimeSeries {
 
   private final TimeSeriesQuery query;
+  private final Scan scan;
   private final String sql;
   private final List<Object> parameters = new ArrayList<>();
 
-  SelectTimeSeries(TimeSeriesQuery query) {
+  SelectTimeSeries(TimeSeriesQuery query, boolean rollups) {
     this.query = query;
-    Where where = Where.of(query.criteria());
+    this.scan =
+        Scan.choose(
+            query.criteria(),
+            query.splitBy() == null ? List.of() : List.of(query.splitBy()),
+            query.bucketMicros(),
+            rollups);
     String bucket = "intDiv(toUnixTimestamp64Micro(timestamp), ?) * ?";
     parameters.add(query.bucketMicros());
     parameters.add(query.bucketMicros());
@@ -39,20 +45,20 @@ final class SelectTimeSeries {
       List<Object> keyParameters = new ArrayList<>();
       String key = Dimensions.expression(query.splitBy(), query.tagKey(), keyParameters);
       series =
-          "NOT (" + key + " IN (SELECT " + key + " AS top FROM api_calls WHERE " + where.sql
-              + " GROUP BY top ORDER BY sum(" + Aggregates.WEIGHT + ") DESC, top LIMIT ?)) AS is_other,"
+          "NOT (" + key + " IN (SELECT " + key + " AS top FROM " + scan.from
+              + " GROUP BY top ORDER BY sum(" + scan.weight() + ") DESC, top LIMIT ?)) AS is_other,"
               + " if(is_other, '', " + key + ") AS s";
       // Bound in the order the placeholders appear in the text above.
       parameters.addAll(keyParameters);
       parameters.addAll(keyParameters);
-      parameters.addAll(where.parameters);
+      parameters.addAll(scan.parameters);
       parameters.add(query.seriesLimit());
       parameters.addAll(keyParameters);
     }
-    parameters.addAll(where.parameters);
+    parameters.addAll(scan.parameters);
     this.sql =
-        "SELECT " + bucket + " AS bucket, " + series + ", " + Aggregates.select(query.levels())
-            + " FROM api_calls WHERE " + where.sql + " GROUP BY bucket, is_other, s"
+        "SELECT " + bucket + " AS bucket, " + series + ", " + Aggregates.select(query.levels(), scan)
+            + " FROM " + scan.from + " GROUP BY bucket, is_other, s"
             + " ORDER BY is_other, s, bucket";
   }
 
@@ -77,6 +83,6 @@ final class SelectTimeSeries {
 
   @Override
   public String toString() {
-    return "SelectTimeSeries{" + query + "}";
+    return "SelectTimeSeries{" + query + ", " + scan + "}";
   }
 }

@@ -30,6 +30,14 @@ final class Where {
   }
 
   static Where of(CallCriteria c) {
+    return of(c, IS_ERROR);
+  }
+
+  /**
+   * The clause for {@code c} over a table with the same key columns as {@code api_calls}, where
+   * {@code isError} tells an error (the rollup keeps it as a column).
+   */
+  static Where of(CallCriteria c, String isError) {
     StringBuilder where = new StringBuilder("1");
     List<Object> parameters = new ArrayList<>();
     equal(where, parameters, "service", c.service());
@@ -71,7 +79,7 @@ final class Where {
       parameters.add(c.maxLatencyMicros());
     }
     if (c.hasError() != null) {
-      where.append(c.hasError() ? " AND " : " AND NOT ").append(IS_ERROR);
+      where.append(c.hasError() ? " AND " : " AND NOT ").append("(").append(isError).append(")");
     }
     for (Map.Entry<String, String> tag : new TreeMap<>(c.tags()).entrySet()) {
       where.append(" AND mapContains(tags, ?) AND tags[?] = ?");
