@@ -303,47 +303,47 @@ public final class ClickHouseCallWriter implements CallWriter {
     static final int CHUNK = 64 << 10;
 
     private final List<byte[]> chunks = new ArrayList<>();
+    private final byte[] scratch = new byte[10];
     private byte[] buf = new byte[CHUNK];
     private int pos;
 
+    /** The chunks: all full but the last, which is cut to its length. */
     List<byte[]> finish() {
       chunks.add(pos == buf.length ? buf : Arrays.copyOf(buf, pos));
       buf = null;
       return chunks;
     }
 
-    private void ensure(int n) {
-      if (pos + n > buf.length) {
-        chunks.add(Arrays.copyOf(buf, pos));
-        buf = new byte[CHUNK];
-        pos = 0;
-      }
-    }
-
     void uint8(int v) {
-      ensure(1);
+      if (pos == buf.length) {
+        next();
+      }
       buf[pos++] = (byte) v;
     }
 
     void uint16(int v) {
-      ensure(2);
-      buf[pos++] = (byte) v;
-      buf[pos++] = (byte) (v >>> 8);
+      littleEndian(v, 2);
     }
 
     void uint32(long v) {
-      ensure(4);
-      buf[pos++] = (byte) v;
-      buf[pos++] = (byte) (v >>> 8);
-      buf[pos++] = (byte) (v >>> 16);
-      buf[pos++] = (byte) (v >>> 24);
+      littleEndian(v, 4);
     }
 
     void int64(long v) {
-      ensure(8);
-      for (int i = 0; i < 8; i++) {
-        buf[pos++] = (byte) (v >>> (8 * i));
+      littleEndian(v, 8);
+    }
+
+    private void littleEndian(long v, int n) {
+      if (buf.length - pos >= n) {
+        for (int i = 0; i < n; i++) {
+          buf[pos++] = (byte) (v >>> (8 * i));
+        }
+        return;
       }
+      for (int i = 0; i < n; i++) {
+        scratch[i] = (byte) (v >>> (8 * i));
+      }
+      raw(scratch, n);
     }
 
     void float32(float v) {
@@ -351,12 +351,18 @@ public final class ClickHouseCallWriter implements CallWriter {
     }
 
     void varint(long v) {
-      ensure(10);
+      byte[] target = buf.length - pos >= 10 ? buf : scratch;
+      int at = target == buf ? pos : 0;
       while ((v & ~0x7FL) != 0) {
-        buf[pos++] = (byte) ((v & 0x7F) | 0x80);
+        target[at++] = (byte) ((v & 0x7F) | 0x80);
         v >>>= 7;
       }
-      buf[pos++] = (byte) v;
+      target[at++] = (byte) v;
+      if (target == buf) {
+        pos = at;
+      } else {
+        raw(scratch, at);
+      }
     }
 
     void string(String s) {
@@ -365,18 +371,27 @@ public final class ClickHouseCallWriter implements CallWriter {
 
     void bytes(byte[] b) {
       varint(b.length);
+      raw(b, b.length);
+    }
+
+    /** Copies bytes, across chunks where they do not fit in the current one. */
+    private void raw(byte[] b, int length) {
       int from = 0;
-      while (from < b.length) {
+      while (from < length) {
         if (pos == buf.length) {
-          chunks.add(buf);
-          buf = new byte[CHUNK];
-          pos = 0;
+          next();
         }
-        int n = Math.min(b.length - from, buf.length - pos);
+        int n = Math.min(length - from, buf.length - pos);
         System.arraycopy(b, from, buf, pos, n);
         pos += n;
         from += n;
       }
+    }
+
+    private void next() {
+      chunks.add(buf);
+      buf = new byte[CHUNK];
+      pos = 0;
     }
 
     void map(Map<String, String> m) {
