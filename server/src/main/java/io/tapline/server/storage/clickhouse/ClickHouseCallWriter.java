@@ -51,7 +51,10 @@ import javax.sql.DataSource;
  * <p><b>Retries.</b> For batches that may be retries, the rows already present with the same
  * (service, batch_id, id) are looked up first (one SELECT per commit, narrowed by the primary key
  * on service and timestamp and by a bloom filter on batch_id) and skipped. This is exact even when
- * an earlier INSERT was cut half-way (parts of some partitions committed, others not). The INSERT
+ * an earlier INSERT was cut half-way (parts of some partitions committed, others not). Measured
+ * cost: about 18 ms of engine CPU per look-up with 1.1 million rows inside the batches' time range
+ * (the bloom filter leaves no granule to read; what remains is the index scan), so about 1 µs per
+ * record at 20,000-row commits, a few per cent of the engine's share. The INSERT
  * itself carries no deduplication token: with several client batches in one INSERT, a token would
  * not identify any of them. Two writers inserting the same batch at the same moment (a retry sent
  * to another replica while the first attempt is still in flight) can both pass the lookup; the
