@@ -53,8 +53,13 @@ import java.util.function.LongConsumer;
  * <pre>
  * ./bench/run IngestBenchmark [--clients=4] [--batch=1000] [--window=4] [--seconds=60] [--warmup=15]
  *                             [--anonymous=true]   (no batch ids: no look-up of stored rows)
+ *                             [--generator=process] (clients in a separate JVM on this machine)
  *                             [--flag=--ingest.commit-max-records=20000 ...]
  * </pre>
+ *
+ * <p>With {@code --generator=process} the clients run in a child JVM (as real senders would, still
+ * sharing the machine's cores), which prints the records/s and latency lines; this JVM then prints
+ * the server's heap, and the CPU of the server, the engine and the generator apart.
  */
 public final class IngestBenchmark {
 
@@ -78,6 +83,14 @@ public final class IngestBenchmark {
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "15"));
     // Without batch ids the server cannot recognise retries, and skips its look-up of stored rows.
     boolean named = !Boolean.parseBoolean(opts.getOrDefault("anonymous", "false"));
+    boolean separate = "process".equals(opts.getOrDefault("generator", "in-process"));
+    Load load = new Load(clients, batchSize, window, seconds, warmup, named);
+
+    if (opts.containsKey("connect")) {
+      // The generator's role, in the child JVM.
+      runClients(load, Integer.parseInt(opts.get("connect")), opts.get("key"), false);
+      return;
+    }
 
     Path dataDir = Files.createTempDirectory("tapline-ingest-bench");
     String adminKey = ApiKeys.generate().key();
@@ -85,8 +98,10 @@ public final class IngestBenchmark {
     flags.add("--ingest.rate-limit-per-second=0");
     flags.addAll(serverFlags);
     System.out.printf(
-        "IngestBenchmark: %d clients, batches of %d records, window %d, %d s (+%d s warm-up), %d cores%n  server flags %s%n",
-        clients, batchSize, window, seconds, warmup, Runtime.getRuntime().availableProcessors(), flags);
+        "IngestBenchmark: %d clients, batches of %d records, window %d, %d s (+%d s warm-up), %d cores,"
+            + " load generator %s%n  server flags %s%n",
+        clients, batchSize, window, seconds, warmup, Runtime.getRuntime().availableProcessors(),
+        separate ? "in a separate JVM" : "in this JVM", flags);
 
     try (EmbeddedClickHouse engine =
             EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
@@ -95,123 +110,235 @@ public final class IngestBenchmark {
                 ConfigLoader.load(flags.toArray(String[]::new))
                     .withPort(0)
                     .withClickHouse(engine.jdbcUrl(), "bench"))) {
-      List<ApiCall> pool = recordPool();
-      long avgBytes = pool.stream().mapToLong(ApiCall::getSerializedSize).sum() / pool.size();
-      System.out.printf("  record size: %d bytes on average (protobuf)%n", avgBytes);
-
-      AtomicLong records = new AtomicLong();
-      AtomicLong bytes = new AtomicLong();
-      LatencyWindow latencies = new LatencyWindow();
-      long endAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + seconds);
-      ExecutorService threads = Executors.newFixedThreadPool(clients);
-      List<ManagedChannel> channels = new ArrayList<>();
-      List<Future<RetryingIngestClient.Result>> results = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        ManagedChannel channel =
-            Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
-                .maxInboundMessageSize(64 << 20)
-                .build();
-        channels.add(channel);
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
-        Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
-        int client = c;
-        Iterator<IngestRequest> batches = batches(client, batchSize, pool, endAt, named);
-        LongConsumer onAck =
-            nanos -> {
-              records.addAndGet(batchSize);
-              bytes.addAndGet(batchSize * avgBytes);
-              latencies.add(nanos);
-            };
-        results.add(
-            threads.submit(
-                () -> new RetryingIngestClient(authed, window)
-                    .sendAll(batches, onAck, Duration.ofSeconds(warmup + seconds + 120))));
-      }
-
-      System.out.println("  time   records/s      MB/s   ack p50   ack p99   heap used   heap after last GC");
-      long start = System.nanoTime();
-      long measuredFrom = start + TimeUnit.SECONDS.toNanos(warmup);
-      long recordsAtMeasureStart = -1;
-      long[] cpuAtMeasureStart = null;
-      long bytesAtMeasureStart = 0;
-      List<Long> measured = new ArrayList<>();
-      long lastRecords = 0;
-      long lastBytes = 0;
-      long last = start;
-      while (results.stream().anyMatch(f -> !f.isDone())) {
-        Thread.sleep(REPORT_SECONDS * 1000L);
-        long now = System.nanoTime();
-        long r = records.get();
-        long b = bytes.get();
-        double secs = (now - last) / 1e9;
-        long[] lat = latencies.drain();
-        measured.addAll(now > measuredFrom ? boxed(lat) : List.of());
-        if (recordsAtMeasureStart < 0 && now >= measuredFrom) {
-          recordsAtMeasureStart = r;
-          bytesAtMeasureStart = b;
-          cpuAtMeasureStart = cpuNanos(engine);
-          measuredFrom = now;
-          measured.clear();
-        }
+      if (!separate) {
+        long storedAtStart = storedRows(server);
+        long[] measuredStart = new long[2];
+        Measured m = runClients(load, server.port(), adminKey, true, () -> {
+          long[] cpu = cpuNanos(engine);
+          measuredStart[0] = cpu[0];
+          measuredStart[1] = cpu[1];
+        });
+        long[] cpuAtEnd = cpuNanos(engine);
+        double jvmCpu = (cpuAtEnd[0] - measuredStart[0]) / 1e9;
+        double engineCpu = (cpuAtEnd[1] - measuredStart[1]) / 1e9;
         System.out.printf(
             Locale.ROOT,
-            "%5ds %11.0f %9.1f %7.0fms %7.0fms %9.0f MB %12.0f MB%n",
-            (now - start) / 1_000_000_000L,
-            (r - lastRecords) / secs,
-            (b - lastBytes) / secs / 1e6,
-            percentile(lat, 0.50) / 1e6,
-            percentile(lat, 0.99) / 1e6,
-            heapUsed() / 1e6,
-            heapAfterLastGc() / 1e6);
-        lastRecords = r;
-        lastBytes = b;
-        last = now;
+            "CPU while measuring: %.1f s in this JVM (server and load generator), %.1f s in the engine;"
+                + " %.1f + %.1f µs per record; %.0f records per CPU-second, so about %.0f records/s if both"
+                + " cores were ours alone%n",
+            jvmCpu, engineCpu, jvmCpu * 1e6 / m.records(), engineCpu * 1e6 / m.records(),
+            m.records() / (jvmCpu + engineCpu), 2 * m.records() / (jvmCpu + engineCpu));
+        System.out.printf("acknowledged %d records; stored %d rows%n", m.acknowledged(), storedRows(server) - storedAtStart);
+        return;
       }
-      long end = System.nanoTime();
-      long[] cpuAtEnd = cpuNanos(engine);
-      long sent = 0;
-      long retried = 0;
-      for (Future<RetryingIngestClient.Result> f : results) {
-        RetryingIngestClient.Result result = f.get();
-        sent += result.records();
-        retried += result.retriedBatches();
-        if (!result.permanentFailures().isEmpty()) {
-          System.out.println("  permanent failures: " + result.permanentFailures());
-        }
-      }
-      threads.shutdown();
-      channels.forEach(ManagedChannel::shutdownNow);
-      double measuredSecs = (end - measuredFrom) / 1e9;
-      long[] all = measured.stream().mapToLong(Long::longValue).toArray();
-      Arrays.sort(all);
-      System.out.printf(
-          Locale.ROOT,
-          "%nsustained (after warm-up, %.0f s): %.0f records/s, %.1f MB/s, ack p50 %.0f ms, p99 %.0f ms; %d batches retried%n",
-          measuredSecs,
-          (records.get() - recordsAtMeasureStart) / measuredSecs,
-          (bytes.get() - bytesAtMeasureStart) / measuredSecs / 1e6,
-          percentile(all, 0.50) / 1e6,
-          percentile(all, 0.99) / 1e6,
-          retried);
-      double jvmCpu = (cpuAtEnd[0] - cpuAtMeasureStart[0]) / 1e9;
-      double engineCpu = (cpuAtEnd[1] - cpuAtMeasureStart[1]) / 1e9;
-      long measuredRecords = records.get() - recordsAtMeasureStart;
-      System.out.printf(
-          Locale.ROOT,
-          "CPU while measuring: %.1f s in this JVM (server and load generator), %.1f s in the engine;"
-              + " %.0f records per CPU-second, so about %.0f records/s if both cores were ours alone%n",
-          jvmCpu,
-          engineCpu,
-          measuredRecords / (jvmCpu + engineCpu),
-          2 * measuredRecords / (jvmCpu + engineCpu));
-      try (Connection c = server.storage().dataSource().getConnection();
-          Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT count() FROM api_calls")) {
-        rs.next();
-        System.out.printf("acknowledged %d records; stored %d rows%n", sent, rs.getLong(1));
+      runSeparateGenerator(load, args, server, engine, adminKey);
+    }
+  }
+
+  private record Load(int clients, int batchSize, int window, int seconds, int warmup, boolean named) {}
+
+  /** Records acknowledged while measuring, and in all. */
+  private record Measured(long records, long acknowledged) {}
+
+  /**
+   * Starts the clients in a child JVM with this class path and waits for it; meanwhile prints the
+   * server's heap, then the CPU of each process while measuring.
+   */
+  private static void runSeparateGenerator(
+      Load load, String[] args, TaplineServer server, EmbeddedClickHouse engine, String adminKey)
+      throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(IngestBenchmark.class.getName());
+    for (String arg : args) {
+      if (!arg.startsWith("--flag=") && !arg.startsWith("--generator=")) {
+        command.add(arg);
       }
     }
+    command.add("--connect=" + server.port());
+    command.add("--key=" + adminKey);
+    Process generator = new ProcessBuilder(command).inheritIO().start();
+    long start = System.nanoTime();
+    long measureAt = start + TimeUnit.SECONDS.toNanos(load.warmup());
+    long[] cpuAtMeasure = null;
+    long generatorCpuAtMeasure = 0;
+    long storedAtMeasure = 0;
+    long measuredFrom = 0;
+    long generatorCpuAtEnd = 0;
+    long storedAtGeneratorReading = 0;
+    while (!generator.waitFor(REPORT_SECONDS, TimeUnit.SECONDS)) {
+      long now = System.nanoTime();
+      if (cpuAtMeasure == null && now >= measureAt) {
+        cpuAtMeasure = cpuNanos(engine);
+        generatorCpuAtMeasure = cpuNanos(generator.toHandle());
+        storedAtMeasure = storedRows(server);
+        measuredFrom = now;
+      }
+      if (cpuAtMeasure != null) {
+        // The last reading before the generator exits (its CPU cannot be read afterwards).
+        generatorCpuAtEnd = cpuNanos(generator.toHandle());
+        storedAtGeneratorReading = storedRows(server);
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "  %5ds server heap used %5.0f MB, after last GC %5.0f MB%n",
+          (now - start) / 1_000_000_000L, heapUsed() / 1e6, heapAfterLastGc() / 1e6);
+    }
+    long[] cpuAtEnd = cpuNanos(engine);
+    if (cpuAtMeasure == null || storedAtGeneratorReading == 0) {
+      System.out.println("the generator ended before the measurement; exit code " + generator.exitValue());
+      return;
+    }
+    long records = storedRows(server) - storedAtMeasure;
+    double secs = (System.nanoTime() - measuredFrom) / 1e9;
+    double serverCpu = (cpuAtEnd[0] - cpuAtMeasure[0]) / 1e9;
+    double engineCpu = (cpuAtEnd[1] - cpuAtMeasure[1]) / 1e9;
+    double generatorCpu = (generatorCpuAtEnd - generatorCpuAtMeasure) / 1e9;
+    long generatorRecords = storedAtGeneratorReading - storedAtMeasure;
+    System.out.printf(
+        Locale.ROOT,
+        "server side: %d rows stored in the last %.0f s (%.0f rows/s)%n"
+            + "CPU while measuring: server JVM %.1f s, engine %.1f s; load generator %.1f s (to its last"
+            + " reading, %d rows); per record: server %.1f µs, engine %.1f µs, generator %.1f µs;"
+            + " about %.0f records/s if both cores were ours alone%n",
+        records, secs, records / secs, serverCpu, engineCpu, generatorCpu, generatorRecords,
+        serverCpu * 1e6 / records, engineCpu * 1e6 / records, generatorCpu * 1e6 / generatorRecords,
+        2 / ((serverCpu + engineCpu) / records + generatorCpu / generatorRecords));
+  }
+
+  private static long storedRows(TaplineServer server) throws Exception {
+    try (Connection c = server.storage().dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count() FROM api_calls")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static Measured runClients(Load load, int port, String key, boolean printHeap)
+      throws Exception {
+    return runClients(load, port, key, printHeap, () -> {});
+  }
+
+  /**
+   * Streams batches from {@code load.clients()} clients until the time is up; prints records/s,
+   * MB/s and ack latency every few seconds (and this JVM's heap when asked), then the sustained
+   * figures after the warm-up.
+   */
+  private static Measured runClients(
+      Load load, int port, String adminKey, boolean printHeap, Runnable onMeasureStart)
+      throws Exception {
+    int clients = load.clients();
+    int batchSize = load.batchSize();
+    int window = load.window();
+    int seconds = load.seconds();
+    int warmup = load.warmup();
+    boolean named = load.named();
+    List<ApiCall> pool = recordPool();
+    long avgBytes = pool.stream().mapToLong(ApiCall::getSerializedSize).sum() / pool.size();
+    System.out.printf("  record size: %d bytes on average (protobuf)%n", avgBytes);
+
+    AtomicLong records = new AtomicLong();
+    AtomicLong bytes = new AtomicLong();
+    LatencyWindow latencies = new LatencyWindow();
+    long endAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + seconds);
+    ExecutorService threads = Executors.newFixedThreadPool(clients);
+    List<ManagedChannel> channels = new ArrayList<>();
+    List<Future<RetryingIngestClient.Result>> results = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      ManagedChannel channel =
+          Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+              .maxInboundMessageSize(64 << 20)
+              .build();
+      channels.add(channel);
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
+      Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+      int client = c;
+      Iterator<IngestRequest> batches = batches(client, batchSize, pool, endAt, named);
+      LongConsumer onAck =
+          nanos -> {
+            records.addAndGet(batchSize);
+            bytes.addAndGet(batchSize * avgBytes);
+            latencies.add(nanos);
+          };
+      results.add(
+          threads.submit(
+              () -> new RetryingIngestClient(authed, window)
+                  .sendAll(batches, onAck, Duration.ofSeconds(warmup + seconds + 120))));
+    }
+
+    System.out.println(
+        "  time   records/s      MB/s   ack p50   ack p99" + (printHeap ? "   heap used   heap after last GC" : ""));
+    long start = System.nanoTime();
+    long measuredFrom = start + TimeUnit.SECONDS.toNanos(warmup);
+    long recordsAtMeasureStart = -1;
+    long bytesAtMeasureStart = 0;
+    List<Long> measured = new ArrayList<>();
+    long lastRecords = 0;
+    long lastBytes = 0;
+    long last = start;
+    while (results.stream().anyMatch(f -> !f.isDone())) {
+      Thread.sleep(REPORT_SECONDS * 1000L);
+      long now = System.nanoTime();
+      long r = records.get();
+      long b = bytes.get();
+      double secs = (now - last) / 1e9;
+      long[] lat = latencies.drain();
+      measured.addAll(now > measuredFrom ? boxed(lat) : List.of());
+      if (recordsAtMeasureStart < 0 && now >= measuredFrom) {
+        recordsAtMeasureStart = r;
+        bytesAtMeasureStart = b;
+        onMeasureStart.run();
+        measuredFrom = now;
+        measured.clear();
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%5ds %11.0f %9.1f %7.0fms %7.0fms" + (printHeap ? " %9.0f MB %12.0f MB" : "") + "%n",
+          (now - start) / 1_000_000_000L,
+          (r - lastRecords) / secs,
+          (b - lastBytes) / secs / 1e6,
+          percentile(lat, 0.50) / 1e6,
+          percentile(lat, 0.99) / 1e6,
+          heapUsed() / 1e6,
+          heapAfterLastGc() / 1e6);
+      lastRecords = r;
+      lastBytes = b;
+      last = now;
+    }
+    long end = System.nanoTime();
+    long sent = 0;
+    long retried = 0;
+    for (Future<RetryingIngestClient.Result> f : results) {
+      RetryingIngestClient.Result result = f.get();
+      sent += result.records();
+      retried += result.retriedBatches();
+      if (!result.permanentFailures().isEmpty()) {
+        System.out.println("  permanent failures: " + result.permanentFailures());
+      }
+    }
+    threads.shutdown();
+    channels.forEach(ManagedChannel::shutdownNow);
+    double measuredSecs = (end - measuredFrom) / 1e9;
+    long[] all = measured.stream().mapToLong(Long::longValue).toArray();
+    Arrays.sort(all);
+    System.out.printf(
+        Locale.ROOT,
+        "%nsustained (after warm-up, %.0f s): %.0f records/s, %.1f MB/s, ack p50 %.0f ms, p99 %.0f ms; %d batches retried%n",
+        measuredSecs,
+        (records.get() - recordsAtMeasureStart) / measuredSecs,
+        (bytes.get() - bytesAtMeasureStart) / measuredSecs / 1e6,
+        percentile(all, 0.50) / 1e6,
+        percentile(all, 0.99) / 1e6,
+        retried);
+    return new Measured(records.get() - recordsAtMeasureStart, sent);
+  }
+
+  private static long cpuNanos(ProcessHandle process) {
+    return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
   }
 
   /** CPU time used so far by this JVM and by the engine's process. */

@@ -59,6 +59,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   private final ServiceSettings services;
   private final RateLimiter rateLimiter;
   private final GroupCommitter committer;
+  private final CallWriter writer;
   private final IngestListener listener;
 
   /**
@@ -73,6 +74,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       Clock clock) {
     this.listener = listener;
     this.config = config;
+    this.writer = writer;
     this.validator = new CallValidator(config, clock);
     this.masker =
         new Masker(config.sensitiveHeaders(), config.sensitiveQueryParams(), config.sensitiveBodyFields());
@@ -250,7 +252,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     CompletableFuture<Void> commit =
         committer.submit(
             named ? principal.keyId() + "/" + batchId : null,
-            new CallWriter.Batch(batchId, accepted, retention, named));
+            writer.prepare(new CallWriter.Batch(batchId, accepted, retention, named)));
     return new Prepared(
         response.setAccepted(accepted.size()).setRejected(response.getRejectionsCount()).build(),
         accepted,

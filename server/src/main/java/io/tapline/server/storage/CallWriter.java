@@ -17,21 +17,43 @@ public interface CallWriter {
    *     retention; services missing from the map get {@link #DEFAULT_RETENTION_DAYS}
    * @param mayBeStored true when the batch may have been stored before (the client named it, so
    *     this can be a retry); its calls already stored are then skipped
+   * @param prepared what {@link #prepare} made of the batch for this writer (its rows encoded, for
+   *     example), or null; opaque to everyone but the writer
    */
   record Batch(
       String batchId,
       List<CallRecord> calls,
       java.util.Map<String, Integer> retentionDays,
-      boolean mayBeStored) {
+      boolean mayBeStored,
+      Object prepared) {
 
     public Batch {
       calls = List.copyOf(calls);
       retentionDays = java.util.Map.copyOf(retentionDays);
     }
 
+    public Batch(
+        String batchId,
+        List<CallRecord> calls,
+        java.util.Map<String, Integer> retentionDays,
+        boolean mayBeStored) {
+      this(batchId, calls, retentionDays, mayBeStored, null);
+    }
+
     public int retentionDaysOf(String service) {
       return retentionDays.getOrDefault(service, DEFAULT_RETENTION_DAYS);
     }
+  }
+
+  /**
+   * Work on a batch that can be done before it is queued, on the caller's thread, while its
+   * records are fresh in the CPU's cache (and in parallel across callers, not on the one thread
+   * that commits): for example encoding its rows. The default does nothing.
+   *
+   * @return the batch to queue and later pass to {@link #write}
+   */
+  default Batch prepare(Batch batch) {
+    return batch;
   }
 
   /**

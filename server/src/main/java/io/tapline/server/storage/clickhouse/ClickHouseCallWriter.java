@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -41,10 +42,19 @@ import javax.sql.DataSource;
  * time zone, which the VALUES text path gets from {@code CallColumns.formatUtc}. Ingest is the one
  * path where the difference decides throughput; every other query stays on JDBC.
  *
+ * <p><b>Encoding.</b> {@link #prepare} encodes a batch's rows when it arrives, on the thread that
+ * validated and masked it (its records still in the CPU's cache, several batches encoded in
+ * parallel); the single commit then only copies those bytes to the engine. Encoding at commit
+ * time instead made the committing thread walk tens of megabytes of cold objects while the
+ * engine waited (ingest benchmark: 17.5 instead of 26 µs of JVM CPU per record).
+ *
  * <p><b>Retries.</b> For batches that may be retries, the rows already present with the same
  * (service, batch_id, id) are looked up first (one SELECT per commit, narrowed by the primary key
  * on service and timestamp and by a bloom filter on batch_id) and skipped. This is exact even when
- * an earlier INSERT was cut half-way (parts of some partitions committed, others not). The INSERT
+ * an earlier INSERT was cut half-way (parts of some partitions committed, others not). Measured
+ * cost: about 18 ms of engine CPU per look-up with 1.1 million rows inside the batches' time range
+ * (the bloom filter leaves no granule to read; what remains is the index scan), so about 1 µs per
+ * record at 20,000-row commits, a few per cent of the engine's share. The INSERT
  * itself carries no deduplication token: with several client batches in one INSERT, a token would
  * not identify any of them. Two writers inserting the same batch at the same moment (a retry sent
  * to another replica while the first attempt is still in flight) can both pass the lookup; the
@@ -191,7 +201,12 @@ public final class ClickHouseCallWriter implements CallWriter {
           rest.add(call);
         }
       }
-      out.add(new Batch(batch.batchId(), rest, batch.retentionDays(), true));
+      if (rest.size() == batch.calls().size()) {
+        out.add(batch);
+      } else {
+        // Encoded again from the remaining calls: a rare path (retries), kept simple.
+        out.add(new Batch(batch.batchId(), rest, batch.retentionDays(), true));
+      }
     }
     return out;
   }
@@ -200,43 +215,70 @@ public final class ClickHouseCallWriter implements CallWriter {
     return service + '\u0000' + batchId + '\u0000' + id;
   }
 
+  /** Encodes the batch's rows now, so that the commit only copies bytes to the engine. */
+  @Override
+  public Batch prepare(Batch batch) {
+    if (batch.prepared() instanceof EncodedRows || batch.calls().isEmpty()) {
+      return batch;
+    }
+    return new Batch(
+        batch.batchId(), batch.calls(), batch.retentionDays(), batch.mayBeStored(), encode(batch));
+  }
+
+  /** A batch's rows in RowBinary, in chunks, ready to be sent. */
+  record EncodedRows(List<byte[]> chunks, int rows) {}
+
+  static EncodedRows encode(Batch batch) {
+    RowBinary out = new RowBinary();
+    byte[] batchId = batch.batchId().getBytes(StandardCharsets.US_ASCII);
+    for (CallRecord call : batch.calls()) {
+      out.int64(micros(call.timestamp()));
+      out.string(call.id());
+      out.string(call.service());
+      out.string(call.method());
+      out.string(call.url());
+      out.string(call.path());
+      out.string(call.route());
+      out.map(call.queryParams());
+      out.map(call.requestHeaders());
+      out.map(call.responseHeaders());
+      out.string(call.requestBody());
+      out.uint32(call.requestBodySize());
+      out.string(call.responseBody());
+      out.uint32(call.responseBodySize());
+      out.uint16(call.statusCode());
+      out.uint32(call.latencyMicros());
+      out.string(call.error());
+      out.string(call.sourceIp());
+      out.map(call.tags());
+      out.string(call.traceId());
+      out.string(call.spanId());
+      out.string(call.customerId());
+      out.string(call.apiKeyId());
+      out.string(call.plan());
+      out.float32((float) call.sampleRate());
+      out.uint8(call.requestBodyTruncated() ? 1 : 0);
+      out.uint8(call.responseBodyTruncated() ? 1 : 0);
+      out.bytes(batchId);
+      out.uint16(batch.retentionDaysOf(call.service()));
+    }
+    return new EncodedRows(out.finish(), batch.calls().size());
+  }
+
   private static void writeRows(OutputStream target, List<Batch> batches) throws IOException {
-    RowBinary out = new RowBinary(target);
     for (Batch batch : batches) {
-      byte[] batchId = batch.batchId().getBytes(StandardCharsets.US_ASCII);
-      for (CallRecord call : batch.calls()) {
-        out.int64(micros(call.timestamp()));
-        out.string(call.id());
-        out.string(call.service());
-        out.string(call.method());
-        out.string(call.url());
-        out.string(call.path());
-        out.string(call.route());
-        out.map(call.queryParams());
-        out.map(call.requestHeaders());
-        out.map(call.responseHeaders());
-        out.string(call.requestBody());
-        out.uint32(call.requestBodySize());
-        out.string(call.responseBody());
-        out.uint32(call.responseBodySize());
-        out.uint16(call.statusCode());
-        out.uint32(call.latencyMicros());
-        out.string(call.error());
-        out.string(call.sourceIp());
-        out.map(call.tags());
-        out.string(call.traceId());
-        out.string(call.spanId());
-        out.string(call.customerId());
-        out.string(call.apiKeyId());
-        out.string(call.plan());
-        out.float32((float) call.sampleRate());
-        out.uint8(call.requestBodyTruncated() ? 1 : 0);
-        out.uint8(call.responseBodyTruncated() ? 1 : 0);
-        out.bytes(batchId);
-        out.uint16(batch.retentionDaysOf(call.service()));
+      if (batch.calls().isEmpty()) {
+        continue;
+      }
+      EncodedRows rows =
+          batch.prepared() instanceof EncodedRows e && e.rows() == batch.calls().size()
+              ? e
+              : encode(batch);
+      for (byte[] chunk : rows.chunks()) {
+        target.write(chunk);
       }
     }
-    out.flush();
+    target.flush();
   }
 
   private static long micros(Instant t) {
@@ -254,96 +296,113 @@ public final class ClickHouseCallWriter implements CallWriter {
   }
 
   /**
-   * ClickHouse's RowBinary encoding of the column types api_calls uses, into its own buffer
-   * (writing byte by byte to a stream costs more than the encoding itself).
+   * ClickHouse's RowBinary encoding of the column types api_calls uses, into chunks of {@value
+   * #CHUNK} bytes: small enough that the heap treats them as ordinary objects (a batch in one
+   * array of a megabyte or more would be a humongous allocation in G1), large enough that
+   * sending them costs nothing.
    */
   private static final class RowBinary {
 
-    private final OutputStream out;
-    private final byte[] buf = new byte[1 << 16];
+    static final int CHUNK = 64 << 10;
+
+    private final List<byte[]> chunks = new ArrayList<>();
+    private final byte[] scratch = new byte[10];
+    private byte[] buf = new byte[CHUNK];
     private int pos;
 
-    RowBinary(OutputStream out) {
-      this.out = out;
+    /** The chunks: all full but the last, which is cut to its length. */
+    List<byte[]> finish() {
+      chunks.add(pos == buf.length ? buf : Arrays.copyOf(buf, pos));
+      buf = null;
+      return chunks;
     }
 
-    private void ensure(int n) throws IOException {
-      if (pos + n > buf.length) {
-        flushBuffer();
+    void uint8(int v) {
+      if (pos == buf.length) {
+        next();
       }
-    }
-
-    private void flushBuffer() throws IOException {
-      out.write(buf, 0, pos);
-      pos = 0;
-    }
-
-    void uint8(int v) throws IOException {
-      ensure(1);
       buf[pos++] = (byte) v;
     }
 
-    void uint16(int v) throws IOException {
-      ensure(2);
-      buf[pos++] = (byte) v;
-      buf[pos++] = (byte) (v >>> 8);
+    void uint16(int v) {
+      littleEndian(v, 2);
     }
 
-    void uint32(long v) throws IOException {
-      ensure(4);
-      for (int i = 0; i < 4; i++) {
-        buf[pos++] = (byte) (v >>> (8 * i));
+    void uint32(long v) {
+      littleEndian(v, 4);
+    }
+
+    void int64(long v) {
+      littleEndian(v, 8);
+    }
+
+    private void littleEndian(long v, int n) {
+      if (buf.length - pos >= n) {
+        for (int i = 0; i < n; i++) {
+          buf[pos++] = (byte) (v >>> (8 * i));
+        }
+        return;
       }
-    }
-
-    void int64(long v) throws IOException {
-      ensure(8);
-      for (int i = 0; i < 8; i++) {
-        buf[pos++] = (byte) (v >>> (8 * i));
+      for (int i = 0; i < n; i++) {
+        scratch[i] = (byte) (v >>> (8 * i));
       }
+      raw(scratch, n);
     }
 
-    void float32(float v) throws IOException {
+    void float32(float v) {
       uint32(Float.floatToIntBits(v) & 0xFFFF_FFFFL);
     }
 
-    void varint(long v) throws IOException {
-      ensure(10);
+    void varint(long v) {
+      byte[] target = buf.length - pos >= 10 ? buf : scratch;
+      int at = target == buf ? pos : 0;
       while ((v & ~0x7FL) != 0) {
-        buf[pos++] = (byte) ((v & 0x7F) | 0x80);
+        target[at++] = (byte) ((v & 0x7F) | 0x80);
         v >>>= 7;
       }
-      buf[pos++] = (byte) v;
+      target[at++] = (byte) v;
+      if (target == buf) {
+        pos = at;
+      } else {
+        raw(scratch, at);
+      }
     }
 
-    void string(String s) throws IOException {
+    void string(String s) {
       bytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    void bytes(byte[] b) throws IOException {
+    void bytes(byte[] b) {
       varint(b.length);
-      if (b.length > buf.length - pos) {
-        flushBuffer();
-        if (b.length > buf.length) {
-          out.write(b);
-          return;
-        }
-      }
-      System.arraycopy(b, 0, buf, pos, b.length);
-      pos += b.length;
+      raw(b, b.length);
     }
 
-    void map(Map<String, String> m) throws IOException {
+    /** Copies bytes, across chunks where they do not fit in the current one. */
+    private void raw(byte[] b, int length) {
+      int from = 0;
+      while (from < length) {
+        if (pos == buf.length) {
+          next();
+        }
+        int n = Math.min(length - from, buf.length - pos);
+        System.arraycopy(b, from, buf, pos, n);
+        pos += n;
+        from += n;
+      }
+    }
+
+    private void next() {
+      chunks.add(buf);
+      buf = new byte[CHUNK];
+      pos = 0;
+    }
+
+    void map(Map<String, String> m) {
       varint(m.size());
       for (Map.Entry<String, String> e : m.entrySet()) {
         string(e.getKey());
         string(e.getValue());
       }
-    }
-
-    void flush() throws IOException {
-      flushBuffer();
-      out.flush();
     }
   }
 
