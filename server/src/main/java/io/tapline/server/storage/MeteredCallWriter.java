@@ -37,6 +37,11 @@ public final class MeteredCallWriter implements CallWriter {
   }
 
   @Override
+  public Batch prepare(Batch batch) {
+    return delegate.prepare(batch);
+  }
+
+  @Override
   public void write(List<Batch> batches) {
     long start = System.nanoTime();
     try {
