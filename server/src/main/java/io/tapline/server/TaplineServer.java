@@ -14,6 +14,10 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import com.linecorp.armeria.server.Server;
+import java.util.function.Function;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.server.cors.CorsServiceBuilder;
+import com.linecorp.armeria.server.cors.CorsService;
 import com.linecorp.armeria.server.ServerListener;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServerListener;
@@ -277,7 +281,8 @@ public final class TaplineServer implements AutoCloseable {
     sb.service(
         grpc,
         TaplineServer::requestLimits,
-        MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests")));
+        MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests")),
+        cors(config.server().corsAllowedOrigins()));
     // Readiness follows the store; liveness only says the process answers.
     HealthCheckService ready = HealthCheckService.builder().checkers(storeHealth).build();
     sb.service("/internal/health", ready);
@@ -415,6 +420,24 @@ public final class TaplineServer implements AutoCloseable {
   }
 
   /** An example call for /docs, timestamped at start so that it passes ingest.max-past. */
+  /**
+   * Lets web pages on the configured origins call the API with gRPC-Web or JSON: answers
+   * preflight requests and exposes the gRPC status headers to scripts. No origins: no CORS.
+   */
+  static Function<? super HttpService, ? extends HttpService> cors(List<String> origins) {
+    if (origins.isEmpty()) {
+      return Function.identity();
+    }
+    CorsServiceBuilder cors =
+        origins.contains("*") ? CorsService.builderForAnyOrigin() : CorsService.builder(origins);
+    return cors.allowRequestMethods(HttpMethod.POST, HttpMethod.GET, HttpMethod.PUT, HttpMethod.DELETE)
+        .allowRequestHeaders(
+            "authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout", "grpc-accept-encoding")
+        .exposeHeaders("grpc-status", "grpc-message", "grpc-status-details-bin", "retry-after")
+        .maxAge(600)
+        .newDecorator();
+  }
+
   static ApiCall exampleCall() {
     return ApiCall.newBuilder()
         .setTimestamp(Timestamp.newBuilder().setSeconds(java.time.Instant.now().getEpochSecond()))

@@ -124,7 +124,8 @@ public final class ConfigLoader {
           "clickhouse.database must match " + DB_NAME.pattern() + "; got '" + database + "'");
     }
     return new TaplineConfig(
-        new TaplineConfig.Server(r.integer("server.port", 0, 65535)),
+        new TaplineConfig.Server(
+            r.integer("server.port", 0, 65535), r.list("server.cors-allowed-origins")),
         new TaplineConfig.ClickHouse(
             r.string("clickhouse.url"),
             r.string("clickhouse.user"),

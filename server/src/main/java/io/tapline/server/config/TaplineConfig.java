@@ -20,7 +20,16 @@ public record TaplineConfig(
     Alerts alerts) {
 
   /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
-  public record Server(int port) {}
+  /**
+   * The port everything is served on (0 picks a free one), and the browser origins allowed to call
+   * the API cross-origin (gRPC-Web and JSON from web pages); empty allows none, {@code *} any.
+   */
+  public record Server(int port, List<String> corsAllowedOrigins) {
+
+    public Server {
+      corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+    }
+  }
 
   /**
    * Where the data lives. An empty {@code url} runs the embedded engine; otherwise a JDBC URL of a
@@ -131,6 +140,6 @@ public record TaplineConfig(
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
-    return new TaplineConfig(new Server(port), clickhouse, embedded, ingest, auth, log, replay, alerts);
+    return new TaplineConfig(new Server(port, server.corsAllowedOrigins()), clickhouse, embedded, ingest, auth, log, replay, alerts);
   }
 }
