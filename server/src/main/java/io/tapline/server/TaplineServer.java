@@ -70,6 +70,8 @@ import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
 import io.tapline.server.storage.MeteredCallStore;
+import io.tapline.server.storage.PlanRecord;
+import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.MeteredCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
@@ -80,7 +82,6 @@ import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
 import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
-import io.tapline.server.storage.clickhouse.SelectPlanRateLimit;
 import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
 import java.time.Clock;
 import java.time.Duration;
@@ -230,7 +231,8 @@ public final class TaplineServer implements AutoCloseable {
             new MeteredCallWriter(
                 new ClickHouseCallWriter(storage.dataSource(), storage.database()), meters),
             new ClickHouseServiceStore(storage.dataSource()),
-            cachedPlanRates(new SelectPlanRateLimit(storage.dataSource()), ingestConfig.serviceCacheTtl()),
+            cachedPlanRates(
+                new ClickHousePlanStore(storage.dataSource()), ingestConfig.serviceCacheTtl()),
             alerts.ingestListener(),
             Clock.systemUTC());
     Gauge.builder("tapline.ingest.queue.records", ingest, IngestServiceImpl::queuedRecords)
@@ -405,9 +407,13 @@ public final class TaplineServer implements AutoCloseable {
   }
 
   /** Plan rate limits, cached like other metadata; unknown when the store cannot be read. */
-  private static ToIntFunction<String> cachedPlanRates(ToIntFunction<String> lookup, Duration ttl) {
+  /** The rate limit of a plan by id (0: none set), read from the plan store through a cache. */
+  private static ToIntFunction<String> cachedPlanRates(PlanStore plans, Duration ttl) {
     LoadingCache<String, Integer> cache =
-        Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(10_000).build(lookup::applyAsInt);
+        Caffeine.newBuilder()
+            .expireAfterWrite(ttl)
+            .maximumSize(10_000)
+            .build(plan -> plans.get(plan).map(PlanRecord::rateLimitPerSecond).orElse(0));
     return plan -> {
       try {
         return cache.get(plan);
@@ -417,7 +423,6 @@ public final class TaplineServer implements AutoCloseable {
     };
   }
 
-  /** An example call for /docs, timestamped at start so that it passes ingest.max-past. */
   /**
    * Lets web pages on the configured origins call the API with gRPC-Web or JSON: answers
    * preflight requests and exposes the gRPC status headers to scripts. No origins: no CORS.
@@ -436,6 +441,7 @@ public final class TaplineServer implements AutoCloseable {
         .newDecorator();
   }
 
+  /** An example call for /docs, timestamped at start so that it passes ingest.max-past. */
   static ApiCall exampleCall() {
     return ApiCall.newBuilder()
         .setTimestamp(Timestamp.newBuilder().setSeconds(java.time.Instant.now().getEpochSecond()))

@@ -63,7 +63,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   private final IngestListener listener;
 
   /**
-   * @param planRate records per second allowed by a usage plan (by name), 0 when it sets none
+   * @param planRate records per second allowed by a usage plan (by id), 0 when it sets none
    */
   public IngestServiceImpl(
       TaplineConfig.Ingest config,

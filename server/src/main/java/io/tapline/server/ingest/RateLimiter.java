@@ -25,7 +25,7 @@ final class RateLimiter {
       Caffeine.newBuilder().expireAfterAccess(IDLE_EXPIRY).maximumSize(1_000_000).build();
 
   /**
-   * @param planRate the rate of a plan by name, 0 when the plan sets none
+   * @param planRate the rate of a plan by id, 0 when the plan sets none
    */
   RateLimiter(int defaultPerSecond, ToIntFunction<String> planRate, LongSupplier nanoTime) {
     this.defaultPerSecond = defaultPerSecond;

@@ -21,8 +21,10 @@ import io.tapline.proto.v1.IngestResponse;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.storage.ApiKeyRecord;
+import io.tapline.server.storage.PlanRecord;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
+import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.testing.RetryingIngestClient;
 import io.tapline.server.testing.TestTapline;
@@ -384,12 +386,8 @@ class IngestPathIT {
 
   @Test
   void aKeyOverItsPlansRateIsToldToRetryWhileOthersPass() throws Exception {
-    try (Connection c = tapline.server().storage().dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(
-          "INSERT INTO plans (id, name, description, rate_limit_per_second, created_at, deleted, version)"
-              + " VALUES ('tiny', 'tiny', '', 10, now64(3), 0, 1)");
-    }
+    new ClickHousePlanStore(tapline.server().storage().dataSource())
+        .put(new PlanRecord("tiny", "tiny", "", 10, Instant.now()));
     String key = newKey("", "tiny");
     IngestRequest.Builder twenty = IngestRequest.newBuilder();
     for (int i = 0; i < 20; i++) {
