@@ -243,7 +243,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       if (result.accepted()) {
         ServiceSettings.Settings settings = services.of(result.record().service());
         retention.putIfAbsent(result.record().service(), settings.retentionDays());
-        accepted.add(enrich(mask(result.record(), settings), principal));
+        accepted.add(toStore(result.record(), settings, principal));
       } else {
         response.addRejections(
             Rejection.newBuilder().setIndex(i).setField(result.field()).setReason(result.reason()));
@@ -259,8 +259,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         commit);
   }
 
-  /** The record with secrets masked, then bodies and error cut to the configured size. */
-  private CallRecord mask(CallRecord r, ServiceSettings.Settings settings) {
+  /**
+   * The record as it is stored, built once: secrets masked, then bodies and error cut to the
+   * configured size; a route template derived (from the masked path) when the sender gave none;
+   * the customer and plan of the sending key where it has them.
+   */
+  private CallRecord toStore(CallRecord r, ServiceSettings.Settings settings, Principal principal) {
     int maxBody = config.maxBodyBytes();
     String requestBody =
         masker.body(r.requestBody(), header(r.requestHeaders(), "content-type"));
@@ -268,17 +272,22 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         masker.body(r.responseBody(), header(r.responseHeaders(), "content-type"));
     String cutRequest = CallValidator.truncate(requestBody, maxBody);
     String cutResponse = CallValidator.truncate(responseBody, maxBody);
+    String path = masker.text(r.path());
     return new CallRecord(
         r.id(), r.timestamp(), r.service(), r.method(),
         masker.url(r.url()),
-        masker.text(r.path()), r.route(),
+        path,
+        r.route().isEmpty() ? RouteTemplates.derive(path) : r.route(),
         masker.queryParams(r.queryParams()),
         masker.headers(r.requestHeaders(), settings.sensitiveHeaders()),
         masker.headers(r.responseHeaders(), settings.sensitiveHeaders()),
         cutRequest, r.requestBodySize(), cutResponse, r.responseBodySize(),
         r.statusCode(), r.latencyMicros(),
         CallValidator.truncate(masker.text(r.error()), maxBody),
-        r.sourceIp(), r.tags(), r.traceId(), r.spanId(), r.customerId(), r.apiKeyId(), r.plan(),
+        r.sourceIp(), r.tags(), r.traceId(), r.spanId(),
+        principal.customerId().isEmpty() ? r.customerId() : principal.customerId(),
+        r.apiKeyId(),
+        principal.plan().isEmpty() ? r.plan() : principal.plan(),
         r.sampleRate(),
         r.requestBodyTruncated() || cutRequest.length() < requestBody.length(),
         r.responseBodyTruncated() || cutResponse.length() < responseBody.length());
@@ -295,22 +304,6 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       }
     }
     return null;
-  }
-
-  /** The route template when the sender gave none, and the customer and plan of the key. */
-  private static CallRecord enrich(CallRecord r, Principal principal) {
-    CallRecord withRoute =
-        r.route().isEmpty()
-            ? new CallRecord(
-                r.id(), r.timestamp(), r.service(), r.method(), r.url(), r.path(),
-                RouteTemplates.derive(r.path()),
-                r.queryParams(), r.requestHeaders(), r.responseHeaders(), r.requestBody(),
-                r.requestBodySize(), r.responseBody(), r.responseBodySize(), r.statusCode(),
-                r.latencyMicros(), r.error(), r.sourceIp(), r.tags(), r.traceId(), r.spanId(),
-                r.customerId(), r.apiKeyId(), r.plan(), r.sampleRate(), r.requestBodyTruncated(),
-                r.responseBodyTruncated())
-            : r;
-    return withRoute.stampedWith(principal.customerId(), principal.plan());
   }
 
   /** Calls accepted and waiting for their group commit (the queue depth). */

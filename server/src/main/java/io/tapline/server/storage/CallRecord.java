@@ -34,17 +34,4 @@ public record CallRecord(
     String plan,
     double sampleRate,
     boolean requestBodyTruncated,
-    boolean responseBodyTruncated) {
-
-  /** This call with the customer and plan of the Tapline key that sent it, where the key has them. */
-  public CallRecord stampedWith(String keyCustomerId, String keyPlan) {
-    return new CallRecord(
-        id, timestamp, service, method, url, path, route, queryParams, requestHeaders,
-        responseHeaders, requestBody, requestBodySize, responseBody, responseBodySize, statusCode,
-        latencyMicros, error, sourceIp, tags, traceId, spanId,
-        keyCustomerId.isEmpty() ? customerId : keyCustomerId,
-        apiKeyId,
-        keyPlan.isEmpty() ? plan : keyPlan,
-        sampleRate, requestBodyTruncated, responseBodyTruncated);
-  }
-}
+    boolean responseBodyTruncated) {}

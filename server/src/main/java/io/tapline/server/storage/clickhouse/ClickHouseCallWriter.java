@@ -9,13 +9,13 @@ import com.clickhouse.data.ClickHouseFormat;
 import com.clickhouse.jdbc.ConnectionImpl;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
+import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.StorageUnavailableException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -145,7 +145,7 @@ public final class ClickHouseCallWriter implements CallWriter {
       batchIds.add(batch.batchId());
       for (CallRecord call : batch.calls()) {
         services.add(call.service());
-        long micros = micros(call.timestamp());
+        long micros = Micros.of(call.timestamp());
         from = Math.min(from, micros);
         to = Math.max(to, micros);
       }
@@ -232,7 +232,7 @@ public final class ClickHouseCallWriter implements CallWriter {
     RowBinary out = new RowBinary();
     byte[] batchId = batch.batchId().getBytes(StandardCharsets.US_ASCII);
     for (CallRecord call : batch.calls()) {
-      out.int64(micros(call.timestamp()));
+      out.int64(Micros.of(call.timestamp()));
       out.string(call.id());
       out.string(call.service());
       out.string(call.method());
@@ -281,9 +281,6 @@ public final class ClickHouseCallWriter implements CallWriter {
     target.flush();
   }
 
-  private static long micros(Instant t) {
-    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
-  }
 
   private static RuntimeException translate(String what, Throwable e) {
     if (e instanceof ServerException server && !TRANSIENT_CODES.contains(server.getCode())) {
