@@ -159,12 +159,8 @@ class AlertRulesIT {
 
   @Test
   void managingRulesNeedsTheAdminScopeButReadingOnlyRead() {
-    io.tapline.server.auth.ApiKeys.Generated key = io.tapline.server.auth.ApiKeys.generate();
-    new io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore(tapline.server().storage().dataSource())
-        .put(new io.tapline.server.storage.ApiKeyRecord(
-            key.keyId(), "reader", key.secretHash(), java.util.Set.of("READ"), "checkout", "", "",
-            java.time.Instant.now(), null, false));
-    AlertServiceGrpc.AlertServiceBlockingStub reader = AlertServiceGrpc.newBlockingStub(tapline.channel(key.key()));
+    String key = tapline.newKey(java.util.Set.of("read"), "checkout");
+    AlertServiceGrpc.AlertServiceBlockingStub reader = AlertServiceGrpc.newBlockingStub(tapline.channel(key));
     assertThatThrownBy(() -> reader.createAlertRule(
             CreateAlertRuleRequest.newBuilder().setRule(windowed(Durations.fromMinutes(5))).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,

@@ -34,13 +34,7 @@ class AuthIT {
   static final TestTapline tapline = new TestTapline().withFlags("--auth.cache-ttl=1s");
 
   private static String newKey(Set<String> scopes, String service, String customer, String plan) {
-    ApiKeys.Generated key = ApiKeys.generate();
-    new ClickHouseApiKeyStore(tapline.server().storage().dataSource())
-        .put(
-            new ApiKeyRecord(
-                key.keyId(), "test", key.secretHash(), scopes, service, customer, plan,
-                Instant.now(), null, false));
-    return key.key();
+    return tapline.newKey(scopes, service, customer, plan);
   }
 
   private static IngestRequest batch(String service) {

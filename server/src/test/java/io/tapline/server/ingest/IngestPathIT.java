@@ -77,13 +77,7 @@ class IngestPathIT {
   }
 
   private static String newKey(String service, String plan) {
-    ApiKeys.Generated key = ApiKeys.generate();
-    new ClickHouseApiKeyStore(tapline.server().storage().dataSource())
-        .put(
-            new ApiKeyRecord(
-                key.keyId(), "test", key.secretHash(), Set.of("ingest"), service, "", plan,
-                Instant.now(), null, false));
-    return key.key();
+    return tapline.newKey(Set.of("ingest"), service, "", plan);
   }
 
   private static void revoke(String key) {

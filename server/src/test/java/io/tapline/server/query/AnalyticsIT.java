@@ -34,15 +34,11 @@ import io.tapline.proto.v1.SearchCallsResponse;
 import io.tapline.proto.v1.SearchOrder;
 import io.tapline.proto.v1.StatusClass;
 import io.tapline.proto.v1.TimeSeries;
-import io.tapline.server.auth.ApiKeys;
-import io.tapline.server.storage.ApiKeyRecord;
-import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.testing.TestTapline;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -527,13 +523,7 @@ class AnalyticsIT {
   // ---- scope ----
 
   static String readKeyFor(String service) {
-    ApiKeys.Generated key = ApiKeys.generate();
-    new ClickHouseApiKeyStore(tapline.server().storage().dataSource())
-        .put(
-            new ApiKeyRecord(
-                key.keyId(), "read " + service, key.secretHash(), Set.of("read"), service, "", "",
-                Instant.now(), null, false));
-    return key.key();
+    return tapline.newKey(Set.of("read"), service);
   }
 
   @Test

@@ -22,9 +22,7 @@ import io.tapline.proto.v1.ReplayCallRequest;
 import io.tapline.proto.v1.ReplayOverrides;
 import io.tapline.proto.v1.ReplayServiceGrpc;
 import io.tapline.server.auth.ApiKeys;
-import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ServiceRecord;
-import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.testing.TestTapline;
 import java.time.Instant;
@@ -115,13 +113,7 @@ class ReplayServiceIT {
   }
 
   private static String newKey(Set<String> scopes, String service) {
-    ApiKeys.Generated key = ApiKeys.generate();
-    new ClickHouseApiKeyStore(tapline.server().storage().dataSource())
-        .put(
-            new ApiKeyRecord(
-                key.keyId(), "test", key.secretHash(), scopes, service, "", "", Instant.now(),
-                null, false));
-    return key.key();
+    return tapline.newKey(scopes, service);
   }
 
   private static ReplayCallRequest request(String callId) {

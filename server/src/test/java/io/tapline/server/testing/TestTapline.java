@@ -10,11 +10,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.tapline.server.auth.ApiKeys;
+import io.tapline.server.storage.ApiKeyRecord;
+import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.TaplineServer;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.config.TaplineConfig;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -83,6 +87,27 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
 
   public int port() {
     return server.port();
+  }
+
+  /**
+   * Stores a new API key in the server's database, as the AdminService would, and returns it.
+   *
+   * @param scopes scope names (ingest, read, replay, admin)
+   * @param service the service the key is bound to, or empty
+   */
+  public String newKey(Set<String> scopes, String service, String customerId, String plan) {
+    ApiKeys.Generated key = ApiKeys.generate();
+    new ClickHouseApiKeyStore(server.storage().dataSource())
+        .put(
+            new ApiKeyRecord(
+                key.keyId(), "test", key.secretHash(), scopes, service, customerId, plan,
+                Instant.now(), null, false));
+    return key.key();
+  }
+
+  /** A new key with {@code scopes}, bound to {@code service} (or none when empty). */
+  public String newKey(Set<String> scopes, String service) {
+    return newKey(scopes, service, "", "");
   }
 
   /** The admin key the server was started with. */
