@@ -222,10 +222,6 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             + dataDir.resolve("engine.log"));
   }
 
-  /** Blocks until the engine answers again after a restart, up to the start timeout. */
-  public void awaitHealthy() {
-    awaitReady();
-  }
 
   /** Stops the engine: closes its input so it exits cleanly, and kills it if it does not. */
   @Override

@@ -10,7 +10,5 @@ import java.util.List;
 @FunctionalInterface
 public interface IngestListener {
 
-  IngestListener NONE = calls -> {};
-
   void committed(List<CallRecord> calls);
 }
