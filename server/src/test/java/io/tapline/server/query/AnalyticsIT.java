@@ -161,10 +161,10 @@ class AnalyticsIT {
     return micros(sorted.getLast()) / 1000.0;
   }
 
-  /** The documented bound: 0.025 % of (1 + latency in microseconds), plus a microsecond. */
+  /** The documented bound: 0.5 % of (1 + latency in microseconds), plus a microsecond. */
   static void assertQuantile(double actualMs, double exactMs) {
     double exactMicros = exactMs * 1000;
-    double bound = 0.00026 * (1 + exactMicros) + 1;
+    double bound = 0.00502 * (1 + exactMicros) + 1;
     assertThat(actualMs * 1000).isCloseTo(exactMicros, within(bound));
   }
 
@@ -252,12 +252,16 @@ class AnalyticsIT {
     GetMetricsResponse response =
         query.getMetrics(
             GetMetricsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("shop")).build());
-    Instant start = Instant.ofEpochSecond(response.getStartTime().getSeconds());
-    Instant end = Instant.ofEpochSecond(response.getEndTime().getSeconds());
+    Instant start =
+        Instant.ofEpochSecond(response.getStartTime().getSeconds(), response.getStartTime().getNanos());
+    Instant end =
+        Instant.ofEpochSecond(response.getEndTime().getSeconds(), response.getEndTime().getNanos());
     assertThat(java.time.Duration.between(start, end)).isEqualTo(java.time.Duration.ofHours(24));
+    // Calls of the current hour may lie after the window's end (now), to the microsecond.
     List<ApiCall> inWindow =
         shop.stream()
-            .filter(c -> c.getTimestamp().getSeconds() < end.getEpochSecond())
+            .filter(c -> Instant.ofEpochSecond(c.getTimestamp().getSeconds(), c.getTimestamp().getNanos())
+                .isBefore(end))
             .toList();
     assertThat(response.getMetrics().getRecorded()).isEqualTo(inWindow.size());
   }

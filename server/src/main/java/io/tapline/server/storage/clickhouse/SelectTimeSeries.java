@@ -30,7 +30,7 @@ final class SelectTimeSeries {
   SelectTimeSeries(TimeSeriesQuery query, boolean rollups) {
     this.query = query;
     this.scan =
-        Scan.choose(
+        Scan.latencies(
             query.criteria(),
             query.splitBy() == null ? List.of() : List.of(query.splitBy()),
             query.bucketMicros(),
@@ -44,20 +44,22 @@ final class SelectTimeSeries {
     } else {
       List<Object> keyParameters = new ArrayList<>();
       String key = Dimensions.expression(query.splitBy(), query.tagKey(), keyParameters);
+      // The top series are ranked by counts alone, which the counts rollup may answer.
+      Scan ranking = Scan.counts(query.criteria(), List.of(query.splitBy()), 0, rollups);
       series =
-          "NOT (" + key + " IN (SELECT " + key + " AS top FROM " + scan.from
-              + " GROUP BY top ORDER BY sum(" + scan.weight() + ") DESC, top LIMIT ?)) AS is_other,"
+          "NOT (" + key + " IN (SELECT " + key + " AS top FROM " + ranking.from
+              + " GROUP BY top ORDER BY sum(s_count) DESC, top LIMIT ?)) AS is_other,"
               + " if(is_other, '', " + key + ") AS s";
       // Bound in the order the placeholders appear in the text above.
       parameters.addAll(keyParameters);
       parameters.addAll(keyParameters);
-      parameters.addAll(scan.parameters);
+      parameters.addAll(ranking.parameters);
       parameters.add(query.seriesLimit());
       parameters.addAll(keyParameters);
     }
     parameters.addAll(scan.parameters);
     this.sql =
-        "SELECT " + bucket + " AS bucket, " + series + ", " + Aggregates.select(query.levels(), scan)
+        "SELECT " + bucket + " AS bucket, " + series + ", " + Aggregates.select(query.levels())
             + " FROM " + scan.from + " GROUP BY bucket, is_other, s"
             + " ORDER BY is_other, s, bucket";
   }

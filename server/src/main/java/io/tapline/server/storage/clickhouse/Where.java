@@ -18,8 +18,11 @@ final class Where {
   /** Times are bound as microseconds since the epoch, so no time zone is involved. */
   static final String TIME = "fromUnixTimestamp64Micro(?, 'UTC')";
 
-  /** A call is an error when its status is 5xx or it carries an error message. */
-  static final String IS_ERROR = "(status_code >= 500 OR notEmpty(error))";
+  /**
+   * A call is an error when its status is 5xx or it carries an error message: the column
+   * {@code is_error} of {@code api_calls} and of the counts rollup.
+   */
+  static final String IS_ERROR = "is_error = 1";
 
   final String sql;
   final List<Object> parameters;
@@ -29,15 +32,17 @@ final class Where {
     this.parameters = List.copyOf(parameters);
   }
 
+  /** The clause for {@code c} over {@code api_calls} or a rollup holding the columns it names. */
   static Where of(CallCriteria c) {
-    return of(c, IS_ERROR);
+    Where key = sortKey(c);
+    Where rest = filter(c);
+    List<Object> parameters = new ArrayList<>(key.parameters);
+    parameters.addAll(rest.parameters);
+    return new Where(key.sql + " AND " + rest.sql, parameters);
   }
 
-  /**
-   * The clause for {@code c} over a table with the same key columns as {@code api_calls}, where
-   * {@code isError} tells an error (the rollup keeps it as a column).
-   */
-  static Where of(CallCriteria c, String isError) {
+  /** The part of {@link #of} on the sort key: service and time range. */
+  static Where sortKey(CallCriteria c) {
     StringBuilder where = new StringBuilder("1");
     List<Object> parameters = new ArrayList<>();
     equal(where, parameters, "service", c.service());
@@ -49,6 +54,13 @@ final class Where {
       where.append(" AND timestamp < " + TIME);
       parameters.add(Micros.of(c.endTime()));
     }
+    return new Where(where.toString(), parameters);
+  }
+
+  /** The part of {@link #of} on other columns: "1" when there is none. */
+  static Where filter(CallCriteria c) {
+    StringBuilder where = new StringBuilder("1");
+    List<Object> parameters = new ArrayList<>();
     if (c.statusCode() != 0) {
       where.append(" AND status_code = ?");
       parameters.add(c.statusCode());
@@ -79,7 +91,7 @@ final class Where {
       parameters.add(c.maxLatencyMicros());
     }
     if (c.hasError() != null) {
-      where.append(c.hasError() ? " AND " : " AND NOT ").append("(").append(isError).append(")");
+      where.append(c.hasError() ? " AND " : " AND NOT ").append("(").append(IS_ERROR).append(")");
     }
     for (Map.Entry<String, String> tag : new TreeMap<>(c.tags()).entrySet()) {
       where.append(" AND mapContains(tags, ?) AND tags[?] = ?");

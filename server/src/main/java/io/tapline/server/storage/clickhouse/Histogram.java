@@ -1,0 +1,64 @@
+package io.tapline.server.storage.clickhouse;
+
+import io.tapline.server.storage.CallMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The metrics of one group of calls, added up from rows that each hold the sums of the calls in
+ * one latency bucket. Quantiles follow the rule of ClickHouse's {@code quantilesExactWeighted}:
+ * the smallest bucket whose cumulative weight reaches {@code ceil(level * total weight)}, so a
+ * group aggregated here and one aggregated by ClickHouse get the same answer.
+ */
+final class Histogram {
+
+  private final TreeMap<Integer, Long> weights = new TreeMap<>();
+  private double count;
+  private double errors;
+  private long recorded;
+  private double latency;
+  private long min = Long.MAX_VALUE;
+  private long max = Long.MIN_VALUE;
+
+  /** Adds the sums of the calls in {@code bucket}. */
+  void add(
+      int bucket, double count, double errors, long recorded, double latency, long min, long max,
+      long quantileWeight) {
+    weights.merge(bucket, quantileWeight, Long::sum);
+    this.count += count;
+    this.errors += errors;
+    this.recorded += recorded;
+    this.latency += latency;
+    this.min = Math.min(this.min, min);
+    this.max = Math.max(this.max, max);
+  }
+
+  CallMetrics metrics(List<Double> levels) {
+    if (recorded == 0) {
+      return CallMetrics.empty(levels.size());
+    }
+    List<Double> quantiles = new ArrayList<>(levels.size());
+    for (double level : levels) {
+      quantiles.add(Aggregates.latencyOfBucket(quantileBucket(level)));
+    }
+    return new CallMetrics(count, errors, recorded, latency / count, min, max, quantiles);
+  }
+
+  private int quantileBucket(double level) {
+    long total = 0;
+    for (long w : weights.values()) {
+      total += w;
+    }
+    double threshold = Math.ceil(level * total);
+    long cumulative = 0;
+    for (Map.Entry<Integer, Long> entry : weights.entrySet()) {
+      cumulative += entry.getValue();
+      if (cumulative >= threshold) {
+        return entry.getKey();
+      }
+    }
+    return weights.lastKey();
+  }
+}
