@@ -28,4 +28,26 @@ final class Dimensions {
       }
     };
   }
+
+  /**
+   * The column behind {@code dimension} in its own type (a LowCardinality column is not turned
+   * into text row by row), for {@link #expression}'s values to be compared with; a status class
+   * has none.
+   */
+  static String column(Dimension dimension, String tagKey, List<Object> parameters) {
+    return switch (dimension) {
+      case SERVICE -> "service";
+      case ROUTE -> "route";
+      case METHOD -> "method";
+      case STATUS_CODE -> "status_code";
+      case STATUS_CLASS -> throw new IllegalArgumentException("a status class has no column");
+      case CUSTOMER -> "customer_id";
+      case PLAN -> "plan";
+      case SOURCE_IP -> "source_ip";
+      case TAG -> {
+        parameters.add(tagKey);
+        yield "tags[?]";
+      }
+    };
+  }
 }

@@ -241,6 +241,35 @@ class RollupIT {
     }
   }
 
+  /**
+   * Top groups of two dimensions and the rest, for every small limit: a few top groups among
+   * many pairs of values are told apart by rank in SQL, more of them by the pair of values.
+   */
+  @Test
+  void topGroupsOfTwoDimensionsHaveTheirOwnCalls() {
+    for (int limit = 1; limit <= 9; limit++) {
+      BreakdownQuery query =
+          new BreakdownQuery(
+              shop(START, END), List.of(Dimension.CUSTOMER, Dimension.STATUS_CODE), "", limit,
+              BreakdownSort.COUNT, 0.95, LEVELS);
+      BreakdownResult result = raw.breakdown(query);
+      assertThat(result.groups()).hasSize(limit + 1);
+      Predicate<Row> inTop = r -> false;
+      for (BreakdownResult.Group group : result.groups()) {
+        if (group.other()) {
+          Predicate<Row> top = inTop;
+          assertMatches(group.metrics(), select(START, END, r -> r.service().equals("shop") && !top.test(r)));
+          continue;
+        }
+        Predicate<Row> member =
+            r -> r.customer().equals(group.values().get(0))
+                && Integer.toString(r.status()).equals(group.values().get(1));
+        assertMatches(group.metrics(), select(START, END, r -> r.service().equals("shop") && member.test(r)));
+        inTop = inTop.or(member);
+      }
+    }
+  }
+
   @Test
   void timeSeriesAreTheRawTimeSeries() {
     for (Duration width : List.of(Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1))) {
