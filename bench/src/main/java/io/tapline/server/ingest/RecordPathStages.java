@@ -35,13 +35,10 @@ public final class RecordPathStages {
   /** Validates every call of a named batch, as ingest does; fails if one is refused. */
   public List<CallRecord> validate(IngestRequest batch) {
     List<CallRecord> out = new ArrayList<>(batch.getCallsCount());
-    Ids.BatchKey key = null;
+    Ids.BatchKeys keys = new Ids.BatchKeys(batch.getBatchId());
     for (int i = 0; i < batch.getCallsCount(); i++) {
       var call = batch.getCalls(i);
-      if (key == null || !key.service().equals(call.getService())) {
-        key = Ids.BatchKey.of(call.getService(), batch.getBatchId());
-      }
-      CallValidator.Result result = validator.validate(call, key, i);
+      CallValidator.Result result = validator.validate(call, keys.of(call.getService()), i);
       if (!result.accepted()) {
         throw new IllegalStateException(
             "call " + i + " refused: " + result.field() + " " + result.reason());

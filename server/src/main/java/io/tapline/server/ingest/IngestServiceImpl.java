@@ -231,12 +231,10 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     List<CallRecord> accepted = new ArrayList<>(request.getCallsCount());
     Map<String, Integer> retention = new HashMap<>();
     IngestResponse.Builder response = IngestResponse.newBuilder().setBatchId(batchId);
-    Ids.BatchKey batchKey = null;
+    Ids.BatchKeys batchKeys = named ? new Ids.BatchKeys(batchId) : null;
     for (int i = 0; i < request.getCallsCount(); i++) {
       ApiCall call = request.getCalls(i);
-      if (named && (batchKey == null || !batchKey.service().equals(call.getService()))) {
-        batchKey = Ids.BatchKey.of(call.getService(), batchId);
-      }
+      Ids.BatchKey batchKey = batchKeys == null ? null : batchKeys.of(call.getService());
       CallValidator.Result result = validator.validate(call, batchKey, i);
       if (result.accepted() && !principal.allows(Scope.INGEST, result.record().service())) {
         result =
