@@ -298,7 +298,7 @@ public final class ClickHouseCallWriter implements CallWriter {
    * array of a megabyte or more would be a humongous allocation in G1), large enough that
    * sending them costs nothing.
    */
-  static final class RowBinary {
+  private static final class RowBinary {
 
     static final int CHUNK = 64 << 10;
 
@@ -365,27 +365,7 @@ public final class ClickHouseCallWriter implements CallWriter {
       }
     }
 
-    /**
-     * A string as its UTF-8 length and bytes. Short ASCII strings (ids, names, most header
-     * values: dozens per row) are written straight into the chunk, without the array {@code
-     * getBytes} makes; others through {@code getBytes}.
-     */
     void string(String s) {
-      int n = s.length();
-      if (n < 0x80 && buf.length - pos > n) { // a one-byte length, and room in this chunk
-        int at = pos + 1;
-        for (int i = 0; i < n; i++) {
-          char c = s.charAt(i);
-          if (c >= 0x80) {
-            bytes(s.getBytes(StandardCharsets.UTF_8)); // nothing was counted as written yet
-            return;
-          }
-          buf[at + i] = (byte) c;
-        }
-        buf[pos] = (byte) n;
-        pos = at + n;
-        return;
-      }
       bytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
