@@ -229,7 +229,9 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           null);
     }
     List<CallRecord> accepted = new ArrayList<>(request.getCallsCount());
-    Map<String, Integer> retention = new HashMap<>();
+    // Each service's settings are read once per batch (a batch takes milliseconds, the cache
+    // applies changes within ingest.service-cache-ttl).
+    Map<String, ServiceSettings.Settings> settingsByService = new HashMap<>();
     IngestResponse.Builder response = IngestResponse.newBuilder().setBatchId(batchId);
     Ids.BatchKeys batchKeys = named ? new Ids.BatchKeys(batchId) : null;
     for (int i = 0; i < request.getCallsCount(); i++) {
@@ -242,8 +244,8 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
                 "service", "this API key may only send calls of service '" + principal.service() + "'");
       }
       if (result.accepted()) {
-        ServiceSettings.Settings settings = services.of(result.record().service());
-        retention.putIfAbsent(result.record().service(), settings.retentionDays());
+        ServiceSettings.Settings settings =
+            settingsByService.computeIfAbsent(result.record().service(), services::of);
         accepted.add(
             stored.toStore(
                 result.record(), settings.sensitiveHeaders(), principal.customerId(), principal.plan()));
@@ -252,6 +254,8 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
             Rejection.newBuilder().setIndex(i).setField(result.field()).setReason(result.reason()));
       }
     }
+    Map<String, Integer> retention = new HashMap<>();
+    settingsByService.forEach((service, settings) -> retention.put(service, settings.retentionDays()));
     CompletableFuture<Void> commit =
         committer.submit(
             named ? principal.keyId() + "/" + batchId : null,
