@@ -23,8 +23,10 @@ import java.util.function.ToIntFunction;
  * of {@link IngestBenchmark}, in batches of 1,000.
  *
  * <pre>
- * ./bench/run RecordPathBenchmark [--seconds=2] [--warmup=8]
+ * ./bench/run RecordPathBenchmark [--seconds=2] [--warmup=8] [--only=TEXT]
  * </pre>
+ *
+ * <p>{@code --only} keeps the stages whose name holds TEXT (to profile one, for example).
  *
  * <p>It prints, per stage, the thread's CPU time and the bytes it allocated per record (both from
  * {@link ThreadMXBean}, so another process on the machine changes them little), and the wall time.
@@ -83,6 +85,11 @@ public final class RecordPathBenchmark {
           return System.identityHashCode(
               stages.encode(batch.getBatchId(), stages.toStore(stages.validate(batch))));
         });
+
+    String only = opts.get("only");
+    if (only != null) {
+      stageByName.keySet().removeIf(name -> !name.contains(only));
+    }
 
     ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     System.out.printf(
