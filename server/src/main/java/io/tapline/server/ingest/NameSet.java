@@ -25,6 +25,8 @@ final class NameSet {
 
   private final boolean normalize;
   private final Set<String> names;
+  /** The names that their compared form leaves as they are (all but a few exotic ones). */
+  private final Set<String> fixedPoints;
   private final String[] table;
   private final int[] hashes;
   private final int mask;
@@ -33,9 +35,16 @@ final class NameSet {
     this.normalize = normalize;
     Set<String> compared = new LinkedHashSet<>();
     for (String name : names) {
-      compared.add(normalize ? Masker.normalize(name) : name.toLowerCase(Locale.ROOT));
+      compared.add(compare(name));
     }
     this.names = Set.copyOf(compared);
+    Set<String> fixed = new LinkedHashSet<>();
+    for (String name : compared) {
+      if (compare(name).equals(name)) {
+        fixed.add(name);
+      }
+    }
+    this.fixedPoints = Set.copyOf(fixed);
     int size = Integer.highestOneBit(Math.max(4, compared.size() * 4 - 1)) * 2;
     this.table = new String[size];
     this.hashes = new int[size];
@@ -48,6 +57,10 @@ final class NameSet {
       table[slot] = name;
       hashes[slot] = name.hashCode();
     }
+  }
+
+  private String compare(String name) {
+    return normalize ? Masker.normalize(name) : name.toLowerCase(Locale.ROOT);
   }
 
   /** Names compared as {@link Masker#normalize} compares them. */
@@ -64,8 +77,23 @@ final class NameSet {
     return names.isEmpty();
   }
 
+  /**
+   * True when {@code name} is one of the names. Names that are already in their compared form
+   * (lower case, and for a normalized set without separators: most header names, JSON member
+   * names and parameters) are found through their own hash, which Strings keep once computed and
+   * which the maps holding these names have computed already.
+   */
   boolean contains(String name) {
-    return contains(name, 0, name.length());
+    if (fixedPoints.contains(name)) {
+      return true;
+    }
+    for (int i = 0, n = name.length(); i < n; i++) {
+      char c = name.charAt(i);
+      if ((c >= 'A' && c <= 'Z') || c >= 0x80 || (normalize && (c == '-' || c == '_'))) {
+        return contains(name, 0, n); // compared in another form
+      }
+    }
+    return false;
   }
 
   /** True when {@code s[from, to)} is one of the names. */
