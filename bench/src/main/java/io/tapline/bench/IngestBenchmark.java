@@ -1,6 +1,5 @@
 package io.tapline.bench;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
@@ -28,14 +27,12 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -63,7 +60,6 @@ import java.util.function.LongConsumer;
  */
 public final class IngestBenchmark {
 
-  private static final int POOL = 2_000;
   private static final int REPORT_SECONDS = 5;
 
   public static void main(String[] args) throws Exception {
@@ -236,7 +232,7 @@ public final class IngestBenchmark {
     int seconds = load.seconds();
     int warmup = load.warmup();
     boolean named = load.named();
-    List<ApiCall> pool = recordPool();
+    List<ApiCall> pool = IngestRecords.pool();
     long avgBytes = pool.stream().mapToLong(ApiCall::getSerializedSize).sum() / pool.size();
     System.out.printf("  record size: %d bytes on average (protobuf)%n", avgBytes);
 
@@ -360,59 +356,6 @@ public final class IngestBenchmark {
       out.add(v);
     }
     return out;
-  }
-
-  /**
-   * Realistic calls of ~1 KB: JSON bodies, a dozen headers, a bearer token in every call and a
-   * password field in the body of one call in ten, to mask.
-   */
-  private static List<ApiCall> recordPool() {
-    Random random = new Random(42);
-    String[] services = {"checkout", "catalog", "accounts", "search"};
-    String[] methods = {"GET", "GET", "GET", "POST", "PUT", "DELETE"};
-    Instant base = Instant.now().minusSeconds(600);
-    List<ApiCall> pool = new ArrayList<>(POOL);
-    for (int i = 0; i < POOL; i++) {
-      long user = random.nextInt(1_000_000);
-      String order = Long.toHexString(random.nextLong());
-      String method = methods[random.nextInt(methods.length)];
-      ApiCall.Builder call =
-          ApiCall.newBuilder()
-              .setTimestamp(Timestamp.newBuilder().setSeconds(base.getEpochSecond() + i % 600).setNanos(i * 1000))
-              .setService(services[i % services.length])
-              .setMethod(method)
-              .setUrl("https://api.example.com/v1/users/" + user + "/orders/" + order + "?page=" + (i % 7) + "&limit=50")
-              .setStatusCode(i % 50 == 0 ? 500 : i % 10 == 0 ? 404 : 200)
-              .setLatencyMs(1 + random.nextDouble() * 250)
-              .putRequestHeaders("accept", "application/json")
-              .putRequestHeaders("content-type", "application/json")
-              .putRequestHeaders("user-agent", "checkout-web/4.2.1 (Linux; x86_64)")
-              .putRequestHeaders("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9." + order)
-              .putRequestHeaders("x-request-id", order + "-" + i)
-              .putRequestHeaders("accept-encoding", "gzip, br")
-              .putResponseHeaders("content-type", "application/json; charset=utf-8")
-              .putResponseHeaders("cache-control", "no-store")
-              .putResponseHeaders("x-ratelimit-remaining", Integer.toString(random.nextInt(1000)))
-              .setRequestBody(
-                  "{\"customer\":{\"id\":\"cus_" + user + "\",\"email\":\"user" + user + "@example.com\"},"
-                      + "\"items\":[{\"sku\":\"SKU-" + random.nextInt(10_000) + "\",\"quantity\":" + (1 + random.nextInt(5))
-                      + ",\"price\":" + random.nextInt(10_000) / 100.0 + "},{\"sku\":\"SKU-" + random.nextInt(10_000)
-                      + "\",\"quantity\":1,\"price\":12.5}],\"currency\":\"EUR\","
-                      + (i % 10 == 0 ? "\"password\":\"hunter" + i + "\"," : "\"note\":\"leave at the door\",")
-                      + "\"shipping\":{\"street\":\"" + random.nextInt(200) + " Main Street\",\"city\":\"Springfield\",\"zip\":\""
-                      + (10_000 + random.nextInt(89_999)) + "\"}}")
-              .setResponseBody(
-                  "{\"id\":\"ord_" + order + "\",\"status\":\"accepted\",\"total\":" + random.nextInt(100_000) / 100.0
-                      + ",\"created\":\"2026-01-01T00:00:00Z\",\"links\":{\"self\":\"/v1/orders/" + order + "\"}}")
-              .setSourceIp("203.0." + random.nextInt(256) + "." + random.nextInt(256))
-              .putTags("region", i % 2 == 0 ? "eu-west-1" : "us-east-1")
-              .putTags("version", "2.3." + (i % 5))
-              .setTraceId(Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()))
-              .setSpanId(Long.toHexString(random.nextLong()))
-              .setCustomerId("cus_" + user % 500);
-      pool.add(call.build());
-    }
-    return pool;
   }
 
   private static Iterator<IngestRequest> batches(

@@ -5,7 +5,6 @@ import io.tapline.proto.v1.ApiCall;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +29,6 @@ final class CallValidator {
   static final double MAX_LATENCY_MS = 4_294_967.295;
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-  private static final Pattern METHOD = Pattern.compile("[A-Z]{1,16}");
 
   /** The outcome for one call: a record, or the field and reason it was refused for. */
   record Result(CallRecord record, String field, String reason) {
@@ -99,7 +97,7 @@ final class CallValidator {
     if (call.getService().length() > MAX_SERVICE_LENGTH) {
       return Result.refused("service", "is longer than " + MAX_SERVICE_LENGTH + " characters");
     }
-    if (!METHOD.matcher(call.getMethod()).matches()) {
+    if (!isMethod(call.getMethod())) {
       return Result.refused("method", "must be an HTTP method in upper case, such as GET");
     }
     if (call.getUrl().isEmpty()) {
@@ -116,9 +114,9 @@ final class CallValidator {
     if (headerProblem != null) {
       return Result.refused("response_headers", headerProblem);
     }
-    URI uri;
+    UrlParts.Parts url;
     try {
-      uri = new URI(call.getUrl());
+      url = UrlParts.of(call.getUrl());
     } catch (URISyntaxException e) {
       return Result.refused("url", "is not a valid URL: " + e.getReason());
     }
@@ -139,19 +137,20 @@ final class CallValidator {
     if (!call.getSourceIp().isEmpty() && !isIpLiteral(call.getSourceIp())) {
       return Result.refused("source_ip", "must be an IPv4 or IPv6 address");
     }
-    for (var field : new String[][] {
-      {"trace_id", call.getTraceId()}, {"span_id", call.getSpanId()},
-      {"customer_id", call.getCustomerId()}, {"api_key_id", call.getApiKeyId()},
-      {"plan", call.getPlan()}
-    }) {
-      if (field[1].length() > MAX_SHORT_FIELD_LENGTH) {
-        return Result.refused(field[0], "is longer than " + MAX_SHORT_FIELD_LENGTH + " characters");
-      }
+    String longField =
+        call.getTraceId().length() > MAX_SHORT_FIELD_LENGTH ? "trace_id"
+            : call.getSpanId().length() > MAX_SHORT_FIELD_LENGTH ? "span_id"
+            : call.getCustomerId().length() > MAX_SHORT_FIELD_LENGTH ? "customer_id"
+            : call.getApiKeyId().length() > MAX_SHORT_FIELD_LENGTH ? "api_key_id"
+            : call.getPlan().length() > MAX_SHORT_FIELD_LENGTH ? "plan"
+            : null;
+    if (longField != null) {
+      return Result.refused(longField, "is longer than " + MAX_SHORT_FIELD_LENGTH + " characters");
     }
 
-    String path = call.getPath().isEmpty() ? emptyToSlash(uri.getRawPath()) : call.getPath();
+    String path = call.getPath().isEmpty() ? emptyToSlash(url.rawPath()) : call.getPath();
     Map<String, String> queryParams =
-        call.getQueryParamsCount() > 0 ? call.getQueryParamsMap() : parseQuery(uri.getRawQuery());
+        call.getQueryParamsCount() > 0 ? call.getQueryParamsMap() : parseQuery(url.rawQuery());
     // Sizes from the UTF-8 bytes protobuf holds anyway (no pass over the characters).
     long requestBodySize =
         call.getRequestBodySize() > 0 ? call.getRequestBodySize() : call.getRequestBodyBytes().size();
@@ -191,6 +190,21 @@ final class CallValidator {
             sampleRate,
             false,
             false));
+  }
+
+  /** An HTTP method as accepted: 1 to 16 letters A-Z. */
+  private static boolean isMethod(String method) {
+    int n = method.length();
+    if (n == 0 || n > 16) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = method.charAt(i);
+      if (c < 'A' || c > 'Z') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private String checkHeaders(Map<String, String> headers) {
@@ -256,14 +270,18 @@ final class CallValidator {
       return Map.of();
     }
     Map<String, String> params = new LinkedHashMap<>();
-    for (String pair : rawQuery.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
+    int start = 0;
+    int n = rawQuery.length();
+    while (start < n) {
+      int amp = rawQuery.indexOf('&', start);
+      int end = amp < 0 ? n : amp;
+      if (end > start) {
+        int eq = rawQuery.indexOf('=', start, end);
+        String key = rawQuery.substring(start, eq < 0 ? end : eq);
+        String value = eq < 0 ? "" : rawQuery.substring(eq + 1, end);
+        params.putIfAbsent(decode(key), decode(value));
       }
-      int eq = pair.indexOf('=');
-      String key = eq < 0 ? pair : pair.substring(0, eq);
-      String value = eq < 0 ? "" : pair.substring(eq + 1);
-      params.putIfAbsent(decode(key), decode(value));
+      start = end + 1;
     }
     return params;
   }

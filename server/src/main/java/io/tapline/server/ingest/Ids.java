@@ -2,6 +2,8 @@ package io.tapline.server.ingest;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /** Server-assigned ids: UUID version 7, so ids sort roughly by creation time. */
@@ -17,6 +19,28 @@ final class Ids {
     long msb = (millis << 16) | (0x7L << 12) | randA;
     long lsb = (RANDOM.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(msb, lsb).toString();
+  }
+
+  /**
+   * The {@link BatchKey}s of one client batch, by service, each derived once: a batch may mix
+   * services call by call.
+   */
+  static final class BatchKeys {
+
+    private final String batchId;
+    private final Map<String, BatchKey> byService = new HashMap<>();
+    private BatchKey last;
+
+    BatchKeys(String batchId) {
+      this.batchId = batchId;
+    }
+
+    BatchKey of(String service) {
+      if (last == null || !last.service().equals(service)) {
+        last = byService.computeIfAbsent(service, s -> BatchKey.of(s, batchId));
+      }
+      return last;
+    }
   }
 
   /**

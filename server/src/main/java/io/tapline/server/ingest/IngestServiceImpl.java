@@ -55,7 +55,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
 
   private final TaplineConfig.Ingest config;
   private final CallValidator validator;
-  private final Masker masker;
+  private final StoredRecords stored;
   private final ServiceSettings services;
   private final RateLimiter rateLimiter;
   private final GroupCommitter committer;
@@ -76,8 +76,11 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     this.config = config;
     this.writer = writer;
     this.validator = new CallValidator(config, clock);
-    this.masker =
-        new Masker(config.sensitiveHeaders(), config.sensitiveQueryParams(), config.sensitiveBodyFields());
+    this.stored =
+        new StoredRecords(
+            new Masker(
+                config.sensitiveHeaders(), config.sensitiveQueryParams(), config.sensitiveBodyFields()),
+            config.maxBodyBytes());
     this.services =
         new ServiceSettings(serviceStore, config.serviceCacheTtl(), config.defaultRetentionDays());
     this.rateLimiter = new RateLimiter(config.rateLimitPerSecond(), planRate, System::nanoTime);
@@ -226,14 +229,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           null);
     }
     List<CallRecord> accepted = new ArrayList<>(request.getCallsCount());
-    Map<String, Integer> retention = new HashMap<>();
+    // Each service's settings are read once per batch (a batch takes milliseconds, the cache
+    // applies changes within ingest.service-cache-ttl).
+    Map<String, ServiceSettings.Settings> settingsByService = new HashMap<>();
     IngestResponse.Builder response = IngestResponse.newBuilder().setBatchId(batchId);
-    Ids.BatchKey batchKey = null;
+    Ids.BatchKeys batchKeys = named ? new Ids.BatchKeys(batchId) : null;
     for (int i = 0; i < request.getCallsCount(); i++) {
       ApiCall call = request.getCalls(i);
-      if (named && (batchKey == null || !batchKey.service().equals(call.getService()))) {
-        batchKey = Ids.BatchKey.of(call.getService(), batchId);
-      }
+      Ids.BatchKey batchKey = batchKeys == null ? null : batchKeys.of(call.getService());
       CallValidator.Result result = validator.validate(call, batchKey, i);
       if (result.accepted() && !principal.allows(Scope.INGEST, result.record().service())) {
         result =
@@ -241,14 +244,18 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
                 "service", "this API key may only send calls of service '" + principal.service() + "'");
       }
       if (result.accepted()) {
-        ServiceSettings.Settings settings = services.of(result.record().service());
-        retention.putIfAbsent(result.record().service(), settings.retentionDays());
-        accepted.add(toStore(result.record(), settings, principal));
+        ServiceSettings.Settings settings =
+            settingsByService.computeIfAbsent(result.record().service(), services::of);
+        accepted.add(
+            stored.toStore(
+                result.record(), settings.sensitiveHeaders(), principal.customerId(), principal.plan()));
       } else {
         response.addRejections(
             Rejection.newBuilder().setIndex(i).setField(result.field()).setReason(result.reason()));
       }
     }
+    Map<String, Integer> retention = new HashMap<>();
+    settingsByService.forEach((service, settings) -> retention.put(service, settings.retentionDays()));
     CompletableFuture<Void> commit =
         committer.submit(
             named ? principal.keyId() + "/" + batchId : null,
@@ -257,53 +264,6 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         response.setAccepted(accepted.size()).setRejected(response.getRejectionsCount()).build(),
         accepted,
         commit);
-  }
-
-  /**
-   * The record as it is stored, built once: secrets masked, then bodies and error cut to the
-   * configured size; a route template derived (from the masked path) when the sender gave none;
-   * the customer and plan of the sending key where it has them.
-   */
-  private CallRecord toStore(CallRecord r, ServiceSettings.Settings settings, Principal principal) {
-    int maxBody = config.maxBodyBytes();
-    String requestBody =
-        masker.body(r.requestBody(), header(r.requestHeaders(), "content-type"));
-    String responseBody =
-        masker.body(r.responseBody(), header(r.responseHeaders(), "content-type"));
-    String cutRequest = CallValidator.truncate(requestBody, maxBody);
-    String cutResponse = CallValidator.truncate(responseBody, maxBody);
-    String path = masker.text(r.path());
-    return new CallRecord(
-        r.id(), r.timestamp(), r.service(), r.method(),
-        masker.url(r.url()),
-        path,
-        r.route().isEmpty() ? RouteTemplates.derive(path) : r.route(),
-        masker.queryParams(r.queryParams()),
-        masker.headers(r.requestHeaders(), settings.sensitiveHeaders()),
-        masker.headers(r.responseHeaders(), settings.sensitiveHeaders()),
-        cutRequest, r.requestBodySize(), cutResponse, r.responseBodySize(),
-        r.statusCode(), r.latencyMicros(),
-        CallValidator.truncate(masker.text(r.error()), maxBody),
-        r.sourceIp(), r.tags(), r.traceId(), r.spanId(),
-        principal.customerId().isEmpty() ? r.customerId() : principal.customerId(),
-        r.apiKeyId(),
-        principal.plan().isEmpty() ? r.plan() : principal.plan(),
-        r.sampleRate(),
-        r.requestBodyTruncated() || cutRequest.length() < requestBody.length(),
-        r.responseBodyTruncated() || cutResponse.length() < responseBody.length());
-  }
-
-  private static String header(Map<String, String> headers, String name) {
-    String value = headers.get(name);
-    if (value != null) {
-      return value;
-    }
-    for (Map.Entry<String, String> e : headers.entrySet()) {
-      if (e.getKey().equalsIgnoreCase(name)) {
-        return e.getValue();
-      }
-    }
-    return null;
   }
 
   /** Calls accepted and waiting for their group commit (the queue depth). */

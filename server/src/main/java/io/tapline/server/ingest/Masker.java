@@ -26,9 +26,12 @@ import java.util.regex.Pattern;
  * urls.
  *
  * <p>It is on the hot path, so it does the least work that is safe: a JSON body is first only
- * read (Jackson streaming, no tree) and written again only when it holds something to mask; text
- * that holds no long run of digits is returned as it is. Field and parameter names are compared
- * ignoring case, {@code '-'} and {@code '_'} ({@code cardNumber} matches {@code card_number}).
+ * scanned as text, which proves for most bodies that there is nothing to mask (no sensitive
+ * member name, no card number, no escape that could hide either); the others are read with
+ * Jackson's streaming parser (no tree) and written again only when they hold something to mask.
+ * Text that holds no long run of digits is returned as it is. Names are looked up in place,
+ * without copies ({@link NameSet}). Field and parameter names are compared ignoring case,
+ * {@code '-'} and {@code '_'} ({@code cardNumber} matches {@code card_number}).
  * Thread-safe.
  */
 public final class Masker {
@@ -45,9 +48,10 @@ public final class Masker {
   private static final Pattern LENIENT_MEMBER =
       Pattern.compile("\"((?:[^\"\\\\]|\\\\.){1,128})\"\\s*:\\s*(\"(?:[^\"\\\\]|\\\\.)*\"?|[^,}\\]\\s]+)");
 
-  private final Set<String> headers;
-  private final Set<String> queryParams;
-  private final Set<String> bodyFields;
+  private final NameSet headers;
+  /** Query parameter and body field names: both are masked in query strings and forms. */
+  private final NameSet paramNames;
+  private final NameSet bodyFields;
 
   /**
    * @param headers header names masked for every service (any case)
@@ -56,17 +60,20 @@ public final class Masker {
    */
   public Masker(
       Collection<String> headers, Collection<String> queryParams, Collection<String> bodyFields) {
-    this.headers = lowerCase(headers);
-    this.queryParams = normalized(queryParams);
-    this.bodyFields = normalized(bodyFields);
+    this.headers = NameSet.lowerCase(headers);
+    Set<String> params = new HashSet<>(queryParams);
+    params.addAll(bodyFields);
+    this.paramNames = NameSet.normalized(params);
+    this.bodyFields = NameSet.normalized(bodyFields);
   }
 
   /** Headers with the values of sensitive ones masked; {@code extra} adds a service's own names. */
   Map<String, String> headers(Map<String, String> values, Set<String> extra) {
     Map<String, String> out = null;
     for (Map.Entry<String, String> e : values.entrySet()) {
-      String name = e.getKey().toLowerCase(Locale.ROOT);
-      if (headers.contains(name) || extra.contains(name)) {
+      String name = e.getKey();
+      if (headers.contains(name)
+          || (!extra.isEmpty() && extra.contains(name.toLowerCase(Locale.ROOT)))) {
         if (out == null) {
           out = new LinkedHashMap<>(values);
         }
@@ -80,10 +87,7 @@ public final class Masker {
   Map<String, String> queryParams(Map<String, String> values) {
     Map<String, String> out = null;
     for (Map.Entry<String, String> e : values.entrySet()) {
-      String masked =
-          queryParams.contains(normalize(e.getKey())) || bodyFields.contains(normalize(e.getKey()))
-              ? MASKED
-              : text(e.getValue());
+      String masked = paramNames.contains(e.getKey()) ? MASKED : text(e.getValue());
       if (!masked.equals(e.getValue())) {
         if (out == null) {
           out = new LinkedHashMap<>(values);
@@ -98,7 +102,7 @@ public final class Masker {
   String url(String url) {
     String out = url;
     int scheme = out.indexOf("://");
-    if (scheme > 0) {
+    if (scheme > 0 && out.indexOf('@', scheme + 3) >= 0) {
       int authorityEnd = firstOf(out, scheme + 3, "/?#");
       int at = out.lastIndexOf('@', authorityEnd - 1);
       if (at > scheme) {
@@ -112,8 +116,10 @@ public final class Masker {
     if (query >= 0) {
       int fragment = out.indexOf('#', query);
       int end = fragment < 0 ? out.length() : fragment;
-      String masked = form(out.substring(query + 1, end));
-      out = out.substring(0, query + 1) + masked + out.substring(end);
+      String masked = form(out, query + 1, end);
+      if (masked != null) {
+        out = out.substring(0, query + 1) + masked + out.substring(end);
+      }
     }
     return text(out);
   }
@@ -132,7 +138,8 @@ public final class Masker {
       return json(body);
     }
     if (contentType != null && contentType.toLowerCase(Locale.ROOT).contains("x-www-form-urlencoded")) {
-      return text(form(body));
+      String masked = form(body, 0, body.length());
+      return text(masked == null ? body : masked);
     }
     return text(body);
   }
@@ -198,18 +205,53 @@ public final class Masker {
   /**
    * A cheap first pass: true when {@code s} has a run of 13 or more digits, possibly grouped by
    * single spaces or dashes. Most text has none and is then returned untouched.
+   *
+   * <p>Such a run spans at least 13 characters that are all digits, spaces or dashes, so it
+   * covers one of every 13 positions: only those are looked at, and the span of digits and
+   * separators around one that is such a character is checked whole.
    */
-  private static boolean mayHoldCardNumber(String s) {
+  static boolean mayHoldCardNumber(String s) {
+    int n = s.length();
+    int probe = MIN_CARD_DIGITS - 1;
+    while (probe < n) {
+      if (!isDigitOrSeparator(s.charAt(probe))) {
+        probe += MIN_CARD_DIGITS;
+        continue;
+      }
+      int from = probe;
+      while (from > 0 && isDigitOrSeparator(s.charAt(from - 1))) {
+        from--;
+      }
+      int to = probe + 1;
+      while (to < n && isDigitOrSeparator(s.charAt(to))) {
+        to++;
+      }
+      if (hasLongDigitRun(s, from, to)) {
+        return true;
+      }
+      probe = to + MIN_CARD_DIGITS; // s[to] is neither: a run after it starts at to + 1
+    }
+    return false;
+  }
+
+  private static final int MIN_CARD_DIGITS = 13;
+
+  private static boolean isDigitOrSeparator(char c) {
+    return (c >= '0' && c <= '9') || c == ' ' || c == '-';
+  }
+
+  // The run rules over s[from, to), which holds only digits and separators.
+  private static boolean hasLongDigitRun(String s, int from, int to) {
     int digits = 0;
     boolean afterSeparator = false;
-    for (int i = 0, n = s.length(); i < n; i++) {
+    for (int i = from; i < to; i++) {
       char c = s.charAt(i);
       if (c >= '0' && c <= '9') {
-        if (++digits >= 13) {
+        if (++digits >= MIN_CARD_DIGITS) {
           return true;
         }
         afterSeparator = false;
-      } else if ((c == ' ' || c == '-') && digits > 0 && !afterSeparator) {
+      } else if (digits > 0 && !afterSeparator) {
         afterSeparator = true;
       } else {
         digits = 0;
@@ -245,31 +287,25 @@ public final class Masker {
     return c >= '0' && c <= '9';
   }
 
-  /** A url-encoded form or query string with the values of sensitive names masked. */
-  private String form(String encoded) {
-    if (encoded.isEmpty()) {
-      return encoded;
-    }
+  /**
+   * The url-encoded form or query string {@code s[from, to)} with the values of sensitive names
+   * masked, or null when it has none to mask.
+   */
+  private String form(String s, int from, int to) {
     StringBuilder out = null;
-    int start = 0;
-    while (start <= encoded.length()) {
-      int amp = encoded.indexOf('&', start);
-      int end = amp < 0 ? encoded.length() : amp;
-      int eq = encoded.indexOf('=', start);
-      if (eq >= 0 && eq < end) {
-        String name = normalize(decode(encoded.substring(start, eq)));
-        if ((queryParams.contains(name) || bodyFields.contains(name))
-            && !encoded.startsWith(MASKED, eq + 1)) {
-          if (out == null) {
-            out = new StringBuilder(encoded.length());
-            out.append(encoded, 0, start);
-          }
-          out.append(encoded, start, eq + 1).append(MASKED);
-        } else if (out != null) {
-          out.append(encoded, start, end);
+    int start = from;
+    while (start <= to) {
+      int amp = s.indexOf('&', start, to);
+      int end = amp < 0 ? to : amp;
+      int eq = s.indexOf('=', start, end);
+      if (eq >= 0 && isParamName(s, start, eq) && !s.startsWith(MASKED, eq + 1)) {
+        if (out == null) {
+          out = new StringBuilder(to - from + MASKED.length());
+          out.append(s, from, start);
         }
+        out.append(s, start, eq + 1).append(MASKED);
       } else if (out != null) {
-        out.append(encoded, start, end);
+        out.append(s, start, end);
       }
       if (amp < 0) {
         break;
@@ -279,7 +315,15 @@ public final class Masker {
       }
       start = amp + 1;
     }
-    return out == null ? encoded : out.toString();
+    return out == null ? null : out.toString();
+  }
+
+  /** True when the url-encoded name {@code s[from, to)}, decoded, is a sensitive parameter. */
+  private boolean isParamName(String s, int from, int to) {
+    if (s.indexOf('%', from, to) < 0 && s.indexOf('+', from, to) < 0) {
+      return paramNames.contains(s, from, to); // nothing to decode
+    }
+    return paramNames.contains(decode(s.substring(from, to)));
   }
 
   private static boolean looksLikeJson(String body) {
@@ -296,11 +340,12 @@ public final class Masker {
   }
 
   private String json(String body) {
-    if (!mayHoldCardNumber(body) && !mayHoldSensitiveMember(body)) {
+    int found = prescan(body);
+    if (found == NOTHING) {
       return body; // the common case, decided without parsing
     }
     try {
-      if (!jsonNeedsMasking(body)) {
+      if (found == MAYBE && !jsonNeedsMasking(body)) {
         return body;
       }
       return rewriteJson(body);
@@ -310,11 +355,22 @@ public final class Masker {
     }
   }
 
+  // What prescan found: nothing to mask, maybe something, or most likely something.
+  private static final int NOTHING = 0;
+  private static final int MAYBE = 1;
+  private static final int LIKELY = 2;
+
   /**
-   * A cheap first pass over JSON text: true when some {@code "name":} has a sensitive name, or a
-   * name with escapes (which only a parser can decode). False positives only cost a parse.
+   * A first pass over JSON text that decides without parsing when there is nothing to mask, and
+   * otherwise whether a parse may find something (MAYBE) or most likely will (LIKELY). It reads
+   * the raw text, where member names and values look as the parser will decode them unless they
+   * hold escapes: a member name with a backslash is MAYBE, and so is any backslash-u escape in
+   * the body (it can hide a digit, space or dash inside a card number). Card numbers are looked
+   * for in the raw text with the rules of {@link #text}; JSON punctuation between two values
+   * keeps their digits apart. False positives only cost a parse.
    */
-  private boolean mayHoldSensitiveMember(String body) {
+  private int prescan(String body) {
+    int backslash = body.indexOf('\\');
     int colon = body.indexOf(':');
     while (colon >= 0) {
       int end = colon - 1;
@@ -324,18 +380,31 @@ public final class Masker {
       if (end > 0 && body.charAt(end) == '"') {
         int start = body.lastIndexOf('"', end - 1);
         if (start >= 0) {
-          if (start > 0 && body.charAt(start - 1) == '\\') {
-            return true; // an escaped quote inside the name
+          if (backslash >= 0
+              && backslash < end
+              && body.indexOf('\\', Math.max(0, start - 1), end) >= 0) {
+            return MAYBE; // an escaped quote or another escape in the name
           }
-          String name = body.substring(start + 1, end);
-          if (name.indexOf('\\') >= 0 || bodyFields.contains(normalize(name))) {
-            return true;
+          if (bodyFields.contains(body, start + 1, end)) {
+            return LIKELY;
           }
         }
       }
       colon = body.indexOf(':', colon + 1);
     }
-    return false;
+    if (text(body) != body) {
+      return LIKELY;
+    }
+    return backslash >= 0 && body.indexOf("\\u", backslash) >= 0 ? MAYBE : NOTHING;
+  }
+
+  /** The JSON path without the first pass: what {@link #body} gives any JSON body (for tests). */
+  String jsonByParsing(String body) {
+    try {
+      return jsonNeedsMasking(body) ? rewriteJson(body) : body;
+    } catch (IOException | RuntimeException e) {
+      return lenientJson(body);
+    }
   }
 
   private boolean jsonNeedsMasking(String body) throws IOException {
@@ -344,7 +413,7 @@ public final class Masker {
       while ((token = parser.nextToken()) != null) {
         switch (token) {
           case FIELD_NAME -> {
-            if (bodyFields.contains(normalize(parser.currentName()))) {
+            if (bodyFields.contains(parser.currentName())) {
               return true;
             }
           }
@@ -367,25 +436,34 @@ public final class Masker {
     }
   }
 
+  /** The body with its secrets masked, or the body itself when it holds none. */
   private String rewriteJson(String body) throws IOException {
     StringWriter out = new StringWriter(body.length());
+    boolean changed = false;
     try (JsonParser parser = JSON.createParser(body);
         JsonGenerator generator = JSON.createGenerator(out)) {
       JsonToken token;
       while ((token = parser.nextToken()) != null) {
-        if (token == JsonToken.FIELD_NAME && bodyFields.contains(normalize(parser.currentName()))) {
+        if (token == JsonToken.FIELD_NAME && bodyFields.contains(parser.currentName())) {
           generator.writeFieldName(parser.currentName());
           parser.nextToken();
           parser.skipChildren(); // a sensitive object or array is masked as a whole
           generator.writeString(MASKED);
+          changed = true;
           continue;
         }
         switch (token) {
-          case VALUE_STRING -> generator.writeString(text(parser.getText()));
+          case VALUE_STRING -> {
+            String value = parser.getText();
+            String masked = text(value);
+            changed |= masked != value;
+            generator.writeString(masked);
+          }
           case VALUE_NUMBER_INT -> {
             String value = parser.getText();
             if (text(value) != value) {
               generator.writeString(MASKED);
+              changed = true;
             } else {
               generator.copyCurrentEvent(parser);
             }
@@ -394,7 +472,7 @@ public final class Masker {
         }
       }
     }
-    return out.toString();
+    return changed ? out.toString() : body;
   }
 
   private String lenientJson(String body) {
@@ -402,7 +480,7 @@ public final class Masker {
     StringBuilder out = new StringBuilder(body.length());
     while (m.find()) {
       String replacement = m.group();
-      if (bodyFields.contains(normalize(m.group(1)))) {
+      if (bodyFields.contains(m.group(1))) {
         replacement =
             body.substring(m.start(), m.start(2)) + "\"" + MASKED + "\"";
       }
@@ -445,21 +523,5 @@ public final class Masker {
       }
     }
     return out == null ? name : out.toString();
-  }
-
-  private static Set<String> normalized(Collection<String> names) {
-    Set<String> out = new HashSet<>();
-    for (String name : names) {
-      out.add(normalize(name));
-    }
-    return Set.copyOf(out);
-  }
-
-  private static Set<String> lowerCase(Collection<String> names) {
-    Set<String> out = new HashSet<>();
-    for (String name : names) {
-      out.add(name.toLowerCase(Locale.ROOT));
-    }
-    return Set.copyOf(out);
   }
 }

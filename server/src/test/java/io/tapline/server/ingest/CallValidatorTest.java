@@ -61,6 +61,33 @@ class CallValidatorTest {
   }
 
   @Test
+  void checksMethodsShortFieldsAndReadsQueriesOfEveryShape() {
+    assertThat(refusedField(valid().setMethod(""))).isEqualTo("method");
+    assertThat(refusedField(valid().setMethod("A".repeat(17)))).isEqualTo("method");
+    assertThat(refusedField(valid().setMethod("GET "))).isEqualTo("method");
+    assertThat(validator.validate(valid().setMethod("A".repeat(16)).build()).accepted()).isTrue();
+    assertThat(refusedField(valid().setSpanId("s".repeat(257)))).isEqualTo("span_id");
+    assertThat(refusedField(valid().setCustomerId("c".repeat(257)))).isEqualTo("customer_id");
+    assertThat(refusedField(valid().setApiKeyId("k".repeat(257)))).isEqualTo("api_key_id");
+    assertThat(refusedField(valid().setPlan("p".repeat(257)))).isEqualTo("plan");
+    assertThat(validator.validate(valid().setPlan("p".repeat(256)).build()).accepted()).isTrue();
+
+    CallValidator.Result result =
+        validator.validate(valid().setUrl("http://h.test?a=1&&b=%20&a=2&c&=x&d=a+b#f=g").build());
+    assertThat(result.record().path()).isEqualTo("/");
+    assertThat(result.record().queryParams())
+        .containsExactly(
+            java.util.Map.entry("a", "1"), java.util.Map.entry("b", " "), java.util.Map.entry("c", ""),
+            java.util.Map.entry("", "x"), java.util.Map.entry("d", "a b"));
+    // Forms java.net.URI reads as a relative reference, or refuses with its reason.
+    assertThat(validator.validate(valid().setUrl("/v1/x?y=2").build()).record().path()).isEqualTo("/v1/x");
+    assertThat(validator.validate(valid().setUrl("http://[::1]:8080/x?q").build()).record().path())
+        .isEqualTo("/x");
+    CallValidator.Result refused = validator.validate(valid().setUrl("http://h/a%2").build());
+    assertThat(refused.reason()).isEqualTo("is not a valid URL: Malformed escape pair");
+  }
+
+  @Test
   void acceptsIpv4AndIpv6Literals() {
     assertThat(validator.validate(valid().setSourceIp("192.0.2.1").build()).accepted()).isTrue();
     assertThat(validator.validate(valid().setSourceIp("::ffff:192.0.2.1").build()).accepted()).isTrue();
@@ -105,6 +132,15 @@ class CallValidatorTest {
     assertThat(validator.validate(valid().build(), Ids.BatchKey.of("svc", "batch-2"), 3).record().id())
         .isNotEqualTo(first);
     assertThat(validator.validate(valid().setId("mine").build(), key, 3).record().id()).isEqualTo("mine");
+  }
+
+  @Test
+  void derivesEachServicesKeyOnceInABatchThatMixesServices() {
+    Ids.BatchKeys keys = new Ids.BatchKeys("batch-1");
+    Ids.BatchKey a = keys.of("a");
+    assertThat(keys.of("b")).isEqualTo(Ids.BatchKey.of("b", "batch-1"));
+    assertThat(keys.of("a")).isSameAs(a).isEqualTo(Ids.BatchKey.of("a", "batch-1"));
+    assertThat(keys.of("b").batchId()).isEqualTo("batch-1");
   }
 
   @Test
