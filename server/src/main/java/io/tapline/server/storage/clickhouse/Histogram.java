@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The metrics of one group of calls, added up from rows that each hold the sums of the calls in
- * one latency bucket. Quantiles follow the rule of ClickHouse's {@code quantilesExactWeighted}:
+ * The metrics of one group of calls, added up from rows that each hold the sums of some of its
+ * calls, and the quantile weights of its latency buckets. Quantiles follow the rule of ClickHouse's {@code quantilesExactWeighted}:
  * the smallest bucket whose cumulative weight reaches {@code ceil(level * total weight)}, so a
  * group aggregated here and one aggregated by ClickHouse get the same answer.
  */
@@ -26,7 +26,17 @@ final class Histogram {
   void add(
       int bucket, double count, double errors, long recorded, double latency, long min, long max,
       long quantileWeight) {
+    addWeight(bucket, quantileWeight);
+    addSums(count, errors, recorded, latency, min, max);
+  }
+
+  /** Adds the quantile weight of some calls in {@code bucket}. */
+  void addWeight(int bucket, long quantileWeight) {
     weights.merge(bucket, quantileWeight, Long::sum);
+  }
+
+  /** Adds the sums of some calls. */
+  void addSums(double count, double errors, long recorded, double latency, long min, long max) {
     this.count += count;
     this.errors += errors;
     this.recorded += recorded;
@@ -46,7 +56,11 @@ final class Histogram {
     return new CallMetrics(count, errors, recorded, latency / count, min, max, quantiles);
   }
 
+  /** The bucket at {@code level}; with no weights (sums read apart, no call since), bucket 0. */
   private int quantileBucket(double level) {
+    if (weights.isEmpty()) {
+      return 0;
+    }
     long total = 0;
     for (long w : weights.values()) {
       total += w;

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Where an aggregate query reads its calls: {@code api_calls}, or a rollup for the whole periods
@@ -17,7 +18,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@link #counts} may read {@code api_calls_counts_1h}: counts, sums, min and max per hour,
- *       service, route, method, status, plan and error flag, no latency distribution.
+ *       service, route, method, status, plan and error flag, no latency distribution; or
+ *       {@code api_calls_customers_1h}: the same per hour, service, customer, plan and error flag.
  *   <li>{@link #latencies} may read {@code api_calls_latency_5m}: the same per five minutes,
  *       service and latency bucket, so quantiles too, but no other dimension.
  * </ul>
@@ -25,20 +27,10 @@ import java.util.Set;
  * <p>Every scan yields rows with {@code timestamp} and {@code service}, the columns {@code
  * s_count, s_errors, s_recorded, s_latency, s_min, s_max} that {@link Aggregates} sums, and for
  * {@link #latencies} scans {@code latency_bucket} and {@code s_qweight}. A raw scan also yields
- * every column of {@code api_calls}; a counts rollup scan yields {@code route, method,
- * status_code, plan}. Rollups and raw rows give the same answers: each rollup row holds the exact
+ * every column of {@code api_calls}; a rollup scan the columns of its dimensions. Rollups and raw rows give the same answers: each rollup row holds the exact
  * sums of the rows behind it, over the same latency buckets.
  */
 final class Scan {
-
-  /** Dimensions {@code api_calls_counts_1h} keeps. */
-  static final Set<Dimension> COUNTS_DIMENSIONS =
-      EnumSet.of(
-          Dimension.SERVICE, Dimension.ROUTE, Dimension.METHOD, Dimension.STATUS_CODE,
-          Dimension.STATUS_CLASS, Dimension.PLAN);
-
-  /** Dimensions {@code api_calls_latency_5m} keeps. */
-  static final Set<Dimension> LATENCY_DIMENSIONS = EnumSet.of(Dimension.SERVICE);
 
   private static final String SUMS =
       "toFloat64(w_count) AS s_count, toFloat64(w_errors) AS s_errors,"
@@ -54,21 +46,44 @@ final class Scan {
   private enum Rollup {
     COUNTS(
         "api_calls_counts_1h", 3_600_000_000L,
-        "timestamp, service, route, method, status_code, plan", SUMS),
+        "timestamp, service, route, method, status_code, plan", SUMS,
+        EnumSet.of(
+            Dimension.SERVICE, Dimension.ROUTE, Dimension.METHOD, Dimension.STATUS_CODE,
+            Dimension.STATUS_CLASS, Dimension.PLAN),
+        c -> c.customerId().isEmpty() && onlyKeyColumns(c)),
+    CUSTOMERS(
+        "api_calls_customers_1h", 3_600_000_000L, "timestamp, service, customer_id, plan", SUMS,
+        EnumSet.of(Dimension.SERVICE, Dimension.CUSTOMER, Dimension.PLAN),
+        c -> c.statusCode() == 0 && c.method().isEmpty() && c.route().isEmpty()
+            && c.statusClasses().isEmpty() && onlyKeyColumns(c)),
     LATENCY(
-        "api_calls_latency_5m", 300_000_000L, "timestamp, service", SUMS + ", " + Scan.LATENCY);
+        "api_calls_latency_5m", 300_000_000L, "timestamp, service", SUMS + ", " + Scan.LATENCY,
+        EnumSet.of(Dimension.SERVICE),
+        c -> c.withTimeRange(null, null).equals(CallCriteria.ofService(c.service())));
 
     final String table;
     /** The period in microseconds. */
     final long period;
     final String keys;
     final String columns;
+    final Set<Dimension> dimensions;
+    /** Whether the rollup keeps every column a filter names. */
+    final Predicate<CallCriteria> filters;
 
-    Rollup(String table, long period, String keys, String columns) {
+    Rollup(
+        String table, long period, String keys, String columns, Set<Dimension> dimensions,
+        Predicate<CallCriteria> filters) {
       this.table = table;
       this.period = period;
       this.keys = keys;
       this.columns = columns;
+      this.dimensions = dimensions;
+      this.filters = filters;
+    }
+
+    boolean canAnswer(CallCriteria criteria, Collection<Dimension> dimensions, long bucketMicros) {
+      return filters.test(criteria) && this.dimensions.containsAll(dimensions)
+          && bucketMicros % period == 0;
     }
 
     String rawColumns() {
@@ -99,10 +114,12 @@ final class Scan {
    */
   static Scan counts(
       CallCriteria criteria, Collection<Dimension> dimensions, long bucketMicros, boolean rollups) {
-    boolean can =
-        rollups && keepsFilter(criteria) && COUNTS_DIMENSIONS.containsAll(dimensions)
-            && bucketMicros % Rollup.COUNTS.period == 0;
-    return can ? rollup(Rollup.COUNTS, criteria) : raw(criteria, false);
+    for (Rollup rollup : List.of(Rollup.COUNTS, Rollup.CUSTOMERS)) {
+      if (rollups && rollup.canAnswer(criteria, dimensions, bucketMicros)) {
+        return rollup(rollup, criteria);
+      }
+    }
+    return raw(criteria, false);
   }
 
   /**
@@ -111,11 +128,9 @@ final class Scan {
    */
   static Scan latencies(
       CallCriteria criteria, Collection<Dimension> dimensions, long bucketMicros, boolean rollups) {
-    boolean can =
-        rollups && criteria.withTimeRange(null, null).equals(CallCriteria.ofService(criteria.service()))
-            && LATENCY_DIMENSIONS.containsAll(dimensions)
-            && bucketMicros % Rollup.LATENCY.period == 0;
-    return can ? rollup(Rollup.LATENCY, criteria) : raw(criteria, true);
+    return rollups && Rollup.LATENCY.canAnswer(criteria, dimensions, bucketMicros)
+        ? rollup(Rollup.LATENCY, criteria)
+        : raw(criteria, true);
   }
 
   private static Scan raw(CallCriteria criteria, boolean latencies) {
@@ -157,14 +172,16 @@ final class Scan {
     parameters.addAll(where.parameters);
   }
 
-  /** Whether every filter of {@code c} is on a column the counts rollup keeps. */
-  private static boolean keepsFilter(CallCriteria c) {
+  /**
+   * Whether {@code c} names no column that only {@code api_calls} has: path, latency, tags,
+   * source IP, API key or text.
+   */
+  private static boolean onlyKeyColumns(CallCriteria c) {
     return c.pathPrefix().isEmpty()
         && c.pathContains().isEmpty()
         && c.minLatencyMicros() == null
         && c.maxLatencyMicros() == null
         && c.tags().isEmpty()
-        && c.customerId().isEmpty()
         && c.sourceIp().isEmpty()
         && c.apiKeyId().isEmpty()
         && c.text().isEmpty();

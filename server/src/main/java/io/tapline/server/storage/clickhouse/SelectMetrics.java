@@ -1,6 +1,7 @@
 package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.CallMetrics;
+import io.tapline.server.storage.Dimension;
 import io.tapline.server.storage.MetricsQuery;
 import io.tapline.server.storage.MetricsResult;
 import java.sql.Connection;
@@ -30,7 +31,8 @@ final class SelectMetrics {
 
   SelectMetrics(MetricsQuery query, boolean rollups) {
     this.query = query;
-    this.counts = Scan.counts(query.criteria(), List.of(), 0, rollups);
+    this.counts =
+        Scan.counts(query.criteria(), List.of(Dimension.METHOD, Dimension.STATUS_CODE), 0, rollups);
     this.latencies = Scan.latencies(query.criteria(), List.of(), 0, rollups);
     this.groups =
         "SELECT toString(method), status_code, grouping(method) = 0, " + Aggregates.sums()

@@ -232,6 +232,13 @@ class RollupIT {
       assertThat(conditional.groups()).hasSize(18);
       assertThat(conditional).isEqualTo(ranked);
     }
+    for (int limit = 1; limit <= 4; limit++) {
+      BreakdownQuery byCustomerAndPlan =
+          new BreakdownQuery(
+              shop(START.plusSeconds(1), END.minusSeconds(1)), List.of(Dimension.CUSTOMER, Dimension.PLAN), "",
+              limit, BreakdownSort.ERRORS, 0.95, LEVELS);
+      assertThat(chosen.breakdown(byCustomerAndPlan)).isEqualTo(raw.breakdown(byCustomerAndPlan));
+    }
     BreakdownQuery byRoute =
         new BreakdownQuery(shop(START, END), List.of(Dimension.ROUTE), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
     for (BreakdownResult.Group group : chosen.breakdown(byRoute).groups()) {
@@ -322,7 +329,12 @@ class RollupIT {
     assertThat(Scan.counts(plain, List.of(Dimension.ROUTE, Dimension.PLAN), hour, true).rollup()).isTrue();
     assertThat(Scan.counts(plain, List.of(), fiveMinutes, true).rollup()).as("5 min buckets").isFalse();
     assertThat(Scan.counts(plain, List.of(), 0, false).rollup()).as("rollups off").isFalse();
-    assertThat(Scan.counts(plain, List.of(Dimension.CUSTOMER), 0, true).rollup()).isFalse();
+    assertThat(Scan.counts(plain, List.of(Dimension.CUSTOMER, Dimension.PLAN), 0, true).rollup()).isTrue();
+    assertThat(Scan.counts(plain, List.of(Dimension.CUSTOMER, Dimension.ROUTE), 0, true).rollup()).isFalse();
+    CallCriteria customerAndMethod =
+        new CallCriteria("shop", START, END, 0, "GET", "", "", "", Set.of(), null, null, null, Map.of(), "acme", "", "", "", "");
+    assertThat(Scan.counts(customerAndMethod, List.of(), 0, true).rollup()).isFalse();
+    assertThat(Scan.counts(customerAndMethod, List.of(Dimension.METHOD), 0, true).rollup()).isFalse();
     assertThat(Scan.counts(plain, List.of(Dimension.TAG), 0, true).rollup()).isFalse();
     assertThat(Scan.counts(plain, List.of(Dimension.SOURCE_IP), 0, true).rollup()).isFalse();
     assertThat(Scan.counts(shop(START, START.plusSeconds(3599)), List.of(), 0, true).rollup())
@@ -344,7 +356,8 @@ class RollupIT {
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "/v1/items", "", "", Set.of(), null, null, null, Map.of(), "", "", "", "", "")),
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(5), null, null, null, Map.of(), "", "", "", "", "")),
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "pro", "", "", "")));
+            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "pro", "", "", "")),
+            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(), "acme", "pro", "", "", "")));
     for (CallCriteria c : countsOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isTrue();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
@@ -356,7 +369,6 @@ class RollupIT {
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), 10L, null, null, Map.of(), "", "", "", "", "")),
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, 10L, null, Map.of(), "", "", "", "", "")),
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of("a", "b"), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "acme", "", "", "", "")),
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "10.0.0.1", "", "")),
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "", "key-acme", "")),
             criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "", "", "api")));
@@ -389,6 +401,11 @@ class RollupIT {
               + " w_count, w_errors, recorded, w_latency, min_us, max_us, quantile_weight)"
               + " VALUES (fromUnixTimestamp64Micro(" + Micros.of(START.plusSeconds(600))
               + ", 'UTC'), 'ghost', 691, 30, 7, 0, 1, 7000, 1000, 1000, 7000)");
+      statement.execute(
+          "INSERT INTO api_calls_customers_1h (timestamp, service, customer_id, plan, is_error,"
+              + " retention_days, w_count, w_errors, recorded, w_latency, min_us, max_us)"
+              + " VALUES (fromUnixTimestamp64Micro(" + Micros.of(START) + ", 'UTC'), 'ghost', 'acme',"
+              + " 'pro', 0, 30, 5, 0, 1, 5000, 1000, 1000)");
     }
     CallCriteria ghost = CallCriteria.ofService("ghost").withTimeRange(START, END);
     MetricsResult ghostMetrics = chosen.metrics(new MetricsQuery(ghost, LEVELS));
@@ -401,6 +418,15 @@ class RollupIT {
             "", "", "");
     assertThat(chosen.metrics(new MetricsQuery(ghostOfCustomer, LEVELS)).total().recorded())
         .as("a customer filter reads api_calls").isZero();
+    BreakdownQuery byCustomer =
+        new BreakdownQuery(ghost, List.of(Dimension.CUSTOMER), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
+    assertThat(chosen.breakdown(byCustomer).groups())
+        .singleElement()
+        .satisfies(g -> {
+          assertThat(g.values()).containsExactly("acme");
+          assertThat(g.metrics().count()).as("counted by the customers rollup").isEqualTo(5);
+        });
+    assertThat(raw.breakdown(byCustomer).groups()).isEmpty();
     CallCriteria shortRange = ghost.withTimeRange(START.plusSeconds(599), START.plusSeconds(899));
     assertThat(chosen.metrics(new MetricsQuery(shortRange, LEVELS)).total().recorded())
         .as("less than a whole period reads api_calls").isZero();
