@@ -36,8 +36,11 @@ import java.util.stream.LongStream;
  */
 final class SelectBreakdown {
 
-  /** Most top groups numbered and summed per latency bucket: {@value}. */
-  static final int MAX_TOP_GROUPS = 25;
+  /**
+   * Most top groups numbered and summed per latency bucket: {@value}. The second statement
+   * returns at most a few hundred rows per group.
+   */
+  static final int MAX_TOP_GROUPS = 100;
 
   private final BreakdownQuery query;
   private final boolean rollups;
