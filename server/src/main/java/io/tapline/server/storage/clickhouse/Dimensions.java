@@ -9,24 +9,14 @@ final class Dimensions {
   private Dimensions() {}
 
   /**
-   * The expression for {@code dimension}; a {@link Dimension#TAG} reads the tag bound to a
-   * placeholder, so its key is added to {@code parameters}.
+   * The expression for {@code dimension}, as text; a {@link Dimension#TAG} reads the tag bound to
+   * a placeholder, so its key is added to {@code parameters}.
    */
   static String expression(Dimension dimension, String tagKey, List<Object> parameters) {
-    return switch (dimension) {
-      case SERVICE -> "toString(service)";
-      case ROUTE -> "toString(route)";
-      case METHOD -> "toString(method)";
-      case STATUS_CODE -> "toString(status_code)";
-      case STATUS_CLASS -> "concat(toString(intDiv(status_code, 100)), 'xx')";
-      case CUSTOMER -> "toString(customer_id)";
-      case PLAN -> "toString(plan)";
-      case SOURCE_IP -> "source_ip";
-      case TAG -> {
-        parameters.add(tagKey);
-        yield "tags[?]";
-      }
-    };
+    if (dimension == Dimension.STATUS_CLASS) {
+      return "concat(toString(intDiv(status_code, 100)), 'xx')";
+    }
+    return "toString(" + column(dimension, tagKey, parameters) + ")";
   }
 
   /**
