@@ -13,8 +13,9 @@ import java.util.function.Predicate;
 
 /**
  * Where an aggregate query reads its calls: {@code api_calls}, or a rollup for the whole periods
- * of the range plus {@code api_calls} for the partial periods at its edges. Chosen per query: a rollup when it holds every column the filter, the grouping and the
- * time buckets need, and the range spans at least one whole period.
+ * of the range plus {@code api_calls} for the partial periods at its edges. Chosen per query: a
+ * rollup when it holds every column the filter, the grouping and the time buckets need, and the
+ * range spans at least one whole period.
  *
  * <ul>
  *   <li>{@link #counts} may read {@code api_calls_counts_1h}: counts, sums, min and max per hour,
@@ -27,8 +28,9 @@ import java.util.function.Predicate;
  * <p>Every scan yields rows with {@code timestamp} and {@code service}, the columns {@code
  * s_count, s_errors, s_recorded, s_latency, s_min, s_max} that {@link Aggregates} sums, and for
  * {@link #latencies} scans {@code latency_bucket} and {@code s_qweight}. A raw scan also yields
- * every column of {@code api_calls}; a rollup scan the columns of its dimensions. Rollups and raw rows give the same answers: each rollup row holds the exact
- * sums of the rows behind it, over the same latency buckets.
+ * every column of {@code api_calls}; a rollup scan the columns of its dimensions. Rollups and raw
+ * rows give the same answers: each rollup row holds the exact sums of the rows behind it, over
+ * the same latency buckets.
  */
 final class Scan {
 
