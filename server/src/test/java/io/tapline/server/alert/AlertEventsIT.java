@@ -117,6 +117,34 @@ class AlertEventsIT {
   }
 
   @Test
+  void windowedLatencyP99FiresWithTheWindowsP99() {
+    AlertRule rule =
+        create(
+            tapline.channel(),
+            AlertRule.newBuilder()
+                .setName("slow tail")
+                .setService("search")
+                .setSeverity(Severity.WARNING)
+                .setEnabled(true)
+                .setWindowed(
+                    WindowedCondition.newBuilder()
+                        .setAggregate(Aggregate.LATENCY_P99)
+                        .setThreshold(500)
+                        .setMinSamples(10)
+                        .setWindow(Durations.fromSeconds(10)))
+                .build());
+    // 95 fast calls and 5 at 900 ms: the 99th percentile is 900 ms.
+    ingest(tapline.channel(), "search", 95, 200, 20);
+    ingest(tapline.channel(), "search", 5, 200, 900);
+    await().atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+            .containsExactly(AlertEventKind.FIRING));
+    AlertEvent firing = storedEvents(tapline.channel(), rule.getId()).getFirst();
+    // Within the analytics queries' precision (0.5 %).
+    assertThat(firing.getValue()).isCloseTo(900, org.assertj.core.api.Assertions.within(4.6));
+  }
+
+  @Test
   void absenceFiresWithoutTrafficAndResolvesWhenItComes() {
     AlertRule rule =
         create(

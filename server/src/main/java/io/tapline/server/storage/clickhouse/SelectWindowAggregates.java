@@ -57,8 +57,13 @@ public final class SelectWindowAggregates implements WindowStore {
           sql.append(" AND ").append(ERROR).append("))");
         }
         case LATENCY_P95, LATENCY_P99 -> {
-          sql.append(p.measure() == WindowProbe.Measure.LATENCY_P95 ? "quantileIf(0.95)" : "quantileIf(0.99)");
-          sql.append("(latency_us, ");
+          // The latency bucket at the quantile, weighted by sampling, as the analytics queries
+          // compute it (see Aggregates); turned into microseconds below.
+          sql.append(
+              p.measure() == WindowProbe.Measure.LATENCY_P95
+                  ? "quantileExactWeightedIf(0.95)"
+                  : "quantileExactWeightedIf(0.99)");
+          sql.append("(latency_bucket, quantile_weight, ");
           scope(p, sql, parameters);
           sql.append(")");
         }
@@ -97,8 +102,8 @@ public final class SelectWindowAggregates implements WindowStore {
         for (int i = 0; i < probes.size(); i++) {
           long samples = rs.getLong(3 * i + 1);
           double value = rs.getDouble(3 * i + 2);
-          if (samples == 0 && isQuantile(probes.get(i))) {
-            value = Double.NaN;
+          if (isQuantile(probes.get(i))) {
+            value = samples == 0 ? Double.NaN : Aggregates.latencyOfBucket((long) value);
           }
           results.add(
               new WindowProbe.Result(samples, value, List.of(SqlArrays.strings(rs.getArray(3 * i + 3)))));
