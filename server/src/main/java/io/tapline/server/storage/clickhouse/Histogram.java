@@ -22,14 +22,6 @@ final class Histogram {
   private long min = Long.MAX_VALUE;
   private long max = Long.MIN_VALUE;
 
-  /** Adds the sums of the calls in {@code bucket}. */
-  void add(
-      int bucket, double count, double errors, long recorded, double latency, long min, long max,
-      long quantileWeight) {
-    addWeight(bucket, quantileWeight);
-    addSums(count, errors, recorded, latency, min, max);
-  }
-
   /** Adds the quantile weight of some calls in {@code bucket}. */
   void addWeight(int bucket, long quantileWeight) {
     weights.merge(bucket, quantileWeight, Long::sum);

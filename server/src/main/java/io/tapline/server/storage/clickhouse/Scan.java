@@ -43,7 +43,8 @@ final class Scan {
       "weight AS s_count, if(is_error, weight, 0) AS s_errors, toUInt64(1) AS s_recorded,"
           + " latency_us * weight AS s_latency, latency_us AS s_min, latency_us AS s_max";
 
-  private static final String LATENCY = "latency_bucket, toUInt64(quantile_weight) AS s_qweight";
+  private static final String QUANTILE_COLUMNS =
+      "latency_bucket, toUInt64(quantile_weight) AS s_qweight";
 
   private enum Rollup {
     COUNTS(
@@ -59,7 +60,7 @@ final class Scan {
         c -> c.statusCode() == 0 && c.method().isEmpty() && c.route().isEmpty()
             && c.statusClasses().isEmpty() && onlyKeyColumns(c)),
     LATENCY(
-        "api_calls_latency_5m", 300_000_000L, "timestamp, service", SUMS + ", " + Scan.LATENCY,
+        "api_calls_latency_5m", 300_000_000L, "timestamp, service", SUMS + ", " + QUANTILE_COLUMNS,
         EnumSet.of(Dimension.SERVICE),
         c -> c.withTimeRange(null, null).equals(CallCriteria.ofService(c.service())));
 
@@ -89,7 +90,7 @@ final class Scan {
     }
 
     String rawColumns() {
-      return RAW_SUMS + (this == LATENCY ? ", " + Scan.LATENCY : "");
+      return RAW_SUMS + (this == LATENCY ? ", " + QUANTILE_COLUMNS : "");
     }
   }
 

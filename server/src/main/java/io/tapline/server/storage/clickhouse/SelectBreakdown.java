@@ -181,7 +181,7 @@ final class SelectBreakdown {
     String code = "toUInt32(" + first.expression + ") * 65536 + " + second.expression;
     List<Long> codes =
         keys.stream().map(k -> first.code(k.get(0)) * 65536 + second.code(k.get(1))).toList();
-    if ((first.count + 1) * (second.count + 1) <= 2 * keys.size()) {
+    if ((first.numbers.size() + 1) * (second.numbers.size() + 1) <= 2 * keys.size()) {
       return new Numbering(code, codes);
     }
     List<Long> ranks = LongStream.rangeClosed(1, keys.size()).boxed().toList();
@@ -192,7 +192,7 @@ final class SelectBreakdown {
   }
 
   /** A dimension's values numbered in SQL: the expression and the number of each value. */
-  private record Numbered(String expression, Map<String, Long> numbers, int count) {
+  private record Numbered(String expression, Map<String, Long> numbers) {
     long code(String value) {
       return numbers.get(value);
     }
@@ -209,7 +209,7 @@ final class SelectBreakdown {
     Map<String, Long> numbers = new HashMap<>();
     if (dimension == Dimension.STATUS_CLASS) {
       values.forEach(v -> numbers.put(v, Long.parseLong(v.substring(0, v.length() - 2))));
-      return new Numbered("intDiv(status_code, 100)", numbers, values.size());
+      return new Numbered("intDiv(status_code, 100)", numbers);
     }
     String column = Dimensions.column(dimension, query.tagKey(), parameters);
     for (String value : values) {
@@ -220,8 +220,7 @@ final class SelectBreakdown {
         "transform(" + column + ", ["
             + values.stream().map(v -> "?").collect(Collectors.joining(", ")) + "], "
             + numbers(LongStream.rangeClosed(1, values.size()).boxed().toList()) + ", 0)",
-        numbers,
-        values.size());
+        numbers);
   }
 
   private static String numbers(List<Long> numbers) {

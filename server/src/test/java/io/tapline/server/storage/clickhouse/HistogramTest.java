@@ -17,12 +17,16 @@ class HistogramTest {
   void quantilesAreTheSmallestBucketsReachingTheirShareOfTheWeight() {
     Histogram h = new Histogram();
     // Weights 1000, 2000, 3000, 4000 (total 10000) over four buckets, added out of order and
-    // one bucket in two rows.
-    h.add(700, 3, 0, 3, 3000, 1100, 1100, 3000);
-    h.add(500, 1, 0, 1, 150, 150, 150, 1000);
-    h.add(900, 2, 1, 2, 16000, 8000, 8000, 2000);
-    h.add(600, 2, 0, 2, 800, 400, 400, 2000);
-    h.add(900, 2, 1, 2, 16000, 8000, 8000, 2000);
+    // one bucket in two rows; sums added apart, as a breakdown reads them from a rollup.
+    h.addWeight(700, 3000);
+    h.addWeight(500, 1000);
+    h.addWeight(900, 2000);
+    h.addWeight(600, 2000);
+    h.addWeight(900, 2000);
+    h.addSums(3, 0, 3, 3000, 1100, 1100);
+    h.addSums(1, 0, 1, 150, 150, 150);
+    h.addSums(4, 2, 4, 32000, 8000, 8000);
+    h.addSums(2, 0, 2, 800, 400, 400);
     CallMetrics m = h.metrics(List.of(0.0, 0.1, 0.1001, 0.2, 0.5, 0.6, 0.61, 1.0));
     assertThat(m.quantileMicros())
         .containsExactly(
