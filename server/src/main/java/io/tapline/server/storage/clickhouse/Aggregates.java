@@ -29,9 +29,6 @@ final class Aggregates {
   static final int BUCKETS_PER_E = 100;
   static final int HALF_BUCKETS_PER_E = 2 * BUCKETS_PER_E;
 
-  /** Columns read by {@link #read}, in its order. */
-  static final int COLUMNS = 7;
-
   private Aggregates() {}
 
   /** Count, errors, recorded, latency sum, min and max over the rows of a scan. */
@@ -41,11 +38,11 @@ final class Aggregates {
   }
 
   /** The quantile buckets at {@code levels} over the rows of a latency scan. */
-  static String quantiles(List<Double> levels) {
+  private static String quantiles(List<Double> levels) {
     return "quantilesExactWeighted(" + levels(levels) + ")(latency_bucket, s_qweight)";
   }
 
-  /** {@link #sums} and {@link #quantiles}: the {@link #COLUMNS} columns {@link #read} reads. */
+  /** {@link #sums} and {@link #quantiles}: the seven columns {@link #read} reads. */
   static String select(List<Double> levels) {
     return sums() + ", " + quantiles(levels);
   }
@@ -77,7 +74,7 @@ final class Aggregates {
         .collect(Collectors.joining(", "));
   }
 
-  /** Reads the {@link #COLUMNS} columns starting at {@code first}. */
+  /** Reads the seven columns of {@link #select} starting at {@code first}. */
   static CallMetrics read(ResultSet rs, int first, int levels) throws SQLException {
     double count = rs.getDouble(first);
     long recorded = rs.getLong(first + 2);
