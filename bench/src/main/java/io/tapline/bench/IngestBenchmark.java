@@ -27,6 +27,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -49,6 +50,7 @@ import java.util.function.LongConsumer;
  *
  * <pre>
  * ./bench/run IngestBenchmark [--clients=4] [--batch=1000] [--window=4] [--seconds=60] [--warmup=15]
+ *                             [--pool=10000]       (distinct calls per client)
  *                             [--anonymous=true]   (no batch ids: no look-up of stored rows)
  *                             [--generator=process] (clients in a separate JVM on this machine)
  *                             [--flag=--ingest.commit-max-records=20000 ...]
@@ -80,7 +82,8 @@ public final class IngestBenchmark {
     // Without batch ids the server cannot recognise retries, and skips its look-up of stored rows.
     boolean named = !Boolean.parseBoolean(opts.getOrDefault("anonymous", "false"));
     boolean separate = "process".equals(opts.getOrDefault("generator", "in-process"));
-    Load load = new Load(clients, batchSize, window, seconds, warmup, named);
+    int poolSize = Integer.parseInt(opts.getOrDefault("pool", "10000"));
+    Load load = new Load(clients, batchSize, window, seconds, warmup, named, poolSize);
 
     if (opts.containsKey("connect")) {
       // The generator's role, in the child JVM.
@@ -131,7 +134,8 @@ public final class IngestBenchmark {
     }
   }
 
-  private record Load(int clients, int batchSize, int window, int seconds, int warmup, boolean named) {}
+  private record Load(
+      int clients, int batchSize, int window, int seconds, int warmup, boolean named, int pool) {}
 
   /** Records acknowledged while measuring, and in all. */
   private record Measured(long records, long acknowledged) {}
@@ -232,9 +236,17 @@ public final class IngestBenchmark {
     int seconds = load.seconds();
     int warmup = load.warmup();
     boolean named = load.named();
-    List<ApiCall> pool = IngestRecords.pool();
-    long avgBytes = pool.stream().mapToLong(ApiCall::getSerializedSize).sum() / pool.size();
-    System.out.printf("  record size: %d bytes on average (protobuf)%n", avgBytes);
+    // A pool per client, each of distinct calls: a stream repeating few calls would compress,
+    // and so merge, far more cheaply than real traffic.
+    List<List<ApiCall>> pools = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      pools.add(IngestRecords.pool(load.pool(), 42 + c));
+    }
+    long avgBytes =
+        pools.getFirst().stream().mapToLong(ApiCall::getSerializedSize).sum() / load.pool();
+    System.out.printf(
+        "  record size: %d bytes on average (protobuf), %d distinct calls per client%n",
+        avgBytes, load.pool());
 
     AtomicLong records = new AtomicLong();
     AtomicLong bytes = new AtomicLong();
@@ -253,7 +265,7 @@ public final class IngestBenchmark {
       headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
       Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
       int client = c;
-      Iterator<IngestRequest> batches = batches(client, batchSize, pool, endAt, named);
+      Iterator<IngestRequest> batches = batches(client, batchSize, pools.get(c), endAt, named);
       LongConsumer onAck =
           nanos -> {
             records.addAndGet(batchSize);
@@ -362,6 +374,8 @@ public final class IngestBenchmark {
       int client, int size, List<ApiCall> pool, long endAt, boolean named) {
     return new Iterator<>() {
       long next;
+      List<ApiCall> recent;
+      long recentAt;
 
       @Override
       public boolean hasNext() {
@@ -371,13 +385,18 @@ public final class IngestBenchmark {
       @Override
       public IngestRequest next() {
         long n = next++;
-        int from = (int) ((n * size) % pool.size());
+        long now = System.nanoTime();
+        if (recent == null || now - recentAt > TimeUnit.SECONDS.toNanos(2)) {
+          recent = IngestRecords.recent(pool, Instant.now());
+          recentAt = now;
+        }
+        int from = (int) ((n * size) % recent.size());
         IngestRequest.Builder batch = IngestRequest.newBuilder();
         if (named) {
           batch.setBatchId("bench-" + client + "-" + n);
         }
         for (int i = 0; i < size; i++) {
-          batch.addCalls(pool.get((from + i) % pool.size()));
+          batch.addCalls(recent.get((from + i) % recent.size()));
         }
         return batch.build();
       }

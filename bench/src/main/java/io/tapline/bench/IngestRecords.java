@@ -10,22 +10,46 @@ import java.util.Random;
 /** The records the ingest benchmarks send: the same pool for throughput and for the record path. */
 final class IngestRecords {
 
-  /** Distinct records in the pool: {@value}; batches cycle through them. */
+  /** Distinct records in the record-path benchmark's pool: {@value}. */
   static final int POOL = 2_000;
 
+  /** Calls in a batch are from the last {@value} ms before it is sent, as an SDK's would be. */
+  static final int RECENT_MILLIS = 5_000;
+
   private IngestRecords() {}
+
+  /**
+   * The pool with its timestamps moved to the {@value #RECENT_MILLIS} ms before {@code end}, so
+   * that the calls sent look recorded moments ago rather than spread over the pool's ten minutes.
+   */
+  static List<ApiCall> recent(List<ApiCall> pool, Instant end) {
+    long from = end.toEpochMilli() - RECENT_MILLIS;
+    List<ApiCall> out = new ArrayList<>(pool.size());
+    for (int i = 0; i < pool.size(); i++) {
+      long millis = from + (long) i * RECENT_MILLIS / pool.size();
+      Timestamp at =
+          Timestamp.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000).build();
+      out.add(pool.get(i).toBuilder().setTimestamp(at).build());
+    }
+    return out;
+  }
 
   /**
    * Realistic calls of ~1 KB: JSON bodies, a dozen headers, a bearer token in every call and a
    * password field in the body of one call in ten, to mask.
    */
   static List<ApiCall> pool() {
-    Random random = new Random(42);
+    return pool(POOL, 42);
+  }
+
+  /** {@code size} distinct calls, from a generator seeded with {@code seed}. */
+  static List<ApiCall> pool(int size, long seed) {
+    Random random = new Random(seed);
     String[] services = {"checkout", "catalog", "accounts", "search"};
     String[] methods = {"GET", "GET", "GET", "POST", "PUT", "DELETE"};
     Instant base = Instant.now().minusSeconds(600);
-    List<ApiCall> pool = new ArrayList<>(POOL);
-    for (int i = 0; i < POOL; i++) {
+    List<ApiCall> pool = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
       long user = random.nextInt(1_000_000);
       String order = Long.toHexString(random.nextLong());
       String method = methods[random.nextInt(methods.length)];
