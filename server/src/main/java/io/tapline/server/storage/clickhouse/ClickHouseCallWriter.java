@@ -111,7 +111,11 @@ public final class ClickHouseCallWriter implements CallWriter {
       if (toWrite.stream().allMatch(b -> b.calls().isEmpty())) {
         return;
       }
-      InsertSettings settings = new InsertSettings().setDatabase(database);
+      // No block deduplication for this INSERT: it mixes client batches, so its block never
+      // recurs as a retry, and the engine would hash every block for nothing. Retries are
+      // recognised by alreadyStored instead.
+      InsertSettings settings =
+          new InsertSettings().setDatabase(database).serverSetting("insert_deduplicate", "0");
       client
           .insert(TABLE, INSERT_COLUMNS, out -> writeRows(out, toWrite), ClickHouseFormat.RowBinary, settings)
           .get(DEFAULT_TIMEOUT_SECONDS, TimeUnit.SECONDS)
