@@ -373,6 +373,7 @@ public final class IngestBenchmark {
   private static Iterator<IngestRequest> batches(
       int client, int size, List<ApiCall> pool, long endAt, boolean named) {
     return new Iterator<>() {
+      final IngestRecords.Recent calls = new IngestRecords.Recent(pool);
       long next;
       List<ApiCall> recent;
       long recentAt;
@@ -387,7 +388,7 @@ public final class IngestBenchmark {
         long n = next++;
         long now = System.nanoTime();
         if (recent == null || now - recentAt > TimeUnit.SECONDS.toNanos(2)) {
-          recent = IngestRecords.recent(pool, Instant.now());
+          recent = calls.before(Instant.now());
           recentAt = now;
         }
         int from = (int) ((n * size) % recent.size());

@@ -19,19 +19,35 @@ final class IngestRecords {
   private IngestRecords() {}
 
   /**
-   * The pool with its timestamps moved to the {@value #RECENT_MILLIS} ms before {@code end}, so
-   * that the calls sent look recorded moments ago rather than spread over the pool's ten minutes.
+   * A pool whose timestamps can be moved to the {@value #RECENT_MILLIS} ms before a given instant,
+   * so that the calls sent look recorded moments ago. It keeps a builder per call: building one
+   * again after setting only its timestamp shares the call's other fields, maps included, where
+   * {@code toBuilder()} would copy them.
    */
-  static List<ApiCall> recent(List<ApiCall> pool, Instant end) {
-    long from = end.toEpochMilli() - RECENT_MILLIS;
-    List<ApiCall> out = new ArrayList<>(pool.size());
-    for (int i = 0; i < pool.size(); i++) {
-      long millis = from + (long) i * RECENT_MILLIS / pool.size();
-      Timestamp at =
-          Timestamp.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000).build();
-      out.add(pool.get(i).toBuilder().setTimestamp(at).build());
+  static final class Recent {
+
+    private final List<ApiCall.Builder> builders = new ArrayList<>();
+
+    Recent(List<ApiCall> pool) {
+      for (ApiCall call : pool) {
+        builders.add(call.toBuilder());
+      }
     }
-    return out;
+
+    List<ApiCall> before(Instant end) {
+      long from = end.toEpochMilli() - RECENT_MILLIS;
+      List<ApiCall> out = new ArrayList<>(builders.size());
+      for (int i = 0; i < builders.size(); i++) {
+        long millis = from + (long) i * RECENT_MILLIS / builders.size();
+        Timestamp at =
+            Timestamp.newBuilder()
+                .setSeconds(millis / 1000)
+                .setNanos((int) (millis % 1000) * 1_000_000)
+                .build();
+        out.add(builders.get(i).setTimestamp(at).build());
+      }
+      return out;
+    }
   }
 
   /**
