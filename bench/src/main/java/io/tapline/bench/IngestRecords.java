@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** The records the ingest benchmarks send: the same pool for throughput and for the record path. */
+/** The records the ingest benchmarks send. */
 final class IngestRecords {
 
   /** Distinct records in the record-path benchmark's pool: {@value}. */
