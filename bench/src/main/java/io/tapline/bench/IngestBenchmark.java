@@ -27,7 +27,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -373,10 +372,8 @@ public final class IngestBenchmark {
   private static Iterator<IngestRequest> batches(
       int client, int size, List<ApiCall> pool, long endAt, boolean named) {
     return new Iterator<>() {
-      final IngestRecords.Recent calls = new IngestRecords.Recent(pool);
+      final IngestRecords.Recent recent = new IngestRecords.Recent(pool);
       long next;
-      List<ApiCall> recent;
-      long recentAt;
 
       @Override
       public boolean hasNext() {
@@ -386,18 +383,14 @@ public final class IngestBenchmark {
       @Override
       public IngestRequest next() {
         long n = next++;
-        long now = System.nanoTime();
-        if (recent == null || now - recentAt > TimeUnit.SECONDS.toNanos(2)) {
-          recent = calls.before(Instant.now());
-          recentAt = now;
-        }
-        int from = (int) ((n * size) % recent.size());
+        List<ApiCall> calls = recent.calls();
+        int from = (int) ((n * size) % calls.size());
         IngestRequest.Builder batch = IngestRequest.newBuilder();
         if (named) {
           batch.setBatchId("bench-" + client + "-" + n);
         }
         for (int i = 0; i < size; i++) {
-          batch.addCalls(recent.get((from + i) % recent.size()));
+          batch.addCalls(calls.get((from + i) % calls.size()));
         }
         return batch.build();
       }

@@ -19,14 +19,18 @@ final class IngestRecords {
   private IngestRecords() {}
 
   /**
-   * A pool whose timestamps can be moved to the {@value #RECENT_MILLIS} ms before a given instant,
-   * so that the calls sent look recorded moments ago. It keeps a builder per call: building one
-   * again after setting only its timestamp shares the call's other fields, maps included, where
-   * {@code toBuilder()} would copy them.
+   * A pool whose timestamps are moved, every {@value #RESTAMP_MILLIS} ms, to the {@value
+   * #RECENT_MILLIS} ms before that moment, so that the calls sent look recorded moments ago. It
+   * keeps a builder per call: building one again after setting only its timestamp shares the
+   * call's other fields, maps included, where {@code toBuilder()} would copy them.
    */
   static final class Recent {
 
+    static final int RESTAMP_MILLIS = 2_000;
+
     private final List<ApiCall.Builder> builders = new ArrayList<>();
+    private List<ApiCall> calls;
+    private long stampedAtNanos;
 
     Recent(List<ApiCall> pool) {
       for (ApiCall call : pool) {
@@ -34,19 +38,25 @@ final class IngestRecords {
       }
     }
 
-    List<ApiCall> before(Instant end) {
-      long from = end.toEpochMilli() - RECENT_MILLIS;
-      List<ApiCall> out = new ArrayList<>(builders.size());
-      for (int i = 0; i < builders.size(); i++) {
-        long millis = from + (long) i * RECENT_MILLIS / builders.size();
-        Timestamp at =
-            Timestamp.newBuilder()
-                .setSeconds(millis / 1000)
-                .setNanos((int) (millis % 1000) * 1_000_000)
-                .build();
-        out.add(builders.get(i).setTimestamp(at).build());
+    /** The calls, restamped first when their timestamps are older than the restamp interval. */
+    List<ApiCall> calls() {
+      long now = System.nanoTime();
+      if (calls == null || now - stampedAtNanos > RESTAMP_MILLIS * 1_000_000L) {
+        long from = System.currentTimeMillis() - RECENT_MILLIS;
+        List<ApiCall> out = new ArrayList<>(builders.size());
+        for (int i = 0; i < builders.size(); i++) {
+          long millis = from + (long) i * RECENT_MILLIS / builders.size();
+          Timestamp at =
+              Timestamp.newBuilder()
+                  .setSeconds(millis / 1000)
+                  .setNanos((int) (millis % 1000) * 1_000_000)
+                  .build();
+          out.add(builders.get(i).setTimestamp(at).build());
+        }
+        calls = out;
+        stampedAtNanos = now;
       }
-      return out;
+      return calls;
     }
   }
 
