@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The stages of the ingest record path (validation, masking, route template, RowBinary encoding),
@@ -20,6 +19,9 @@ import java.util.Set;
  */
 public final class RecordPathStages {
 
+  /** No service-specific sensitive headers. */
+  private static final NameSet NONE = NameSet.lowerCase(List.of());
+
   private final CallValidator validator;
   private final Masker masker;
   private final StoredRecords stored;
@@ -27,8 +29,7 @@ public final class RecordPathStages {
 
   public RecordPathStages(TaplineConfig.Ingest config, Clock clock) {
     this.validator = new CallValidator(config, clock);
-    this.masker =
-        new Masker(config.sensitiveHeaders(), config.sensitiveQueryParams(), config.sensitiveBodyFields());
+    this.masker = Masker.of(config);
     this.stored = new StoredRecords(masker, config.maxBodyBytes());
   }
 
@@ -52,7 +53,7 @@ public final class RecordPathStages {
   public List<CallRecord> toStore(List<CallRecord> validated) {
     List<CallRecord> out = new ArrayList<>(validated.size());
     for (CallRecord r : validated) {
-      out.add(stored.toStore(r, Set.of(), "", ""));
+      out.add(stored.toStore(r, NONE, "", ""));
     }
     return out;
   }
@@ -66,8 +67,8 @@ public final class RecordPathStages {
   public int maskHeaders(List<CallRecord> records) {
     int h = 0;
     for (CallRecord r : records) {
-      h += System.identityHashCode(masker.headers(r.requestHeaders(), Set.of()));
-      h += System.identityHashCode(masker.headers(r.responseHeaders(), Set.of()));
+      h += System.identityHashCode(masker.headers(r.requestHeaders(), NONE));
+      h += System.identityHashCode(masker.headers(r.responseHeaders(), NONE));
     }
     return h;
   }
@@ -86,8 +87,8 @@ public final class RecordPathStages {
   public int maskBodies(List<CallRecord> records) {
     int h = 0;
     for (CallRecord r : records) {
-      h += masker.body(r.requestBody(), r.requestHeaders().get("content-type")).length();
-      h += masker.body(r.responseBody(), r.responseHeaders().get("content-type")).length();
+      h += masker.body(r.requestBody(), StoredRecords.header(r.requestHeaders(), "content-type")).length();
+      h += masker.body(r.responseBody(), StoredRecords.header(r.responseHeaders(), "content-type")).length();
     }
     return h;
   }

@@ -76,11 +76,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     this.config = config;
     this.writer = writer;
     this.validator = new CallValidator(config, clock);
-    this.stored =
-        new StoredRecords(
-            new Masker(
-                config.sensitiveHeaders(), config.sensitiveQueryParams(), config.sensitiveBodyFields()),
-            config.maxBodyBytes());
+    this.stored = new StoredRecords(Masker.of(config), config.maxBodyBytes());
     this.services =
         new ServiceSettings(serviceStore, config.serviceCacheTtl(), config.defaultRetentionDays());
     this.rateLimiter = new RateLimiter(config.rateLimitPerSecond(), planRate, System::nanoTime);

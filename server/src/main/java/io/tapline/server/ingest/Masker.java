@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.tapline.server.config.TaplineConfig;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.net.URLDecoder;
@@ -67,13 +68,18 @@ public final class Masker {
     this.bodyFields = NameSet.normalized(bodyFields);
   }
 
+  /** The masker of the server's configured sensitive names. */
+  static Masker of(TaplineConfig.Ingest config) {
+    return new Masker(
+        config.sensitiveHeaders(), config.sensitiveQueryParams(), config.sensitiveBodyFields());
+  }
+
   /** Headers with the values of sensitive ones masked; {@code extra} adds a service's own names. */
-  Map<String, String> headers(Map<String, String> values, Set<String> extra) {
+  Map<String, String> headers(Map<String, String> values, NameSet extra) {
     Map<String, String> out = null;
     for (Map.Entry<String, String> e : values.entrySet()) {
       String name = e.getKey();
-      if (headers.contains(name)
-          || (!extra.isEmpty() && extra.contains(name.toLowerCase(Locale.ROOT)))) {
+      if (headers.contains(name) || extra.contains(name)) {
         if (out == null) {
           out = new LinkedHashMap<>(values);
         }

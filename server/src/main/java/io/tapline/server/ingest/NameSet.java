@@ -73,10 +73,6 @@ final class NameSet {
     return new NameSet(false, names);
   }
 
-  boolean isEmpty() {
-    return names.isEmpty();
-  }
-
   /**
    * True when {@code name} is one of the names. Names that are already in their compared form
    * (lower case, and for a normalized set without separators: most header names, JSON member

@@ -5,9 +5,7 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Locale;
-import java.util.Set;
+import java.util.List;
 
 /**
  * What ingest needs to know of a service (retention, extra sensitive headers), read from the
@@ -20,12 +18,12 @@ final class ServiceSettings {
   static final long DEFAULT_CACHE_SIZE = 10_000;
 
   /** A service's settings, resolved against the server's defaults. */
-  record Settings(int retentionDays, Set<String> sensitiveHeaders) {}
+  record Settings(int retentionDays, NameSet sensitiveHeaders) {}
 
   private final LoadingCache<String, Settings> cache;
 
   ServiceSettings(ServiceStore store, Duration ttl, int defaultRetentionDays) {
-    Settings defaults = new Settings(defaultRetentionDays, Set.of());
+    Settings defaults = new Settings(defaultRetentionDays, NameSet.lowerCase(List.of()));
     this.cache =
         Caffeine.newBuilder()
             .expireAfterWrite(ttl)
@@ -34,13 +32,9 @@ final class ServiceSettings {
   }
 
   private static Settings resolve(ServiceRecord service, int defaultRetentionDays) {
-    Set<String> headers = new HashSet<>();
-    for (String header : service.sensitiveHeaders()) {
-      headers.add(header.toLowerCase(Locale.ROOT));
-    }
     return new Settings(
         service.retentionDays() > 0 ? service.retentionDays() : defaultRetentionDays,
-        Set.copyOf(headers));
+        NameSet.lowerCase(service.sensitiveHeaders()));
   }
 
   /**

@@ -2,7 +2,6 @@ package io.tapline.server.ingest;
 
 import io.tapline.server.storage.CallRecord;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Turns a validated call into the record as it is stored, built once: secrets masked, then bodies
@@ -21,11 +20,11 @@ final class StoredRecords {
   }
 
   /**
-   * @param sensitiveHeaders the service's own sensitive header names, in lower case
+   * @param sensitiveHeaders the service's own sensitive header names
    * @param customerId the sending key's customer, or empty to keep the record's
    * @param plan the sending key's plan, or empty to keep the record's
    */
-  CallRecord toStore(CallRecord r, Set<String> sensitiveHeaders, String customerId, String plan) {
+  CallRecord toStore(CallRecord r, NameSet sensitiveHeaders, String customerId, String plan) {
     String requestBody =
         masker.body(r.requestBody(), header(r.requestHeaders(), "content-type"));
     String responseBody =
@@ -53,7 +52,8 @@ final class StoredRecords {
         r.responseBodyTruncated() || cutResponse.length() < responseBody.length());
   }
 
-  private static String header(Map<String, String> headers, String name) {
+  /** The value of header {@code name} in any case, or null. */
+  static String header(Map<String, String> headers, String name) {
     String value = headers.get(name);
     if (value != null) {
       return value;

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 class MaskerFastPathTest {
 
   private static final TaplineConfig.Ingest CONFIG = ConfigLoader.load(new String[0]).ingest();
-  private final Masker masker =
-      new Masker(CONFIG.sensitiveHeaders(), CONFIG.sensitiveQueryParams(), CONFIG.sensitiveBodyFields());
+  private final Masker masker = Masker.of(CONFIG);
 
   @Test
   void returnsCleanBodiesThemselvesWithoutRewriting() {
@@ -96,12 +95,12 @@ class MaskerFastPathTest {
   void masksHeadersInAnyCaseWithoutCopyingTheirNames() {
     java.util.Map<String, String> headers =
         java.util.Map.of("aUTHORIZATION", "a", "X-Internal", "i", "x_api_key", "k", "Accept", "*/*");
-    assertThat(masker.headers(headers, java.util.Set.of("x-internal")))
+    assertThat(masker.headers(headers, NameSet.lowerCase(java.util.Set.of("x-internal"))))
         .containsEntry("aUTHORIZATION", Masker.MASKED)
         .containsEntry("X-Internal", Masker.MASKED)
         .containsEntry("x_api_key", "k") // header names are compared as they are, '_' included
         .containsEntry("Accept", "*/*");
-    assertThat(masker.headers(headers, java.util.Set.of())).containsEntry("X-Internal", "i");
+    assertThat(masker.headers(headers, NameSet.lowerCase(java.util.Set.of()))).containsEntry("X-Internal", "i");
   }
 
   @Test
