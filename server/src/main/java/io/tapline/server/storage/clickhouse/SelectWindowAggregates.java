@@ -21,7 +21,7 @@ public final class SelectWindowAggregates implements WindowStore {
   /** Sample call ids reported per probe: {@value}. */
   static final int SAMPLES = 5;
 
-  private static final String ERROR = "(status_code >= 500 OR error != '')";
+  private static final String ERROR = "(" + Where.IS_ERROR + ")";
 
   private final DataSource dataSource;
 
