@@ -48,8 +48,7 @@ final class SelectBreakdown {
   private final List<Double> levels;
   private final String k1;
   private final String k2;
-  private final List<Object> k1Parameters = new ArrayList<>();
-  private final List<Object> k2Parameters = new ArrayList<>();
+  /** The parameters of k1, then those of k2. */
   private final List<Object> keyParameters = new ArrayList<>();
 
   SelectBreakdown(BreakdownQuery query, boolean rollups) {
@@ -57,13 +56,11 @@ final class SelectBreakdown {
     this.rollups = rollups;
     this.levels = new ArrayList<>(query.levels());
     levels.add(query.sortLevel());
-    this.k1 = Dimensions.expression(query.dimensions().get(0), query.tagKey(), k1Parameters);
+    this.k1 = Dimensions.expression(query.dimensions().get(0), query.tagKey(), keyParameters);
     this.k2 =
         query.dimensions().size() > 1
-            ? Dimensions.expression(query.dimensions().get(1), query.tagKey(), k2Parameters)
+            ? Dimensions.expression(query.dimensions().get(1), query.tagKey(), keyParameters)
             : "''";
-    keyParameters.addAll(k1Parameters);
-    keyParameters.addAll(k2Parameters);
   }
 
   BreakdownResult execute(Connection connection) throws SQLException {
@@ -76,22 +73,15 @@ final class SelectBreakdown {
   // ---- ranked by counts: top groups first, then sums per group number and latency bucket ----
 
   private BreakdownResult executeTop(Connection connection) throws SQLException {
-    String rank =
-        switch (query.sort()) {
-          case COUNT -> "c";
-          case ERRORS -> "e";
-          case ERROR_RATE -> "e / c";
-          case LATENCY_QUANTILE -> throw new IllegalStateException();
-        };
     // From a rollup, every group with its sums: the top ones are the first rows, the rest make
     // "other", and only quantile weights are left to read from the calls. From api_calls, the
     // top groups alone; their sums are read with the quantile weights.
     Scan counts = Scan.counts(query.criteria(), query.dimensions(), 0, rollups);
     boolean sums = counts.rollup();
     String top =
-        "SELECT " + k1 + " AS k1, " + k2 + " AS k2, sum(s_count) AS c, sum(s_errors) AS e"
+        "SELECT " + k1 + " AS k1, " + k2 + " AS k2, sum(s_count) AS w_count, sum(s_errors) AS w_errors"
             + (sums ? ", sum(s_recorded), sum(s_latency), min(s_min), max(s_max)" : "")
-            + " FROM " + counts.from + " GROUP BY k1, k2 ORDER BY " + rank + " DESC, c DESC, k1, k2"
+            + " FROM " + counts.from + " GROUP BY k1, k2 ORDER BY " + order()
             + (sums ? "" : " LIMIT ?");
     List<Object> topParameters = new ArrayList<>(keyParameters);
     topParameters.addAll(counts.parameters);
@@ -229,7 +219,11 @@ final class SelectBreakdown {
 
   // ---- every group aggregated, ranked by a window ----
 
-  private BreakdownResult executeRanked(Connection connection) throws SQLException {
+  /**
+   * The ranking of groups, the same on both paths (which one runs depends only on the limit):
+   * by the sort, then by count, then by key.
+   */
+  private String order() {
     String rank =
         switch (query.sort()) {
           case COUNT -> "w_count";
@@ -237,12 +231,16 @@ final class SelectBreakdown {
           case ERROR_RATE -> "w_errors / w_count";
           case LATENCY_QUANTILE -> "finalizeAggregation(q_state)[" + levels.size() + "]";
         };
+    return rank + " DESC, w_count DESC, k1, k2";
+  }
+
+  private BreakdownResult executeRanked(Connection connection) throws SQLException {
     Scan scan = Scan.latencies(query.criteria(), query.dimensions(), 0, rollups);
     String groups =
         "SELECT " + k1 + " AS k1, " + k2 + " AS k2, " + Aggregates.selectState(levels)
             + " FROM " + scan.from + " GROUP BY k1, k2";
     String ranked =
-        "SELECT *, row_number() OVER (ORDER BY " + rank + " DESC, w_count DESC, k1, k2) AS rn"
+        "SELECT *, row_number() OVER (ORDER BY " + order() + ") AS rn"
             + " FROM (" + groups + ")";
     String sql =
         "SELECT rn > ? AS is_other, if(is_other, '', k1) AS g1, if(is_other, '', k2) AS g2, "
