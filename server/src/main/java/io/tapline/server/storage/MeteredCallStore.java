@@ -3,49 +3,55 @@ package io.tapline.server.storage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /** Measures the queries of another {@link CallStore}: {@code tapline.clickhouse.query{query=...}}. */
 public final class MeteredCallStore implements CallStore {
 
   private final CallStore delegate;
-  private final MeterRegistry meters;
+  private final Timer search;
+  private final Timer get;
+  private final Timer metrics;
+  private final Timer breakdown;
+  private final Timer timeSeries;
 
   public MeteredCallStore(CallStore delegate, MeterRegistry meters) {
     this.delegate = delegate;
-    this.meters = meters;
+    this.search = timer(meters, "search");
+    this.get = timer(meters, "get");
+    this.metrics = timer(meters, "metrics");
+    this.breakdown = timer(meters, "breakdown");
+    this.timeSeries = timer(meters, "timeseries");
   }
 
-  private <T> T timed(String query, Supplier<T> run) {
+  private static Timer timer(MeterRegistry meters, String query) {
     return Timer.builder("tapline.clickhouse.query")
         .tag("query", query)
         .publishPercentileHistogram()
-        .register(meters)
-        .record(run);
+        .register(meters);
   }
 
   @Override
   public CallPage search(CallQuery query) {
-    return timed("search", () -> delegate.search(query));
+    return search.record(() -> delegate.search(query));
   }
 
   @Override
   public Optional<CallRecord> get(String id) {
-    return timed("get", () -> delegate.get(id));
+    return get.record(() -> delegate.get(id));
   }
 
   @Override
   public MetricsResult metrics(MetricsQuery query) {
-    return timed("metrics", () -> delegate.metrics(query));
+    return metrics.record(() -> delegate.metrics(query));
   }
 
   @Override
   public BreakdownResult breakdown(BreakdownQuery query) {
-    return timed("breakdown", () -> delegate.breakdown(query));
+    return breakdown.record(() -> delegate.breakdown(query));
   }
 
   @Override
   public TimeSeriesResult timeSeries(TimeSeriesQuery query) {
-    return timed("timeseries", () -> delegate.timeSeries(query));
+    return timeSeries.record(() -> delegate.timeSeries(query));
   }
 }

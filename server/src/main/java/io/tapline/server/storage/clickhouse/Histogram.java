@@ -41,21 +41,21 @@ final class Histogram {
     if (recorded == 0) {
       return CallMetrics.empty(levels.size());
     }
+    long total = 0;
+    for (long w : weights.values()) {
+      total += w;
+    }
     List<Double> quantiles = new ArrayList<>(levels.size());
     for (double level : levels) {
-      quantiles.add(Aggregates.latencyOfBucket(quantileBucket(level)));
+      quantiles.add(Aggregates.latencyOfBucket(quantileBucket(level, total)));
     }
     return new CallMetrics(count, errors, recorded, latency / count, min, max, quantiles);
   }
 
   /** The bucket at {@code level}; with no weights (sums read apart, no call since), bucket 0. */
-  private int quantileBucket(double level) {
+  private int quantileBucket(double level, long total) {
     if (weights.isEmpty()) {
       return 0;
-    }
-    long total = 0;
-    for (long w : weights.values()) {
-      total += w;
     }
     double threshold = Math.ceil(level * total);
     long cumulative = 0;
