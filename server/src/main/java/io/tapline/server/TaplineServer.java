@@ -406,7 +406,6 @@ public final class TaplineServer implements AutoCloseable {
     };
   }
 
-  /** Plan rate limits, cached like other metadata; unknown when the store cannot be read. */
   /** The rate limit of a plan by id (0: none set), read from the plan store through a cache. */
   private static ToIntFunction<String> cachedPlanRates(PlanStore plans, Duration ttl) {
     LoadingCache<String, Integer> cache =

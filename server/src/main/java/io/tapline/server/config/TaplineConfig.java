@@ -19,7 +19,6 @@ public record TaplineConfig(
     Replay replay,
     Alerts alerts) {
 
-  /** The HTTP/gRPC port everything is served on; 0 picks a free one. */
   /**
    * The port everything is served on (0 picks a free one), and the browser origins allowed to call
    * the API cross-origin (gRPC-Web and JSON from web pages); empty allows none, {@code *} any.

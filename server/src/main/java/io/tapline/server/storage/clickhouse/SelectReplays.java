@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +84,6 @@ final class SelectReplays {
         ClickHouseReplayStore.fromJson(rs.getString(21), ReplayRecord.Comparison.class),
         rs.getInt(22));
   }
-
 
   @SuppressWarnings("unchecked")
   private static Map<String, String> map(Object value) {

@@ -2,7 +2,6 @@ package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.Micros;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
