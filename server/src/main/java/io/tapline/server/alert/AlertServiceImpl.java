@@ -24,6 +24,7 @@ import io.tapline.proto.v1.UpdateAlertRuleRequest;
 import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WebhookDelivery;
 import io.tapline.server.InvalidRequestException;
+import io.tapline.server.PageTokenCodec;
 import io.tapline.server.NotFoundException;
 import io.tapline.server.auth.Principal;
 import io.tapline.server.auth.Scope;
@@ -33,8 +34,6 @@ import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleRecord;
 import io.tapline.server.storage.AlertRuleStore;
 import io.tapline.server.storage.WebhookDeliveryRecord;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.security.SecureRandom;
@@ -251,7 +250,7 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
   }
 
   static String encodeToken(long id) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(("v1:" + id).getBytes(StandardCharsets.UTF_8));
+    return PageTokenCodec.encode("v1", Long.toString(id));
   }
 
   static long decodeToken(String token) {
@@ -259,17 +258,13 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
       return 0;
     }
     try {
-      String raw = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-      if (!raw.startsWith("v1:")) {
-        throw new IllegalArgumentException();
+      long id = Long.parseLong(PageTokenCodec.decode(token, "v1", 1)[0]);
+      if (id > 0) {
+        return id;
       }
-      long id = Long.parseLong(raw.substring(3));
-      if (id <= 0) {
-        throw new IllegalArgumentException();
-      }
-      return id;
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException("page_token", "malformed; pass next_page_token unchanged");
+    } catch (NumberFormatException e) {
+      // refused below
     }
+    throw PageTokenCodec.invalid();
   }
 }
