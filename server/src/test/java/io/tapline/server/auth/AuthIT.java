@@ -33,10 +33,6 @@ class AuthIT {
   @RegisterExtension
   static final TestTapline tapline = new TestTapline().withFlags("--auth.cache-ttl=1s");
 
-  private static String newKey(Set<String> scopes, String service, String customer, String plan) {
-    return tapline.newKey(scopes, service, customer, plan);
-  }
-
   private static IngestRequest batch(String service) {
     return IngestRequest.newBuilder()
         .addCalls(
@@ -62,7 +58,7 @@ class AuthIT {
   @Test
   void missingMalformedAndUnknownKeysAreUnauthenticated() {
     String wellFormedButUnknown = ApiKeys.generate().key();
-    String valid = newKey(Set.of("admin"), "", "", "");
+    String valid = tapline.newKey(Set.of("admin"), "", "", "");
     char last = valid.charAt(valid.length() - 1);
     String badChecksum = valid.substring(0, valid.length() - 1) + (last == 'a' ? 'b' : 'a');
     for (String key : new String[] {null, "hello", badChecksum, wellFormedButUnknown}) {
@@ -81,8 +77,8 @@ class AuthIT {
 
   @Test
   void scopesAreEnforced() {
-    String ingestOnly = newKey(Set.of("ingest"), "orders", "", "");
-    String readOnly = newKey(Set.of("read"), "", "", "");
+    String ingestOnly = tapline.newKey(Set.of("ingest"), "orders", "", "");
+    String readOnly = tapline.newKey(Set.of("read"), "", "", "");
     assertThat(codeOf(() -> QueryServiceGrpc.newBlockingStub(tapline.channel(ingestOnly))
             .searchCalls(SearchCallsRequest.getDefaultInstance())))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -95,7 +91,7 @@ class AuthIT {
 
   @Test
   void anIngestKeyIsBoundToItsServiceAndStampsItsCustomerAndPlan() {
-    String key = newKey(Set.of("ingest"), "billing", "acme", "enterprise");
+    String key = tapline.newKey(Set.of("ingest"), "billing", "acme", "enterprise");
     var ingest = IngestServiceGrpc.newBlockingStub(tapline.channel(key));
 
     IngestResponse other = ingest.ingest(batch("not-billing"));

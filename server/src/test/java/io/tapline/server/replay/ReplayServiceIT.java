@@ -112,10 +112,6 @@ class ReplayServiceIT {
     return ReplayServiceGrpc.newBlockingStub(tapline.channel(key));
   }
 
-  private static String newKey(Set<String> scopes, String service) {
-    return tapline.newKey(scopes, service);
-  }
-
   private static ReplayCallRequest request(String callId) {
     return ReplayCallRequest.newBuilder().setCallId(callId).build();
   }
@@ -253,9 +249,9 @@ class ReplayServiceIT {
 
   @Test
   void onlyAdminsAndReplayKeysForTheServiceMayReplay() {
-    String readOnly = newKey(Set.of("read"), "");
-    String otherService = newKey(Set.of("replay"), "billing");
-    String shopReplay = newKey(Set.of("replay", "read"), "shop");
+    String readOnly = tapline.newKey(Set.of("read"), "");
+    String otherService = tapline.newKey(Set.of("replay"), "billing");
+    String shopReplay = tapline.newKey(Set.of("replay", "read"), "shop");
     ListReplaysRequest list = ListReplaysRequest.newBuilder().setCallId("c-echo").build();
 
     for (String key : new String[] {readOnly, otherService}) {
