@@ -353,11 +353,7 @@ public final class IngestBenchmark {
     long jvm =
         ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
             .getProcessCpuTime();
-    long engineCpu =
-        ProcessHandle.of(engine.pid())
-            .flatMap(p -> p.info().totalCpuDuration())
-            .map(Duration::toNanos)
-            .orElse(0L);
+    long engineCpu = ProcessHandle.of(engine.pid()).map(IngestBenchmark::cpuNanos).orElse(0L);
     return new long[] {jvm, engineCpu};
   }
 

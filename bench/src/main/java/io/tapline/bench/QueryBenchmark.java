@@ -23,8 +23,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -154,16 +156,26 @@ public final class QueryBenchmark {
           return;
         }
       }
-      statement.execute("TRUNCATE TABLE api_calls");
-      // The rollups are fed by materialized views on api_calls and are not emptied with it.
-      statement.execute("TRUNCATE TABLE api_calls_counts_1h");
-      statement.execute("TRUNCATE TABLE api_calls_latency_5m");
+      // api_calls and the rollups its materialized views feed (which are not emptied with it),
+      // found rather than listed, so that no rollup keeps rows of an earlier load.
+      List<String> tables = new ArrayList<>();
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT name FROM system.tables WHERE database = currentDatabase()"
+                  + " AND startsWith(name, 'api_calls') AND engine LIKE '%MergeTree'")) {
+        while (rs.next()) {
+          tables.add(rs.getString(1));
+        }
+      }
+      for (String table : tables) {
+        statement.execute("TRUNCATE TABLE " + table);
+      }
       System.out.println("Loading " + rows + " calls...");
       long start = System.nanoTime();
       statement.execute(GENERATE.replace("{rows}", Long.toString(rows)));
-      statement.execute("OPTIMIZE TABLE api_calls FINAL");
-      statement.execute("OPTIMIZE TABLE api_calls_counts_1h FINAL");
-      statement.execute("OPTIMIZE TABLE api_calls_latency_5m FINAL");
+      for (String table : tables) {
+        statement.execute("OPTIMIZE TABLE " + table + " FINAL");
+      }
       System.out.printf(Locale.ROOT, "Loaded in %.1f s%n", (System.nanoTime() - start) / 1e9);
     }
   }
