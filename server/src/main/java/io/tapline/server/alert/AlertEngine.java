@@ -38,14 +38,19 @@ public final class AlertEngine implements AutoCloseable {
   private final WindowedEvaluator windowed;
   private final WebhookNotifier webhooks;
   private final List<Meter> meters = new ArrayList<>();
-  private volatile MeterRegistry registry;
+  private final MeterRegistry registry;
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("tapline-alert-tick").daemon().factory());
 
   private AlertEngine(
-      TaplineConfig.Alerts config, AlertRuleStore ruleStore, AlertEventStore events, WindowStore windows) {
+      TaplineConfig.Alerts config,
+      AlertRuleStore ruleStore,
+      AlertEventStore events,
+      WindowStore windows,
+      MeterRegistry registry) {
     this.config = config;
+    this.registry = registry;
     this.origin = config.replicaId().isBlank() ? "replica-" + UUID.randomUUID() : config.replicaId();
     this.events = events;
     this.ruleStore = ruleStore;
@@ -64,6 +69,7 @@ public final class AlertEngine implements AutoCloseable {
     this.perCall = new PerCallEvaluator(rules, events, hub, origin, config.perCallQueue(), Clock.systemUTC());
     this.windowed =
         new WindowedEvaluator(rules, windows, events, hub, origin, config.evaluationInterval(), Clock.systemUTC());
+    registerMeters();
   }
 
   /** Starts evaluating and following events, reporting its gauges and counters to {@code meters}. */
@@ -73,8 +79,7 @@ public final class AlertEngine implements AutoCloseable {
       AlertEventStore events,
       WindowStore windows,
       MeterRegistry meters) {
-    AlertEngine engine = new AlertEngine(config, ruleStore, events, windows);
-    engine.registerMeters(meters);
+    AlertEngine engine = new AlertEngine(config, ruleStore, events, windows, meters);
     engine.hub.start(config.eventPollInterval());
     engine.windowed.start();
     engine.ticker.scheduleWithFixedDelay(
@@ -87,20 +92,16 @@ public final class AlertEngine implements AutoCloseable {
    * tapline.alerts.buffered.events} (bounded by subscribers × alerts.subscriber-buffer) and
    * {@code tapline.alerts.per-call.queued} (committed batches waiting for per-call rules).
    */
-  private void registerMeters(MeterRegistry registry) {
+  private void registerMeters() {
     Tags tags = Tags.of("replica", origin);
     meters.add(Gauge.builder("tapline.alerts.subscribers", hub, EventHub::subscribers).tags(tags).register(registry));
     meters.add(Gauge.builder("tapline.alerts.buffered.events", hub, EventHub::bufferedEvents).tags(tags).register(registry));
     meters.add(Gauge.builder("tapline.alerts.per-call.queued", perCall, PerCallEvaluator::queued).tags(tags).register(registry));
-    this.registry = registry;
   }
 
   /** Counts the events this replica stored, by kind, as {@code tapline.alerts.events}. */
   private void countStored(AlertEventRecord event) {
-    MeterRegistry meters = registry;
-    if (meters != null) {
-      meters.counter("tapline.alerts.events", "kind", AlertEventKind.forNumber(event.kind()).name()).increment();
-    }
+    registry.counter("tapline.alerts.events", "kind", AlertEventKind.forNumber(event.kind()).name()).increment();
   }
 
   /** Hand this to the ingest service: per-call rules see every committed batch. */
@@ -129,9 +130,7 @@ public final class AlertEngine implements AutoCloseable {
 
   @Override
   public void close() {
-    if (registry != null) {
-      meters.forEach(registry::remove);
-    }
+    meters.forEach(registry::remove);
     ticker.shutdownNow();
     windowed.close();
     perCall.close();
