@@ -49,18 +49,18 @@ final class Scan {
   private enum Rollup {
     COUNTS(
         "api_calls_counts_1h", 3_600_000_000L,
-        "timestamp, service, route, method, status_code, plan", SUMS,
+        "timestamp, service, route, method, status_code, plan", false,
         EnumSet.of(
             Dimension.SERVICE, Dimension.ROUTE, Dimension.METHOD, Dimension.STATUS_CODE,
             Dimension.STATUS_CLASS, Dimension.PLAN),
         c -> c.customerId().isEmpty() && onlyKeyColumns(c)),
     CUSTOMERS(
-        "api_calls_customers_1h", 3_600_000_000L, "timestamp, service, customer_id, plan", SUMS,
+        "api_calls_customers_1h", 3_600_000_000L, "timestamp, service, customer_id, plan", false,
         EnumSet.of(Dimension.SERVICE, Dimension.CUSTOMER, Dimension.PLAN),
         c -> c.statusCode() == 0 && c.method().isEmpty() && c.route().isEmpty()
             && c.statusClasses().isEmpty() && onlyKeyColumns(c)),
     LATENCY(
-        "api_calls_latency_5m", 300_000_000L, "timestamp, service", SUMS + ", " + QUANTILE_COLUMNS,
+        "api_calls_latency_5m", 300_000_000L, "timestamp, service", true,
         EnumSet.of(Dimension.SERVICE),
         c -> c.withTimeRange(null, null).equals(CallCriteria.ofService(c.service())));
 
@@ -68,18 +68,19 @@ final class Scan {
     /** The period in microseconds. */
     final long period;
     final String keys;
-    final String columns;
+    /** Whether it keeps quantile weights per latency bucket. */
+    final boolean quantiles;
     final Set<Dimension> dimensions;
     /** Whether the rollup keeps every column a filter names. */
     final Predicate<CallCriteria> filters;
 
     Rollup(
-        String table, long period, String keys, String columns, Set<Dimension> dimensions,
+        String table, long period, String keys, boolean quantiles, Set<Dimension> dimensions,
         Predicate<CallCriteria> filters) {
       this.table = table;
       this.period = period;
       this.keys = keys;
-      this.columns = columns;
+      this.quantiles = quantiles;
       this.dimensions = dimensions;
       this.filters = filters;
     }
@@ -89,9 +90,11 @@ final class Scan {
           && bucketMicros % period == 0;
     }
 
-    String rawColumns() {
-      return RAW_SUMS + (this == LATENCY ? ", " + QUANTILE_COLUMNS : "");
-    }
+  }
+
+  /** The scan's columns from a rollup's rows, or from rows of api_calls. */
+  private static String columns(boolean raw, boolean quantiles) {
+    return (raw ? RAW_SUMS : SUMS) + (quantiles ? ", " + QUANTILE_COLUMNS : "");
   }
 
   /** The text after FROM: a subquery. */
@@ -138,9 +141,8 @@ final class Scan {
 
   private static Scan raw(CallCriteria criteria, boolean latencies) {
     Where where = Where.of(criteria);
-    String columns = latencies ? Rollup.LATENCY.rawColumns() : Rollup.COUNTS.rawColumns();
     return new Scan(
-        "(SELECT *, " + columns + " FROM api_calls WHERE " + where.sql + ")", where.parameters,
+        "(SELECT *, " + columns(true, latencies) + " FROM api_calls WHERE " + where.sql + ")", where.parameters,
         null);
   }
 
@@ -150,12 +152,12 @@ final class Scan {
     Instant middleStart = start == null ? null : ceil(start, rollup.period);
     Instant middleEnd = end == null ? null : floor(end, rollup.period);
     if (middleStart != null && middleEnd != null && !middleStart.isBefore(middleEnd)) {
-      return raw(criteria, rollup == Rollup.LATENCY);
+      return raw(criteria, rollup.quantiles);
     }
     List<Object> parameters = new ArrayList<>();
     Where middle = Where.of(criteria.withTimeRange(middleStart, middleEnd));
     StringBuilder sql =
-        new StringBuilder("(SELECT ").append(rollup.keys).append(", ").append(rollup.columns)
+        new StringBuilder("(SELECT ").append(rollup.keys).append(", ").append(columns(false, rollup.quantiles))
             .append(" FROM ").append(rollup.table).append(" WHERE ").append(middle.sql);
     parameters.addAll(middle.parameters);
     if (start != null && start.isBefore(middleStart)) {
@@ -170,7 +172,7 @@ final class Scan {
   private static void edge(
       Rollup rollup, StringBuilder sql, List<Object> parameters, CallCriteria criteria) {
     Where where = Where.of(criteria);
-    sql.append(" UNION ALL SELECT ").append(rollup.keys).append(", ").append(rollup.rawColumns())
+    sql.append(" UNION ALL SELECT ").append(rollup.keys).append(", ").append(columns(true, rollup.quantiles))
         .append(" FROM api_calls WHERE ").append(where.sql);
     parameters.addAll(where.parameters);
   }
