@@ -68,7 +68,7 @@ class GracefulShutdownIT {
         }
         acks.add(ingest.ingest(batch.build()));
       }
-      IngestServiceImplAccess.awaitQueued(server, 30);
+      awaitQueued(server, 30);
       assertThat(acks).noneMatch(ListenableFuture::isDone);
 
       server.close();
@@ -89,15 +89,13 @@ class GracefulShutdownIT {
     }
   }
 
-  /** Reads the queue depth the way an operator does: from the metrics endpoint. */
-  static final class IngestServiceImplAccess {
-    static void awaitQueued(TaplineServer server, long records) {
-      var http = com.linecorp.armeria.client.WebClient.of("http://127.0.0.1:" + server.port());
-      await().atMost(java.time.Duration.ofSeconds(20))
-          .until(
-              () ->
-                  http.get("/internal/metrics").aggregate().join().contentUtf8()
-                      .contains("tapline_ingest_queue_records " + records + ".0"));
-    }
+  /** Waits for the queue depth, read the way an operator does: from the metrics endpoint. */
+  private static void awaitQueued(TaplineServer server, long records) {
+    var http = com.linecorp.armeria.client.WebClient.of("http://127.0.0.1:" + server.port());
+    await().atMost(java.time.Duration.ofSeconds(20))
+        .until(
+            () ->
+                http.get("/internal/metrics").aggregate().join().contentUtf8()
+                    .contains("tapline_ingest_queue_records " + records + ".0"));
   }
 }

@@ -99,10 +99,7 @@ class AlertEventsIT {
     // Enough calls, 5 / 12 + ... failing: above the threshold once the window holds them all.
     ingest(tapline.channel(), "payments", 10, 500, 10);
     ingest(tapline.channel(), "payments", 5, 200, 10);
-    await().atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .containsExactly(AlertEventKind.FIRING));
-    AlertEvent firing = storedEvents(tapline.channel(), rule.getId()).getFirst();
+    AlertEvent firing = awaitOnlyFiring(rule.getId());
     assertThat(firing.getValue()).isGreaterThan(0.5);
     assertThat(firing.getThreshold()).isEqualTo(0.5);
     assertThat(firing.getWindow()).isEqualTo(Durations.fromSeconds(10));
@@ -136,10 +133,7 @@ class AlertEventsIT {
     // 95 fast calls and 5 at 900 ms: the 99th percentile is 900 ms.
     ingest(tapline.channel(), "search", 95, 200, 20);
     ingest(tapline.channel(), "search", 5, 200, 900);
-    await().atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .containsExactly(AlertEventKind.FIRING));
-    AlertEvent firing = storedEvents(tapline.channel(), rule.getId()).getFirst();
+    AlertEvent firing = awaitOnlyFiring(rule.getId());
     // Within the analytics queries' precision (0.5 %).
     assertThat(firing.getValue()).isCloseTo(900, org.assertj.core.api.Assertions.within(4.6));
   }
@@ -185,10 +179,7 @@ class AlertEventsIT {
     // 20% bad (slow) calls: 20x the 1% budget, in both windows.
     ingest(tapline.channel(), "search", 80, 200, 20);
     ingest(tapline.channel(), "search", 20, 200, 500);
-    await().atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .containsExactly(AlertEventKind.FIRING));
-    AlertEvent firing = storedEvents(tapline.channel(), rule.getId()).getFirst();
+    AlertEvent firing = awaitOnlyFiring(rule.getId());
     assertThat(firing.getValue()).isBetween(15.0, 25.0);
     assertThat(firing.getThreshold()).isEqualTo(10);
     // Once the short window is clean the burn has stopped, although the long one still burns.
@@ -196,5 +187,13 @@ class AlertEventsIT {
     await().atMost(Duration.ofSeconds(25))
         .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
             .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
+  }
+
+  /** Waits until the rule's only stored event is FIRING, and returns it. */
+  private static AlertEvent awaitOnlyFiring(String ruleId) {
+    await().atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), ruleId)))
+            .containsExactly(AlertEventKind.FIRING));
+    return storedEvents(tapline.channel(), ruleId).getFirst();
   }
 }
