@@ -22,6 +22,7 @@ import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.RetryingIngestClient;
+import io.tapline.server.testing.TempDirs;
 import io.tapline.server.testing.SharedClickHouse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,12 +54,13 @@ class IngestCrashIT {
 
   private static EmbeddedClickHouse engine;
   private static TaplineServer server;
+  private static Path dataDir;
   private static ManagedChannel channel;
   private static final String adminKey = ApiKeys.generate().key();
 
   @BeforeAll
   static void start() throws Exception {
-    Path dataDir = Files.createTempDirectory("tapline-crash-it");
+    dataDir = Files.createTempDirectory("tapline-crash-it");
     engine = EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
     server =
         TaplineServer.start(
@@ -85,6 +87,9 @@ class IngestCrashIT {
     }
     if (engine != null) {
       engine.close();
+    }
+    if (dataDir != null) {
+      TempDirs.deleteTree(dataDir);
     }
   }
 

@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One embedded ClickHouse engine for the whole test run, started on first use and stopped when
- * the test JVM exits. Test classes share it and each takes a fresh database with {@link
+ * One embedded ClickHouse engine for the whole test run, started on first use and stopped (its
+ * data directory removed) when the test JVM exits. Test classes share it and each takes a fresh database with {@link
  * #newDatabase}.
  *
  * <p>The engine library comes from the {@code tapline.chdb.library} system property (set by the
@@ -35,7 +35,15 @@ public final class SharedClickHouse {
       }
       engine = EmbeddedClickHouse.start(library(), dataDir, 0, Duration.ofSeconds(60));
       EmbeddedClickHouse started = engine;
-      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(started::close));
+      Path startedIn = dataDir;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              Thread.ofPlatform()
+                  .unstarted(
+                      () -> {
+                        started.close();
+                        TempDirs.deleteTree(startedIn);
+                      }));
     }
     return engine;
   }
