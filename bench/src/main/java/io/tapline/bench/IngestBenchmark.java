@@ -6,16 +6,21 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.stub.MetadataUtils;
 import io.tapline.proto.v1.ApiCall;
-import io.tapline.proto.v1.IngestRequest;
+import io.tapline.proto.v1.IngestResponse;
+import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.server.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.RetryingIngestClient;
 import io.tapline.server.testing.SharedClickHouse;
+import io.tapline.server.testing.TempDirs;
 import com.sun.management.GcInfo;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
@@ -101,6 +106,16 @@ public final class IngestBenchmark {
         clients, batchSize, window, seconds, warmup, Runtime.getRuntime().availableProcessors(),
         separate ? "in a separate JVM" : "in this JVM", flags);
 
+    try {
+      run(load, separate, args, dataDir, adminKey, flags);
+    } finally {
+      TempDirs.deleteTree(dataDir); // a minute of ingest leaves gigabytes
+    }
+  }
+
+  private static void run(
+      Load load, boolean separate, String[] args, Path dataDir, String adminKey, List<String> flags)
+      throws Exception {
     try (EmbeddedClickHouse engine =
             EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
         TaplineServer server =
@@ -241,8 +256,13 @@ public final class IngestBenchmark {
     for (int c = 0; c < clients; c++) {
       pools.add(IngestRecords.pool(load.pool(), 42 + c));
     }
+    List<IngestRecords.Encoder> encoders = new ArrayList<>();
+    for (List<ApiCall> pool : pools) {
+      encoders.add(new IngestRecords.Encoder(pool));
+    }
+    checkEncoding(encoders.getFirst(), pools.getFirst(), batchSize);
     long avgBytes =
-        pools.getFirst().stream().mapToLong(ApiCall::getSerializedSize).sum() / load.pool();
+        encoders.getFirst().batch("", 0, load.pool(), System.currentTimeMillis()).length / load.pool();
     System.out.printf(
         "  record size: %d bytes on average (protobuf), %d distinct calls per client%n",
         avgBytes, load.pool());
@@ -264,7 +284,7 @@ public final class IngestBenchmark {
       headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
       Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
       int client = c;
-      Iterator<IngestRequest> batches = batches(client, batchSize, pools.get(c), endAt, named);
+      Iterator<EncodedBatch> batches = batches(client, batchSize, encoders.get(c), endAt, named);
       LongConsumer onAck =
           nanos -> {
             records.addAndGet(batchSize);
@@ -273,7 +293,7 @@ public final class IngestBenchmark {
           };
       results.add(
           threads.submit(
-              () -> new RetryingIngestClient(authed, window)
+              () -> new RetryingIngestClient<>(authed, window, ENCODED_STREAM, EncodedBatch::batchId)
                   .sendAll(batches, onAck, Duration.ofSeconds(warmup + seconds + 120))));
     }
 
@@ -365,10 +385,29 @@ public final class IngestBenchmark {
     return out;
   }
 
-  private static Iterator<IngestRequest> batches(
-      int client, int size, List<ApiCall> pool, long endAt, boolean named) {
+  /** An IngestRequest already encoded, with its batch id (to match acknowledgements). */
+  record EncodedBatch(String batchId, byte[] bytes) {}
+
+  /** IngestStream sending encoded batches; acknowledgements are decoded as usual. */
+  private static final MethodDescriptor<EncodedBatch, IngestResponse> ENCODED_STREAM =
+      IngestServiceGrpc.getIngestStreamMethod().toBuilder(
+              new MethodDescriptor.Marshaller<EncodedBatch>() {
+                @Override
+                public InputStream stream(EncodedBatch batch) {
+                  return new ByteArrayInputStream(batch.bytes());
+                }
+
+                @Override
+                public EncodedBatch parse(InputStream stream) {
+                  throw new UnsupportedOperationException("requests are only sent");
+                }
+              },
+              IngestServiceGrpc.getIngestStreamMethod().getResponseMarshaller())
+          .build();
+
+  private static Iterator<EncodedBatch> batches(
+      int client, int size, IngestRecords.Encoder encoder, long endAt, boolean named) {
     return new Iterator<>() {
-      final IngestRecords.Recent recent = new IngestRecords.Recent(pool);
       long next;
 
       @Override
@@ -377,20 +416,24 @@ public final class IngestBenchmark {
       }
 
       @Override
-      public IngestRequest next() {
+      public EncodedBatch next() {
         long n = next++;
-        List<ApiCall> calls = recent.calls();
-        int from = (int) ((n * size) % calls.size());
-        IngestRequest.Builder batch = IngestRequest.newBuilder();
-        if (named) {
-          batch.setBatchId("bench-" + client + "-" + n);
-        }
-        for (int i = 0; i < size; i++) {
-          batch.addCalls(calls.get((from + i) % calls.size()));
-        }
-        return batch.build();
+        int from = (int) ((n * size) % encoder.poolSize());
+        String batchId = named ? "bench-" + client + "-" + n : "";
+        return new EncodedBatch(batchId, encoder.batch(batchId, from, size, System.currentTimeMillis()));
       }
     };
+  }
+
+  /** Fails unless the encoder's bytes are what protobuf itself makes of the same batch. */
+  private static void checkEncoding(IngestRecords.Encoder encoder, List<ApiCall> pool, int size) {
+    long now = System.currentTimeMillis();
+    int from = pool.size() - size / 2; // wraps around the pool's end
+    byte[] encoded = encoder.batch("bench-check", from, size, now);
+    byte[] expected = encoder.request(pool, "bench-check", from, size, now).toByteArray();
+    if (!Arrays.equals(encoded, expected)) {
+      throw new IllegalStateException("the benchmark's batch encoding differs from protobuf's");
+    }
   }
 
   private static double percentile(long[] sorted, double p) {

@@ -1,7 +1,12 @@
 package io.tapline.bench;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.WireFormat;
 import io.tapline.proto.v1.ApiCall;
+import io.tapline.proto.v1.IngestRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,44 +24,106 @@ final class IngestRecords {
   private IngestRecords() {}
 
   /**
-   * A pool whose timestamps are moved, every {@value #RESTAMP_MILLIS} ms, to the {@value
-   * #RECENT_MILLIS} ms before that moment, so that the calls sent look recorded moments ago. It
-   * keeps a builder per call: building one again after setting only its timestamp shares the
-   * call's other fields, maps included, where {@code toBuilder()} would copy them.
+   * IngestStream batches encoded as a generated client would encode them, byte for byte, from a
+   * pool of calls whose other fields are encoded once: each batch only encodes its id and each
+   * call's timestamp, fresh for every batch (the {@value #RECENT_MILLIS} ms before it is made, in
+   * order). So the generator spends its CPU on sending rather than on encoding the same fields
+   * again, and no two batches carry equal calls.
    */
-  static final class Recent {
+  static final class Encoder {
 
-    static final int RESTAMP_MILLIS = 2_000;
+    private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
-    private final List<ApiCall.Builder> builders = new ArrayList<>();
-    private List<ApiCall> calls;
-    private long stampedAtNanos;
+    /** Each call encoded without its timestamp (field 2, the first one set, as id is empty). */
+    private final byte[][] rest;
 
-    Recent(List<ApiCall> pool) {
-      for (ApiCall call : pool) {
-        builders.add(call.toBuilder());
+    Encoder(List<ApiCall> pool) {
+      rest = new byte[pool.size()][];
+      for (int i = 0; i < rest.length; i++) {
+        ApiCall call = pool.get(i);
+        if (!call.getId().isEmpty()) {
+          throw new IllegalArgumentException("pool calls leave their id to the server");
+        }
+        rest[i] = call.toBuilder().clearTimestamp().build().toByteArray();
       }
     }
 
-    /** The calls, restamped first when their timestamps are older than the restamp interval. */
-    List<ApiCall> calls() {
-      long now = System.nanoTime();
-      if (calls == null || now - stampedAtNanos > RESTAMP_MILLIS * 1_000_000L) {
-        long from = System.currentTimeMillis() - RECENT_MILLIS;
-        List<ApiCall> out = new ArrayList<>(builders.size());
-        for (int i = 0; i < builders.size(); i++) {
-          long millis = from + (long) i * RECENT_MILLIS / builders.size();
-          Timestamp at =
-              Timestamp.newBuilder()
-                  .setSeconds(millis / 1000)
-                  .setNanos((int) (millis % 1000) * 1_000_000)
-                  .build();
-          out.add(builders.get(i).setTimestamp(at).build());
-        }
-        calls = out;
-        stampedAtNanos = now;
+    int poolSize() {
+      return rest.length;
+    }
+
+    /**
+     * The encoded IngestRequest of {@code size} calls from pool position {@code from} on (wrapping
+     * around), stamped over the {@value #RECENT_MILLIS} ms before {@code nowMillis}.
+     */
+    byte[] batch(String batchId, int from, int size, long nowMillis) {
+      int total = batchId.isEmpty() ? 0 : CodedOutputStream.computeStringSize(1, batchId);
+      for (int i = 0; i < size; i++) {
+        total += callFieldSize(rest[(from + i) % rest.length].length, stamp(nowMillis, i, size));
       }
-      return calls;
+      byte[] out = new byte[total];
+      CodedOutputStream encoder = CodedOutputStream.newInstance(out);
+      try {
+        if (!batchId.isEmpty()) {
+          encoder.writeString(1, batchId);
+        }
+        for (int i = 0; i < size; i++) {
+          byte[] fields = rest[(from + i) % rest.length];
+          long millis = stamp(nowMillis, i, size);
+          int timestamp = timestampSize(millis);
+          encoder.writeTag(2, LENGTH_DELIMITED); // IngestRequest.calls
+          encoder.writeUInt32NoTag(timestampFieldSize(timestamp) + fields.length);
+          encoder.writeTag(2, LENGTH_DELIMITED); // ApiCall.timestamp
+          encoder.writeUInt32NoTag(timestamp);
+          encoder.writeInt64(1, Math.floorDiv(millis, 1000));
+          if (nanos(millis) != 0) {
+            encoder.writeInt32(2, nanos(millis));
+          }
+          encoder.writeRawBytes(fields);
+        }
+        encoder.checkNoSpaceLeft();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out;
+    }
+
+    /** What {@link #batch} encodes, built as a client would build it (to check the encoding). */
+    IngestRequest request(List<ApiCall> pool, String batchId, int from, int size, long nowMillis) {
+      IngestRequest.Builder request = IngestRequest.newBuilder().setBatchId(batchId);
+      for (int i = 0; i < size; i++) {
+        long millis = stamp(nowMillis, i, size);
+        request.addCalls(
+            pool.get((from + i) % pool.size()).toBuilder()
+                .setTimestamp(
+                    Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000)).setNanos(nanos(millis))));
+      }
+      return request.build();
+    }
+
+    private static long stamp(long nowMillis, int i, int size) {
+      return nowMillis - RECENT_MILLIS + (long) i * RECENT_MILLIS / size;
+    }
+
+    private static int nanos(long millis) {
+      return (int) Math.floorMod(millis, 1000) * 1_000_000;
+    }
+
+    private static int timestampSize(long millis) {
+      int nanos = nanos(millis);
+      return CodedOutputStream.computeInt64Size(1, Math.floorDiv(millis, 1000))
+          + (nanos == 0 ? 0 : CodedOutputStream.computeInt32Size(2, nanos));
+    }
+
+    private static int timestampFieldSize(int timestampSize) {
+      return CodedOutputStream.computeTagSize(2)
+          + CodedOutputStream.computeUInt32SizeNoTag(timestampSize)
+          + timestampSize;
+    }
+
+    private static int callFieldSize(int restLength, long millis) {
+      int call = timestampFieldSize(timestampSize(millis)) + restLength;
+      return CodedOutputStream.computeTagSize(2) + CodedOutputStream.computeUInt32SizeNoTag(call) + call;
     }
   }
 

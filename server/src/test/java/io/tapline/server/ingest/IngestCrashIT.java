@@ -109,7 +109,7 @@ class IngestCrashIT {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return new RetryingIngestClient(authed, 8)
+                return RetryingIngestClient.of(authed, 8)
                     .sendAll(batches(), latency -> acked.incrementAndGet(), Duration.ofMinutes(5));
               } catch (InterruptedException e) {
                 throw new IllegalStateException(e);

@@ -372,7 +372,7 @@ class IngestPathIT {
       batches.add(batch.build());
     }
     RetryingIngestClient.Result result =
-        new RetryingIngestClient(tapline.channel(), 4).sendAll(batches.iterator(), l -> {}, Duration.ofMinutes(2));
+        RetryingIngestClient.of(tapline.channel(), 4).sendAll(batches.iterator(), l -> {}, Duration.ofMinutes(2));
     assertThat(result.streams()).isEqualTo(1);
     assertThat(result.records()).isEqualTo(24 * 600);
     assertThat(count("SELECT count() FROM api_calls WHERE service = 'long-stream'")).isEqualTo(24 * 600);

@@ -2,8 +2,11 @@ package io.tapline.server.testing;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.RetryInfo;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestResponse;
@@ -16,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 
 /**
@@ -24,8 +28,11 @@ import java.util.function.LongConsumer;
  * retryable error, or no ack because the stream broke) sent again with the same batch id, after
  * the delay the server asked for, until it is. Used by tests and benchmarks; one thread per
  * client.
+ *
+ * @param <B> what a batch is on this side: an {@link IngestRequest}, or a benchmark's batch
+ *     already encoded, sent through a method descriptor with its own marshaller
  */
-public final class RetryingIngestClient {
+public final class RetryingIngestClient<B> {
 
   /** The largest pause between retries, whatever the server suggests. */
   static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
@@ -38,7 +45,7 @@ public final class RetryingIngestClient {
 
   private record Ended() implements Event {}
 
-  private record Sent(IngestRequest request, long sentAtNanos) {}
+  private record Sent<B>(B request, long sentAtNanos) {}
 
   /** What happened: acknowledged batches and records, retries, streams opened, failures. */
   public record Result(
@@ -46,10 +53,21 @@ public final class RetryingIngestClient {
 
   private final Channel channel;
   private final int window;
+  private final MethodDescriptor<B, IngestResponse> method;
+  private final Function<B, String> batchIdOf;
 
-  public RetryingIngestClient(Channel channel, int window) {
+  public RetryingIngestClient(
+      Channel channel, int window, MethodDescriptor<B, IngestResponse> method, Function<B, String> batchIdOf) {
     this.channel = channel;
     this.window = window;
+    this.method = method;
+    this.batchIdOf = batchIdOf;
+  }
+
+  /** A client of IngestStream sending {@link IngestRequest}s. */
+  public static RetryingIngestClient<IngestRequest> of(Channel channel, int window) {
+    return new RetryingIngestClient<>(
+        channel, window, IngestServiceGrpc.getIngestStreamMethod(), IngestRequest::getBatchId);
   }
 
   /**
@@ -58,11 +76,11 @@ public final class RetryingIngestClient {
    * @param onAck called with the acknowledgement latency in nanoseconds of each stored batch
    * @param deadline gives up (throws) after this long
    */
-  public Result sendAll(Iterator<IngestRequest> batches, LongConsumer onAck, Duration deadline)
+  public Result sendAll(Iterator<B> batches, LongConsumer onAck, Duration deadline)
       throws InterruptedException {
     long giveUpAt = System.nanoTime() + deadline.toNanos();
-    Deque<IngestRequest> retries = new ArrayDeque<>();
-    Deque<Sent> outstanding = new ArrayDeque<>();
+    Deque<B> retries = new ArrayDeque<>();
+    Deque<Sent<B>> outstanding = new ArrayDeque<>();
     List<String> permanent = new ArrayList<>();
     long acked = 0;
     long records = 0;
@@ -70,7 +88,7 @@ public final class RetryingIngestClient {
     int streams = 0;
     long notBefore = 0;
     LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    StreamObserver<IngestRequest> stream = null;
+    StreamObserver<B> stream = null;
     while (true) {
       if (System.nanoTime() - giveUpAt > 0) {
         throw new IllegalStateException(
@@ -80,12 +98,13 @@ public final class RetryingIngestClient {
       if (stream == null) {
         LinkedBlockingQueue<Event> mine = new LinkedBlockingQueue<>();
         events = mine;
-        stream = IngestServiceGrpc.newStub(channel).ingestStream(observer(mine));
+        stream =
+            ClientCalls.asyncBidiStreamingCall(channel.newCall(method, CallOptions.DEFAULT), observer(mine));
         streams++;
       }
       boolean mayRetry = System.nanoTime() - notBefore >= 0;
       while (outstanding.size() < window) {
-        IngestRequest next;
+        B next;
         if (!retries.isEmpty() && mayRetry) {
           next = retries.poll();
           retried++;
@@ -94,7 +113,7 @@ public final class RetryingIngestClient {
         } else {
           break;
         }
-        outstanding.add(new Sent(next, System.nanoTime()));
+        outstanding.add(new Sent<>(next, System.nanoTime()));
         stream.onNext(next);
       }
       if (outstanding.isEmpty()) {
@@ -109,10 +128,9 @@ public final class RetryingIngestClient {
       switch (event) {
         case null -> {}
         case Ack(IngestResponse response) -> {
-          Sent sent = outstanding.poll();
-          if (sent == null
-              || (!sent.request().getBatchId().isEmpty()
-                  && !sent.request().getBatchId().equals(response.getBatchId()))) {
+          Sent<B> sent = outstanding.poll();
+          String sentId = sent == null ? null : batchIdOf.apply(sent.request());
+          if (sentId == null || (!sentId.isEmpty() && !sentId.equals(response.getBatchId()))) {
             throw new IllegalStateException("ack out of order: " + response.getBatchId());
           }
           if (!response.hasError()) {
@@ -128,7 +146,7 @@ public final class RetryingIngestClient {
         }
         case Broken(Throwable error) -> {
           // Nothing in flight is known to be stored: send it all again, in order, on a new stream.
-          List<IngestRequest> again = new ArrayList<>();
+          List<B> again = new ArrayList<>();
           outstanding.forEach(s -> again.add(s.request()));
           outstanding.clear();
           for (int i = again.size() - 1; i >= 0; i--) {
