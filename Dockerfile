@@ -18,4 +18,6 @@ ENV TAPLINE_EMBEDDED_DATA_DIR=/var/lib/tapline
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD curl -fsS http://127.0.0.1:8080/internal/health || exit 1
-ENTRYPOINT ["java", "--sun-misc-unsafe-memory-access=allow", "-cp", "/opt/tapline/tapline-server.jar:/opt/tapline/lib/*", "io.tapline.server.Main"]
+# The server's JVM options, as SERVER_JVM_OPTS in scripts/common.sh says why.
+ENTRYPOINT ["java", "-XX:+UseG1GC", "-XX:+UnlockExperimentalVMOptions", "-XX:G1NewSizePercent=35", \
+  "--sun-misc-unsafe-memory-access=allow", "-cp", "/opt/tapline/tapline-server.jar:/opt/tapline/lib/*", "io.tapline.server.Main"]

@@ -10,6 +10,13 @@ CHDB_VERSION="26.7.3-stable.1"
 CHDB_TARBALL_SHA256="c0d32b129e988f2b9a9a31c9141aecf5e1e2453f9a079efc4d36ab8e3f92b2ad"
 CHDB_LIBRARY="$TAPLINE_CACHE/chdb/$CHDB_VERSION/libchdb.so"
 
+# JVM options of the server (scripts/run, the Docker image, and benchmarks that host a server).
+# G1 with a young generation of at least 35 % of the heap: ingest keeps each batch alive for the
+# few hundred milliseconds of its commit, and every young collection copies whatever is in flight,
+# so fewer, larger young collections cost less. Ingest benchmark: 48,000-49,000 records/s instead
+# of 44,000 with G1's own sizing; server CPU per record 10.6 instead of 12.3 us.
+SERVER_JVM_OPTS=(-XX:+UseG1GC -XX:+UnlockExperimentalVMOptions -XX:G1NewSizePercent=35)
+
 say() { printf 'tapline: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
