@@ -33,6 +33,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.AdaptiveByteBufAllocator;
+import io.netty.channel.ChannelOption;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.AlertEventFilter;
 import io.tapline.proto.v1.AlertRule;
@@ -70,9 +72,9 @@ import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
 import io.tapline.server.storage.MeteredCallStore;
+import io.tapline.server.storage.MeteredCallWriter;
 import io.tapline.server.storage.PlanRecord;
 import io.tapline.server.storage.PlanStore;
-import io.tapline.server.storage.MeteredCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
@@ -362,6 +364,11 @@ public final class TaplineServer implements AutoCloseable {
                     .build())
             .exampleHeaders(HttpHeaders.of(HttpHeaderNames.AUTHORIZATION, "Bearer <your key>"))
             .build());
+    // Request buffers on the heap. gRPC messages are parsed from the buffer Armeria gathers them
+    // in, and protobuf decodes their strings from a heap array with the JDK's vectorised UTF-8
+    // decoder but from direct memory byte by byte. Sockets still read into direct buffers.
+    // Ingest benchmark: 9.5-9.7 instead of 11.1-12.2 us of server CPU per record.
+    sb.childChannelOption(ChannelOption.ALLOCATOR, new AdaptiveByteBufAllocator(false));
     // A unary gRPC or JSON request is one message; IngestStream lifts both limits for itself.
     sb.maxRequestLength((long) ingestConfig.maxMessageBytes() + REQUEST_FRAMING_BYTES);
     sb.requestTimeout(Duration.ofMinutes(1));
