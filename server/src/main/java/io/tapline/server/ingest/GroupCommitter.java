@@ -1,6 +1,7 @@
 package io.tapline.server.ingest;
 
 import io.tapline.server.RetryLaterException;
+import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
 import io.tapline.server.storage.StorageUnavailableException;
 import java.time.Duration;
@@ -42,7 +43,7 @@ final class GroupCommitter implements AutoCloseable {
 
   private static final Logger logger = LoggerFactory.getLogger(GroupCommitter.class);
 
-  private record Pending(String key, CallWriter.Batch batch, CompletableFuture<Void> done) {
+  private record Pending(String key, CallWriter.Batch batch, CompletableFuture<List<CallRecord>> done) {
     int size() {
       return batch.calls().size();
     }
@@ -55,7 +56,7 @@ final class GroupCommitter implements AutoCloseable {
   private final Duration retryAfter;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedRecords = new AtomicLong();
-  private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<List<CallRecord>>> inFlight = new ConcurrentHashMap<>();
   private final List<Thread> workers = new ArrayList<>();
   private volatile long downUntilNanos;
   private volatile boolean closing;
@@ -82,12 +83,13 @@ final class GroupCommitter implements AutoCloseable {
    *
    * @param key identifies the batch for coalescing retries still in flight; null when it cannot
    *     be a retry
-   * @return completes when the batch is committed; fails with {@link RetryLaterException} or the
-   *     writer's exception
+   * @return completes when the batch is committed, with the calls that this submission stored
+   *     (none for a copy of a batch stored before or still being written); fails with {@link
+   *     RetryLaterException} or the writer's exception
    */
-  CompletableFuture<Void> submit(String key, CallWriter.Batch batch) {
+  CompletableFuture<List<CallRecord>> submit(String key, CallWriter.Batch batch) {
     if (batch.calls().isEmpty()) {
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(List.of());
     }
     if (closing) {
       return CompletableFuture.failedFuture(unavailable("the server is shutting down", null));
@@ -95,11 +97,13 @@ final class GroupCommitter implements AutoCloseable {
     if (System.nanoTime() - downUntilNanos < 0) {
       return CompletableFuture.failedFuture(unavailable("the store is unavailable", null));
     }
-    CompletableFuture<Void> done = new CompletableFuture<>();
+    CompletableFuture<List<CallRecord>> done = new CompletableFuture<>();
     if (key != null) {
-      CompletableFuture<Void> first = inFlight.putIfAbsent(key, done);
+      CompletableFuture<List<CallRecord>> first = inFlight.putIfAbsent(key, done);
       if (first != null) {
-        return first; // the same batch is being written already: share its outcome
+        // The same batch is being written already: share its outcome; its calls are the first
+        // copy's to report.
+        return first.thenApply(stored -> List.of());
       }
     }
     long after = queuedRecords.addAndGet(batch.calls().size());
@@ -175,8 +179,9 @@ final class GroupCommitter implements AutoCloseable {
     for (Pending pending : group) {
       batches.add(pending.batch());
     }
+    List<CallWriter.Batch> written;
     try {
-      writer.write(batches);
+      written = writer.write(batches);
     } catch (StorageUnavailableException e) {
       downUntilNanos = System.nanoTime() + retryAfter.toNanos();
       logger.warn("Store unavailable; refusing ingest for {} ms: {}", retryAfter.toMillis(), e.getMessage());
@@ -190,8 +195,8 @@ final class GroupCommitter implements AutoCloseable {
       return;
     }
     release(group);
-    for (Pending pending : group) {
-      pending.done().complete(null);
+    for (int i = 0; i < group.size(); i++) {
+      group.get(i).done().complete(written.get(i).calls());
     }
   }
 

@@ -4,8 +4,9 @@ import io.tapline.server.storage.CallRecord;
 import java.util.List;
 
 /**
- * Told about every batch of calls once the store committed it, on the ingesting thread: an
- * implementation must return at once (hand the work to another thread) and must not throw.
+ * Told, batch by batch, about the calls a commit stored, on the ingesting thread: each call once,
+ * even when its batch is sent again. An implementation must return at once (hand the work to
+ * another thread) and must not throw.
  */
 @FunctionalInterface
 public interface IngestListener {

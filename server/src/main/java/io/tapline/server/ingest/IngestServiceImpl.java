@@ -93,12 +93,13 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   @Override
   public void ingest(IngestRequest request, StreamObserver<IngestResponse> responseObserver) {
     Prepared prepared = prepare(request, Principal.current());
+    List<CallRecord> stored;
     try {
-      prepared.commit().join();
+      stored = prepared.commit().join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
-    committed(prepared.accepted());
+    committed(stored);
     responseObserver.onNext(prepared.response());
     responseObserver.onCompleted();
   }
@@ -121,7 +122,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           return;
         }
         Prepared prepared;
-        CompletableFuture<Void> commit;
+        CompletableFuture<List<CallRecord>> commit;
         try {
           Principal.requireStillValid();
           prepared = prepare(request, Principal.current());
@@ -142,17 +143,17 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
         Prepared batch = prepared;
         String batchId = request.getBatchId();
-        CompletableFuture<Void> committed = commit;
+        CompletableFuture<List<CallRecord>> storing = commit;
         acks =
             acks.handle((v, previous) -> null)
-                .thenCompose(v -> committed.handle((ok, failure) -> failure))
+                .thenCompose(v -> storing.handle((stored, failure) -> failure))
                 .thenAcceptAsync(
                     failure -> {
                       if (call.isCancelled()) {
                         return;
                       }
                       if (failure == null) {
-                        committed(batch.accepted());
+                        committed(storing.join()); // completed without failure by now
                         call.onNext(batch.response());
                       } else {
                         call.onNext(failedAck(batchId, unwrap(failure)));
@@ -192,16 +193,15 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   }
 
   /**
-   * Called with the records of a batch once the INSERT holding them committed, before the ack.
-   * A batch re-sent after its commit is reported again (its records are not stored twice).
+   * Called with the records a batch's INSERT stored, once it committed and before the ack. A
+   * retried batch reports only what it stored itself, so the alert rules see each call once.
    */
-  private void committed(List<CallRecord> accepted) {
-    listener.committed(accepted);
+  private void committed(List<CallRecord> stored) {
+    listener.committed(stored);
   }
 
   /** A validated, masked and enriched batch, queued for commit. */
-  private record Prepared(
-      IngestResponse response, List<CallRecord> accepted, CompletableFuture<Void> commit) {}
+  private record Prepared(IngestResponse response, CompletableFuture<List<CallRecord>> commit) {}
 
   private Prepared prepare(IngestRequest request, Principal principal) {
     boolean named = !request.getBatchId().isEmpty();
@@ -252,13 +252,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     }
     Map<String, Integer> retention = new HashMap<>();
     settingsByService.forEach((service, settings) -> retention.put(service, settings.retentionDays()));
-    CompletableFuture<Void> commit =
+    CompletableFuture<List<CallRecord>> commit =
         committer.submit(
             named ? principal.keyId() + "/" + batchId : null,
             writer.prepare(new CallWriter.Batch(batchId, accepted, retention, named)));
     return new Prepared(
         response.setAccepted(accepted.size()).setRejected(response.getRejectionsCount()).build(),
-        accepted,
         commit);
   }
 

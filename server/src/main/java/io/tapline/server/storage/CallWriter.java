@@ -61,13 +61,19 @@ public interface CallWriter {
    * with the same service, batch id and call id is not stored again (for batches marked {@link
    * Batch#mayBeStored}), so a client may retry a batch it got no answer for.
    *
+   * @return the batches as written, in the same order, each with only the calls this write
+   *     stored (a retried batch's calls stored before are left out)
    * @throws StorageUnavailableException when the store cannot be reached; some calls may have
    *     been committed, and writing the same batches again stores the rest exactly once
    */
-  void write(List<Batch> batches);
+  List<Batch> write(List<Batch> batches);
 
-  /** Stores one batch, which may be a retry, with the default retention. */
-  default void write(String batchId, List<CallRecord> calls) {
-    write(List.of(new Batch(batchId, calls, java.util.Map.of(), true)));
+  /**
+   * Stores one batch, which may be a retry, with the default retention.
+   *
+   * @return the calls this write stored
+   */
+  default List<CallRecord> write(String batchId, List<CallRecord> calls) {
+    return write(List.of(new Batch(batchId, calls, java.util.Map.of(), true))).getFirst().calls();
   }
 }

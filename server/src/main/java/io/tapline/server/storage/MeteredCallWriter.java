@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.Timer;
 import java.util.List;
 
 /**
- * Measures the writes of another {@link CallWriter}: {@code tapline.ingest.records} (calls written,
- * the ingest rate), {@code tapline.ingest.batch.records} (calls per client batch),
+ * Measures the writes of another {@link CallWriter}: {@code tapline.ingest.records} (calls stored,
+ * the ingest rate; a retry's calls stored before are not counted again), {@code tapline.ingest.batch.records} (calls per client batch),
  * {@code tapline.clickhouse.insert} (time per INSERT, with its outcome) and {@code
  * tapline.clickhouse.insert.records} (calls per INSERT).
  */
@@ -42,21 +42,25 @@ public final class MeteredCallWriter implements CallWriter {
   }
 
   @Override
-  public void write(List<Batch> batches) {
+  public List<Batch> write(List<Batch> batches) {
     long start = System.nanoTime();
+    List<Batch> written;
     try {
-      delegate.write(batches);
+      written = delegate.write(batches);
     } catch (RuntimeException e) {
       failed.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
       throw e;
     }
     inserted.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-    int total = 0;
     for (Batch batch : batches) {
       batchRecords.record(batch.calls().size());
+    }
+    int total = 0;
+    for (Batch batch : written) {
       total += batch.calls().size();
     }
     insertRecords.record(total);
     records.increment(total);
+    return written;
   }
 }

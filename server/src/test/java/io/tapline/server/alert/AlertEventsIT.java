@@ -14,6 +14,8 @@ import io.tapline.proto.v1.AlertEventKind;
 import io.tapline.proto.v1.AlertRule;
 import io.tapline.proto.v1.AbsenceCondition;
 import io.tapline.proto.v1.BurnRateCondition;
+import io.tapline.proto.v1.IngestRequest;
+import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.Severity;
 import io.tapline.proto.v1.SubscribeAlertsRequest;
 import io.tapline.proto.v1.WindowedCondition;
@@ -73,6 +75,27 @@ class AlertEventsIT {
         tapline.http().get("/v1/alert-events?filter.rule_id=" + rule.getId() + "&page_size=1")
             .aggregate().join().contentUtf8();
     assertThat(page).contains("\"count\":\"200\"").contains("nextPageToken");
+  }
+
+  @Test
+  void aRetriedBatchCountsItsCallsOnce() {
+    AlertRule rule = create(tapline.channel(), AlertFixtures.perCallServerErrors("retries", 1500));
+    ingest(tapline.channel(), "retries", 1, 503, 10);
+    await().untilAsserted(() -> assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(1));
+
+    // Ten failing calls within the cooldown, their batch sent twice (as a client retries a batch
+    // whose ack it lost): the rule sees ten calls, not twenty.
+    IngestRequest.Builder batch = IngestRequest.newBuilder().setBatchId("retried-batch");
+    for (int i = 0; i < 10; i++) {
+      batch.addCalls(AlertFixtures.call("retries", 500, 10));
+    }
+    IngestServiceGrpc.IngestServiceBlockingStub ingest = IngestServiceGrpc.newBlockingStub(tapline.channel());
+    assertThat(ingest.ingest(batch.build()).getAccepted()).isEqualTo(10);
+    assertThat(ingest.ingest(batch.build()).getAccepted()).isEqualTo(10);
+    await().untilAsserted(() -> assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(2));
+    assertThat(storedEvents(tapline.channel(), rule.getId()))
+        .extracting(AlertEvent::getCount)
+        .containsExactlyInAnyOrder(1L, 10L);
   }
 
   @Test

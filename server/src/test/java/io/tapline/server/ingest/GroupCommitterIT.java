@@ -55,14 +55,14 @@ class GroupCommitterIT {
     final CallWriter writer = new ClickHouseCallWriter(storage.dataSource(), storage.database());
 
     @Override
-    public void write(List<Batch> batches) {
+    public List<Batch> write(List<Batch> batches) {
       entered.countDown();
       try {
         gate.await(60, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      writer.write(batches);
+      return writer.write(batches);
     }
   }
 
@@ -91,7 +91,7 @@ class GroupCommitterIT {
     }
   }
 
-  private static Throwable failure(CompletableFuture<Void> f) throws Exception {
+  private static Throwable failure(CompletableFuture<List<CallRecord>> f) throws Exception {
     try {
       f.get(30, TimeUnit.SECONDS);
       return null;
@@ -105,10 +105,10 @@ class GroupCommitterIT {
     GatedWriter writer = new GatedWriter();
     try (GroupCommitter committer =
         new GroupCommitter(writer, 10, 1000, Duration.ZERO, Duration.ofMillis(700), 1)) {
-      CompletableFuture<Void> first = committer.submit(null, batch("q-1", calls("queue", 5), false));
+      CompletableFuture<List<CallRecord>> first = committer.submit(null, batch("q-1", calls("queue", 5), false));
       assertThat(writer.entered.await(30, TimeUnit.SECONDS)).isTrue();
-      CompletableFuture<Void> second = committer.submit(null, batch("q-2", calls("queue", 5), false));
-      CompletableFuture<Void> third = committer.submit(null, batch("q-3", calls("queue", 1), false));
+      CompletableFuture<List<CallRecord>> second = committer.submit(null, batch("q-2", calls("queue", 5), false));
+      CompletableFuture<List<CallRecord>> third = committer.submit(null, batch("q-3", calls("queue", 1), false));
 
       assertThat(failure(third))
           .isInstanceOfSatisfying(
@@ -133,12 +133,15 @@ class GroupCommitterIT {
       List<CallRecord> calls = calls("coalesce", 3);
       // mayBeStored = false: the writer will not look for stored rows, so only coalescing can
       // keep the second copy out.
-      CompletableFuture<Void> a = committer.submit("key/b-1", batch("b-1", calls, false));
-      CompletableFuture<Void> b = committer.submit("key/b-1", batch("b-1", calls, false));
+      CompletableFuture<List<CallRecord>> a = committer.submit("key/b-1", batch("b-1", calls, false));
+      CompletableFuture<List<CallRecord>> b = committer.submit("key/b-1", batch("b-1", calls, false));
       writer.gate.countDown();
       assertThat(failure(a)).isNull();
       assertThat(failure(b)).isNull();
       assertThat(rows("coalesce")).isEqualTo(3);
+      // Only the first copy reports the calls as stored (to the alert rules, for example).
+      assertThat(a.join()).containsExactlyElementsOf(calls);
+      assertThat(b.join()).isEmpty();
     }
   }
 

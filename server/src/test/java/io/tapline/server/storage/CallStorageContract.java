@@ -44,8 +44,8 @@ public abstract class CallStorageContract {
   @Test
   void aBatchIdIsStoredOnce() {
     CallRecord record = record("contract-dedup", "d-1", BASE.minusSeconds(60), 200);
-    writer().write("contract-dedup-batch", List.of(record));
-    writer().write("contract-dedup-batch", List.of(record));
+    assertThat(writer().write("contract-dedup-batch", List.of(record))).containsExactly(record);
+    assertThat(writer().write("contract-dedup-batch", List.of(record))).isEmpty();
 
     assertThat(store().search(all("contract-dedup", 10, null)).calls()).hasSize(1);
   }
@@ -54,13 +54,15 @@ public abstract class CallStorageContract {
   void aRetriedBatchStoresOnlyWhatAnInterruptedWriteMissed() {
     CallRecord a = record("contract-partial", "p-a", BASE.minusSeconds(30), 200);
     CallRecord b = record("contract-partial", "p-b", BASE.minusSeconds(20), 200);
+    CallRecord c = record("contract-partial", "p-c", BASE.minusSeconds(10), 200);
     writer().write("contract-partial-batch", List.of(a)); // as if the first write was cut
-    writer().write(
-        List.of(
-            new CallWriter.Batch("contract-partial-batch", List.of(a, b), java.util.Map.of(), true),
-            new CallWriter.Batch("contract-partial-other", List.of(
-                record("contract-partial", "p-c", BASE.minusSeconds(10), 200)), java.util.Map.of(), true)));
-    writer().write("contract-partial-batch", List.of(a, b));
+    List<CallWriter.Batch> written =
+        writer().write(
+            List.of(
+                new CallWriter.Batch("contract-partial-batch", List.of(a, b), java.util.Map.of(), true),
+                new CallWriter.Batch("contract-partial-other", List.of(c), java.util.Map.of(), true)));
+    assertThat(written).extracting(CallWriter.Batch::calls).containsExactly(List.of(b), List.of(c));
+    assertThat(writer().write("contract-partial-batch", List.of(a, b))).isEmpty();
 
     assertThat(store().search(all("contract-partial", 10, null)).calls())
         .extracting(CallRecord::id)

@@ -95,21 +95,21 @@ public final class ClickHouseCallWriter implements CallWriter {
   }
 
   @Override
-  public void write(List<Batch> batches) {
+  public List<Batch> write(List<Batch> batches) {
     for (Batch batch : batches) {
       if (!BATCH_ID.matcher(batch.batchId()).matches()) {
         throw new IllegalArgumentException("Invalid batch id: " + batch.batchId());
       }
     }
     if (batches.stream().allMatch(b -> b.calls().isEmpty())) {
-      return;
+      return batches;
     }
     try (Connection connection = dataSource.getConnection()) {
       Client client = connection.unwrap(ConnectionImpl.class).getClient();
       Set<String> stored = alreadyStored(client, batches);
       List<Batch> toWrite = stored.isEmpty() ? batches : without(batches, stored);
       if (toWrite.stream().allMatch(b -> b.calls().isEmpty())) {
-        return;
+        return toWrite;
       }
       // No block deduplication for this INSERT: it mixes client batches, so its block never
       // recurs as a retry, and the engine would hash every block for nothing. Retries are
@@ -120,6 +120,7 @@ public final class ClickHouseCallWriter implements CallWriter {
           .insert(TABLE, INSERT_COLUMNS, out -> writeRows(out, toWrite), ClickHouseFormat.RowBinary, settings)
           .get(DEFAULT_TIMEOUT_SECONDS, TimeUnit.SECONDS)
           .close();
+      return toWrite;
     } catch (SQLException e) {
       throw ClickHouseStorage.translate("insert of " + batches.size() + " batches", e);
     } catch (ExecutionException e) {
