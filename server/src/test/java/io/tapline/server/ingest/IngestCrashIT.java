@@ -22,9 +22,7 @@ import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.RetryingIngestClient;
-import io.tapline.server.testing.TempDirs;
 import io.tapline.server.testing.SharedClickHouse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -41,6 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The engine dies in the middle of a 100,000-record stream and comes back; the client retries
@@ -54,13 +53,12 @@ class IngestCrashIT {
 
   private static EmbeddedClickHouse engine;
   private static TaplineServer server;
-  private static Path dataDir;
+  @TempDir static Path dataDir;
   private static ManagedChannel channel;
   private static final String adminKey = ApiKeys.generate().key();
 
   @BeforeAll
   static void start() throws Exception {
-    dataDir = Files.createTempDirectory("tapline-crash-it");
     engine = EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
     server =
         TaplineServer.start(
@@ -87,9 +85,6 @@ class IngestCrashIT {
     }
     if (engine != null) {
       engine.close();
-    }
-    if (dataDir != null) {
-      TempDirs.deleteTree(dataDir);
     }
   }
 
