@@ -252,15 +252,14 @@ public final class IngestBenchmark {
     boolean named = load.named();
     // A pool per client, each of distinct calls: a stream repeating few calls would compress,
     // and so merge, far more cheaply than real traffic.
-    List<List<ApiCall>> pools = new ArrayList<>();
-    for (int c = 0; c < clients; c++) {
-      pools.add(IngestRecords.pool(load.pool(), 42 + c));
-    }
     List<IngestRecords.Encoder> encoders = new ArrayList<>();
-    for (List<ApiCall> pool : pools) {
+    for (int c = 0; c < clients; c++) {
+      List<ApiCall> pool = IngestRecords.pool(load.pool(), 42 + c);
       encoders.add(new IngestRecords.Encoder(pool));
+      if (c == 0) {
+        checkEncoding(encoders.getFirst(), pool, batchSize);
+      }
     }
-    checkEncoding(encoders.getFirst(), pools.getFirst(), batchSize);
     long avgBytes =
         encoders.getFirst().batch("", 0, load.pool(), System.currentTimeMillis()).length / load.pool();
     System.out.printf(

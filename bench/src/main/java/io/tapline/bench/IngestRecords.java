@@ -32,8 +32,6 @@ final class IngestRecords {
    */
   static final class Encoder {
 
-    private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
-
     /** Each call encoded without its timestamp (field 2, the first one set, as id is empty). */
     private final byte[][] rest;
 
@@ -57,9 +55,14 @@ final class IngestRecords {
      * around), stamped over the {@value #RECENT_MILLIS} ms before {@code nowMillis}.
      */
     byte[] batch(String batchId, int from, int size, long nowMillis) {
+      Timestamp[] stamps = new Timestamp[size];
+      int[] callSizes = new int[size];
       int total = batchId.isEmpty() ? 0 : CodedOutputStream.computeStringSize(1, batchId);
       for (int i = 0; i < size; i++) {
-        total += callFieldSize(rest[(from + i) % rest.length].length, stamp(nowMillis, i, size));
+        stamps[i] = stamp(nowMillis, i, size);
+        callSizes[i] = CodedOutputStream.computeMessageSize(2, stamps[i]) + fields(from + i).length;
+        total += CodedOutputStream.computeTagSize(2) + CodedOutputStream.computeUInt32SizeNoTag(callSizes[i])
+            + callSizes[i];
       }
       byte[] out = new byte[total];
       CodedOutputStream encoder = CodedOutputStream.newInstance(out);
@@ -68,18 +71,10 @@ final class IngestRecords {
           encoder.writeString(1, batchId);
         }
         for (int i = 0; i < size; i++) {
-          byte[] fields = rest[(from + i) % rest.length];
-          long millis = stamp(nowMillis, i, size);
-          int timestamp = timestampSize(millis);
-          encoder.writeTag(2, LENGTH_DELIMITED); // IngestRequest.calls
-          encoder.writeUInt32NoTag(timestampFieldSize(timestamp) + fields.length);
-          encoder.writeTag(2, LENGTH_DELIMITED); // ApiCall.timestamp
-          encoder.writeUInt32NoTag(timestamp);
-          encoder.writeInt64(1, Math.floorDiv(millis, 1000));
-          if (nanos(millis) != 0) {
-            encoder.writeInt32(2, nanos(millis));
-          }
-          encoder.writeRawBytes(fields);
+          encoder.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED); // IngestRequest.calls
+          encoder.writeUInt32NoTag(callSizes[i]);
+          encoder.writeMessage(2, stamps[i]); // ApiCall.timestamp, then its other fields
+          encoder.writeRawBytes(fields(from + i));
         }
         encoder.checkNoSpaceLeft();
       } catch (IOException e) {
@@ -92,38 +87,22 @@ final class IngestRecords {
     IngestRequest request(List<ApiCall> pool, String batchId, int from, int size, long nowMillis) {
       IngestRequest.Builder request = IngestRequest.newBuilder().setBatchId(batchId);
       for (int i = 0; i < size; i++) {
-        long millis = stamp(nowMillis, i, size);
         request.addCalls(
-            pool.get((from + i) % pool.size()).toBuilder()
-                .setTimestamp(
-                    Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000)).setNanos(nanos(millis))));
+            pool.get((from + i) % pool.size()).toBuilder().setTimestamp(stamp(nowMillis, i, size)));
       }
       return request.build();
     }
 
-    private static long stamp(long nowMillis, int i, int size) {
-      return nowMillis - RECENT_MILLIS + (long) i * RECENT_MILLIS / size;
+    private byte[] fields(int position) {
+      return rest[position % rest.length];
     }
 
-    private static int nanos(long millis) {
-      return (int) Math.floorMod(millis, 1000) * 1_000_000;
-    }
-
-    private static int timestampSize(long millis) {
-      int nanos = nanos(millis);
-      return CodedOutputStream.computeInt64Size(1, Math.floorDiv(millis, 1000))
-          + (nanos == 0 ? 0 : CodedOutputStream.computeInt32Size(2, nanos));
-    }
-
-    private static int timestampFieldSize(int timestampSize) {
-      return CodedOutputStream.computeTagSize(2)
-          + CodedOutputStream.computeUInt32SizeNoTag(timestampSize)
-          + timestampSize;
-    }
-
-    private static int callFieldSize(int restLength, long millis) {
-      int call = timestampFieldSize(timestampSize(millis)) + restLength;
-      return CodedOutputStream.computeTagSize(2) + CodedOutputStream.computeUInt32SizeNoTag(call) + call;
+    private static Timestamp stamp(long nowMillis, int i, int size) {
+      long millis = nowMillis - RECENT_MILLIS + (long) i * RECENT_MILLIS / size;
+      return Timestamp.newBuilder()
+          .setSeconds(Math.floorDiv(millis, 1000))
+          .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000)
+          .build();
     }
   }
 
