@@ -146,19 +146,20 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         CompletableFuture<List<CallRecord>> storing = commit;
         acks =
             acks.handle((v, previous) -> null)
-                .thenCompose(v -> storing.handle((stored, failure) -> failure))
-                .thenAcceptAsync(
-                    failure -> {
+                .thenCompose(v -> storing)
+                .handleAsync(
+                    (List<CallRecord> stored, Throwable failure) -> {
                       if (call.isCancelled()) {
-                        return;
+                        return null;
                       }
                       if (failure == null) {
-                        committed(storing.join()); // completed without failure by now
+                        committed(stored);
                         call.onNext(batch.response());
                       } else {
                         call.onNext(failedAck(batchId, unwrap(failure)));
                       }
                       call.request(1);
+                      return null;
                     },
                     ctx.eventLoop());
       }
