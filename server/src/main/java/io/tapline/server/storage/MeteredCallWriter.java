@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * Measures the writes of another {@link CallWriter}: {@code tapline.ingest.records} (calls stored,
- * the ingest rate; a retry's calls stored before are not counted again), {@code tapline.ingest.batch.records} (calls per client batch),
- * {@code tapline.clickhouse.insert} (time per INSERT, with its outcome) and {@code
- * tapline.clickhouse.insert.records} (calls per INSERT).
+ * the ingest rate; a retry's calls stored before are not counted again), {@code
+ * tapline.ingest.batch.records} (calls per client batch), {@code tapline.clickhouse.insert} (time
+ * per INSERT, with its outcome) and {@code tapline.clickhouse.insert.records} (calls per INSERT).
  */
 public final class MeteredCallWriter implements CallWriter {
 

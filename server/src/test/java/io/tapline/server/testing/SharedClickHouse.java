@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One embedded ClickHouse engine for the whole test run, started on first use and stopped (its
- * data directory removed) when the test JVM exits. Test classes share it and each takes a fresh database with {@link
- * #newDatabase}.
+ * data directory removed) when the test JVM exits. Test classes share it and each takes a fresh
+ * database with {@link #newDatabase}.
  *
  * <p>The engine library comes from the {@code tapline.chdb.library} system property (set by the
  * build from {@code ./scripts/setup}'s cache).
