@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,7 +36,7 @@ final class BatchSender {
   private final long lingerNanos;
   private final Duration deadline;
   private final RetryPolicy retry;
-  private final CallConverter converter;
+  private final Function<CapturedCall, ApiCall> converter;
   private final IngestStream stream;
   private final Runnable onUnavailable;
   private final Thread worker;
@@ -61,7 +62,7 @@ final class BatchSender {
       Duration linger,
       Duration deadline,
       RetryPolicy retry,
-      CallConverter converter,
+      Function<CapturedCall, ApiCall> converter,
       IngestStream stream,
       Runnable onUnavailable) {
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -179,8 +180,9 @@ final class BatchSender {
         if (stopped) {
           break;
         }
-      } catch (RuntimeException e) {
-        // Never let the worker die: the host would silently stop shipping calls.
+      } catch (Throwable e) {
+        // Never let the worker die, whatever one batch or record did: the host would silently
+        // stop shipping calls.
         logger.log(Level.WARNING, "Tapline sender failed; continuing", e);
         dropped.add(batch.size());
         batch.clear();
@@ -203,11 +205,11 @@ final class BatchSender {
         IngestRequest.newBuilder().setBatchId(UUID.randomUUID().toString());
     for (CapturedCall call : batch) {
       try {
-        ApiCall converted = converter.toProto(call);
+        ApiCall converted = converter.apply(call);
         request.addCalls(converted);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // an Error too: one record never costs the batch or the thread
         dropped.increment();
-        logger.log(Level.FINE, "Tapline could not convert a captured call", e);
+        logger.log(Level.WARNING, "Tapline could not convert a captured call; dropped it", e);
       }
     }
     batch.clear();

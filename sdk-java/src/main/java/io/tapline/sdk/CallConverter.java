@@ -1,6 +1,7 @@
 package io.tapline.sdk;
 
 import com.google.protobuf.Timestamp;
+import io.tapline.masking.Masker;
 import io.tapline.proto.v1.ApiCall;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -14,10 +15,10 @@ import java.util.Locale;
 final class CallConverter {
 
   private final String serviceName;
-  private final Masking masking;
+  private final Masker masking;
   private final int maxBodyBytes;
 
-  CallConverter(String serviceName, Masking masking, int maxBodyBytes) {
+  CallConverter(String serviceName, Masker masking, int maxBodyBytes) {
     this.serviceName = serviceName;
     this.masking = masking;
     this.maxBodyBytes = maxBodyBytes;
@@ -29,7 +30,7 @@ final class CallConverter {
             .setTimestamp(Timestamp.newBuilder().setSeconds(call.epochSecond).setNanos(call.nanos))
             .setService(orElse(call.service, serviceName))
             .setMethod(orElse(call.method, "GET").toUpperCase(Locale.ROOT))
-            .setUrl(masking.url(orElse(call.url, "/")))
+            .setUrl(masking.uriSafeUrl(orElse(call.url, "/")))
             .setStatusCode(call.statusCode)
             .setLatencyMs(Math.max(0, call.latencyNanos) / 1_000_000.0)
             .setSampleRate(call.sampleRate);
@@ -37,7 +38,7 @@ final class CallConverter {
       b.setRoute(call.route);
     }
     if (call.error != null) {
-      b.setError(call.error);
+      b.setError(masking.text(call.error));
     }
     if (call.sourceIp != null) {
       b.setSourceIp(call.sourceIp);
@@ -66,7 +67,8 @@ final class CallConverter {
       b.putResponseHeaders(name, header(name, call.responseHeaders[2 * i + 1]));
     }
     for (int i = 0; i < call.tagCount; i++) {
-      b.putTags(call.tags[2 * i], call.tags[2 * i + 1]);
+      String key = call.tags[2 * i];
+      b.putTags(key, masking.tag(key, call.tags[2 * i + 1]));
     }
     if (call.requestText != null) {
       b.setRequestBody(text(call.requestText, call.requestHeader("content-type")));
@@ -92,7 +94,7 @@ final class CallConverter {
   }
 
   private String header(String lowerCaseName, String value) {
-    return masking.isSensitiveHeader(lowerCaseName) ? Masking.MASK : value;
+    return masking.isSensitiveHeader(lowerCaseName) ? Masker.MASKED : value;
   }
 
   private String body(byte[] bytes, int length, String contentType) {

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
+import io.tapline.masking.Masker;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,7 +74,11 @@ public final class TaplineClient implements AutoCloseable {
     CallConverter converter =
         new CallConverter(
             b.serviceName,
-            new Masking(Set.copyOf(b.sensitiveHeaders), List.copyOf(b.sensitiveFields)),
+            Masker.builder()
+                .headers(b.sensitiveHeaders)
+                .queryParams(b.sensitiveFields)
+                .bodyFields(b.sensitiveFields)
+                .build(),
             b.maxBodyBytes);
     this.sender =
         new BatchSender(
@@ -82,7 +87,7 @@ public final class TaplineClient implements AutoCloseable {
             b.linger,
             b.deadline,
             b.retryPolicy,
-            converter,
+            converter::toProto,
             new IngestStream(IngestServiceGrpc.newStub(channel)),
             // Our backoff, not the channel's (which grows to minutes), decides when to reconnect.
             ownedChannel == null ? () -> {} : ownedChannel::resetConnectBackoff);

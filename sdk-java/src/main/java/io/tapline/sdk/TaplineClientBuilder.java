@@ -136,18 +136,23 @@ public final class TaplineClientBuilder {
     return this;
   }
 
-  /** Header names masked on top of the defaults ({@code authorization}, {@code cookie}, ...). */
+  /**
+   * Header names masked on top of the defaults ({@code authorization}, {@code cookie}, ...; the
+   * server's list, {@link io.tapline.masking.Masker#DEFAULT_HEADERS}).
+   */
   public TaplineClientBuilder sensitiveHeaders(String... names) {
     sensitiveHeaders.addAll(List.of(names));
     return this;
   }
 
   /**
-   * Name fragments of query parameters, JSON fields and form fields masked on top of the defaults
-   * ({@code password}, {@code secret}, {@code token}, ...).
+   * Names of query parameters, JSON fields, form fields and tags masked on top of the defaults
+   * ({@code password}, {@code secret}, {@code token}, ...; the server's lists). Names match as
+   * tokens: {@code ssn} also masks {@code customer_ssn} (see {@link
+   * io.tapline.masking.SensitiveNames}).
    */
-  public TaplineClientBuilder sensitiveFields(String... fragments) {
-    sensitiveFields.addAll(List.of(fragments));
+  public TaplineClientBuilder sensitiveFields(String... names) {
+    sensitiveFields.addAll(List.of(names));
     return this;
   }
 

@@ -192,8 +192,20 @@ class CaptureIntegrationsIT {
           Grpc.newChannelBuilderForAddress(
                   "127.0.0.1", server.getPort(), InsecureChannelCredentials.create())
               .build();
+      io.grpc.Metadata metadata = new io.grpc.Metadata();
+      metadata.put(
+          io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+          "Bearer grpc-secret-1");
+      metadata.put(
+          io.grpc.Metadata.Key.of("x-session-token", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+          "grpc-secret-2");
+      metadata.put(
+          io.grpc.Metadata.Key.of("x-trace-hint", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "t1");
       try {
-        QueryServiceGrpc.QueryServiceBlockingStub stub = QueryServiceGrpc.newBlockingStub(channel);
+        QueryServiceGrpc.QueryServiceBlockingStub stub =
+            QueryServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(
+                    io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata));
         assertThat(stub.getCall(GetCallRequest.newBuilder().setId("c1").build()).getId())
             .isEqualTo("c1");
         assertThatThrownBy(() -> stub.getCall(GetCallRequest.newBuilder().setId("missing").build()))
@@ -213,7 +225,12 @@ class CaptureIntegrationsIT {
       assertThat(failed.getMethod()).isEqualTo("POST");
       assertThat(failed.getRoute()).isEqualTo("/tapline.v1.QueryService/GetCall");
       assertThat(failed.getPath()).isEqualTo("/tapline.v1.QueryService/GetCall");
-      assertThat(failed.getRequestHeadersMap()).containsKey("content-type");
+      assertThat(failed.getRequestHeadersMap())
+          .containsKey("content-type")
+          .containsEntry("authorization", "[masked]")
+          .containsEntry("x-session-token", "[masked]")
+          .containsEntry("x-trace-hint", "t1");
+      assertThat(failed.toString()).doesNotContain("grpc-secret");
       assertThat(ok.getTagsMap()).containsEntry("grpc.status", "OK");
       assertThat(ok.getError()).isEmpty();
       assertThat(ok.getSourceIp()).isEqualTo("127.0.0.1");

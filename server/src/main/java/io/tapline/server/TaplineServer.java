@@ -225,7 +225,7 @@ public final class TaplineServer implements AutoCloseable {
             new ClickHouseAlertEventStore(storage.dataSource()),
             new SelectWindowAggregates(storage.dataSource()),
             meters);
-    ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), config.replay());
+    ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), config);
     TaplineConfig.Ingest ingestConfig = config.ingest();
     IngestServiceImpl ingest =
         new IngestServiceImpl(

@@ -1,5 +1,7 @@
 package io.tapline.server.ingest;
 
+import io.tapline.masking.Masker;
+import io.tapline.masking.SensitiveNames;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
@@ -20,7 +22,7 @@ import java.util.Map;
 public final class RecordPathStages {
 
   /** No service-specific sensitive headers. */
-  private static final NameSet NONE = NameSet.lowerCase(List.of());
+  private static final SensitiveNames NONE = SensitiveNames.none();
 
   private final CallValidator validator;
   private final Masker masker;
@@ -29,7 +31,7 @@ public final class RecordPathStages {
 
   public RecordPathStages(TaplineConfig.Ingest config, Clock clock) {
     this.validator = new CallValidator(config, clock);
-    this.masker = Masker.of(config);
+    this.masker = config.masker();
     this.stored = new StoredRecords(masker, config.maxBodyBytes());
   }
 
@@ -97,7 +99,7 @@ public final class RecordPathStages {
   public int pathAndRoute(List<CallRecord> records) {
     int h = 0;
     for (CallRecord r : records) {
-      h += RouteTemplates.derive(masker.text(r.path())).length();
+      h += RouteTemplates.derive(masker.cards(r.path())).length();
       h += masker.text(r.error()).length();
     }
     return h;

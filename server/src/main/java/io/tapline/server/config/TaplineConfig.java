@@ -1,5 +1,6 @@
 package io.tapline.server.config;
 
+import io.tapline.masking.Masker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -81,6 +82,15 @@ public record TaplineConfig(
       sensitiveHeaders = List.copyOf(sensitiveHeaders);
       sensitiveQueryParams = List.copyOf(sensitiveQueryParams);
       sensitiveBodyFields = List.copyOf(sensitiveBodyFields);
+    }
+
+    /** The masker of the built-in sensitive names and those configured here. */
+    public Masker masker() {
+      return Masker.builder()
+          .headers(sensitiveHeaders)
+          .queryParams(sensitiveQueryParams)
+          .bodyFields(sensitiveBodyFields)
+          .build();
     }
   }
 

@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.ToIntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Receives batches of calls, unary or streamed. Each batch goes through the record path:
@@ -36,7 +38,8 @@ import java.util.function.ToIntFunction;
  * <ol>
  *   <li>limits of the batch (records, rate limit of the key), then each record is validated
  *       ({@link CallValidator}); refused records are reported by index and reason;
- *   <li>secrets are masked ({@link Masker}) before anything else sees the record, then bodies over
+ *   <li>secrets are masked ({@link io.tapline.masking.Masker}) before anything else sees the
+ *       record, then bodies over
  *       {@code ingest.max-body-bytes} are cut and flagged;
  *   <li>enrichment: route template when missing ({@link RouteTemplates}), the key's customer and
  *       plan, the service's retention ({@link ServiceSettings});
@@ -52,6 +55,8 @@ import java.util.function.ToIntFunction;
  */
 public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImplBase
     implements AutoCloseable {
+
+  private static final Logger logger = LoggerFactory.getLogger(IngestServiceImpl.class);
 
   private final TaplineConfig.Ingest config;
   private final CallValidator validator;
@@ -76,7 +81,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     this.config = config;
     this.writer = writer;
     this.validator = new CallValidator(config, clock);
-    this.stored = new StoredRecords(Masker.of(config), config.maxBodyBytes());
+    this.stored = new StoredRecords(config.masker(), config.maxBodyBytes());
     this.services =
         new ServiceSettings(serviceStore, config.serviceCacheTtl(), config.defaultRetentionDays());
     this.rateLimiter = new RateLimiter(config.rateLimitPerSecond(), planRate, System::nanoTime);
@@ -233,23 +238,35 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     Ids.BatchKeys batchKeys = named ? new Ids.BatchKeys(batchId) : null;
     for (int i = 0; i < request.getCallsCount(); i++) {
       ApiCall call = request.getCalls(i);
-      Ids.BatchKey batchKey = batchKeys == null ? null : batchKeys.of(call.getService());
-      CallValidator.Result result = validator.validate(call, batchKey, i);
+      CallValidator.Result result;
+      try {
+        Ids.BatchKey batchKey = batchKeys == null ? null : batchKeys.of(call.getService());
+        result = validator.validate(call, batchKey, i);
+      } catch (Throwable t) { // whatever one record does, the batch goes on without it
+        logger.warn("Record {} of batch {} could not be validated", i, batchId, t);
+        result = CallValidator.Result.refused("", "could not be read (" + t.getClass().getSimpleName() + ")");
+      }
       if (result.accepted() && !principal.allows(Scope.INGEST, result.record().service())) {
         result =
             CallValidator.Result.refused(
                 "service", "this API key may only send calls of service '" + principal.service() + "'");
       }
       if (result.accepted()) {
+        // Outside the per-record guard: an unreadable store fails the batch (retryable).
         ServiceSettings.Settings settings =
             settingsByService.computeIfAbsent(result.record().service(), services::of);
-        accepted.add(
-            stored.toStore(
-                result.record(), settings.sensitiveHeaders(), principal.customerId(), principal.plan()));
-      } else {
-        response.addRejections(
-            Rejection.newBuilder().setIndex(i).setField(result.field()).setReason(result.reason()));
+        try {
+          accepted.add(
+              stored.toStore(
+                  result.record(), settings.sensitiveHeaders(), principal.customerId(), principal.plan()));
+          continue;
+        } catch (MaskingFailedException e) {
+          logger.warn("Record {} of batch {}: {} {}", i, batchId, e.field(), e.getMessage(), e.getCause());
+          result = CallValidator.Result.refused(e.field(), e.getMessage());
+        }
       }
+      response.addRejections(
+          Rejection.newBuilder().setIndex(i).setField(result.field()).setReason(result.reason()));
     }
     Map<String, Integer> retention = new HashMap<>();
     settingsByService.forEach((service, settings) -> retention.put(service, settings.retentionDays()));

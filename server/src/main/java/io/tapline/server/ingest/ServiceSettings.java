@@ -2,10 +2,10 @@ package io.tapline.server.ingest;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import io.tapline.masking.SensitiveNames;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * What ingest needs to know of a service (retention, extra sensitive headers), read from the
@@ -18,12 +18,12 @@ final class ServiceSettings {
   static final long DEFAULT_CACHE_SIZE = 10_000;
 
   /** A service's settings, resolved against the server's defaults. */
-  record Settings(int retentionDays, NameSet sensitiveHeaders) {}
+  record Settings(int retentionDays, SensitiveNames sensitiveHeaders) {}
 
   private final LoadingCache<String, Settings> cache;
 
   ServiceSettings(ServiceStore store, Duration ttl, int defaultRetentionDays) {
-    Settings defaults = new Settings(defaultRetentionDays, NameSet.lowerCase(List.of()));
+    Settings defaults = new Settings(defaultRetentionDays, SensitiveNames.none());
     this.cache =
         Caffeine.newBuilder()
             .expireAfterWrite(ttl)
@@ -34,7 +34,7 @@ final class ServiceSettings {
   private static Settings resolve(ServiceRecord service, int defaultRetentionDays) {
     return new Settings(
         service.retentionDays() > 0 ? service.retentionDays() : defaultRetentionDays,
-        NameSet.lowerCase(service.sensitiveHeaders()));
+        SensitiveNames.of(service.sensitiveHeaders()));
   }
 
   /**

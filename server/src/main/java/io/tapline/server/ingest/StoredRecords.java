@@ -1,5 +1,7 @@
 package io.tapline.server.ingest;
 
+import io.tapline.masking.Masker;
+import io.tapline.masking.SensitiveNames;
 import io.tapline.server.storage.CallRecord;
 import java.util.Map;
 
@@ -8,6 +10,9 @@ import java.util.Map;
  * and error cut to {@code ingest.max-body-bytes}; a route template derived (from the masked path)
  * when the sender gave none; the customer and plan of the sending key where it has them.
  * Thread-safe.
+ *
+ * <p>Masking is linear and throws nothing by design; should it fail all the same, the record is
+ * refused alone with a {@link MaskingFailedException} naming the field, never stored unmasked.
  */
 final class StoredRecords {
 
@@ -24,32 +29,51 @@ final class StoredRecords {
    * @param customerId the sending key's customer, or empty to keep the record's
    * @param plan the sending key's plan, or empty to keep the record's
    */
-  CallRecord toStore(CallRecord r, NameSet sensitiveHeaders, String customerId, String plan) {
-    String requestBody =
-        masker.body(r.requestBody(), header(r.requestHeaders(), "content-type"));
-    String responseBody =
-        masker.body(r.responseBody(), header(r.responseHeaders(), "content-type"));
-    String cutRequest = CallValidator.truncate(requestBody, maxBodyBytes);
-    String cutResponse = CallValidator.truncate(responseBody, maxBodyBytes);
-    String path = masker.text(r.path());
-    return new CallRecord(
-        r.id(), r.timestamp(), r.service(), r.method(),
-        masker.url(r.url()),
-        path,
-        r.route().isEmpty() ? RouteTemplates.derive(path) : r.route(),
-        masker.queryParams(r.queryParams()),
-        masker.headers(r.requestHeaders(), sensitiveHeaders),
-        masker.headers(r.responseHeaders(), sensitiveHeaders),
-        cutRequest, r.requestBodySize(), cutResponse, r.responseBodySize(),
-        r.statusCode(), r.latencyMicros(),
-        CallValidator.truncate(masker.text(r.error()), maxBodyBytes),
-        r.sourceIp(), r.tags(), r.traceId(), r.spanId(),
-        customerId.isEmpty() ? r.customerId() : customerId,
-        r.apiKeyId(),
-        plan.isEmpty() ? r.plan() : plan,
-        r.sampleRate(),
-        r.requestBodyTruncated() || cutRequest.length() < requestBody.length(),
-        r.responseBodyTruncated() || cutResponse.length() < responseBody.length());
+  CallRecord toStore(CallRecord r, SensitiveNames sensitiveHeaders, String customerId, String plan) {
+    String field = "request_body";
+    try {
+      String requestBody =
+          masker.body(r.requestBody(), header(r.requestHeaders(), "content-type"));
+      field = "response_body";
+      String responseBody =
+          masker.body(r.responseBody(), header(r.responseHeaders(), "content-type"));
+      String cutRequest = CallValidator.truncate(requestBody, maxBodyBytes);
+      String cutResponse = CallValidator.truncate(responseBody, maxBodyBytes);
+      field = "path";
+      String path = masker.cards(r.path());
+      field = "url";
+      String url = masker.url(r.url());
+      field = "query_params";
+      Map<String, String> queryParams = masker.queryParams(r.queryParams());
+      field = "request_headers";
+      Map<String, String> requestHeaders = masker.headers(r.requestHeaders(), sensitiveHeaders);
+      field = "response_headers";
+      Map<String, String> responseHeaders = masker.headers(r.responseHeaders(), sensitiveHeaders);
+      field = "error";
+      String error = masker.text(r.error());
+      field = "tags";
+      Map<String, String> tags = masker.tags(r.tags());
+      return new CallRecord(
+          r.id(), r.timestamp(), r.service(), r.method(),
+          url,
+          path,
+          r.route().isEmpty() ? RouteTemplates.derive(path) : r.route(),
+          queryParams,
+          requestHeaders,
+          responseHeaders,
+          cutRequest, r.requestBodySize(), cutResponse, r.responseBodySize(),
+          r.statusCode(), r.latencyMicros(),
+          error,
+          r.sourceIp(), tags, r.traceId(), r.spanId(),
+          customerId.isEmpty() ? r.customerId() : customerId,
+          r.apiKeyId(),
+          plan.isEmpty() ? r.plan() : plan,
+          r.sampleRate(),
+          r.requestBodyTruncated() || cutRequest.length() < requestBody.length(),
+          r.responseBodyTruncated() || cutResponse.length() < responseBody.length());
+    } catch (Throwable t) { // an Error too (a stack overflow, say): the batch goes on without it
+      throw new MaskingFailedException(field, t);
+    }
   }
 
   /** The value of header {@code name} in any case, or null. */

@@ -1,5 +1,6 @@
 package io.tapline.server.replay;
 
+import io.tapline.masking.Masker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tapline.server.storage.ReplayRecord.BodyDiff;
@@ -69,7 +70,7 @@ final class BodyDiffer {
     }
 
     void compare(String path, JsonNode before, JsonNode after) {
-      if (before.isTextual() && Masked.VALUE.equals(before.asText())) {
+      if (before.isTextual() && Masker.MASKED.equals(before.asText())) {
         return;
       }
       if (before.isObject() && after.isObject()) {

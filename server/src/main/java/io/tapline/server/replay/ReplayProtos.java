@@ -1,5 +1,6 @@
 package io.tapline.server.replay;
 
+import io.tapline.masking.Masker;
 import com.google.protobuf.Timestamp;
 import io.tapline.proto.v1.BodyDiff;
 import io.tapline.proto.v1.FieldChange;
@@ -26,7 +27,7 @@ final class ReplayProtos {
             .putAllQueryParams(o.queryParams())
             .putAllBodyFields(o.bodyFields());
     if (o.bodyOverridden()) {
-      overrides.setBody(Masked.VALUE);
+      overrides.setBody(Masker.MASKED);
     }
     ReplayRecord.Comparison c = r.comparison();
     return Replay.newBuilder()

@@ -1,5 +1,6 @@
 package io.tapline.server.replay;
 
+import io.tapline.masking.Masker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -84,8 +85,8 @@ final class ReplayRequests {
   }
 
   private static void checkNotMasked(String field, String value) {
-    if (Masked.in(value)) {
-      throw new InvalidRequestException(field, "must be a real value, not " + Masked.VALUE);
+    if (Masker.holdsMask(value)) {
+      throw new InvalidRequestException(field, "must be a real value, not " + Masker.MASKED);
     }
   }
 
@@ -101,7 +102,7 @@ final class ReplayRequests {
     URI base;
     try {
       // A literal mask is not valid in every part of a URL; encoded, it is found below.
-      String text = overridden ? o.getUrl() : call.url().replace(Masked.VALUE, "%5Bmasked%5D");
+      String text = overridden ? o.getUrl() : call.url().replace(Masker.MASKED, Masker.MASKED_URL_ENCODED);
       base = new URI(text);
     } catch (URISyntaxException e) {
       throw new InvalidRequestException(field, "is not a valid URL: " + e.getReason());
@@ -124,12 +125,12 @@ final class ReplayRequests {
     StringBuilder recorded = new StringBuilder();
     for (String[] p : params) {
       String name = decode(p[0]);
-      boolean masked = p[1] != null && Masked.in(p[1]) || Masked.in(p[0]);
+      boolean masked = p[1] != null && Masker.holdsMask(p[1]) || Masker.holdsMask(p[0]);
       String sentValue;
       String recordedValue;
       if (supplied.containsKey(name)) {
         sentValue = encode(supplied.get(name));
-        recordedValue = masked ? encode(Masked.VALUE) : sentValue;
+        recordedValue = masked ? encode(Masker.MASKED) : sentValue;
         if (masked) {
           filled.add(name);
         }
@@ -152,7 +153,7 @@ final class ReplayRequests {
     }
     String prefix = base.getScheme() + "://" + base.getRawAuthority()
         + (base.getRawPath() == null || base.getRawPath().isEmpty() ? "/" : base.getRawPath());
-    if (Masked.in(prefix)) {
+    if (Masker.holdsMask(prefix)) {
       throw new FailedPreconditionException(
           "the recorded URL holds a masked value outside its query string; supply overrides.url");
     }
@@ -208,7 +209,7 @@ final class ReplayRequests {
           || overrides.containsKey(name)) {
         continue;
       }
-      if (Masked.in(e.getValue())) {
+      if (Masker.holdsMask(e.getValue())) {
         omitted.add(name);
         continue;
       }
@@ -225,9 +226,9 @@ final class ReplayRequests {
           .map(Map.Entry::getValue)
           .findFirst()
           .orElse(null);
-      boolean fillsMask = recordedValue != null && Masked.in(recordedValue);
+      boolean fillsMask = recordedValue != null && Masker.holdsMask(recordedValue);
       sent.put(e.getKey(), e.getValue());
-      recorded.put(e.getKey(), fillsMask || Sensitive.header(e.getKey()) ? Masked.VALUE : e.getValue());
+      recorded.put(e.getKey(), fillsMask ? Masker.MASKED : e.getValue());
     }
     List<Map.Entry<String, String>> list = new ArrayList<>();
     sent.forEach((k, v) -> list.add(new AbstractMap.SimpleImmutableEntry<>(k, v)));
@@ -249,7 +250,7 @@ final class ReplayRequests {
               + call.requestBodySize() + " bytes) and cannot be replayed faithfully; supply"
               + " overrides.body");
     }
-    if (!Masked.in(body) && o.getBodyFieldsCount() == 0) {
+    if (!Masker.holdsMask(body) && o.getBodyFieldsCount() == 0) {
       return body;
     }
     JsonNode tree;
@@ -300,7 +301,7 @@ final class ReplayRequests {
     if (!missing.isEmpty()) {
       throw new FailedPreconditionException(
           "the recorded request body has masked fields " + String.join(", ", missing)
-              + ", which are not sent as \"" + Masked.VALUE + "\"; supply their values in"
+              + ", which are not sent as \"" + Masker.MASKED + "\"; supply their values in"
               + " overrides.body_fields (by JSON Pointer) or the whole body in overrides.body");
     }
     try {
@@ -316,7 +317,7 @@ final class ReplayRequests {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         var e = it.next();
         String child = path + "/" + e.getKey().replace("~", "~0").replace("/", "~1");
-        if (Masked.in(e.getKey())) {
+        if (Masker.holdsMask(e.getKey())) {
           keys.add(child);
         }
         findMasked(e.getValue(), child, keys, values);
@@ -325,7 +326,7 @@ final class ReplayRequests {
       for (int i = 0; i < node.size(); i++) {
         findMasked(node.get(i), path + "/" + i, keys, values);
       }
-    } else if (node.isTextual() && Masked.in(node.asText())) {
+    } else if (node.isTextual() && Masker.holdsMask(node.asText())) {
       values.add(path);
     }
   }

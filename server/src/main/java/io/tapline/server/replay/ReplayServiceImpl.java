@@ -1,6 +1,8 @@
 package io.tapline.server.replay;
 
 import io.grpc.stub.StreamObserver;
+import io.tapline.masking.Masker;
+import io.tapline.masking.SensitiveNames;
 import io.tapline.proto.v1.ListReplaysRequest;
 import io.tapline.proto.v1.ListReplaysResponse;
 import io.tapline.proto.v1.Replay;
@@ -44,15 +46,14 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
   public static final int DEFAULT_PAGE_SIZE = 20;
   /** Largest page size of ListReplays: {@value}. */
   public static final int MAX_PAGE_SIZE = 100;
-  /** How long replays are kept when their service sets no retention: {@value} days. */
-  public static final int DEFAULT_RETENTION_DAYS = 30;
-
   private static final Logger logger = LoggerFactory.getLogger(ReplayServiceImpl.class);
 
   private final CallStore calls;
   private final ServiceStore services;
   private final ReplayStore replays;
   private final Replayer replayer;
+  private final Masker masker;
+  private final int defaultRetentionDays;
   private final Clock clock;
 
   public ReplayServiceImpl(
@@ -60,27 +61,34 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
       ServiceStore services,
       ReplayStore replays,
       TaplineConfig.Replay config,
+      Masker masker,
+      int defaultRetentionDays,
       HostResolver resolver,
       Clock clock) {
     this.calls = calls;
     this.services = services;
     this.replays = replays;
+    this.masker = masker;
+    this.defaultRetentionDays = defaultRetentionDays;
     this.replayer =
         new Replayer(
             new TargetGuard(resolver),
             config.timeout(),
             config.maxResponseBytes(),
-            config.maxRedirects());
+            config.maxRedirects(),
+            masker);
     this.clock = clock;
   }
 
   /** The service on ClickHouse with the system resolver, as the server runs it. */
-  public static ReplayServiceImpl create(DataSource dataSource, TaplineConfig.Replay config) {
+  public static ReplayServiceImpl create(DataSource dataSource, TaplineConfig config) {
     return new ReplayServiceImpl(
         new ClickHouseCallStore(dataSource),
         new ClickHouseServiceStore(dataSource),
         new ClickHouseReplayStore(dataSource),
-        config,
+        config.replay(),
+        config.ingest().masker(),
+        config.ingest().defaultRetentionDays(),
         HostResolver.SYSTEM,
         Clock.systemUTC());
   }
@@ -105,10 +113,11 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
                         "replay refused: service '" + call.service() + "' is not registered;"
                             + " register it with a base URL to replay its calls"));
     ReplayOverrides overrides = request.getOverrides();
+    SensitiveNames serviceHeaders = SensitiveNames.of(service.sensitiveHeaders());
     PreparedRequest prepared = ReplayRequests.prepare(call, overrides);
     Replayer.Outcome outcome;
     try {
-      outcome = replayer.send(prepared, service, request.getFollowRedirects());
+      outcome = masked(replayer.send(prepared, service, request.getFollowRedirects()), serviceHeaders);
     } catch (FailedPreconditionException e) {
       logger.info("Replay of call {} by key {} refused: {}", call.id(), principal.keyId(),
           e.getMessage());
@@ -124,21 +133,21 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
             principal.keyId(),
             prepared.method(),
             prepared.recordedUrl(),
-            prepared.recordedHeaders(),
+            masker.headers(prepared.recordedHeaders(), serviceHeaders),
             prepared.omittedHeaders(),
             prepared.omittedQueryParams(),
-            usedOverrides(call, overrides, prepared),
+            usedOverrides(call, overrides, prepared, serviceHeaders),
             request.getFollowRedirects(),
             outcome.redirects(),
             outcome.statusCode(),
-            maskSensitive(outcome.headers()),
+            outcome.headers(),
             outcome.body(),
             outcome.bodySize(),
             outcome.truncated(),
             outcome.latencyMicros(),
             outcome.error(),
             compare(call, outcome),
-            service.retentionDays() > 0 ? service.retentionDays() : DEFAULT_RETENTION_DAYS);
+            service.retentionDays() > 0 ? service.retentionDays() : defaultRetentionDays);
     replays.write(record);
     responseObserver.onNext(ReplayProtos.toProto(record));
     responseObserver.onCompleted();
@@ -193,25 +202,27 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
   }
 
   /** The overrides as kept: values that filled masked fields, and any body, are not. */
-  private static ReplayRecord.Overrides usedOverrides(
-      CallRecord call, ReplayOverrides o, PreparedRequest prepared) {
+  private ReplayRecord.Overrides usedOverrides(
+      CallRecord call, ReplayOverrides o, PreparedRequest prepared, SensitiveNames serviceHeaders) {
     Map<String, String> headers = new LinkedHashMap<>();
     o.getHeadersMap()
         .forEach(
             (name, value) -> {
               boolean fillsMask =
                   call.requestHeaders().entrySet().stream()
-                      .anyMatch(h -> h.getKey().equalsIgnoreCase(name) && Masked.in(h.getValue()));
-              headers.put(name, fillsMask || Sensitive.header(name) ? Masked.VALUE : value);
+                      .anyMatch(
+                          h -> h.getKey().equalsIgnoreCase(name) && Masker.holdsMask(h.getValue()));
+              boolean sensitive = masker.isSensitiveHeader(name, serviceHeaders);
+              headers.put(name, fillsMask || sensitive ? Masker.MASKED : value);
             });
     Map<String, String> query = new LinkedHashMap<>();
     o.getQueryParamsMap()
         .forEach(
             (name, value) ->
                 query.put(
-                    name, prepared.filledQueryParams().contains(name) ? Masked.VALUE : value));
+                    name, prepared.filledQueryParams().contains(name) ? Masker.MASKED : value));
     Map<String, String> bodyFields = new LinkedHashMap<>();
-    o.getBodyFieldsMap().keySet().forEach(pointer -> bodyFields.put(pointer, Masked.VALUE));
+    o.getBodyFieldsMap().keySet().forEach(pointer -> bodyFields.put(pointer, Masker.MASKED));
     return new ReplayRecord.Overrides(
         o.getUrl(),
         o.getMethod(),
@@ -222,10 +233,26 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
         o.hasBody());
   }
 
-  private static Map<String, String> maskSensitive(Map<String, String> headers) {
-    Map<String, String> masked = new LinkedHashMap<>();
-    headers.forEach((k, v) -> masked.put(k, Sensitive.header(k) ? Masked.VALUE : v));
-    return masked;
+  /** The response as it may be stored and shown: masked like any recorded call. */
+  private Replayer.Outcome masked(Replayer.Outcome o, SensitiveNames serviceHeaders) {
+    return new Replayer.Outcome(
+        o.statusCode(),
+        masker.headers(o.headers(), serviceHeaders),
+        masker.body(o.body(), header(o.headers(), "content-type")),
+        o.bodySize(),
+        o.truncated(),
+        o.latencyMicros(),
+        masker.text(o.error()),
+        o.redirects());
+  }
+
+  private static String header(Map<String, String> headers, String name) {
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   @Override

@@ -16,6 +16,7 @@ import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.SessionProtocol;
 import io.netty.util.AsciiString;
+import io.tapline.masking.Masker;
 import io.tapline.server.FailedPreconditionException;
 import io.tapline.server.storage.ServiceRecord;
 import java.io.ByteArrayOutputStream;
@@ -63,8 +64,11 @@ final class Replayer implements AutoCloseable {
   private final int maxResponseBytes;
   private final int maxRedirects;
   private final ClientFactory factory;
+  private final Masker masker;
 
-  Replayer(TargetGuard guard, Duration timeout, int maxResponseBytes, int maxRedirects) {
+  /** @param masker decides which headers are not sent on to another origin */
+  Replayer(
+      TargetGuard guard, Duration timeout, int maxResponseBytes, int maxRedirects, Masker masker) {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("replay.timeout must be positive");
     }
@@ -72,6 +76,7 @@ final class Replayer implements AutoCloseable {
     this.timeout = timeout;
     this.maxResponseBytes = maxResponseBytes;
     this.maxRedirects = maxRedirects;
+    this.masker = masker;
     this.factory =
         ClientFactory.builder()
             .connectTimeout(timeout)
@@ -130,7 +135,7 @@ final class Replayer implements AutoCloseable {
               && nextTarget.host().equals(target.host())
               && nextTarget.port() == target.port();
       if (!sameOrigin) {
-        headers = headers.stream().filter(h -> !Sensitive.header(h.getKey())).toList();
+        headers = headers.stream().filter(h -> !masker.isSensitiveHeader(h.getKey())).toList();
       }
       int status = received.status();
       if (status == 303 || (status == 301 || status == 302) && method.equals("POST")) {

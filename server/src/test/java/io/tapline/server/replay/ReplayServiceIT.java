@@ -174,9 +174,14 @@ class ReplayServiceIT {
                     .setCallId("c-echo")
                     .setOverrides(ReplayOverrides.newBuilder().putHeaders("Authorization", "Bearer real"))
                     .build());
+    assertThat(target.lastEchoHeaders.get())
+        .containsEntry("authorization", "Bearer real")
+        .containsEntry("x-trace", "t-1");
     Map<String, Object> echo = TargetServer.read(replay.getResponseBody());
-    assertThat(echo.get("headers").toString()).contains("authorization=Bearer real", "x-trace=t-1");
     assertThat(echo.get("body")).isEqualTo("{\"sku\":\"A-1\"}");
+    // The response is stored masked like any recorded call: the echoed credential is not kept.
+    assertThat(echo.get("headers").toString()).contains("authorization=[masked]", "x-trace=t-1");
+    assertThat(replay.toString()).doesNotContain("Bearer real");
     assertThat(replay.getOmittedHeadersList()).isEmpty();
     assertThat(replay.getRequest().getHeadersMap()).containsEntry("Authorization", "[masked]");
     assertThat(replay.getOverrides().getHeadersMap()).containsEntry("Authorization", "[masked]");

@@ -1,5 +1,6 @@
 package io.tapline.server.replay;
 
+import io.tapline.masking.Masker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -60,7 +61,7 @@ class ReplayerIT {
               }
               return List.of(InetAddress.ofLiteral(address));
             });
-    replayer = new Replayer(guard, Duration.ofSeconds(2), 1024, 3);
+    replayer = new Replayer(guard, Duration.ofSeconds(2), 1024, 3, Masker.defaults());
   }
 
   @AfterAll

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A real HTTP server on loopback to replay against: echoes requests as JSON, redirects, answers
@@ -22,6 +23,8 @@ final class TargetServer implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   final AtomicInteger requests = new AtomicInteger();
+  /** The headers of the last request to /echo, as received. */
+  final AtomicReference<Map<String, String>> lastEchoHeaders = new AtomicReference<>();
   private final Server server;
 
   TargetServer() {
@@ -44,6 +47,7 @@ final class TargetServer implements AutoCloseable {
                                   Map<String, Object> echo = new LinkedHashMap<>();
                                   Map<String, String> headers = new LinkedHashMap<>();
                                   agg.headers().forEach((k, v) -> headers.put(k.toString(), v));
+                                  lastEchoHeaders.set(Map.copyOf(headers));
                                   echo.put("method", agg.method().name());
                                   echo.put("path", ctx.path());
                                   echo.put("query", ctx.query() == null ? "" : ctx.query());
