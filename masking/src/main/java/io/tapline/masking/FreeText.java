@@ -24,6 +24,9 @@ final class FreeText {
   }
 
   private static String values(String s, SensitiveNames names) {
+    if (s.indexOf('=') < 0 && s.indexOf(':') < 0 && s.indexOf(' ') < 0) {
+      return s; // no separator, no scheme: no name and value (most tags, paths, short texts)
+    }
     int n = s.length();
     StringBuilder out = null;
     int copied = 0;

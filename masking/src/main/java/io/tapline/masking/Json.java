@@ -19,6 +19,37 @@ final class Json {
 
   /** The masked text, or {@code s} itself when nothing in it is masked. */
   static String mask(String s, SensitiveNames fields) {
+    if (s.indexOf('\\') < 0 && !Cards.mayHold(s, 0, s.length()) && !hasSensitiveName(s, fields)) {
+      return s; // most bodies: decided without looking at each string
+    }
+    return scan(s, fields);
+  }
+
+  /**
+   * A first pass for text without escapes: true when a member name (a quoted string before a
+   * colon) is sensitive. Without backslashes the quote before a name's closing quote opens it; a
+   * colon inside a string only adds a harmless candidate. Each stretch between two quotes is read
+   * for at most one colon, so the pass is linear.
+   */
+  private static boolean hasSensitiveName(String s, SensitiveNames fields) {
+    int colon = s.indexOf(':');
+    while (colon >= 0) {
+      int end = colon - 1;
+      while (end >= 0 && isWhitespace(s.charAt(end))) {
+        end--;
+      }
+      if (end > 0 && s.charAt(end) == '"') {
+        int start = s.lastIndexOf('"', end - 1);
+        if (start >= 0 && fields.contains(s, start + 1, end)) {
+          return true;
+        }
+      }
+      colon = s.indexOf(':', colon + 1);
+    }
+    return false;
+  }
+
+  private static String scan(String s, SensitiveNames fields) {
     int n = s.length();
     StringBuilder out = null;
     int copied = 0; // s[0, copied) is in out (when out is not null)

@@ -90,7 +90,20 @@ public final class SensitiveNames {
 
   /** True when {@code name} is sensitive. */
   public boolean contains(String name) {
-    return contains(name, 0, name.length());
+    if (listed.isEmpty()) {
+      return false;
+    }
+    int h = name.hashCode(); // kept by the String once computed
+    int slot = (h ^ (h >>> 16)) & (MEMO_SIZE - 1);
+    Decision seen = memo[slot];
+    if (seen != null && seen.name.equals(name)) {
+      return seen.sensitive;
+    }
+    boolean sensitive = decide(name, 0, name.length());
+    if (name.length() <= MAX_MEMO_NAME) {
+      memo[slot] = new Decision(name, sensitive);
+    }
+    return sensitive;
   }
 
   /** True when the name {@code s[from, to)} is sensitive. */
@@ -98,6 +111,38 @@ public final class SensitiveNames {
     if (listed.isEmpty() || to <= from) {
       return false;
     }
+    int length = to - from;
+    if (length > MAX_MEMO_NAME) {
+      return decide(s, from, to);
+    }
+    int h = 0;
+    for (int i = from; i < to; i++) {
+      h = 31 * h + s.charAt(i);
+    }
+    int slot = (h ^ (h >>> 16)) & (MEMO_SIZE - 1);
+    Decision seen = memo[slot];
+    if (seen != null && seen.name.length() == length && s.regionMatches(from, seen.name, 0, length)) {
+      return seen.sensitive;
+    }
+    boolean sensitive = decide(s, from, to);
+    memo[slot] = new Decision(s.substring(from, to), sensitive);
+    return sensitive;
+  }
+
+  /**
+   * Decisions already taken, by exact name: names repeat from call to call (headers, members of
+   * the same JSON schema), and a look-up here costs a hash and a comparison instead of reading
+   * the name token by token. Direct-mapped and fixed in size, so hostile names only evict others;
+   * slots are written racily, which is safe because a decision is immutable.
+   */
+  private final Decision[] memo = new Decision[MEMO_SIZE];
+
+  private static final int MEMO_SIZE = 2048;
+  private static final int MAX_MEMO_NAME = 64;
+
+  private record Decision(String name, boolean sensitive) {}
+
+  private boolean decide(String s, int from, int to) {
     // One pass: the hash of the whole name in compared form, of the current token and of the
     // previous token joined with it. A hash found in a table is confirmed by comparing text.
     int whole = 0;
