@@ -3,8 +3,10 @@ package io.tapline.server;
 import com.google.protobuf.Any;
 import com.google.rpc.RetryInfo;
 import com.linecorp.armeria.common.RequestContext;
+import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.ResponseCompleteException;
 import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
+import com.linecorp.armeria.server.HttpStatusException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -26,6 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandlerFunction {
 
   private static final Logger logger = LoggerFactory.getLogger(TaplineExceptionHandler.class);
+
+  /** What a client is told of a request over {@code ingest.max-message-bytes}. */
+  static final String TOO_LARGE =
+      "the request is larger than this server accepts (ingest.max-message-bytes); send smaller"
+          + " batches";
 
   /** The delay suggested when the store is unavailable and nothing better is known: {@value} ms. */
   public static final long DEFAULT_RETRY_AFTER_MILLIS = 1_000;
@@ -87,6 +94,10 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
               .withCause(e);
       // A service that already chose a status (PERMISSION_DENIED for a key's scope) keeps it.
       case StatusRuntimeException e -> e.getStatus();
+      // The request was larger than the server's limit (ingest.max-message-bytes).
+      case ContentTooLargeException e -> Status.RESOURCE_EXHAUSTED.withDescription(TOO_LARGE);
+      case HttpStatusException e when e.httpStatus().code() == 413 ->
+          Status.RESOURCE_EXHAUSTED.withDescription(TOO_LARGE);
       // The client went away after its answer was complete: nothing to report.
       case ResponseCompleteException e -> Status.CANCELLED.withCause(e);
       case NotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());

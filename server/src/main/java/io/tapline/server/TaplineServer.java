@@ -252,6 +252,7 @@ public final class TaplineServer implements AutoCloseable {
                 })
             .build());
     sb.gracefulShutdownTimeout(GRACEFUL_QUIET_PERIOD, GRACEFUL_TIMEOUT);
+    sb.errorHandler(new GrpcStatusErrorHandler());
     ReflectionServices reflection = new ReflectionServices();
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()

@@ -144,6 +144,12 @@ public final class ConfigLoader {
             r.integer("ingest.max-headers", 1, 10_000),
             r.integer("ingest.max-header-bytes", 16, 1 << 20),
             r.integer("ingest.max-body-bytes", 0, Integer.MAX_VALUE),
+            r.integer("ingest.max-error-bytes", 64, Integer.MAX_VALUE),
+            r.integer("ingest.max-tags", 0, 10_000),
+            r.integer("ingest.max-tag-key-bytes", 1, 1 << 20),
+            r.integer("ingest.max-tag-value-bytes", 1, 1 << 24),
+            r.integer("ingest.max-query-params", 0, 10_000),
+            r.integer("ingest.max-query-param-bytes", 16, 1 << 20),
             r.duration("ingest.max-future"),
             r.duration("ingest.max-past"),
             r.integer("ingest.default-retention-days", 1, 65_535),
@@ -152,6 +158,7 @@ public final class ConfigLoader {
             r.list("ingest.sensitive-body-fields"),
             r.duration("ingest.service-cache-ttl"),
             r.integer("ingest.queue-records", 1, Integer.MAX_VALUE),
+            r.longInteger("ingest.queue-bytes", 1 << 20, Long.MAX_VALUE),
             r.integer("ingest.commit-max-records", 1, 10_000_000),
             r.duration("ingest.commit-interval"),
             r.integer("ingest.commit-workers", 1, 64),
@@ -194,6 +201,19 @@ public final class ConfigLoader {
       String value = string(key);
       try {
         int parsed = Integer.parseInt(value);
+        if (parsed < min || parsed > max) {
+          throw new ConfigException(key + " must be between " + min + " and " + max + "; got " + value);
+        }
+        return parsed;
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key + " must be a whole number; got '" + value + "'");
+      }
+    }
+
+    long longInteger(String key, long min, long max) {
+      String value = string(key);
+      try {
+        long parsed = Long.parseLong(value);
         if (parsed < min || parsed > max) {
           throw new ConfigException(key + " must be between " + min + " and " + max + "; got " + value);
         }

@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 /**
  * Checks one incoming call and turns it into a {@link CallRecord}, deriving what the client left
  * out (id, path, query parameters, body sizes). A call that breaks a rule is refused with the
- * field and a reason; it never affects the other calls of its batch. The limits (url, headers,
- * timestamps) come from the {@code ingest.*} configuration.
+ * field and a reason; it never affects the other calls of its batch. The limits (url and path,
+ * headers, query parameters, tags, error text, timestamps) come from the {@code ingest.*}
+ * configuration, so no field of a record can grow without bound.
  */
 final class CallValidator {
 
@@ -134,6 +135,16 @@ final class CallValidator {
     if (call.getRoute().length() > MAX_ROUTE_LENGTH) {
       return Result.refused("route", "is longer than " + MAX_ROUTE_LENGTH + " characters");
     }
+    if (call.getPath().length() > limits.maxUrlLength()) {
+      return Result.refused("path", "is longer than " + limits.maxUrlLength() + " characters");
+    }
+    if (exceeds(call.getError(), limits.maxErrorBytes())) {
+      return Result.refused("error", "is longer than " + limits.maxErrorBytes() + " bytes");
+    }
+    String tagProblem = checkTags(call.getTagsMap());
+    if (tagProblem != null) {
+      return Result.refused("tags", tagProblem);
+    }
     if (!call.getSourceIp().isEmpty() && !isIpLiteral(call.getSourceIp())) {
       return Result.refused("source_ip", "must be an IPv4 or IPv6 address");
     }
@@ -151,6 +162,10 @@ final class CallValidator {
     String path = call.getPath().isEmpty() ? emptyToSlash(url.rawPath()) : call.getPath();
     Map<String, String> queryParams =
         call.getQueryParamsCount() > 0 ? call.getQueryParamsMap() : parseQuery(url.rawQuery());
+    String queryProblem = checkQueryParams(queryParams);
+    if (queryProblem != null) {
+      return Result.refused("query_params", queryProblem);
+    }
     String requestBody = call.getRequestBody();
     String responseBody = call.getResponseBody();
     long requestBodySize =
@@ -222,6 +237,47 @@ final class CallValidator {
       }
     }
     return null;
+  }
+
+  private String checkTags(Map<String, String> tags) {
+    if (tags.size() > limits.maxTags()) {
+      return "has " + tags.size() + " tags; at most " + limits.maxTags() + " are accepted";
+    }
+    for (Map.Entry<String, String> tag : tags.entrySet()) {
+      if (tag.getKey().isEmpty()) {
+        return "has a tag without a key";
+      }
+      if (exceeds(tag.getKey(), limits.maxTagKeyBytes())) {
+        return "key '" + abbreviate(tag.getKey()) + "' is longer than " + limits.maxTagKeyBytes()
+            + " bytes";
+      }
+      if (exceeds(tag.getValue(), limits.maxTagValueBytes())) {
+        return "value of '" + abbreviate(tag.getKey()) + "' is longer than "
+            + limits.maxTagValueBytes() + " bytes";
+      }
+    }
+    return null;
+  }
+
+  private String checkQueryParams(Map<String, String> params) {
+    if (params.size() > limits.maxQueryParams()) {
+      return "has " + params.size() + " parameters; at most " + limits.maxQueryParams()
+          + " are accepted";
+    }
+    for (Map.Entry<String, String> param : params.entrySet()) {
+      long chars = (long) param.getKey().length() + param.getValue().length();
+      if (chars * 3 > limits.maxQueryParamBytes()
+          && utf8Length(param.getKey()) + utf8Length(param.getValue()) > limits.maxQueryParamBytes()) {
+        return "parameter '" + abbreviate(param.getKey()) + "' is longer than "
+            + limits.maxQueryParamBytes() + " bytes";
+      }
+    }
+    return null;
+  }
+
+  /** True when {@code s} takes more than {@code maxBytes} bytes in UTF-8. */
+  private static boolean exceeds(String s, int maxBytes) {
+    return (long) s.length() * 3 > maxBytes && utf8Length(s) > maxBytes;
   }
 
   /**

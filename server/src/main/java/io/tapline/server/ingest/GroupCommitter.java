@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * holding it committed, and fails when it did not.
  *
  * <ul>
- *   <li>Queue full (more than {@code ingest.queue-records} records waiting): the batch fails at
- *       once with {@link RetryLaterException.Reason#OVERLOADED}.
+ *   <li>Queue full (more than {@code ingest.queue-records} records, or {@code
+ *       ingest.queue-bytes} bytes of encoded rows, waiting): the batch fails at once with {@link
+ *       RetryLaterException.Reason#OVERLOADED}.
  *   <li>Store down: the INSERT fails with {@link StorageUnavailableException}; its batches, the
  *       ones still queued and new ones for {@code ingest.retry-after} fail with {@link
  *       RetryLaterException.Reason#UNAVAILABLE}. Nothing is retried here: the client owns the
@@ -43,7 +44,8 @@ final class GroupCommitter implements AutoCloseable {
 
   private static final Logger logger = LoggerFactory.getLogger(GroupCommitter.class);
 
-  private record Pending(String key, CallWriter.Batch batch, CompletableFuture<List<CallRecord>> done) {
+  private record Pending(
+      String key, CallWriter.Batch batch, long bytes, CompletableFuture<List<CallRecord>> done) {
     int size() {
       return batch.calls().size();
     }
@@ -51,11 +53,13 @@ final class GroupCommitter implements AutoCloseable {
 
   private final CallWriter writer;
   private final int queueRecords;
+  private final long queueBytes;
   private final int commitMaxRecords;
   private final long commitIntervalNanos;
   private final Duration retryAfter;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedRecords = new AtomicLong();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final Map<String, CompletableFuture<List<CallRecord>>> inFlight = new ConcurrentHashMap<>();
   private final List<Thread> workers = new ArrayList<>();
   private volatile long downUntilNanos;
@@ -64,12 +68,14 @@ final class GroupCommitter implements AutoCloseable {
   GroupCommitter(
       CallWriter writer,
       int queueRecords,
+      long queueBytes,
       int commitMaxRecords,
       Duration commitInterval,
       Duration retryAfter,
       int workerCount) {
     this.writer = writer;
     this.queueRecords = queueRecords;
+    this.queueBytes = queueBytes;
     this.commitMaxRecords = commitMaxRecords;
     this.commitIntervalNanos = commitInterval.toNanos();
     this.retryAfter = retryAfter;
@@ -106,20 +112,25 @@ final class GroupCommitter implements AutoCloseable {
         return first.thenApply(stored -> List.of());
       }
     }
+    long bytes = writer.bytes(batch);
     long after = queuedRecords.addAndGet(batch.calls().size());
-    if (after > queueRecords && after != batch.calls().size()) {
+    long afterBytes = queuedBytes.addAndGet(bytes);
+    // A batch alone in the queue always fits: it is within the message size limit already.
+    boolean alone = after == batch.calls().size();
+    if (!alone && (after > queueRecords || afterBytes > queueBytes)) {
       queuedRecords.addAndGet(-batch.calls().size());
+      queuedBytes.addAndGet(-bytes);
       if (key != null) {
         inFlight.remove(key, done);
       }
       return CompletableFuture.failedFuture(
           new RetryLaterException(
               RetryLaterException.Reason.OVERLOADED,
-              "the ingest queue is full (" + queueRecords + " records)",
+              "the ingest queue is full (" + queueRecords + " records or " + queueBytes + " bytes)",
               retryAfter,
               null));
     }
-    queue.add(new Pending(key, batch, done));
+    queue.add(new Pending(key, batch, bytes, done));
     return done;
   }
 
@@ -215,13 +226,16 @@ final class GroupCommitter implements AutoCloseable {
 
   private void release(List<Pending> group) {
     long rows = 0;
+    long bytes = 0;
     for (Pending pending : group) {
       rows += pending.size();
+      bytes += pending.bytes();
       if (pending.key() != null) {
         inFlight.remove(pending.key(), pending.done());
       }
     }
     queuedRecords.addAndGet(-rows);
+    queuedBytes.addAndGet(-bytes);
   }
 
   private RetryLaterException unavailable(String why, Throwable cause) {

@@ -89,6 +89,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         new GroupCommitter(
             writer,
             config.queueRecords(),
+            config.queueBytes(),
             config.commitMaxRecords(),
             config.commitInterval(),
             config.retryAfter(),

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Turns a validated call into the record as it is stored, built once: secrets masked, then bodies
- * and error cut to {@code ingest.max-body-bytes}; a route template derived (from the masked path)
+ * cut to {@code ingest.max-body-bytes}; a route template derived (from the masked path)
  * when the sender gave none; the customer and plan of the sending key where it has them.
  * Thread-safe.
  *

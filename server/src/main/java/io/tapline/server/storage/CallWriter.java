@@ -57,6 +57,19 @@ public interface CallWriter {
   }
 
   /**
+   * About how many bytes a batch made by {@link #prepare} holds while it waits for its commit, for
+   * the bound of the ingest queue. The default estimates from the text of its calls.
+   */
+  default long bytes(Batch batch) {
+    long bytes = 0;
+    for (CallRecord call : batch.calls()) {
+      bytes += 256 + call.url().length() + call.requestBody().length()
+          + call.responseBody().length() + call.error().length();
+    }
+    return bytes;
+  }
+
+  /**
    * Stores several batches in one commit and returns once it is committed. A call already stored
    * with the same service, batch id and call id is not stored again (for batches marked {@link
    * Batch#mayBeStored}), so a client may retry a batch it got no answer for.

@@ -61,6 +61,36 @@ class CallValidatorTest {
   }
 
   @Test
+  void boundsTagsQueryParametersPathAndErrorText() {
+    assertThat(refusedField(valid().putTags("k", "v".repeat(4097)))).isEqualTo("tags");
+    assertThat(refusedField(valid().putTags("k".repeat(129), "v"))).isEqualTo("tags");
+    assertThat(refusedField(valid().putTags("", "v"))).isEqualTo("tags");
+    ApiCall.Builder manyTags = valid();
+    for (int i = 0; i < 65; i++) {
+      manyTags.putTags("t" + i, "v");
+    }
+    assertThat(refusedField(manyTags)).isEqualTo("tags");
+    assertThat(validator.validate(valid().putTags("k", "é".repeat(2048)).build()).accepted()).isTrue();
+    assertThat(refusedField(valid().putTags("k", "é".repeat(2049)))).isEqualTo("tags");
+
+    assertThat(refusedField(valid().putQueryParams("q", "x".repeat(8192)))).isEqualTo("query_params");
+    ApiCall.Builder manyParams = valid();
+    for (int i = 0; i < 101; i++) {
+      manyParams.putQueryParams("p" + i, "v");
+    }
+    assertThat(refusedField(manyParams)).isEqualTo("query_params");
+    StringBuilder url = new StringBuilder("https://a.test/?");
+    for (int i = 0; i < 101; i++) {
+      url.append("p").append(i).append("=v&");
+    }
+    assertThat(refusedField(valid().setUrl(url.toString()))).isEqualTo("query_params");
+
+    assertThat(refusedField(valid().setPath("/" + "p".repeat(8192)))).isEqualTo("path");
+    assertThat(refusedField(valid().setError("e".repeat(65537)))).isEqualTo("error");
+    assertThat(validator.validate(valid().setError("e".repeat(65536)).build()).accepted()).isTrue();
+  }
+
+  @Test
   void checksMethodsShortFieldsAndReadsQueriesOfEveryShape() {
     assertThat(refusedField(valid().setMethod(""))).isEqualTo("method");
     assertThat(refusedField(valid().setMethod("A".repeat(17)))).isEqualTo("method");

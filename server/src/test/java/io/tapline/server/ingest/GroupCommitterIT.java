@@ -104,7 +104,7 @@ class GroupCommitterIT {
   void aFullQueueRefusesWithRetryInformationAndAcksOnlyAfterCommit() throws Exception {
     GatedWriter writer = new GatedWriter();
     try (GroupCommitter committer =
-        new GroupCommitter(writer, 10, 1000, Duration.ZERO, Duration.ofMillis(700), 1)) {
+        new GroupCommitter(writer, 10, Long.MAX_VALUE, 1000, Duration.ZERO, Duration.ofMillis(700), 1)) {
       CompletableFuture<List<CallRecord>> first = committer.submit(null, batch("q-1", calls("queue", 5), false));
       assertThat(writer.entered.await(30, TimeUnit.SECONDS)).isTrue();
       CompletableFuture<List<CallRecord>> second = committer.submit(null, batch("q-2", calls("queue", 5), false));
@@ -126,10 +126,52 @@ class GroupCommitterIT {
   }
 
   @Test
+  void theQueueIsBoundedInBytesToo() throws Exception {
+    GatedWriter writer = new GatedWriter();
+    ClickHouseCallWriter encoder = new ClickHouseCallWriter(storage.dataSource(), storage.database());
+    CallWriter.Batch big = encoder.prepare(batch("y-1", calls("bytes", 50), false));
+    long bytes = encoder.bytes(big);
+    assertThat(bytes).isGreaterThan(50 * 20);
+    CallWriter prepared =
+        new CallWriter() {
+          @Override
+          public List<Batch> write(List<Batch> batches) {
+            return writer.write(batches);
+          }
+
+          @Override
+          public long bytes(Batch batch) {
+            return encoder.bytes(batch);
+          }
+        };
+    // Room for the records of many batches, but for the bytes of about one and a half.
+    try (GroupCommitter committer =
+        new GroupCommitter(prepared, 1_000_000, bytes * 3 / 2, 1000, Duration.ZERO, Duration.ofMillis(700), 1)) {
+      CompletableFuture<List<CallRecord>> first = committer.submit(null, big);
+      assertThat(writer.entered.await(30, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<List<CallRecord>> second =
+          committer.submit(null, encoder.prepare(batch("y-2", calls("bytes", 50), false)));
+      assertThat(failure(second))
+          .isInstanceOfSatisfying(
+              RetryLaterException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(RetryLaterException.Reason.OVERLOADED);
+                assertThat(e.getMessage()).contains("bytes");
+              });
+      writer.gate.countDown();
+      assertThat(failure(first)).isNull();
+      assertThat(rows("bytes")).isEqualTo(50);
+      // The bytes are released with the commit: the next batch fits again.
+      assertThat(failure(committer.submit(null, encoder.prepare(batch("y-3", calls("bytes", 50), false)))))
+          .isNull();
+    }
+  }
+
+  @Test
   void aBatchSentAgainWhileInFlightSharesTheFirstWrite() throws Exception {
     GatedWriter writer = new GatedWriter();
     try (GroupCommitter committer =
-        new GroupCommitter(writer, 1000, 1000, Duration.ZERO, Duration.ofSeconds(1), 2)) {
+        new GroupCommitter(writer, 1000, Long.MAX_VALUE, 1000, Duration.ZERO, Duration.ofSeconds(1), 2)) {
       List<CallRecord> calls = calls("coalesce", 3);
       // mayBeStored = false: the writer will not look for stored rows, so only coalescing can
       // keep the second copy out.
@@ -161,7 +203,8 @@ class GroupCommitterIT {
     try (HikariDataSource dead = new HikariDataSource(config);
         GroupCommitter committer =
             new GroupCommitter(
-                new ClickHouseCallWriter(dead, "default"), 1000, 1000, Duration.ZERO, Duration.ofSeconds(30), 1)) {
+                new ClickHouseCallWriter(dead, "default"), 1000, Long.MAX_VALUE, 1000, Duration.ZERO,
+                Duration.ofSeconds(30), 1)) {
       assertThat(failure(committer.submit(null, batch("d-1", calls("dead", 2), true))))
           .isInstanceOfSatisfying(
               RetryLaterException.class,

@@ -2,6 +2,7 @@ package io.tapline.server.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Timestamp;
@@ -19,6 +20,7 @@ import io.tapline.masking.Masker;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestResponse;
+import io.tapline.proto.v1.Rejection;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.storage.ApiKeyRecord;
@@ -194,6 +196,52 @@ class IngestPathIT {
           .startsWith("{\"user\":\"ann\",\"password\":\"[masked]")
           .doesNotContain("hunter2");
     }
+  }
+
+  @Test
+  void oversizedTagsParametersPathsAndErrorsAreRejectedOneByOne() {
+    IngestRequest.Builder batch = IngestRequest.newBuilder().setBatchId("oversized");
+    // Within the 1 MiB message this server takes; a 5 MB tag is refused the same way.
+    batch.addCalls(call("oversized").putTags("blob", "x".repeat(300_000)));
+    batch.addCalls(call("oversized").setUrl("https://api.test/ok"));
+    batch.addCalls(call("oversized").putQueryParams("q", "y".repeat(200_000)));
+    batch.addCalls(call("oversized").setPath("/" + "p".repeat(100_000)));
+    batch.addCalls(call("oversized").setError("e".repeat(200_000)));
+    IngestResponse response =
+        IngestServiceGrpc.newBlockingStub(tapline.channel()).ingest(batch.build());
+    assertThat(response.getAccepted()).isEqualTo(1);
+    assertThat(response.getRejectionsList())
+        .extracting(Rejection::getIndex, Rejection::getField)
+        .containsExactly(
+            tuple(0, "tags"), tuple(2, "query_params"), tuple(3, "path"), tuple(4, "error"));
+  }
+
+  @Test
+  void aRequestOverTheMessageLimitIsResourceExhaustedNotInternal() {
+    IngestRequest tooLarge =
+        IngestRequest.newBuilder()
+            .setBatchId("too-large")
+            .addCalls(call("too-large").setRequestBody("b".repeat(2_000_000)))
+            .build();
+    assertThatThrownBy(() -> stub().ingest(tooLarge))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription()).contains("ingest.max-message-bytes");
+            });
+    AggregatedHttpResponse json =
+        tapline
+            .http()
+            .execute(
+                com.linecorp.armeria.common.HttpRequest.of(
+                    HttpMethod.POST,
+                    "/v1/calls:ingest",
+                    com.linecorp.armeria.common.MediaType.JSON,
+                    "{\"calls\":[{\"error\":\"" + "e".repeat(2_000_000) + "\"}]}"))
+            .aggregate()
+            .join();
+    assertThat(json.status().code()).isEqualTo(413);
   }
 
   @Test

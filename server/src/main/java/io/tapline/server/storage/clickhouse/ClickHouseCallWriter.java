@@ -231,7 +231,22 @@ public final class ClickHouseCallWriter implements CallWriter {
   }
 
   /** A batch's rows in RowBinary, in chunks, ready to be sent. */
-  record EncodedRows(List<byte[]> chunks, int rows) {}
+  record EncodedRows(List<byte[]> chunks, int rows) {
+
+    long bytes() {
+      long bytes = 0;
+      for (byte[] chunk : chunks) {
+        bytes += chunk.length;
+      }
+      return bytes;
+    }
+  }
+
+  /** The batch's encoded rows, the bulk of what it holds while queued. */
+  @Override
+  public long bytes(Batch batch) {
+    return batch.prepared() instanceof EncodedRows rows ? rows.bytes() : CallWriter.super.bytes(batch);
+  }
 
   static EncodedRows encode(Batch batch) {
     RowBinary out = new RowBinary();
