@@ -1,6 +1,7 @@
 package io.tapline.server;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.RetryInfo;
 import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.ContentTooLargeException;
@@ -30,7 +31,7 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
   private static final Logger logger = LoggerFactory.getLogger(TaplineExceptionHandler.class);
 
   /** What a client is told of a request over {@code ingest.max-message-bytes}. */
-  static final String TOO_LARGE =
+  public static final String TOO_LARGE =
       "the request is larger than this server accepts (ingest.max-message-bytes); send smaller"
           + " batches";
 
@@ -86,6 +87,10 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
   public static Status toStatus(Throwable cause) {
     return switch (cause) {
       case InvalidRequestException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
+      // A JSON request that does not read as its message: an unknown field, a value of the wrong
+      // type, text that is not valid Unicode. The message names the field.
+      case InvalidProtocolBufferException e ->
+          Status.INVALID_ARGUMENT.withDescription("the request could not be read: " + e.getMessage());
       case RetryLaterException e ->
           (e.reason() == RetryLaterException.Reason.OVERLOADED
                   ? Status.RESOURCE_EXHAUSTED

@@ -252,7 +252,7 @@ public final class TaplineServer implements AutoCloseable {
                 })
             .build());
     sb.gracefulShutdownTimeout(GRACEFUL_QUIET_PERIOD, GRACEFUL_TIMEOUT);
-    sb.errorHandler(new GrpcStatusErrorHandler());
+    sb.errorHandler(new io.tapline.server.api.GrpcStatusErrorHandler());
     ReflectionServices reflection = new ReflectionServices();
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
@@ -272,6 +272,7 @@ public final class TaplineServer implements AutoCloseable {
             .addService(replay)
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
             .supportedSerializationFormats(GrpcSerializationFormats.values())
+            .jsonMarshallerFactory(io.tapline.server.api.JsonCodec::of)
             .enableUnframedRequests(true)
             .enableHttpJsonTranscoding(true)
             .useBlockingTaskExecutor(true)
@@ -284,6 +285,13 @@ public final class TaplineServer implements AutoCloseable {
     sb.service(
         grpc,
         TaplineServer::requestLimits,
+        io.tapline.server.api.QueryParameterCheck.of(
+                grpc.services().stream()
+                    .map(s -> s.getServiceDescriptor().getSchemaDescriptor())
+                    .filter(d -> d instanceof io.grpc.protobuf.ProtoServiceDescriptorSupplier)
+                    .map(d -> ((io.grpc.protobuf.ProtoServiceDescriptorSupplier) d).getServiceDescriptor())
+                    .toList())
+            .asDecorator(),
         MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests")),
         cors(config.server().corsAllowedOrigins()));
     // Readiness follows the store; liveness only says the process answers.

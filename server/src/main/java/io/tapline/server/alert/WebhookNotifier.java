@@ -1,8 +1,6 @@
 package io.tapline.server.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
@@ -12,6 +10,7 @@ import io.tapline.proto.v1.AlertEvent;
 import io.tapline.proto.v1.AlertRule;
 import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WebhookFormat;
+import io.tapline.server.api.JsonCodec;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.WebhookDeliveryRecord;
@@ -52,7 +51,6 @@ final class WebhookNotifier implements AutoCloseable {
   /** Delivery-log rows waiting to be written; beyond it they are dropped (and logged): {@value}. */
   static final int DEFAULT_LOG_QUEUE = 10_000;
 
-  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
   private static final ObjectMapper json = new ObjectMapper();
 
   private final Rules rules;
@@ -156,8 +154,8 @@ final class WebhookNotifier implements AutoCloseable {
                 + (rule.getDescription().isEmpty() ? "" : "\n" + rule.getDescription());
         return json.writeValueAsString(Map.of("text", text));
       }
-      return PRINTER.print(event);
-    } catch (InvalidProtocolBufferException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      return JsonCodec.print(event);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -2,6 +2,7 @@ package io.tapline.server.ingest;
 
 import com.google.protobuf.Timestamp;
 import io.tapline.proto.v1.ApiCall;
+import io.tapline.server.api.UnreadableCalls;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
 import java.net.InetAddress;
@@ -67,6 +68,10 @@ final class CallValidator {
    *     index}, so that a re-sent batch yields the same ids and is recognised as already stored
    */
   Result validate(ApiCall call, Ids.BatchKey batchKey, int index) {
+    UnreadableCalls.Problem unreadable = UnreadableCalls.problem(call);
+    if (unreadable != null) {
+      return Result.refused(unreadable.field(), unreadable.reason());
+    }
     String id = call.getId();
     if (id.isEmpty()) {
       id = batchKey == null || !call.hasTimestamp() ? Ids.uuidV7()

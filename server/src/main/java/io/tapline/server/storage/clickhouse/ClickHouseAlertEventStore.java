@@ -50,7 +50,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
   @Override
   public long lastId() {
     try (Connection connection = dataSource.getConnection();
-        Statement select = connection.createStatement();
+        Statement select = Statements.create(connection);
         ResultSet rs = select.executeQuery("SELECT max(" + ID + ") FROM alert_events")) {
       return rs.next() ? rs.getLong(1) : 0;
     } catch (SQLException e) {
@@ -75,7 +75,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
             + " description, origin) SETTINGS insert_deduplication_token = '" + dedupKey + "'"
             + " VALUES (" + "?, ".repeat(15) + "?)";
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement insert = connection.prepareStatement(sql)) {
+        PreparedStatement insert = Statements.prepare(connection, sql)) {
       for (AlertEventRecord e : events) {
         int i = 1;
         insert.setString(i++, e.key());
@@ -166,7 +166,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
 
   private List<AlertEventRecord> query(String sql, List<Object> parameters) {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select = connection.prepareStatement(sql)) {
+        PreparedStatement select = Statements.prepare(connection, sql)) {
       for (int i = 0; i < parameters.size(); i++) {
         select.setObject(i + 1, parameters.get(i));
       }
@@ -204,7 +204,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
   public void logDelivery(WebhookDeliveryRecord d) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement insert =
-            connection.prepareStatement(
+            Statements.prepare(connection, 
                 "INSERT INTO alert_deliveries (time, event_id, rule_id, url, attempt, http_status,"
                     + " success, error) VALUES (fromUnixTimestamp64Milli(?, 'UTC'), ?, ?, ?, ?, ?,"
                     + " ?, ?)")) {
@@ -239,7 +239,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
     }
     sql.append(" ORDER BY time DESC, attempt DESC LIMIT ").append(limit);
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select = connection.prepareStatement(sql.toString())) {
+        PreparedStatement select = Statements.prepare(connection, sql.toString())) {
       for (int i = 0; i < parameters.size(); i++) {
         select.setObject(i + 1, parameters.get(i));
       }

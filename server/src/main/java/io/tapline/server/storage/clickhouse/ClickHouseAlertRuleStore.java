@@ -49,7 +49,7 @@ public final class ClickHouseAlertRuleStore implements AlertRuleStore {
   private void write(AlertRuleRecord r, boolean deleted) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement insert =
-            connection.prepareStatement(
+            Statements.prepare(connection, 
                 "INSERT INTO alert_rules (id, service, definition, created_at, updated_at,"
                     + " deleted, version) VALUES (?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC'),"
                     + " fromUnixTimestamp64Milli(?, 'UTC'), ?, ?)")) {
@@ -68,7 +68,7 @@ public final class ClickHouseAlertRuleStore implements AlertRuleStore {
 
   private List<AlertRuleRecord> query(String sql, String parameter) {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select = connection.prepareStatement(sql)) {
+        PreparedStatement select = Statements.prepare(connection, sql)) {
       if (parameter != null) {
         select.setString(1, parameter);
       }

@@ -187,7 +187,7 @@ public final class ClickHouseCallWriter implements CallWriter {
     for (String value : values) {
       String name = prefix + i;
       sql.append(i == 0 ? "" : ", ").append('{').append(name).append(":String}");
-      params.put(name, value);
+      params.put(name, ServerParameters.string(value));
       i++;
     }
     sql.append(')');
@@ -303,8 +303,12 @@ public final class ClickHouseCallWriter implements CallWriter {
 
 
   private static RuntimeException translate(String what, Throwable e) {
-    if (e instanceof ServerException server && !TRANSIENT_CODES.contains(server.getCode())) {
-      return new IllegalStateException("ClickHouse refused " + what + ": " + e.getMessage(), e);
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      // The client wraps what the server reported ("Failed to get query response").
+      if (cause instanceof ServerException server && !TRANSIENT_CODES.contains(server.getCode())) {
+        return new IllegalStateException(
+            "ClickHouse refused " + what + ": " + server.getMessage(), e);
+      }
     }
     if (e instanceof StorageUnavailableException unavailable) {
       return unavailable;

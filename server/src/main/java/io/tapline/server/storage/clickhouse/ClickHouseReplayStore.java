@@ -38,7 +38,7 @@ public final class ClickHouseReplayStore implements ReplayStore {
         "INSERT INTO replays (" + COLUMNS + ") VALUES (?, ?, ?, fromUnixTimestamp64Micro(?, 'UTC'),"
             + " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement insert = connection.prepareStatement(sql)) {
+        PreparedStatement insert = Statements.prepare(connection, sql)) {
       int i = 1;
       insert.setString(i++, r.id());
       insert.setString(i++, r.callId());

@@ -63,7 +63,7 @@ public final class ClickHouseStorage implements AutoCloseable {
     credentials.setProperty("user", user);
     credentials.setProperty("password", password);
     try (Connection connection = DriverManager.getConnection(base, credentials);
-        Statement statement = connection.createStatement()) {
+        Statement statement = Statements.create(connection)) {
       statement.execute("CREATE DATABASE IF NOT EXISTS `" + database + "`");
     } catch (SQLException e) {
       throw new StorageUnavailableException(
@@ -105,7 +105,7 @@ public final class ClickHouseStorage implements AutoCloseable {
   /** True when ClickHouse answers a trivial query. */
   public boolean isHealthy() {
     try (Connection connection = dataSource.getConnection();
-        Statement statement = connection.createStatement()) {
+        Statement statement = Statements.create(connection)) {
       statement.execute("SELECT 1");
       return true;
     } catch (SQLException e) {

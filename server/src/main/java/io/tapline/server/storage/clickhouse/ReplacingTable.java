@@ -77,7 +77,7 @@ final class ReplacingTable<T> {
 
   void put(T value) {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(insert)) {
+        PreparedStatement statement = Statements.prepare(connection, insert)) {
       binder.bind(statement, value);
       statement.setLong(boundColumns + 1, Versions.next());
       statement.executeUpdate();
@@ -92,7 +92,7 @@ final class ReplacingTable<T> {
     }
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement =
-            connection.prepareStatement(
+            Statements.prepare(connection, 
                 "INSERT INTO " + table + " (" + keyColumn + ", deleted, version) VALUES (?, 1, ?)")) {
       statement.setString(1, key);
       statement.setLong(2, Versions.next());
@@ -104,7 +104,7 @@ final class ReplacingTable<T> {
 
   private List<T> query(String sql, String parameter) {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(sql)) {
+        PreparedStatement statement = Statements.prepare(connection, sql)) {
       if (parameter != null) {
         statement.setString(1, parameter);
       }

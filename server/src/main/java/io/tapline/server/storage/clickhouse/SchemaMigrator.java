@@ -86,7 +86,7 @@ final class SchemaMigrator {
 
   void migrate() {
     try (Connection connection = dataSource.getConnection();
-        Statement statement = connection.createStatement()) {
+        Statement statement = Statements.create(connection)) {
       statement.execute(new Migration(0, "schema_migrations.sql", resource("schema_migrations.sql"))
           .statements().getFirst());
       Map<Integer, String> applied = new HashMap<>();
@@ -111,7 +111,7 @@ final class SchemaMigrator {
           statement.execute(sql);
         }
         try (PreparedStatement record =
-            connection.prepareStatement(
+            Statements.prepare(connection, 
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)")) {
           record.setInt(1, migration.version());
           record.setString(2, migration.name());

@@ -20,7 +20,7 @@ final class SelectCallById {
   }
 
   Optional<CallRecord> execute(Connection connection) throws SQLException {
-    try (PreparedStatement statement = connection.prepareStatement(SQL)) {
+    try (PreparedStatement statement = Statements.prepare(connection, SQL)) {
       statement.setString(1, id);
       try (ResultSet rs = statement.executeQuery()) {
         return rs.next() ? Optional.of(CallColumns.read(rs)) : Optional.empty();

@@ -36,7 +36,7 @@ final class SelectReplays {
                 ? ""
                 : " AND (created_at, id) < (fromUnixTimestamp64Micro(?, 'UTC'), ?)")
             + " ORDER BY created_at DESC, id DESC LIMIT ?";
-    try (PreparedStatement select = connection.prepareStatement(sql)) {
+    try (PreparedStatement select = Statements.prepare(connection, sql)) {
       int i = 1;
       select.setString(i++, callId);
       if (after != null) {

@@ -90,7 +90,7 @@ public final class SelectWindowAggregates implements WindowStore {
     parameters.add(startMillis);
     parameters.add(endMillis);
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select = connection.prepareStatement(sql.toString())) {
+        PreparedStatement select = Statements.prepare(connection, sql.toString())) {
       for (int i = 0; i < parameters.size(); i++) {
         select.setObject(i + 1, parameters.get(i));
       }

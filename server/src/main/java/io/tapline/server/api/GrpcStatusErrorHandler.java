@@ -1,4 +1,4 @@
-package io.tapline.server;
+package io.tapline.server.api;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpResponse;
@@ -10,13 +10,14 @@ import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Status;
+import io.tapline.server.TaplineExceptionHandler;
 
 /**
  * Errors the HTTP layer answers before a request reaches a gRPC service, such as a request over
  * the size limit, are answered to gRPC clients as gRPC statuses (a bare HTTP 413 is all they
  * could otherwise report, as UNKNOWN). Other clients get Armeria's own answer.
  */
-final class GrpcStatusErrorHandler implements ServerErrorHandler {
+public final class GrpcStatusErrorHandler implements ServerErrorHandler {
 
   @Override
   public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
