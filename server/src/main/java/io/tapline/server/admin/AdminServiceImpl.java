@@ -285,6 +285,11 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     if (scopes.contains("ingest") && request.getService().isEmpty()) {
       throw new InvalidRequestException("service", "an ingest key must be bound to one service");
     }
+    if (scopes.contains("admin") && !request.getService().isEmpty()) {
+      // An admin key may do anything, on every service: a binding would be a promise not kept.
+      throw new InvalidRequestException(
+          "service", "an admin key cannot be bound to a service; leave service empty");
+    }
     if (!request.getPlan().isEmpty()) {
       find(plans, request.getPlan(), "plan");
     }
@@ -294,7 +299,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     Instant now = now();
     Instant expires = null;
     if (request.hasExpireTime()) {
-      expires = Instant.ofEpochSecond(request.getExpireTime().getSeconds(), request.getExpireTime().getNanos());
+      expires = io.tapline.server.api.Times.instant(request.getExpireTime(), "expire_time");
       if (!expires.isAfter(now)) {
         throw new InvalidRequestException("expire_time", "must be in the future");
       }

@@ -25,6 +25,7 @@ import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WebhookDelivery;
 import io.tapline.server.InvalidRequestException;
 import io.tapline.server.PageTokenCodec;
+import io.tapline.server.RetryLaterException;
 import io.tapline.server.NotFoundException;
 import io.tapline.server.auth.Principal;
 import io.tapline.server.auth.Scope;
@@ -209,7 +210,18 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
             config.subscriberBuffer(),
             config.subscriberStallTimeout(),
             ctx.eventLoop(),
-            ctx.blockingTaskExecutor());
+            ctx.blockingTaskExecutor(),
+            Principal.current().keyId(),
+            Principal.keyCheck(),
+            config.keyCheckInterval());
+    if (!hub.add(subscription, config.maxSubscriptionsPerKey())) {
+      throw new RetryLaterException(
+          RetryLaterException.Reason.OVERLOADED,
+          "this API key has " + config.maxSubscriptionsPerKey()
+              + " alert subscriptions open already (alerts.max-subscriptions-per-key)",
+          java.time.Duration.ofSeconds(5),
+          null);
+    }
     // However the stream ends (cancel, reset, server stop), its buffer and timers are freed.
     ctx.log().whenComplete().thenRun(subscription::shutdown);
     subscription.start(request.hasAfterId() ? request.getAfterId() : null, config.heartbeatInterval());

@@ -38,6 +38,8 @@ final class EventHub implements AutoCloseable {
           Thread.ofPlatform().name("tapline-alert-events").daemon().factory());
   private final AtomicBoolean pollQueued = new AtomicBoolean();
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+  /** Open subscriptions by API key id. */
+  private final java.util.Map<String, Integer> perKey = new ConcurrentHashMap<>();
   private long position;
 
   EventHub(AlertEventStore store, String origin, Consumer<AlertEventRecord> ownEvents) {
@@ -105,12 +107,33 @@ final class EventHub implements AutoCloseable {
     return position;
   }
 
-  void add(Subscription subscription) {
-    subscriptions.add(subscription);
+  /**
+   * Adds a subscription unless its key has {@code maxPerKey} open already.
+   *
+   * @return false when the key has too many
+   */
+  boolean add(Subscription subscription, int maxPerKey) {
+    boolean[] admitted = {false};
+    perKey.compute(
+        subscription.keyId(),
+        (key, open) -> {
+          int count = open == null ? 0 : open;
+          if (count >= maxPerKey) {
+            return open;
+          }
+          admitted[0] = true;
+          return count + 1;
+        });
+    if (admitted[0]) {
+      subscriptions.add(subscription);
+    }
+    return admitted[0];
   }
 
   void remove(Subscription subscription) {
-    subscriptions.remove(subscription);
+    if (subscriptions.remove(subscription)) {
+      perKey.computeIfPresent(subscription.keyId(), (key, open) -> open <= 1 ? null : open - 1);
+    }
   }
 
   /** Makes the subscription live when it has caught up with the position; true when it did. */

@@ -2,6 +2,7 @@ package io.tapline.server.alert;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tapline.proto.v1.Heartbeat;
 import io.tapline.proto.v1.SubscribeAlertsResponse;
@@ -43,6 +44,11 @@ final class Subscription {
   private long notReadySince;
   private final ScheduledExecutorService eventLoop;
   private final Executor blocking;
+  /** The key that opened the stream, and the check that it is still valid. */
+  private final String keyId;
+  private final Runnable keyCheck;
+  private final Duration keyCheckInterval;
+  private ScheduledFuture<?> keyChecks;
   private final ArrayDeque<AlertEventRecord> buffer = new ArrayDeque<>();
   private ScheduledFuture<?> heartbeats;
 
@@ -61,7 +67,10 @@ final class Subscription {
       int capacity,
       Duration stallTimeout,
       ScheduledExecutorService eventLoop,
-      Executor blocking) {
+      Executor blocking,
+      String keyId,
+      Runnable keyCheck,
+      Duration keyCheckInterval) {
     this.call = call;
     this.hub = hub;
     this.store = store;
@@ -70,13 +79,19 @@ final class Subscription {
     this.stallTimeout = stallTimeout;
     this.eventLoop = eventLoop;
     this.blocking = blocking;
+    this.keyId = keyId;
+    this.keyCheck = keyCheck;
+    this.keyCheckInterval = keyCheckInterval;
+  }
+
+  String keyId() {
+    return keyId;
   }
 
   /** Starts the stream: live at once without {@code afterId}, else after replaying what is stored. */
   void start(Long afterId, Duration heartbeatInterval) {
     call.setOnCancelHandler(this::shutdown);
     call.setOnReadyHandler(this::scheduleDrain);
-    hub.add(this);
     synchronized (this) {
       scanned = afterId == null ? hub.position() : afterId;
       lastSent = scanned;
@@ -84,6 +99,10 @@ final class Subscription {
     hub.tryGoLive(this);
     long every = heartbeatInterval.toMillis();
     heartbeats = eventLoop.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    long checks = keyCheckInterval.toMillis();
+    keyChecks =
+        eventLoop.scheduleAtFixedRate(
+            () -> blocking.execute(this::checkKey), checks, checks, TimeUnit.MILLISECONDS);
     scheduleDrain();
   }
 
@@ -195,6 +214,36 @@ final class Subscription {
     }
   }
 
+  /**
+   * Ends the stream with UNAUTHENTICATED once its key is revoked or expired: the key was checked
+   * when the stream opened, and a stream may stay open for days. The check reads the key cache
+   * (a store look-up when it expired), so it runs on the blocking executor.
+   */
+  private void checkKey() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+    }
+    try {
+      keyCheck.run();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.UNAUTHENTICATED) {
+        return; // the store could not be read: the key is checked again at the next tick
+      }
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        buffer.clear();
+      }
+      eventLoop.execute(() -> finish(e.getStatus()));
+    } catch (RuntimeException e) {
+      // The store could not be read: the key is checked again at the next tick.
+    }
+  }
+
   private void heartbeat() {
     synchronized (this) {
       if (closed || !buffer.isEmpty() || !call.isReady()) {
@@ -242,9 +291,7 @@ final class Subscription {
 
   private void finish(Status status) {
     hub.remove(this);
-    if (heartbeats != null) {
-      heartbeats.cancel(false);
-    }
+    cancelTimers();
     try {
       call.onError(status.asRuntimeException());
     } catch (IllegalStateException e) {
@@ -259,8 +306,15 @@ final class Subscription {
       buffer.clear();
     }
     hub.remove(this);
+    cancelTimers();
+  }
+
+  private void cancelTimers() {
     if (heartbeats != null) {
       heartbeats.cancel(false);
+    }
+    if (keyChecks != null) {
+      keyChecks.cancel(false);
     }
   }
 }

@@ -47,6 +47,16 @@ public record Principal(
     }
   }
 
+  /**
+   * The check of the current call's key, for a stream to run later on other threads: throws
+   * UNAUTHENTICATED when the key was revoked or expired since. Does nothing outside an
+   * authenticated call.
+   */
+  public static Runnable keyCheck() {
+    Runnable recheck = RECHECK_KEY.get();
+    return recheck != null ? recheck : () -> {};
+  }
+
   public boolean isAdmin() {
     return scopes.contains(Scope.ADMIN);
   }

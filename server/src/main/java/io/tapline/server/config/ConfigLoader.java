@@ -187,7 +187,9 @@ public final class ConfigLoader {
             r.integer("alerts.webhook-max-attempts", 1, 100),
             r.positive("alerts.webhook-initial-backoff"),
             r.positive("alerts.webhook-timeout"),
-            r.string("alerts.replica-id")));
+            r.string("alerts.replica-id"),
+            r.integer("alerts.max-subscriptions-per-key", 1, 100_000),
+            r.positive("alerts.key-check-interval")));
   }
 
   /** Typed access to merged properties; each error names its key. */

@@ -139,7 +139,9 @@ public record TaplineConfig(
       int webhookMaxAttempts,
       Duration webhookInitialBackoff,
       Duration webhookTimeout,
-      String replicaId) {}
+      String replicaId,
+      int maxSubscriptionsPerKey,
+      Duration keyCheckInterval) {}
 
   /** A copy pointing at another ClickHouse URL and database. */
   public TaplineConfig withClickHouse(String url, String database) {

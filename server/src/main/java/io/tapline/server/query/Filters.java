@@ -104,10 +104,7 @@ final class Filters {
   }
 
   static Instant instant(Timestamp ts, String field) {
-    if (ts.getNanos() < 0 || ts.getNanos() > 999_999_999) {
-      throw new InvalidRequestException(field, "is not a valid timestamp");
-    }
-    return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+    return io.tapline.server.api.Times.instant(ts, field);
   }
 
   static Timestamp timestamp(Instant instant) {

@@ -17,6 +17,7 @@ import io.tapline.proto.v1.TimeBucket;
 import io.tapline.proto.v1.TimeSeries;
 import io.tapline.server.InvalidRequestException;
 import io.tapline.server.NotFoundException;
+import io.tapline.server.api.CallIds;
 import io.tapline.server.auth.Principal;
 import io.tapline.server.storage.BreakdownQuery;
 import io.tapline.server.storage.BreakdownResult;
@@ -120,14 +121,9 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     if (request.getId().isEmpty()) {
       throw new InvalidRequestException("id", "is required");
     }
-    String bound = Principal.current().serviceRestriction();
+    String service = CallIds.service(Principal.current(), request.getService(), request.getId());
     ApiCall call =
-        store
-            .get(request.getId())
-            // A key bound to another service learns nothing, not even that the call exists.
-            .filter(c -> bound.isEmpty() || bound.equals(c.service()))
-            .map(CallProtos::toProto)
-            .orElseThrow(() -> new NotFoundException("No call with id " + request.getId()));
+        CallProtos.toProto(CallIds.one(store.withId(request.getId(), service), request.getId()));
     responseObserver.onNext(call);
     responseObserver.onCompleted();
   }

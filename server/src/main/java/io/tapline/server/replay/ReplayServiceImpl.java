@@ -12,6 +12,7 @@ import io.tapline.proto.v1.ReplayServiceGrpc;
 import io.tapline.server.FailedPreconditionException;
 import io.tapline.server.InvalidRequestException;
 import io.tapline.server.NotFoundException;
+import io.tapline.server.api.CallIds;
 import io.tapline.server.auth.Principal;
 import io.tapline.server.auth.Scope;
 import io.tapline.server.config.TaplineConfig;
@@ -99,10 +100,8 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
       throw new InvalidRequestException("call_id", "is required");
     }
     Principal principal = Principal.current();
-    CallRecord call =
-        calls
-            .get(request.getCallId())
-            .orElseThrow(() -> new NotFoundException("No call with id " + request.getCallId()));
+    String scope = CallIds.service(principal, request.getService(), request.getCallId());
+    CallRecord call = CallIds.one(calls.withId(request.getCallId(), scope), request.getCallId());
     principal.require(Scope.REPLAY, call.service());
     ServiceRecord service =
         services
@@ -165,15 +164,24 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
     }
     ReplayStore.Cursor after = ReplayPageTokens.decode(request.getPageToken());
     Principal principal = Principal.current();
-    ReplayStore.Page page = replays.list(request.getCallId(), pageSize, after);
-    // The call may have expired while its replays remain: their service decides then.
-    String service =
-        calls
-            .get(request.getCallId())
-            .map(CallRecord::service)
-            .or(() -> page.replays().stream().map(ReplayRecord::service).findFirst())
-            .orElseThrow(() -> new NotFoundException("No call with id " + request.getCallId()));
+    String callId = request.getCallId();
+    String service = CallIds.service(principal, request.getService(), callId);
+    if (service.isEmpty()) {
+      // An admin naming no service: the call's own, or, once the call expired, its replays'.
+      List<String> services = calls.withId(callId, "").stream().map(CallRecord::service).toList();
+      if (services.isEmpty()) {
+        services = replays.servicesWithReplaysOf(callId);
+      }
+      if (services.size() > 1) {
+        throw CallIds.ambiguous(callId, services);
+      }
+      service = services.isEmpty() ? "" : services.getFirst();
+    }
     principal.require(Scope.REPLAY, service);
+    ReplayStore.Page page = replays.list(service, callId, pageSize, after);
+    if (page.replays().isEmpty() && after == null && calls.withId(callId, service).isEmpty()) {
+      throw CallIds.notFound(callId);
+    }
     ListReplaysResponse.Builder response = ListReplaysResponse.newBuilder();
     page.replays().forEach(r -> response.addReplays(ReplayProtos.toProto(r)));
     responseObserver.onNext(

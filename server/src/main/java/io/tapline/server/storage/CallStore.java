@@ -1,6 +1,6 @@
 package io.tapline.server.storage;
 
-import java.util.Optional;
+import java.util.List;
 
 /** Reads stored API calls and aggregates them. */
 public interface CallStore {
@@ -8,7 +8,11 @@ public interface CallStore {
   /** One page of calls matching the query, in its order. */
   CallPage search(CallQuery query);
 
-  Optional<CallRecord> get(String id);
+  /**
+   * The calls with this id, one per service (the newest), at most ten: ids are unique within a
+   * service, not across services. Only the call of {@code service} when it is not empty.
+   */
+  List<CallRecord> withId(String id, String service);
 
   MetricsResult metrics(MetricsQuery query);
 

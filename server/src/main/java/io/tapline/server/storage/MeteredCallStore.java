@@ -2,7 +2,7 @@ package io.tapline.server.storage;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.Optional;
+import java.util.List;
 
 /** Measures the queries of another {@link CallStore}: {@code tapline.clickhouse.query{query=...}}. */
 public final class MeteredCallStore implements CallStore {
@@ -36,8 +36,8 @@ public final class MeteredCallStore implements CallStore {
   }
 
   @Override
-  public Optional<CallRecord> get(String id) {
-    return get.record(() -> delegate.get(id));
+  public List<CallRecord> withId(String id, String service) {
+    return get.record(() -> delegate.withId(id, service));
   }
 
   @Override

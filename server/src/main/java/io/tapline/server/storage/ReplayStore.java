@@ -8,8 +8,14 @@ public interface ReplayStore {
 
   void write(ReplayRecord replay);
 
-  /** One page of a call's replays, newest first, starting after {@code after} (null: the newest). */
-  Page list(String callId, int pageSize, Cursor after);
+  /**
+   * One page of the replays of a call of {@code service}, newest first, starting after {@code
+   * after} (null: the newest).
+   */
+  Page list(String service, String callId, int pageSize, Cursor after);
+
+  /** The services whose calls of this id have replays, at most ten. */
+  List<String> servicesWithReplaysOf(String callId);
 
   /** Where a page ends: the last replay's creation time and id. */
   record Cursor(Instant createdAt, String id) {}

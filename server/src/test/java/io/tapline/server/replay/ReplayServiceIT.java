@@ -88,6 +88,59 @@ class ReplayServiceIT {
                 .build());
   }
 
+  @Test
+  void anIdReusedByAnotherServiceNeverReachesTheFirstServicesCallOrReplays() {
+    Timestamp at = Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 600).build();
+    IngestServiceGrpc.newBlockingStub(tapline.channel())
+        .ingest(
+            IngestRequest.newBuilder()
+                .addCalls(call("c-shared", "shop", target.url("/echo"), "{\"from\":\"shop\"}", at))
+                .addCalls(call("c-shared", "other", "https://other.test/x", "{\"from\":\"other\"}", at))
+                .build());
+    Replay shopReplay =
+        replay(tapline.adminKey())
+            .replayCall(request("c-shared").toBuilder().setService("shop").build());
+    assertThat(shopReplay.getService()).isEqualTo("shop");
+
+    String otherKey = tapline.newKey(java.util.Set.of("read", "replay"), "other");
+    ApiCall seen =
+        io.tapline.proto.v1.QueryServiceGrpc.newBlockingStub(tapline.channel(otherKey))
+            .getCall(io.tapline.proto.v1.GetCallRequest.newBuilder().setId("c-shared").build());
+    assertThat(seen.getService()).isEqualTo("other");
+    assertThat(seen.getRequestBody()).contains("other");
+    assertThat(
+            replay(otherKey)
+                .listReplays(ListReplaysRequest.newBuilder().setCallId("c-shared").build())
+                .getReplaysList())
+        .isEmpty();
+    // Naming the other service finds nothing for this key, as if it did not exist.
+    assertThatThrownBy(
+            () ->
+                replay(otherKey)
+                    .listReplays(
+                        ListReplaysRequest.newBuilder().setCallId("c-shared").setService("shop").build()))
+        .hasMessageContaining("NOT_FOUND");
+    // Its own call is the one replayed: not registered, so refused, never the shop's call.
+    assertThatThrownBy(() -> replay(otherKey).replayCall(request("c-shared")))
+        .hasMessageContaining("FAILED_PRECONDITION")
+        .hasMessageContaining("'other'");
+
+    // An admin naming no service is asked to name one.
+    assertThatThrownBy(
+            () ->
+                io.tapline.proto.v1.QueryServiceGrpc.newBlockingStub(tapline.channel())
+                    .getCall(io.tapline.proto.v1.GetCallRequest.newBuilder().setId("c-shared").build()))
+        .hasMessageContaining("INVALID_ARGUMENT")
+        .hasMessageContaining("service");
+    assertThat(
+            replay(tapline.adminKey())
+                .listReplays(
+                    ListReplaysRequest.newBuilder().setCallId("c-shared").setService("shop").build())
+                .getReplaysList())
+        .extracting(Replay::getId)
+        .containsExactly(shopReplay.getId());
+  }
+
   private static ApiCall call(String id, String service, String url, String body, Timestamp at) {
     return ApiCall.newBuilder()
         .setId(id)
@@ -259,18 +312,24 @@ class ReplayServiceIT {
     String shopReplay = tapline.newKey(Set.of("replay", "read"), "shop");
     ListReplaysRequest list = ListReplaysRequest.newBuilder().setCallId("c-echo").build();
 
-    for (String key : new String[] {readOnly, otherService}) {
-      assertThatThrownBy(() -> replay(key).replayCall(request("c-echo")))
-          .isInstanceOfSatisfying(
-              StatusRuntimeException.class,
-              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
-      assertThatThrownBy(() -> replay(key).listReplays(list))
-          .isInstanceOfSatisfying(
-              StatusRuntimeException.class,
-              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
-    }
+    assertThatThrownBy(() -> replay(readOnly).replayCall(request("c-echo")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    assertThatThrownBy(() -> replay(readOnly).listReplays(list))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    // A key of another service looks among its own service's calls only, and learns nothing of
+    // the shop's: not even that a call of that id exists.
     assertThatThrownBy(() -> replay(otherService).replayCall(request("c-echo")))
-        .hasMessageContaining("replay scope for service 'shop'");
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> replay(otherService).listReplays(list))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     AggregatedHttpResponse json =
         tapline
             .http(readOnly)

@@ -37,7 +37,7 @@ public abstract class CallStorageContract {
     CallRecord record = record("contract-roundtrip", "rt-1", BASE.plusNanos(1_000), 503);
     writer().write("contract-rt", List.of(record));
 
-    assertThat(store().get("rt-1")).contains(record);
+    assertThat(store().withId("rt-1", "")).containsExactly(record);
     assertThat(store().search(all("contract-roundtrip", 10, null)).calls()).containsExactly(record);
   }
 
@@ -113,6 +113,19 @@ public abstract class CallStorageContract {
 
   @Test
   void unknownIdIsEmpty() {
-    assertThat(store().get("missing")).isEmpty();
+    assertThat(store().withId("missing", "")).isEmpty();
+  }
+
+  @Test
+  void anIdIsFoundWithinItsServiceOnly() {
+    // Ids are unique within a service: two services may hold calls of the same id.
+    CallRecord a = record("contract-id-a", "same-id", BASE.minusSeconds(50), 200);
+    CallRecord b = record("contract-id-b", "same-id", BASE.minusSeconds(40), 500);
+    writer().write("contract-id-a", List.of(a));
+    writer().write("contract-id-b", List.of(b));
+    assertThat(store().withId("same-id", "contract-id-a")).containsExactly(a);
+    assertThat(store().withId("same-id", "contract-id-b")).containsExactly(b);
+    assertThat(store().withId("same-id", "")).containsExactlyInAnyOrder(a, b);
+    assertThat(store().withId("same-id", "contract-id-c")).isEmpty();
   }
 }

@@ -12,7 +12,7 @@ import io.tapline.server.storage.TimeSeriesQuery;
 import io.tapline.server.storage.TimeSeriesResult;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Optional;
+import java.util.List;
 import javax.sql.DataSource;
 
 /** Reads and aggregates calls from {@code api_calls}; each query is its own class. */
@@ -41,8 +41,8 @@ public final class ClickHouseCallStore implements CallStore {
   }
 
   @Override
-  public Optional<CallRecord> get(String id) {
-    SelectCallById select = new SelectCallById(id);
+  public List<CallRecord> withId(String id, String service) {
+    SelectCallById select = new SelectCallById(id, service);
     return run(select.toString(), select::execute);
   }
 

@@ -8,7 +8,10 @@ import io.tapline.server.storage.ReplayRecord;
 import io.tapline.server.storage.ReplayStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 
 /**
@@ -69,12 +72,31 @@ public final class ClickHouseReplayStore implements ReplayStore {
   }
 
   @Override
-  public Page list(String callId, int pageSize, Cursor after) {
-    SelectReplays select = new SelectReplays(callId, pageSize, after);
+  public Page list(String service, String callId, int pageSize, Cursor after) {
+    SelectReplays select = new SelectReplays(service, callId, pageSize, after);
     try (Connection connection = dataSource.getConnection()) {
       return select.execute(connection);
     } catch (SQLException e) {
       throw ClickHouseStorage.translate(select.toString(), e);
+    }
+  }
+
+  @Override
+  public List<String> servicesWithReplaysOf(String callId) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement select =
+            Statements.prepare(
+                connection, "SELECT DISTINCT service FROM replays WHERE call_id = ? LIMIT 10")) {
+      select.setString(1, callId);
+      List<String> services = new ArrayList<>();
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          services.add(rs.getString(1));
+        }
+      }
+      return services;
+    } catch (SQLException e) {
+      throw ClickHouseStorage.translate("look-up of the services of replays of " + callId, e);
     }
   }
 

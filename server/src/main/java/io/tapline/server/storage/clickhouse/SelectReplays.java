@@ -17,11 +17,13 @@ import java.util.Map;
  */
 final class SelectReplays {
 
+  private final String service;
   private final String callId;
   private final int pageSize;
   private final ReplayStore.Cursor after;
 
-  SelectReplays(String callId, int pageSize, ReplayStore.Cursor after) {
+  SelectReplays(String service, String callId, int pageSize, ReplayStore.Cursor after) {
+    this.service = service;
     this.callId = callId;
     this.pageSize = pageSize;
     this.after = after;
@@ -31,13 +33,14 @@ final class SelectReplays {
     String sql =
         "SELECT " + ClickHouseReplayStore.COLUMNS.replace(
                 "created_at,", "toUnixTimestamp64Micro(created_at),")
-            + " FROM replays WHERE call_id = ?"
+            + " FROM replays WHERE service = ? AND call_id = ?"
             + (after == null
                 ? ""
                 : " AND (created_at, id) < (fromUnixTimestamp64Micro(?, 'UTC'), ?)")
             + " ORDER BY created_at DESC, id DESC LIMIT ?";
     try (PreparedStatement select = Statements.prepare(connection, sql)) {
       int i = 1;
+      select.setString(i++, service);
       select.setString(i++, callId);
       if (after != null) {
         select.setLong(i++, Micros.of(after.createdAt()));
@@ -92,6 +95,6 @@ final class SelectReplays {
 
   @Override
   public String toString() {
-    return "SelectReplays{callId=" + callId + ", pageSize=" + pageSize + ", after=" + after + "}";
+    return "SelectReplays{service=" + service + ", callId=" + callId + ", pageSize=" + pageSize + ", after=" + after + "}";
   }
 }

@@ -118,7 +118,8 @@ class ValueRoundTripIT {
               Map.of("h" + v, v), Map.of("r" + v, v), v, v.length(), v, v.length(), 200, 10, v,
               "", Map.of("t" + v, v), v, v, v, v, v, 1, false, false);
       writer.write("batch-" + id, List.of(call));
-      assertThat(store.get(id)).as(v).contains(call);
+      assertThat(store.withId(id, "")).as(v).containsExactly(call);
+      assertThat(store.withId(id, call.service())).as(v).containsExactly(call);
       CallCriteria byCustomer =
           new CallCriteria(
               "rt" + v, null, null, 0, "", "/" + v, "", "", Set.of(), null, null, null,
@@ -150,7 +151,7 @@ class ValueRoundTripIT {
                       List.of(v), false, v)),
               30);
       replays.write(replay);
-      assertThat(replays.list(callId, 10, null).replays()).as(v).containsExactly(replay);
+      assertThat(replays.list(v, callId, 10, null).replays()).as(v).containsExactly(replay);
 
       AlertEventRecord event =
           new AlertEventRecord(

@@ -1,0 +1,28 @@
+package io.tapline.server.api;
+
+import com.google.protobuf.Timestamp;
+import io.tapline.server.InvalidRequestException;
+import java.time.Instant;
+
+/** Timestamps of requests, checked: one outside the supported range is INVALID_ARGUMENT. */
+public final class Times {
+
+  /** 9999-12-31T23:59:59Z, the last second ClickHouse's DateTime64 and our tokens support. */
+  static final long MAX_SECONDS = 253_402_300_799L;
+
+  private Times() {}
+
+  /**
+   * The instant of {@code ts}.
+   *
+   * @throws InvalidRequestException naming {@code field} when it is before 1970 or after 9999, or
+   *     its nanoseconds are out of range
+   */
+  public static Instant instant(Timestamp ts, String field) {
+    if (ts.getSeconds() < 0 || ts.getSeconds() > MAX_SECONDS || ts.getNanos() < 0
+        || ts.getNanos() > 999_999_999) {
+      throw new InvalidRequestException(field, "is not a valid time between 1970 and 9999");
+    }
+    return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+  }
+}
