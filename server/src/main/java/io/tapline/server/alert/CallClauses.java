@@ -1,5 +1,7 @@
 package io.tapline.server.alert;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import io.tapline.proto.v1.CallClause;
 import io.tapline.server.InvalidRequestException;
 import io.tapline.server.storage.CallRecord;
@@ -8,8 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Per-call conditions, compiled once per rule into predicates that cost a field read and a
@@ -145,12 +145,15 @@ final class CallClauses {
             yield c -> values.contains(read.apply(c));
           }
           default -> {
+            // RE2 syntax, matched in time linear in the text: no pattern can stall evaluation.
             Pattern pattern;
             try {
               pattern = Pattern.compile(clause.getValue());
             } catch (PatternSyntaxException e) {
               throw new InvalidRequestException(
-                  path + ".value", "not a valid regular expression: " + e.getDescription());
+                  path + ".value",
+                  "not a valid regular expression (RE2 syntax, no backreferences or lookaround): "
+                      + e.getDescription());
             }
             yield c -> pattern.matcher(read.apply(c)).find();
           }

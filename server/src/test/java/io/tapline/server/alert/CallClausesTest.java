@@ -62,4 +62,30 @@ class CallClausesTest {
             CallClause.newBuilder().setField("method").setOp("in").build(), "rule.x"))
         .hasMessageStartingWith("rule.x.values:");
   }
+
+  @Test
+  void matchesUseALinearTimeEngine() {
+    CallRecord call = call(200, 10, "", Map.of());
+    String hostile = "a".repeat(50_000) + "!";
+    CallRecord long_ =
+        new CallRecord(
+            call.id(), call.timestamp(), call.service(), call.method(), call.url(), hostile,
+            hostile, call.queryParams(), call.requestHeaders(), call.responseHeaders(),
+            call.requestBody(), call.requestBodySize(), call.responseBody(),
+            call.responseBodySize(), call.statusCode(), call.latencyMicros(), call.error(),
+            call.sourceIp(), call.tags(), call.traceId(), call.spanId(), call.customerId(),
+            call.apiKeyId(), call.plan(), call.sampleRate(), false, false);
+    // Exponential for a backtracking engine on this text; linear for RE2.
+    assertThat(matches("route", "matches", "^(a+)+$", long_)).isFalse();
+    assertThat(matches("route", "matches", "(a|aa)*c", long_)).isFalse();
+    // Backreferences need backtracking: RE2 refuses them when the rule is saved.
+    assertThatThrownBy(
+            () ->
+                CallClauses.compile(
+                    CallClause.newBuilder().setField("route").setOp("matches").setValue("(a)\\1").build(),
+                    "rule.per_call.clauses[0]"))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("rule.per_call.clauses[0].value")
+        .hasMessageContaining("RE2");
+  }
 }
