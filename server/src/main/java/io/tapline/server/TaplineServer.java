@@ -69,6 +69,8 @@ import io.tapline.server.auth.Scope;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestServiceImpl;
+import io.tapline.server.outbound.HostResolver;
+import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
 import io.tapline.server.storage.MeteredCallStore;
@@ -224,6 +226,7 @@ public final class TaplineServer implements AutoCloseable {
             new ClickHouseAlertRuleStore(storage.dataSource()),
             new ClickHouseAlertEventStore(storage.dataSource()),
             new SelectWindowAggregates(storage.dataSource()),
+            new OutboundGuard(HostResolver.SYSTEM, config.outbound().allowedHosts()),
             meters);
     ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), config);
     TaplineConfig.Ingest ingestConfig = config.ingest();

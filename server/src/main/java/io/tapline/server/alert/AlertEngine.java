@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tags;
 import io.tapline.proto.v1.AlertEventKind;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.ingest.IngestListener;
+import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleStore;
@@ -29,6 +30,7 @@ public final class AlertEngine implements AutoCloseable {
   static final long COOLDOWN_TICK_MILLIS = 100;
 
   private final TaplineConfig.Alerts config;
+  private final OutboundGuard guard;
   private final String origin;
   private final Rules rules;
   private final AlertRuleStore ruleStore;
@@ -48,8 +50,10 @@ public final class AlertEngine implements AutoCloseable {
       AlertRuleStore ruleStore,
       AlertEventStore events,
       WindowStore windows,
+      OutboundGuard guard,
       MeterRegistry registry) {
     this.config = config;
+    this.guard = guard;
     this.registry = registry;
     this.origin = config.replicaId().isBlank() ? "replica-" + UUID.randomUUID() : config.replicaId();
     this.events = events;
@@ -57,7 +61,12 @@ public final class AlertEngine implements AutoCloseable {
     this.rules = new Rules(ruleStore, config.ruleCacheTtl());
     this.webhooks =
         new WebhookNotifier(
-            rules, events, config.webhookMaxAttempts(), config.webhookInitialBackoff(), config.webhookTimeout());
+            rules,
+            events,
+            config.webhookMaxAttempts(),
+            config.webhookInitialBackoff(),
+            config.webhookTimeout(),
+            guard);
     this.hub =
         new EventHub(
             events,
@@ -78,8 +87,9 @@ public final class AlertEngine implements AutoCloseable {
       AlertRuleStore ruleStore,
       AlertEventStore events,
       WindowStore windows,
+      OutboundGuard guard,
       MeterRegistry meters) {
-    AlertEngine engine = new AlertEngine(config, ruleStore, events, windows, meters);
+    AlertEngine engine = new AlertEngine(config, ruleStore, events, windows, guard, meters);
     engine.hub.start(config.eventPollInterval());
     engine.windowed.start();
     engine.ticker.scheduleWithFixedDelay(
@@ -111,7 +121,7 @@ public final class AlertEngine implements AutoCloseable {
 
   /** The gRPC service. */
   public AlertServiceImpl service() {
-    return new AlertServiceImpl(rules, ruleStore, events, hub, config);
+    return new AlertServiceImpl(rules, ruleStore, events, hub, config, guard);
   }
 
   /** This replica's name in the events it stores. */

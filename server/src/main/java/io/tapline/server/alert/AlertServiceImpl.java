@@ -30,6 +30,8 @@ import io.tapline.server.NotFoundException;
 import io.tapline.server.auth.Principal;
 import io.tapline.server.auth.Scope;
 import io.tapline.server.config.TaplineConfig;
+import io.tapline.server.outbound.OutboundGuard;
+import io.tapline.server.outbound.OutboundRefusedException;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleRecord;
@@ -54,20 +56,66 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
   private final AlertEventStore events;
   private final EventHub hub;
   private final TaplineConfig.Alerts config;
+  private final OutboundGuard guard;
 
   AlertServiceImpl(
-      Rules rules, AlertRuleStore ruleStore, AlertEventStore events, EventHub hub, TaplineConfig.Alerts config) {
+      Rules rules,
+      AlertRuleStore ruleStore,
+      AlertEventStore events,
+      EventHub hub,
+      TaplineConfig.Alerts config,
+      OutboundGuard guard) {
     this.rules = rules;
     this.ruleStore = ruleStore;
     this.events = events;
     this.hub = hub;
     this.config = config;
+    this.guard = guard;
+  }
+
+  /**
+   * A rule as a key may see it: webhook secrets never; webhook URLs (which often carry a token,
+   * as Slack's do) only for admin keys, others see the origin alone.
+   */
+  private static AlertRule shown(AlertRule rule, Principal principal) {
+    AlertRule redacted = RuleParser.redacted(rule);
+    if (principal.isAdmin()) {
+      return redacted;
+    }
+    AlertRule.Builder b = redacted.toBuilder();
+    for (int i = 0; i < b.getWebhooksCount(); i++) {
+      b.setWebhooks(i, b.getWebhooks(i).toBuilder().setUrl(origin(b.getWebhooks(i).getUrl())));
+    }
+    return b.build();
+  }
+
+  /** {@code scheme://host[:port]} of a URL, for keys that may not see the whole of it. */
+  static String origin(String url) {
+    try {
+      java.net.URI uri = java.net.URI.create(url);
+      return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
+  }
+
+  /** Every webhook must pass the outbound guard when the rule is saved (and again at delivery). */
+  private void checkWebhooks(AlertRule rule) {
+    for (int i = 0; i < rule.getWebhooksCount(); i++) {
+      try {
+        guard.check(java.net.URI.create(rule.getWebhooks(i).getUrl()));
+      } catch (OutboundRefusedException | IllegalArgumentException e) {
+        throw new InvalidRequestException(
+            "rule.webhooks[" + i + "].url", "is refused: " + e.getMessage());
+      }
+    }
   }
 
   @Override
   public void createAlertRule(CreateAlertRuleRequest request, StreamObserver<AlertRule> response) {
     AlertRule rule = RuleParser.normalize(request.getRule());
     Principal.current().require(Scope.ADMIN, rule.getService());
+    checkWebhooks(rule);
     byte[] id = new byte[8];
     random.nextBytes(id);
     com.google.protobuf.Timestamp now = Timestamps.fromMillis(System.currentTimeMillis());
@@ -82,7 +130,7 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
   public void getAlertRule(GetAlertRuleRequest request, StreamObserver<AlertRule> response) {
     AlertRule rule = stored(request.getId(), "id");
     Principal.current().require(Scope.READ, rule.getService());
-    response.onNext(RuleParser.redacted(rule));
+    response.onNext(shown(rule, Principal.current()));
     response.onCompleted();
   }
 
@@ -93,7 +141,7 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
     ListAlertRulesResponse.Builder list = ListAlertRulesResponse.newBuilder();
     for (AlertRuleRecord record : ruleStore.list()) {
       if (service.isEmpty() || service.equals(record.service())) {
-        list.addRules(RuleParser.redacted(RuleParser.fromRecord(record)));
+        list.addRules(shown(RuleParser.fromRecord(record), principal));
       }
     }
     response.onNext(list.build());
@@ -109,6 +157,7 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
     AlertRule rule = RuleParser.normalize(request.getRule());
     Principal.current().require(Scope.ADMIN, old.getService());
     Principal.current().require(Scope.ADMIN, rule.getService());
+    checkWebhooks(rule);
     AlertRule.Builder b =
         rule.toBuilder()
             .setCreateTime(old.getCreateTime())
@@ -180,7 +229,7 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
           WebhookDelivery.newBuilder()
               .setEventId(d.eventId())
               .setRuleId(d.ruleId())
-              .setUrl(d.url())
+              .setUrl(principal.isAdmin() ? d.url() : origin(d.url()))
               .setAttempt(d.attempt())
               .setHttpStatus(d.httpStatus())
               .setSuccess(d.success())

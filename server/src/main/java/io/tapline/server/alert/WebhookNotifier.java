@@ -1,16 +1,17 @@
 package io.tapline.server.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.RequestHeaders;
 import io.tapline.proto.v1.AlertEvent;
 import io.tapline.proto.v1.AlertRule;
 import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WebhookFormat;
 import io.tapline.server.api.JsonCodec;
+import io.tapline.server.outbound.OutboundClient;
+import io.tapline.server.outbound.OutboundGuard;
+import io.tapline.server.outbound.OutboundRefusedException;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.WebhookDeliveryRecord;
@@ -40,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * Everything is asynchronous: a slow or failing endpoint never holds up evaluation. Only the
  * replica that stored an event delivers it.
  *
+ * <p>Every attempt passes the {@link OutboundGuard}: the URL is resolved once and the request
+ * goes to the address checked, so a name that resolves to the engine's loopback port, a private
+ * or a metadata address is refused (and not retried). Redirects are not followed. URLs are logged
+ * by origin only, and secrets never.
+ *
  * <p>Signature: {@value #SIGNATURE_HEADER}: {@code t=<unix seconds>,v1=<hex HMAC-SHA256 of
  * "<t>.<body>">}, keyed with the webhook's secret; receivers should also reject old {@code t}.
  */
@@ -57,7 +63,9 @@ final class WebhookNotifier implements AutoCloseable {
   private final AlertEventStore store;
   private final int maxAttempts;
   private final Duration initialBackoff;
-  private final WebClient client;
+  private final Duration timeout;
+  private final OutboundGuard guard;
+  private final OutboundClient client;
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("tapline-webhook-retries").daemon().factory());
@@ -66,12 +74,20 @@ final class WebhookNotifier implements AutoCloseable {
           1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(DEFAULT_LOG_QUEUE),
           Thread.ofPlatform().name("tapline-webhook-log").daemon().factory());
 
-  WebhookNotifier(Rules rules, AlertEventStore store, int maxAttempts, Duration initialBackoff, Duration timeout) {
+  WebhookNotifier(
+      Rules rules,
+      AlertEventStore store,
+      int maxAttempts,
+      Duration initialBackoff,
+      Duration timeout,
+      OutboundGuard guard) {
     this.rules = rules;
     this.store = store;
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
-    this.client = WebClient.builder().responseTimeout(timeout).followRedirects().build();
+    this.timeout = timeout;
+    this.guard = guard;
+    this.client = new OutboundClient(timeout);
   }
 
   /** Starts delivering an event to its rule's webhooks; returns at once. */
@@ -95,15 +111,26 @@ final class WebhookNotifier implements AutoCloseable {
 
   private void attempt(AlertEventRecord event, Webhook hook, String body, int attempt) {
     String timestamp = Long.toString(Instant.now().getEpochSecond());
-    URI uri = URI.create(hook.getUrl());
+    OutboundGuard.Target target;
+    try {
+      // Resolved and checked at every attempt: the name may point elsewhere since the rule was
+      // saved. A refusal is final.
+      target = guard.check(URI.create(hook.getUrl()));
+    } catch (OutboundRefusedException | IllegalArgumentException e) {
+      String reason = "refused: " + e.getMessage();
+      log(new WebhookDeliveryRecord(Instant.now(), event.id(), event.ruleId(), hook.getUrl(), attempt, 0, false, reason));
+      logger.warn("Webhook to {} for alert event {} {}", origin(hook.getUrl()), event.id(), reason);
+      return;
+    }
     com.linecorp.armeria.common.RequestHeadersBuilder headers =
-        RequestHeaders.builder(HttpMethod.POST, uri.toString())
+        OutboundClient.headers(HttpMethod.POST, target)
             .contentType(MediaType.JSON_UTF_8)
             .add(EVENT_ID_HEADER, Long.toString(event.id()));
     if (!hook.getSecret().isEmpty()) {
       headers.add(SIGNATURE_HEADER, "t=" + timestamp + ",v1=" + sign(hook.getSecret(), timestamp + "." + body));
     }
     client
+        .to(target, timeout)
         .execute(headers.build(), body)
         .aggregate()
         .handle((AggregatedHttpResponse response, Throwable error) -> {
@@ -122,7 +149,9 @@ final class WebhookNotifier implements AutoCloseable {
               // Shutting down.
             }
           } else if (!success) {
-            logger.warn("Webhook {} for alert event {} failed after {} attempts: {}", hook.getUrl(), event.id(), attempt, reason);
+            logger.warn(
+                "Webhook to {} for alert event {} failed after {} attempts: {}",
+                origin(hook.getUrl()), event.id(), attempt, reason);
           }
           return null;
         });
@@ -170,9 +199,15 @@ final class WebhookNotifier implements AutoCloseable {
     }
   }
 
+  /** A URL's origin, for logs: the path of a webhook URL may be a secret (as Slack's is). */
+  private static String origin(String url) {
+    return AlertServiceImpl.origin(url);
+  }
+
   @Override
   public void close() {
     retries.shutdownNow();
     logWriter.shutdown();
+    client.close();
   }
 }

@@ -189,7 +189,8 @@ public final class ConfigLoader {
             r.positive("alerts.webhook-timeout"),
             r.string("alerts.replica-id"),
             r.integer("alerts.max-subscriptions-per-key", 1, 100_000),
-            r.positive("alerts.key-check-interval")));
+            r.positive("alerts.key-check-interval")),
+        new TaplineConfig.Outbound(r.list("outbound.allowed-hosts")));
   }
 
   /** Typed access to merged properties; each error names its key. */

@@ -18,7 +18,8 @@ public record TaplineConfig(
     Auth auth,
     Log log,
     Replay replay,
-    Alerts alerts) {
+    Alerts alerts,
+    Outbound outbound) {
 
   /**
    * The port everything is served on (0 picks a free one), and the browser origins allowed to call
@@ -143,6 +144,17 @@ public record TaplineConfig(
       int maxSubscriptionsPerKey,
       Duration keyCheckInterval) {}
 
+  /**
+   * Requests Tapline sends (replays, webhooks) go only to public addresses, unless this list
+   * names the host (any of its addresses) or the address: the operator's allow-list.
+   */
+  public record Outbound(List<String> allowedHosts) {
+
+    public Outbound {
+      allowedHosts = List.copyOf(allowedHosts);
+    }
+  }
+
   /** A copy pointing at another ClickHouse URL and database. */
   public TaplineConfig withClickHouse(String url, String database) {
     return new TaplineConfig(
@@ -153,11 +165,14 @@ public record TaplineConfig(
         auth,
         log,
         replay,
-        alerts);
+        alerts,
+        outbound);
   }
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
-    return new TaplineConfig(new Server(port, server.corsAllowedOrigins()), clickhouse, embedded, ingest, auth, log, replay, alerts);
+    return new TaplineConfig(
+        new Server(port, server.corsAllowedOrigins()), clickhouse, embedded, ingest, auth, log,
+        replay, alerts, outbound);
   }
 }

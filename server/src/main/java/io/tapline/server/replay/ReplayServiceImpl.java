@@ -14,6 +14,8 @@ import io.tapline.server.InvalidRequestException;
 import io.tapline.server.NotFoundException;
 import io.tapline.server.api.CallIds;
 import io.tapline.server.auth.Principal;
+import io.tapline.server.outbound.HostResolver;
+import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.auth.Scope;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
@@ -64,7 +66,7 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
       TaplineConfig.Replay config,
       Masker masker,
       int defaultRetentionDays,
-      HostResolver resolver,
+      OutboundGuard guard,
       Clock clock) {
     this.calls = calls;
     this.services = services;
@@ -73,7 +75,7 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
     this.defaultRetentionDays = defaultRetentionDays;
     this.replayer =
         new Replayer(
-            new TargetGuard(resolver),
+            new TargetGuard(guard),
             config.timeout(),
             config.maxResponseBytes(),
             config.maxRedirects(),
@@ -90,7 +92,7 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
         config.replay(),
         config.ingest().masker(),
         config.ingest().defaultRetentionDays(),
-        HostResolver.SYSTEM,
+        new OutboundGuard(HostResolver.SYSTEM, config.outbound().allowedHosts()),
         Clock.systemUTC());
   }
 

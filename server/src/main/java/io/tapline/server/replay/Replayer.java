@@ -1,23 +1,20 @@
 package io.tapline.server.replay;
 
-import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.ResponseTimeoutException;
 import com.linecorp.armeria.client.UnprocessedRequestException;
 import com.linecorp.armeria.client.WebClient;
-import com.linecorp.armeria.client.proxy.ProxyConfig;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpObject;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.ResponseHeaders;
-import com.linecorp.armeria.common.SessionProtocol;
 import io.netty.util.AsciiString;
 import io.tapline.masking.Masker;
 import io.tapline.server.FailedPreconditionException;
+import io.tapline.server.outbound.OutboundClient;
+import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.ServiceRecord;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -63,7 +60,7 @@ final class Replayer implements AutoCloseable {
   private final Duration timeout;
   private final int maxResponseBytes;
   private final int maxRedirects;
-  private final ClientFactory factory;
+  private final OutboundClient client;
   private final Masker masker;
 
   /** @param masker decides which headers are not sent on to another origin */
@@ -77,12 +74,7 @@ final class Replayer implements AutoCloseable {
     this.maxResponseBytes = maxResponseBytes;
     this.maxRedirects = maxRedirects;
     this.masker = masker;
-    this.factory =
-        ClientFactory.builder()
-            .connectTimeout(timeout)
-            // Never through a proxy: the proxy would resolve the name again.
-            .proxyConfig(ProxyConfig.direct())
-            .build();
+    this.client = new OutboundClient(timeout);
   }
 
   /**
@@ -90,7 +82,7 @@ final class Replayer implements AutoCloseable {
    * refused; a refused redirect ends the replay with the redirect response and an error.
    */
   Outcome send(PreparedRequest request, ServiceRecord service, boolean followRedirects) {
-    TargetGuard.Target target = guard.check(request.url(), service);
+    OutboundGuard.Target target = guard.check(request.url(), service);
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     String method = request.method();
@@ -123,7 +115,7 @@ final class Replayer implements AutoCloseable {
         return received.outcome(
             micros(start), "redirect to an invalid URL not followed: " + location, redirects);
       }
-      TargetGuard.Target nextTarget;
+      OutboundGuard.Target nextTarget;
       try {
         nextTarget = guard.check(next, service);
       } catch (FailedPreconditionException e) {
@@ -185,7 +177,7 @@ final class Replayer implements AutoCloseable {
   }
 
   private Received exchange(
-      TargetGuard.Target target,
+      OutboundGuard.Target target,
       String method,
       List<Map.Entry<String, String>> headers,
       String body,
@@ -194,21 +186,8 @@ final class Replayer implements AutoCloseable {
     if (remaining <= 0) {
       throw new CompletionException(new TimeoutException("replay.timeout elapsed"));
     }
-    Endpoint endpoint =
-        Endpoint.of(target.host(), target.port()).withIpAddr(target.address().getHostAddress());
-    WebClient client =
-        WebClient.builder(target.https() ? SessionProtocol.HTTPS : SessionProtocol.H1C, endpoint)
-            .factory(factory)
-            .responseTimeout(Duration.ofNanos(remaining))
-            .maxResponseLength(0)
-            .build();
-    URI uri = target.uri();
-    String pathAndQuery =
-        (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
-            + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-    RequestHeadersBuilder h =
-        RequestHeaders.builder(HttpMethod.valueOf(method), pathAndQuery)
-            .authority(target.authority());
+    WebClient client = this.client.to(target, Duration.ofNanos(remaining));
+    RequestHeadersBuilder h = OutboundClient.headers(HttpMethod.valueOf(method), target);
     for (Map.Entry<String, String> header : headers) {
       h.add(AsciiString.of(header.getKey().toLowerCase(Locale.ROOT)), header.getValue());
     }
@@ -312,6 +291,6 @@ final class Replayer implements AutoCloseable {
 
   @Override
   public void close() {
-    factory.close();
+    client.close();
   }
 }

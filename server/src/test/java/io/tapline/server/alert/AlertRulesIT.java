@@ -94,6 +94,70 @@ class AlertRulesIT {
   }
 
   @Test
+  void webhooksToNonPublicAddressesAreRefusedWhenTheRuleIsSaved() {
+    int enginePort = io.tapline.server.testing.SharedClickHouse.engine().httpPort();
+    String[][] refused = {
+      {"http://127.0.0.1:" + enginePort + "/", "loopback"},
+      {"http://localhost:" + enginePort + "/?query=DROP%20TABLE%20x", "loopback"},
+      {"http://169.254.169.254/latest/meta-data/", "metadata"},
+      {"http://[fd00:ec2::254]/", "metadata"},
+      {"http://10.1.2.3:8080/hook", "private"},
+      {"http://2130706433/", "notation"},
+      {"http://0x7f.1/", "notation"},
+      {"http://user:pw@example.com/", "user information"},
+    };
+    for (String[] hook : refused) {
+      assertThatThrownBy(
+              () ->
+                  alerts.createAlertRule(
+                      CreateAlertRuleRequest.newBuilder()
+                          .setRule(
+                              windowed(Durations.fromMinutes(5)).toBuilder()
+                                  .addWebhooks(Webhook.newBuilder().setUrl(hook[0])))
+                          .build()))
+          .as(hook[0])
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(e.getStatus().getDescription())
+                    .contains("rule.webhooks[0].url")
+                    .contains(hook[1]);
+              });
+    }
+  }
+
+  @Test
+  void onlyAdminKeysSeeWholeWebhookUrls() {
+    // A public address written as a literal: checked without a lookup. The rule never fires
+    // (its service gets no calls), so nothing is ever sent there.
+    AlertRule rule =
+        alerts.createAlertRule(
+            CreateAlertRuleRequest.newBuilder()
+                .setRule(
+                    windowed(Durations.fromMinutes(5)).toBuilder()
+                        .setService("visibility")
+                        .addWebhooks(
+                            Webhook.newBuilder()
+                                .setUrl("https://93.184.216.34:8443/services/T000/B000/s3cr3t-path")
+                                .setSecret("k")))
+                .build());
+    assertThat(rule.getWebhooks(0).getUrl()).endsWith("s3cr3t-path");
+    String reader = tapline.newKey(java.util.Set.of("read"), "");
+    AlertRule seen =
+        AlertServiceGrpc.newBlockingStub(tapline.channel(reader))
+            .getAlertRule(GetAlertRuleRequest.newBuilder().setId(rule.getId()).build());
+    assertThat(seen.getWebhooks(0).getUrl()).isEqualTo("https://93.184.216.34:8443");
+    assertThat(seen.getWebhooks(0).getSecret()).isEmpty();
+    assertThat(
+            AlertServiceGrpc.newBlockingStub(tapline.channel(reader))
+                .listAlertRules(ListAlertRulesRequest.newBuilder().setService("visibility").build())
+                .getRulesList())
+        .singleElement()
+        .satisfies(r -> assertThat(r.getWebhooks(0).getUrl()).doesNotContain("s3cr3t"));
+  }
+
+  @Test
   void invalidRuleOverJsonIsA400NamingTheField() {
     AggregatedHttpResponse response =
         tapline.http()
@@ -113,7 +177,7 @@ class AlertRulesIT {
                 .setRule(
                     windowed(Durations.fromMinutes(5)).toBuilder()
                         .setName("slow checkout")
-                        .addWebhooks(Webhook.newBuilder().setUrl("https://hooks.example.com/a").setSecret("s3cret")))
+                        .addWebhooks(Webhook.newBuilder().setUrl("https://93.184.216.34/a").setSecret("s3cret")))
                 .build());
     assertThat(created.getId()).isNotEmpty();
     assertThat(created.getSeverity()).isEqualTo(Severity.WARNING);

@@ -40,7 +40,9 @@ class AlertWebhooksIT {
               "--alerts.event-poll-interval=100ms",
               "--alerts.webhook-max-attempts=4",
               "--alerts.webhook-initial-backoff=50ms",
-              "--alerts.webhook-timeout=2s");
+              "--alerts.webhook-timeout=2s",
+              // The receivers of this test listen on loopback, which only an allow-list opens.
+              "--outbound.allowed-hosts=127.0.0.1");
 
   private static final ObjectMapper json = new ObjectMapper();
 

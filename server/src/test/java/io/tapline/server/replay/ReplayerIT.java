@@ -1,6 +1,7 @@
 package io.tapline.server.replay;
 
 import io.tapline.masking.Masker;
+import io.tapline.server.outbound.OutboundGuard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -53,14 +54,16 @@ class ReplayerIT {
             0, List.of(), Instant.EPOCH);
     TargetGuard guard =
         new TargetGuard(
-            host -> {
-              lookups.add(host);
-              String address = DNS.get(host);
-              if (address == null) {
-                throw new UnknownHostException(host);
-              }
-              return List.of(InetAddress.ofLiteral(address));
-            });
+            new OutboundGuard(
+                host -> {
+                  lookups.add(host);
+                  String address = DNS.get(host);
+                  if (address == null) {
+                    throw new UnknownHostException(host);
+                  }
+                  return List.of(InetAddress.ofLiteral(address));
+                },
+                List.of()));
     replayer = new Replayer(guard, Duration.ofSeconds(2), 1024, 3, Masker.defaults());
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tapline.server.FailedPreconditionException;
+import io.tapline.server.outbound.HostResolver;
+import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.ServiceRecord;
 import java.net.InetAddress;
 import java.net.URI;
@@ -32,7 +34,7 @@ class TargetGuardTest {
           "lab.example.com", List.of("10.0.0.7"));
 
   private final TargetGuard guard =
-      new TargetGuard(
+      new TargetGuard(new OutboundGuard(
           host -> {
             lookups.add(host);
             // As in DNS, a trailing dot names the same host.
@@ -41,14 +43,14 @@ class TargetGuardTest {
               throw new UnknownHostException(host);
             }
             return found.stream().map(InetAddress::ofLiteral).toList();
-          });
+          }, List.of()));
 
   private static ServiceRecord service(String baseUrl, String... allowList) {
     return new ServiceRecord(
         "svc", "", baseUrl, List.of(allowList), 0, List.of(), Instant.EPOCH);
   }
 
-  private TargetGuard.Target check(String url, ServiceRecord service) {
+  private OutboundGuard.Target check(String url, ServiceRecord service) {
     return guard.check(URI.create(url), service);
   }
 
@@ -61,7 +63,7 @@ class TargetGuardTest {
 
   @Test
   void aPublicTargetOnTheBaseUrlIsResolvedOnceAndItsAddressReturned() {
-    TargetGuard.Target target =
+    OutboundGuard.Target target =
         check("https://api.example.com/v1/orders?x=1", service("https://api.example.com"));
     assertThat(target.address()).isEqualTo(InetAddress.ofLiteral("93.184.216.34"));
     assertThat(target.host()).isEqualTo("api.example.com");
@@ -148,7 +150,7 @@ class TargetGuardTest {
 
   @Test
   void aRealNameResolvingToLoopbackIsRefused() {
-    TargetGuard system = new TargetGuard(HostResolver.SYSTEM);
+    TargetGuard system = new TargetGuard(new OutboundGuard(HostResolver.SYSTEM, List.of()));
     assertThatThrownBy(
             () -> system.check(URI.create("http://localhost:8080/"), service("http://localhost:8080")))
         .isInstanceOf(FailedPreconditionException.class)

@@ -1,4 +1,4 @@
-package io.tapline.server.replay;
+package io.tapline.server.outbound;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -11,12 +11,12 @@ import java.util.Optional;
  * not a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible,
  * NAT64, 6to4) are judged by that IPv4 address.
  */
-final class AddressPolicy {
+public final class AddressPolicy {
 
   private AddressPolicy() {}
 
   /** Why {@code address} is forbidden, or empty when it is a public unicast address. */
-  static Optional<String> forbiddenReason(InetAddress address) {
+  public static Optional<String> forbiddenReason(InetAddress address) {
     return switch (address) {
       case Inet4Address v4 -> ipv4(v4.getAddress());
       case Inet6Address v6 -> ipv6(v6.getAddress());

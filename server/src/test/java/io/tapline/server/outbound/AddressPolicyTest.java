@@ -1,4 +1,4 @@
-package io.tapline.server.replay;
+package io.tapline.server.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
