@@ -68,7 +68,7 @@ public final class AlertLatencyBenchmark {
                   "--auth.bootstrap-admin-key=" + adminKey, "--alerts.evaluation-interval=" + interval
                 })
                 .withPort(0)
-                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), "bench_alerts_" + ProcessHandle.current().pid()));
+                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), "bench_alerts_" + ProcessHandle.current().pid()));
     ManagedChannel managed = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     Metadata headers = new Metadata();
     headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);

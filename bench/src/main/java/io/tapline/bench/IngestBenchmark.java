@@ -122,7 +122,7 @@ public final class IngestBenchmark {
             TaplineServer.start(
                 ConfigLoader.load(flags.toArray(String[]::new))
                     .withPort(0)
-                    .withClickHouse(engine.jdbcUrl(), "bench"))) {
+                    .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "bench"))) {
       if (!separate) {
         long storedAtStart = storedRows(server);
         long[] measuredStart = new long[2];

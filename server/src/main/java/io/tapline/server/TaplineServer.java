@@ -142,12 +142,16 @@ public final class TaplineServer implements AutoCloseable {
     ClickHouseStorage storage = null;
     try {
       String url = config.clickhouse().url();
+      String user = config.clickhouse().user();
+      String password = config.clickhouse().password();
       if (config.clickhouse().embedded()) {
         TaplineConfig.Embedded embedded = config.embedded();
         engine =
             EmbeddedClickHouse.start(
                 embedded.library(), embedded.dataDir(), embedded.httpPort(), embedded.startTimeout());
         url = engine.jdbcUrl();
+        user = engine.user();
+        password = engine.password();
       }
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new JvmMemoryMetrics().bindTo(meters);
@@ -156,8 +160,8 @@ public final class TaplineServer implements AutoCloseable {
       storage =
           ClickHouseStorage.open(
               url,
-              config.clickhouse().user(),
-              config.clickhouse().password(),
+              user,
+              password,
               config.clickhouse().database(),
               config.clickhouse().poolSize(),
               meters);

@@ -44,7 +44,7 @@ class GracefulShutdownIT {
                       "--ingest.commit-interval=30s"
                     })
                 .withPort(0)
-                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), database));
+                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), database));
     ManagedChannel channel =
         Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
             .build();
@@ -80,7 +80,7 @@ class GracefulShutdownIT {
       channel.shutdownNow();
     }
     try (ClickHouseStorage storage =
-            ClickHouseStorage.open(SharedClickHouse.engine().jdbcUrl(), "default", "", database, 1);
+            ClickHouseStorage.open(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), database, 1);
         Connection connection = storage.dataSource().getConnection();
         Statement statement = connection.createStatement();
         ResultSet rs = statement.executeQuery("SELECT count() FROM api_calls WHERE service = 'drained'")) {

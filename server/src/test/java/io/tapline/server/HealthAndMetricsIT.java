@@ -67,7 +67,7 @@ class HealthAndMetricsIT {
         TaplineServer.start(
             ConfigLoader.load(new String[] {"--auth.bootstrap-admin-key=" + tapline.adminKey()})
                 .withPort(0)
-                .withClickHouse(engine.jdbcUrl(), "tapline"));
+                .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "tapline"));
     EmbeddedClickHouse restarted = null;
     ManagedChannel channel =
         Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
@@ -84,7 +84,10 @@ class HealthAndMetricsIT {
       assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
           .isEqualTo(ServingStatus.NOT_SERVING);
 
-      restarted = EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, enginePort, Duration.ofSeconds(60));
+      // Restarted as a supervisor would: same port, same credentials.
+      restarted =
+          EmbeddedClickHouse.start(
+              SharedClickHouse.library(), dataDir, enginePort, Duration.ofSeconds(60), engine.password());
       await().atMost(Duration.ofSeconds(20))
           .until(() -> http.get("/internal/health/ready").aggregate().join().status().code() == 200);
       assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())

@@ -20,7 +20,7 @@ class MainIT {
   @Test
   void startsFromFlagsLogsJsonAndStopsOnSigterm() throws Exception {
     String java = ProcessHandle.current().info().command().orElseThrow();
-    Process process =
+    ProcessBuilder builder =
         new ProcessBuilder(
                 java,
                 "--enable-native-access=ALL-UNNAMED",
@@ -33,10 +33,13 @@ class MainIT {
                 "--server.port=0",
                 "--log.format=json",
                 "--clickhouse.url=" + SharedClickHouse.engine().jdbcUrl(),
+                "--clickhouse.user=" + SharedClickHouse.engine().user(),
+                "--clickhouse.password=env:ENGINE_PASSWORD",
                 "--clickhouse.database=" + SharedClickHouse.newDatabase(MainIT.class),
                 "--auth.bootstrap-admin-key=" + ApiKeys.generate().key())
-            .redirectErrorStream(true)
-            .start();
+            .redirectErrorStream(true);
+    builder.environment().put("ENGINE_PASSWORD", SharedClickHouse.engine().password());
+    Process process = builder.start();
     ObjectMapper json = new ObjectMapper();
     List<JsonNode> lines = new ArrayList<>();
     try (BufferedReader out =

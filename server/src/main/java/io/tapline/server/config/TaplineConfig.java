@@ -155,11 +155,11 @@ public record TaplineConfig(
     }
   }
 
-  /** A copy pointing at another ClickHouse URL and database. */
-  public TaplineConfig withClickHouse(String url, String database) {
+  /** A copy pointing at another ClickHouse server, user and database. */
+  public TaplineConfig withClickHouse(String url, String user, String password, String database) {
     return new TaplineConfig(
         server,
-        new ClickHouse(url, clickhouse.user(), clickhouse.password(), database, clickhouse.poolSize()),
+        new ClickHouse(url, user, password, database, clickhouse.poolSize()),
         embedded,
         ingest,
         auth,

@@ -40,7 +40,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AlertReplicasIT {
 
   private static final String[] FLAGS = {
-    "--alerts.evaluation-interval=1s", "--alerts.event-poll-interval=100ms", "--alerts.rule-cache-ttl=1s"
+    "--alerts.evaluation-interval=1s", "--alerts.event-poll-interval=100ms", "--alerts.rule-cache-ttl=1s",
+    // The webhook receiver of this test listens on loopback, which only an allow-list opens.
+    "--outbound.allowed-hosts=127.0.0.1"
   };
 
   @RegisterExtension
@@ -62,7 +64,7 @@ class AlertReplicasIT {
         TaplineServer.start(
             ConfigLoader.load(flags)
                 .withPort(0)
-                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), tapline.server().storage().database()));
+                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), tapline.server().storage().database()));
     secondChannel = NettyChannelBuilder.forAddress("127.0.0.1", second.port()).usePlaintext().build();
     Metadata headers = new Metadata();
     headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + tapline.adminKey());

@@ -41,9 +41,7 @@ class WebhookGuardIT {
   @BeforeAll
   static void start() throws Exception {
     storage =
-        ClickHouseStorage.open(
-            SharedClickHouse.engine().jdbcUrl(), "default", "",
-            SharedClickHouse.newDatabase(WebhookGuardIT.class), 2);
+        SharedClickHouse.openStorage(WebhookGuardIT.class, 2);
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
         "/hook",

@@ -38,9 +38,7 @@ class GroupCommitterIT {
   @BeforeAll
   static void open() {
     storage =
-        ClickHouseStorage.open(
-            SharedClickHouse.engine().jdbcUrl(), "default", "",
-            SharedClickHouse.newDatabase(GroupCommitterIT.class), 2);
+        SharedClickHouse.openStorage(GroupCommitterIT.class, 2);
   }
 
   @AfterAll

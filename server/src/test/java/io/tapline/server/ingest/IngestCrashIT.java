@@ -69,7 +69,7 @@ class IngestCrashIT {
                       "--ingest.rate-limit-per-second=0"
                     })
                 .withPort(0)
-                .withClickHouse(engine.jdbcUrl(), "crash"));
+                .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "crash"));
     channel =
         Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
             .build();

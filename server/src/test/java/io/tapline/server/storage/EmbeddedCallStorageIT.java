@@ -15,9 +15,7 @@ class EmbeddedCallStorageIT extends CallStorageContract {
   @BeforeAll
   static void open() {
     storage =
-        ClickHouseStorage.open(
-            SharedClickHouse.engine().jdbcUrl(), "default", "",
-            SharedClickHouse.newDatabase(EmbeddedCallStorageIT.class), 2);
+        SharedClickHouse.openStorage(EmbeddedCallStorageIT.class, 2);
   }
 
   @AfterAll

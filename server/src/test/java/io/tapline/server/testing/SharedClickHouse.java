@@ -48,6 +48,19 @@ public final class SharedClickHouse {
     return engine;
   }
 
+  /** A store on the shared engine, in a new database of {@code testClass}. */
+  public static io.tapline.server.storage.clickhouse.ClickHouseStorage openStorage(
+      Class<?> testClass, int poolSize) {
+    return io.tapline.server.storage.clickhouse.ClickHouseStorage.open(
+        engine().jdbcUrl(), engine().user(), engine().password(), newDatabase(testClass), poolSize);
+  }
+
+  /** {@code config} pointed at the shared engine, in {@code database}. */
+  public static io.tapline.server.config.TaplineConfig on(
+      io.tapline.server.config.TaplineConfig config, String database) {
+    return config.withClickHouse(engine().jdbcUrl(), engine().user(), engine().password(), database);
+  }
+
   /** The engine library the tests use. */
   public static Path library() {
     String configured = System.getProperty("tapline.chdb.library");

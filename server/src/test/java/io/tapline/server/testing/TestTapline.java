@@ -53,8 +53,7 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
     TaplineConfig config =
         ConfigLoader.load(withBootstrapKey())
             .withPort(0)
-            .withClickHouse(
-                SharedClickHouse.engine().jdbcUrl(),
+            .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(),
                 SharedClickHouse.newDatabase(context.getRequiredTestClass()));
     server = TaplineServer.start(config);
   }

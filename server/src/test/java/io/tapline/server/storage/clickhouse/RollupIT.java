@@ -61,9 +61,7 @@ class RollupIT {
   @BeforeAll
   static void load() throws SQLException {
     storage =
-        ClickHouseStorage.open(
-            SharedClickHouse.engine().jdbcUrl(), "default", "",
-            SharedClickHouse.newDatabase(RollupIT.class), 2);
+        SharedClickHouse.openStorage(RollupIT.class, 2);
     raw = new ClickHouseCallStore(storage.dataSource(), false);
     chosen = new ClickHouseCallStore(storage.dataSource(), true);
     // 6000 calls over the three hours in three inserts (so the rollup holds partial rows

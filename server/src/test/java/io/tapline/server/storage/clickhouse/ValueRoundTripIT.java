@@ -57,9 +57,7 @@ class ValueRoundTripIT {
   @BeforeAll
   static void open() {
     storage =
-        ClickHouseStorage.open(
-            SharedClickHouse.engine().jdbcUrl(), "default", "",
-            SharedClickHouse.newDatabase(ValueRoundTripIT.class), 2);
+        SharedClickHouse.openStorage(ValueRoundTripIT.class, 2);
   }
 
   @AfterAll
