@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.util.AttributeKey;
 import io.tapline.server.embedded.EmbeddedEngineException;
+import io.tapline.server.storage.QueryLimitException;
 import io.tapline.server.storage.StorageUnavailableException;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -111,6 +112,9 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
       // The client cancelled a stream: nothing went wrong on this side.
       case com.linecorp.armeria.common.stream.ClosedStreamException e ->
           Status.CANCELLED.withDescription("the client closed the stream");
+      case QueryLimitException e when e.kind() == QueryLimitException.Kind.CANCELLED ->
+          Status.CANCELLED.withDescription(e.getMessage());
+      case QueryLimitException e -> Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
       case StorageUnavailableException e ->
           Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry later").withCause(e);
       case EmbeddedEngineException e ->

@@ -163,7 +163,12 @@ public final class TaplineServer implements AutoCloseable {
               user,
               password,
               config.clickhouse().database(),
-              config.clickhouse().poolSize(),
+              new ClickHouseStorage.Settings(
+                  config.clickhouse().poolSize(),
+                  config.clickhouse().internalPoolSize(),
+                  config.ingest().commitWorkers() + 1,
+                  config.query().timeout(),
+                  config.query().maxMemoryBytes()),
               meters);
 
       KeyBootstrap.ensureAdminKey(
@@ -232,13 +237,15 @@ public final class TaplineServer implements AutoCloseable {
             new SelectWindowAggregates(storage.dataSource()),
             new OutboundGuard(HostResolver.SYSTEM, config.outbound().allowedHosts()),
             meters);
-    ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), config);
+    ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), storage.queryPool(), config);
     TaplineConfig.Ingest ingestConfig = config.ingest();
     IngestServiceImpl ingest =
         new IngestServiceImpl(
             ingestConfig,
             new MeteredCallWriter(
-                new ClickHouseCallWriter(storage.dataSource(), storage.database()), meters),
+                new ClickHouseCallWriter(
+                    storage.ingestPool(), storage.database(), config.ingest().commitTimeout()),
+                meters),
             new ClickHouseServiceStore(storage.dataSource()),
             cachedPlanRates(
                 new ClickHousePlanStore(storage.dataSource()), ingestConfig.serviceCacheTtl()),
@@ -267,7 +274,7 @@ public final class TaplineServer implements AutoCloseable {
             .addService(alerts.service())
             .addService(
                 new QueryServiceImpl(
-                    new MeteredCallStore(new ClickHouseCallStore(storage.dataSource()), meters)))
+                    new MeteredCallStore(new ClickHouseCallStore(storage.queryPool()), meters)))
             .addService(
                 new AdminServiceImpl(
                     new ClickHouseServiceStore(storage.dataSource()),
@@ -285,7 +292,14 @@ public final class TaplineServer implements AutoCloseable {
             .useBlockingTaskExecutor(true)
             .maxRequestMessageLength(config.ingest().maxMessageBytes())
             .exceptionHandler(new TaplineExceptionHandler())
-            .intercept(auth);
+            // The last interceptor runs first: the key is checked, then counted, then the
+            // call runs in a scope its cancellation cancels.
+            .intercept(
+                new io.tapline.server.api.QueryCancellation(),
+                new io.tapline.server.api.ConcurrencyLimit(
+                    java.util.Set.of(QueryServiceGrpc.SERVICE_NAME),
+                    config.query().maxConcurrentPerKey()),
+                auth);
     reflection.definitions().forEach(grpcBuilder::addService);
     GrpcService grpc = grpcBuilder.build();
     reflection.describe(grpc.services());

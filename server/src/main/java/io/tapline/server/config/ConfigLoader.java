@@ -131,7 +131,8 @@ public final class ConfigLoader {
             r.string("clickhouse.user"),
             r.secret("clickhouse.password"),
             database,
-            r.integer("clickhouse.pool-size", 1, 256)),
+            r.integer("clickhouse.pool-size", 1, 256),
+            r.integer("clickhouse.internal-pool-size", 1, 256)),
         new TaplineConfig.Embedded(
             r.path("embedded.library"),
             r.path("embedded.data-dir"),
@@ -164,7 +165,8 @@ public final class ConfigLoader {
             r.integer("ingest.commit-workers", 1, 64),
             r.duration("ingest.retry-after"),
             r.integer("ingest.stream-window-batches", 1, 1024),
-            r.integer("ingest.rate-limit-per-second", 0, Integer.MAX_VALUE)),
+            r.integer("ingest.rate-limit-per-second", 0, Integer.MAX_VALUE),
+            r.positive("ingest.commit-timeout")),
         new TaplineConfig.Auth(
             r.secret("auth.bootstrap-admin-key"),
             r.duration("auth.cache-ttl"),
@@ -190,7 +192,11 @@ public final class ConfigLoader {
             r.string("alerts.replica-id"),
             r.integer("alerts.max-subscriptions-per-key", 1, 100_000),
             r.positive("alerts.key-check-interval")),
-        new TaplineConfig.Outbound(r.list("outbound.allowed-hosts")));
+        new TaplineConfig.Outbound(r.list("outbound.allowed-hosts")),
+        new TaplineConfig.Query(
+            r.positive("query.timeout"),
+            r.longInteger("query.max-memory-bytes", 0, Long.MAX_VALUE),
+            r.integer("query.max-concurrent-per-key", 1, 10_000)));
   }
 
   /** Typed access to merged properties; each error names its key. */

@@ -19,7 +19,8 @@ public record TaplineConfig(
     Log log,
     Replay replay,
     Alerts alerts,
-    Outbound outbound) {
+    Outbound outbound,
+    Query query) {
 
   /**
    * The port everything is served on (0 picks a free one), and the browser origins allowed to call
@@ -37,7 +38,13 @@ public record TaplineConfig(
    * ClickHouse server. The password is resolved from {@code env:}/{@code file:} references and
    * never logged.
    */
-  public record ClickHouse(String url, String user, String password, String database, int poolSize) {
+  public record ClickHouse(
+      String url,
+      String user,
+      String password,
+      String database,
+      int poolSize,
+      int internalPoolSize) {
 
     public boolean embedded() {
       return url.isBlank();
@@ -46,7 +53,7 @@ public record TaplineConfig(
     @Override
     public String toString() {
       return "ClickHouse[url=" + url + ", user=" + user + ", database=" + database
-          + ", poolSize=" + poolSize + "]";
+          + ", poolSize=" + poolSize + ", internalPoolSize=" + internalPoolSize + "]";
     }
   }
 
@@ -84,7 +91,8 @@ public record TaplineConfig(
       int commitWorkers,
       Duration retryAfter,
       int streamWindowBatches,
-      int rateLimitPerSecond) {
+      int rateLimitPerSecond,
+      Duration commitTimeout) {
 
     public Ingest {
       sensitiveHeaders = List.copyOf(sensitiveHeaders);
@@ -155,24 +163,31 @@ public record TaplineConfig(
     }
   }
 
+  /**
+   * Limits of client queries: the server-side time and memory limit of each, and how many one
+   * API key may run at once.
+   */
+  public record Query(Duration timeout, long maxMemoryBytes, int maxConcurrentPerKey) {}
+
   /** A copy pointing at another ClickHouse server, user and database. */
   public TaplineConfig withClickHouse(String url, String user, String password, String database) {
     return new TaplineConfig(
         server,
-        new ClickHouse(url, user, password, database, clickhouse.poolSize()),
+        new ClickHouse(url, user, password, database, clickhouse.poolSize(), clickhouse.internalPoolSize()),
         embedded,
         ingest,
         auth,
         log,
         replay,
         alerts,
-        outbound);
+        outbound,
+        query);
   }
 
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
     return new TaplineConfig(
         new Server(port, server.corsAllowedOrigins()), clickhouse, embedded, ingest, auth, log,
-        replay, alerts, outbound);
+        replay, alerts, outbound, query);
   }
 }

@@ -84,9 +84,10 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
   }
 
   /** The service on ClickHouse with the system resolver, as the server runs it. */
-  public static ReplayServiceImpl create(DataSource dataSource, TaplineConfig config) {
+  public static ReplayServiceImpl create(
+      DataSource dataSource, DataSource queryPool, TaplineConfig config) {
     return new ReplayServiceImpl(
-        new ClickHouseCallStore(dataSource),
+        new ClickHouseCallStore(queryPool),
         new ClickHouseServiceStore(dataSource),
         new ClickHouseReplayStore(dataSource),
         config.replay(),

@@ -11,11 +11,15 @@ import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
 import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.StorageUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,13 +59,20 @@ import javax.sql.DataSource;
  * an earlier INSERT was cut half-way (parts of some partitions committed, others not). Measured
  * cost: about 18 ms of engine CPU per look-up with 1.1 million rows inside the batches' time range
  * (the bloom filter leaves no granule to read; what remains is the index scan), so about 1 µs per
- * record at 20,000-row commits, a few per cent of the engine's share. The INSERT
- * itself carries no deduplication token: with several client batches in one INSERT, a token would
- * not identify any of them. Two writers inserting the same batch at the same moment (a retry sent
- * to another replica while the first attempt is still in flight) can both pass the lookup; the
- * ingest service prevents that within one server.
+ * record at 20,000-row commits, a few per cent of the engine's share. Two writers inserting the
+ * same batch at the same moment (a retry sent to another replica while the first attempt is still
+ * in flight) can both pass the lookup; the ingest service prevents that within one server.
+ *
+ * <p><b>Inserts without an answer.</b> Each INSERT carries a deduplication token of its own. When no answer comes (a timeout: the engine is stopped or overloaded),
+ * the INSERT may still commit later, after the look-up of a retry has missed it; so before
+ * anything else is written, the same rows are sent again with the same token, and the engine
+ * stores them once whichever copy arrives second (migration 0054). Every INSERT and look-up has
+ * a network timeout ({@code ingest.commit-timeout}), so a stopped engine makes commits fail
+ * UNAVAILABLE in bounded time, and nothing is stored twice when it comes back.
  */
 public final class ClickHouseCallWriter implements CallWriter {
+
+  private static final Logger logger = LoggerFactory.getLogger(ClickHouseCallWriter.class);
 
   /** Batch ids: only these characters, so they are safe in logs and query ids. */
   public static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
@@ -79,8 +91,8 @@ public final class ClickHouseCallWriter implements CallWriter {
     INSERT_COLUMNS = List.copyOf(columns);
   }
 
-  /** How long one INSERT or lookup may take before the store counts as unavailable: {@value} s. */
-  static final long DEFAULT_TIMEOUT_SECONDS = 60;
+  /** How long one INSERT or look-up may take, when not configured: {@value} s. */
+  static final long DEFAULT_TIMEOUT_SECONDS = 15;
 
   /** ClickHouse error codes that mean "try again later" rather than "this insert is wrong". */
   private static final Set<Integer> TRANSIENT_CODES =
@@ -88,10 +100,28 @@ public final class ClickHouseCallWriter implements CallWriter {
 
   private final DataSource dataSource;
   private final String database;
+  private final Duration timeout;
+
+  /**
+   * The INSERT whose outcome is not known (no answer came), or null: it may still commit, so it
+   * is sent again, same rows and same token, before anything else is written. Touched by the
+   * committing threads under this object's monitor.
+   */
+  private Uncertain uncertain;
+
+  private record Uncertain(String token, List<Batch> batches) {}
 
   public ClickHouseCallWriter(DataSource dataSource, String database) {
+    this(dataSource, database, Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS));
+  }
+
+  /**
+   * @param timeout how long one INSERT or look-up may take before the store counts as unavailable
+   */
+  public ClickHouseCallWriter(DataSource dataSource, String database, Duration timeout) {
     this.dataSource = dataSource;
     this.database = database;
+    this.timeout = timeout;
   }
 
   @Override
@@ -106,20 +136,13 @@ public final class ClickHouseCallWriter implements CallWriter {
     }
     try (Connection connection = dataSource.getConnection()) {
       Client client = connection.unwrap(ConnectionImpl.class).getClient();
+      settle(client);
       Set<String> stored = alreadyStored(client, batches);
       List<Batch> toWrite = stored.isEmpty() ? batches : without(batches, stored);
       if (toWrite.stream().allMatch(b -> b.calls().isEmpty())) {
         return toWrite;
       }
-      // No block deduplication for this INSERT: it mixes client batches, so its block never
-      // recurs as a retry, and the engine would hash every block for nothing. Retries are
-      // recognised by alreadyStored instead.
-      InsertSettings settings =
-          new InsertSettings().setDatabase(database).serverSetting("insert_deduplicate", "0");
-      client
-          .insert(TABLE, INSERT_COLUMNS, out -> writeRows(out, toWrite), ClickHouseFormat.RowBinary, settings)
-          .get(DEFAULT_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-          .close();
+      insert(client, UUID.randomUUID().toString(), toWrite);
       return toWrite;
     } catch (SQLException e) {
       throw ClickHouseStorage.translate("insert of " + batches.size() + " batches", e);
@@ -135,6 +158,66 @@ public final class ClickHouseCallWriter implements CallWriter {
     } catch (Exception e) {
       throw translate("insert of " + batches.size() + " batches", e);
     }
+  }
+
+  /**
+   * One INSERT of the batches' rows with deduplication token {@code token}, so that the same rows
+   * sent again with the same token are stored once (migration 0054); the engine keeps the token
+   * instead of hashing the rows. Each attempt has a query id of its own: the first may still be
+   * running when the second is sent. When no answer comes, the INSERT becomes {@link #uncertain}.
+   */
+  private void insert(Client client, String token, List<Batch> batches) throws Exception {
+    InsertSettings settings =
+        new InsertSettings()
+            .setDatabase(database)
+            .setQueryId(UUID.randomUUID().toString())
+            .serverSetting("insert_deduplicate", "1")
+            .serverSetting("insert_deduplication_token", token);
+    settings.setNetworkTimeout(timeout.toMillis(), ChronoUnit.MILLIS);
+    try {
+      client
+          .insert(TABLE, INSERT_COLUMNS, out -> writeRows(out, batches), ClickHouseFormat.RowBinary, settings)
+          .get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)
+          .close();
+    } catch (Exception e) {
+      if (isUnavailable(e)) {
+        synchronized (this) {
+          if (uncertain == null) {
+            uncertain = new Uncertain(token, List.copyOf(batches));
+          }
+        }
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Sends the uncertain INSERT again, if there is one, before anything else: the engine stores its
+   * rows once whether the first attempt committed, commits later, or never arrived.
+   *
+   * @throws StorageUnavailableException while the engine does not answer
+   */
+  private void settle(Client client) throws Exception {
+    Uncertain pending;
+    synchronized (this) {
+      pending = uncertain;
+    }
+    if (pending == null) {
+      return;
+    }
+    insert(client, pending.token(), pending.batches());
+    synchronized (this) {
+      if (uncertain == pending) {
+        uncertain = null;
+      }
+    }
+    logger.info("An insert left without an answer was settled (token {})", pending.token());
+  }
+
+  /** True when the failure says the store did not answer, not that it refused the insert. */
+  private static boolean isUnavailable(Throwable e) {
+    return translate("insert", e instanceof ExecutionException ? e.getCause() : e)
+        instanceof StorageUnavailableException;
   }
 
   /** Keys (service, batch id, call id) of the calls of retryable batches that are stored already. */
@@ -169,9 +252,10 @@ public final class ClickHouseCallWriter implements CallWriter {
     appendIn(sql, params, "service", "s", services);
     appendIn(sql, params, "batch_id", "b", batchIds);
     Set<String> stored = new HashSet<>();
+    QuerySettings settings = new QuerySettings().setDatabase(database);
+    settings.setNetworkTimeout(timeout.toMillis(), ChronoUnit.MILLIS);
     try {
-      for (GenericRecord row :
-          client.queryAll(sql.toString(), params, new QuerySettings().setDatabase(database))) {
+      for (GenericRecord row : client.queryAll(sql.toString(), params, settings)) {
         stored.add(key(row.getString("service"), row.getString("batch_id"), row.getString("id")));
       }
     } catch (RuntimeException e) {

@@ -4,36 +4,108 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tapline.server.storage.QueryLimitException;
 import io.tapline.server.storage.StorageUnavailableException;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The ClickHouse store's lifecycle: creates the database, applies the schema migrations, owns the
- * connection pool, and answers health checks. The same code serves the embedded engine and an
+ * connection pools, and answers health checks. The same code serves the embedded engine and an
  * external server: both speak ClickHouse's HTTP interface to the JDBC driver.
+ *
+ * <p><b>Three pools</b>, so that no kind of work can starve another of connections:
+ *
+ * <ul>
+ *   <li>{@link #queryPool()}: the reads clients ask for (searches, analytics). Every query there
+ *       has a server-side time and memory limit ({@code max_execution_time}, {@code
+ *       max_memory_usage}) and a client-side timeout a little longer;
+ *   <li>{@link #dataSource()}: Tapline's own work, small and frequent (API key look-ups, service
+ *       settings, alert rules and events), with a shorter time limit;
+ *   <li>{@link #ingestPool()}: the group commit's inserts and retry look-ups, which set their
+ *       own timeouts ({@code ingest.commit-timeout}).
+ * </ul>
  */
 public final class ClickHouseStorage implements AutoCloseable {
 
-  private static final Logger logger = LoggerFactory.getLogger(ClickHouseStorage.class);
+  private static final org.slf4j.Logger logger = LoggerFactory.getLogger(ClickHouseStorage.class);
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   /** How long a caller waits for a pooled connection before the store counts as down: {@value} ms. */
   static final long DEFAULT_CONNECTION_TIMEOUT_MILLIS = 5_000;
 
-  private final HikariDataSource dataSource;
+  /** Time limit of Tapline's own queries (metadata, auth, alert state): {@value} s. */
+  static final int INTERNAL_TIMEOUT_SECONDS = 10;
+
+  /** How much longer than the server's time limit the client waits for an answer: {@value} s. */
+  static final int CLIENT_TIMEOUT_MARGIN_SECONDS = 5;
+
+  /** How long a health check may take: {@value} ms. */
+  static final int HEALTH_TIMEOUT_MILLIS = 2_000;
+
+  /**
+   * Sizes and limits of the pools.
+   *
+   * @param queryPoolSize connections for client queries
+   * @param internalPoolSize connections for Tapline's own look-ups
+   * @param ingestPoolSize connections for inserts
+   * @param queryTimeout the server-side time limit of a client query
+   * @param queryMaxMemoryBytes the server-side memory limit of a client query
+   */
+  public record Settings(
+      int queryPoolSize,
+      int internalPoolSize,
+      int ingestPoolSize,
+      Duration queryTimeout,
+      long queryMaxMemoryBytes) {
+
+    /** Defaults for tests and tools: {@code poolSize} connections for queries. */
+    public static Settings of(int poolSize) {
+      return new Settings(poolSize, 2, 2, Duration.ofSeconds(60), 0);
+    }
+  }
+
+  private final HikariDataSource queries;
+  private final HikariDataSource internal;
+  private final HikariDataSource ingest;
+  private final DataSource queryPool;
+  private final DataSource internalPool;
   private final String database;
 
-  private ClickHouseStorage(HikariDataSource dataSource, String database) {
-    this.dataSource = dataSource;
+  private ClickHouseStorage(
+      HikariDataSource queries,
+      HikariDataSource internal,
+      HikariDataSource ingest,
+      Settings settings,
+      String database) {
+    this.queries = queries;
+    this.internal = internal;
+    this.ingest = ingest;
+    this.queryPool =
+        new TimedDataSource(
+            queries,
+            (int)
+                settings.queryTimeout().plusSeconds(CLIENT_TIMEOUT_MARGIN_SECONDS).toMillis());
+    this.internalPool =
+        new TimedDataSource(
+            internal, (INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000);
     this.database = database;
   }
 
@@ -44,7 +116,7 @@ public final class ClickHouseStorage implements AutoCloseable {
    */
   public static ClickHouseStorage open(
       String serverUrl, String user, String password, String database, int poolSize) {
-    return open(serverUrl, user, password, database, poolSize, null);
+    return open(serverUrl, user, password, database, Settings.of(poolSize), null);
   }
 
   /** As {@link #open(String, String, String, String, int)}, reporting pool metrics to {@code meters}. */
@@ -53,7 +125,7 @@ public final class ClickHouseStorage implements AutoCloseable {
       String user,
       String password,
       String database,
-      int poolSize,
+      Settings settings,
       MeterRegistry meters) {
     if (!IDENTIFIER.matcher(database).matches()) {
       throw new IllegalArgumentException("Invalid database name: " + database);
@@ -70,22 +142,37 @@ public final class ClickHouseStorage implements AutoCloseable {
           "Cannot reach ClickHouse at " + base + ": " + e.getMessage(), e);
     }
 
-    HikariConfig config = new HikariConfig();
-    config.setPoolName("clickhouse");
-    config.setDriverClassName("com.clickhouse.jdbc.Driver");
-    config.setJdbcUrl(base + "/" + database);
-    config.setUsername(user);
-    config.setPassword(password);
-    config.setMaximumPoolSize(poolSize);
-    config.setMinimumIdle(1);
-    config.setConnectionTimeout(DEFAULT_CONNECTION_TIMEOUT_MILLIS);
-    config.setInitializationFailTimeout(-1);
-    if (meters != null) {
-      config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
+    Properties limits = new Properties();
+    limits.setProperty(
+        "clickhouse_setting_max_execution_time", Long.toString(settings.queryTimeout().toSeconds()));
+    if (settings.queryMaxMemoryBytes() > 0) {
+      limits.setProperty(
+          "clickhouse_setting_max_memory_usage", Long.toString(settings.queryMaxMemoryBytes()));
     }
-    ClickHouseStorage storage = new ClickHouseStorage(new HikariDataSource(config), database);
+    Properties internalLimits = new Properties();
+    internalLimits.setProperty(
+        "clickhouse_setting_max_execution_time", Integer.toString(INTERNAL_TIMEOUT_SECONDS));
+    String url = base + "/" + database;
+    // The client's own requests (the pool's validation pings) wait at most as long as the pool's
+    // statements; without a socket timeout they waited forever on an engine that stopped.
+    long queryWait = settings.queryTimeout().plusSeconds(CLIENT_TIMEOUT_MARGIN_SECONDS).toMillis();
+    limits.setProperty("socket_timeout", Long.toString(queryWait));
+    internalLimits.setProperty(
+        "socket_timeout", Long.toString((INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000L));
+    Properties ingestLimits = new Properties();
+    ingestLimits.setProperty(
+        "socket_timeout", Long.toString((INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000L));
+    HikariDataSource queries =
+        pool("clickhouse-queries", url, user, password, settings.queryPoolSize(), limits, meters);
+    HikariDataSource internal =
+        pool(
+            "clickhouse-internal", url, user, password, settings.internalPoolSize(), internalLimits,
+            meters);
+    HikariDataSource ingest =
+        pool("clickhouse-ingest", url, user, password, settings.ingestPoolSize(), ingestLimits, meters);
+    ClickHouseStorage storage = new ClickHouseStorage(queries, internal, ingest, settings, database);
     try {
-      new SchemaMigrator(storage.dataSource).migrate();
+      new SchemaMigrator(storage.internal).migrate();
     } catch (RuntimeException e) {
       storage.close();
       throw e;
@@ -94,28 +181,102 @@ public final class ClickHouseStorage implements AutoCloseable {
     return storage;
   }
 
+  private static HikariDataSource pool(
+      String name,
+      String url,
+      String user,
+      String password,
+      int size,
+      Properties settings,
+      MeterRegistry meters) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(name);
+    config.setDriverClassName("com.clickhouse.jdbc.Driver");
+    config.setJdbcUrl(url);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(1);
+    config.setConnectionTimeout(DEFAULT_CONNECTION_TIMEOUT_MILLIS);
+    config.setInitializationFailTimeout(-1);
+    config.setDataSourceProperties(settings);
+    if (meters != null) {
+      config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
+    }
+    return new HikariDataSource(config);
+  }
+
+  /** Tapline's own look-ups and writes of metadata, alert state and replays. */
   public DataSource dataSource() {
-    return dataSource;
+    return internalPool;
+  }
+
+  /** Client queries: searches and analytics, with their time and memory limits. */
+  public DataSource queryPool() {
+    return queryPool;
+  }
+
+  /** Inserts of calls and the look-ups of retried batches. */
+  public DataSource ingestPool() {
+    return ingest;
   }
 
   public String database() {
     return database;
   }
 
-  /** True when ClickHouse answers a trivial query. */
+  /**
+   * True when ClickHouse answers a trivial query within {@value #HEALTH_TIMEOUT_MILLIS} ms. The
+   * check runs on a thread of its own and is waited for that long at most: the pool may first
+   * validate its connection, which the driver does without a time limit of its own. While a check
+   * is still stuck, the store counts as unhealthy.
+   */
   public boolean isHealthy() {
-    try (Connection connection = dataSource.getConnection();
-        Statement statement = Statements.create(connection)) {
-      statement.execute("SELECT 1");
-      return true;
-    } catch (SQLException e) {
+    Future<Boolean> check;
+    synchronized (this) {
+      if (healthCheck != null && !healthCheck.isDone()) {
+        return false;
+      }
+      try {
+        check = healthChecks.submit(this::answersTrivialQuery);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return false; // closed
+      }
+      healthCheck = check;
+    }
+    try {
+      return check.get(HEALTH_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return false;
     }
   }
 
+  private boolean answersTrivialQuery() {
+    try (Connection connection = internal.getConnection()) {
+      connection.setNetworkTimeout(Runnable::run, HEALTH_TIMEOUT_MILLIS);
+      try (Statement statement = Statements.create(connection)) {
+        statement.execute("SELECT 1");
+        return true;
+      }
+    } catch (SQLException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private final ExecutorService healthChecks =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("tapline-store-health").daemon().factory());
+  private Future<Boolean> healthCheck; // guarded by this
+
   @Override
   public void close() {
-    dataSource.close();
+    healthChecks.shutdownNow();
+    queries.close();
+    internal.close();
+    ingest.close();
   }
 
   /**
@@ -123,10 +284,102 @@ public final class ClickHouseStorage implements AutoCloseable {
    * StorageUnavailableException} (retryable); errors ClickHouse itself reported stay internal.
    */
   static RuntimeException translate(String what, SQLException e) {
+    switch (serverCode(e)) {
+      case 159 -> {
+        return new QueryLimitException(
+            QueryLimitException.Kind.TIME,
+            "the query ran longer than its time limit (query.timeout); narrow its time range or"
+                + " filters",
+            e);
+      }
+      case 241 -> {
+        return new QueryLimitException(
+            QueryLimitException.Kind.MEMORY,
+            "the query needed more memory than its limit (query.max-memory-bytes); narrow its"
+                + " time range or filters, or group by fewer values",
+            e);
+      }
+      case 394 -> {
+        return new QueryLimitException(
+            QueryLimitException.Kind.CANCELLED, "the query was cancelled: its client went away", e);
+      }
+      default -> {}
+    }
     boolean reportedByServer = e.getCause() instanceof com.clickhouse.client.api.ServerException;
     if (e instanceof SQLTransientException || (e.getErrorCode() == 0 && !reportedByServer)) {
       return new StorageUnavailableException("ClickHouse is unavailable (" + what + ")", e);
     }
     return new IllegalStateException("ClickHouse refused " + what + ": " + e.getMessage(), e);
+  }
+
+  /** The ClickHouse error code behind a driver error, or 0. */
+  private static int serverCode(SQLException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof com.clickhouse.client.api.ServerException server) {
+        return server.getCode();
+      }
+    }
+    return e.getErrorCode();
+  }
+
+  /**
+   * A pool whose connections each wait at most {@code timeoutMillis} for an answer. The driver
+   * has no such setting that survives the pool (HikariCP resets a connection's network timeout
+   * when it makes one), so it is set on every connection handed out; the pool resets it when the
+   * connection comes back.
+   */
+  private record TimedDataSource(HikariDataSource pool, int timeoutMillis) implements DataSource {
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      Connection connection = pool.getConnection();
+      try {
+        connection.setNetworkTimeout(Runnable::run, timeoutMillis);
+        return connection;
+      } catch (SQLException | RuntimeException e) {
+        connection.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+      throw new SQLFeatureNotSupportedException("the pool's credentials are fixed");
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+      return pool.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+      pool.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+      pool.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+      return pool.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+      return pool.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+      return type.isInstance(pool) ? type.cast(pool) : pool.unwrap(type);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) throws SQLException {
+      return type.isInstance(pool) || pool.isWrapperFor(type);
+    }
   }
 }

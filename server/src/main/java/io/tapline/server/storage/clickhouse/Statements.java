@@ -1,5 +1,6 @@
 package io.tapline.server.storage.clickhouse;
 
+import io.tapline.server.storage.QueryScope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -11,6 +12,9 @@ import java.util.List;
  * driver substitutes bound values into the SQL text on the client, and with escape processing on
  * it then rewrote escape sequences inside those values too ({@code a{fn b} c} was stored as {@code
  * ab c}). Our SQL has no JDBC escapes, so nothing is lost; values are stored byte for byte.
+ *
+ * <p>Every statement is registered with the thread's {@link QueryScope}, so that a cancelled
+ * request kills its query ({@code Statement.cancel} sends {@code KILL QUERY} for it).
  */
 final class Statements {
 
@@ -20,6 +24,7 @@ final class Statements {
   static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
     PreparedStatement statement = connection.prepareStatement(sql);
     statement.setEscapeProcessing(false);
+    QueryScope.register(statement::cancel);
     return statement;
   }
 
@@ -42,6 +47,7 @@ final class Statements {
   static Statement create(Connection connection) throws SQLException {
     Statement statement = connection.createStatement();
     statement.setEscapeProcessing(false);
+    QueryScope.register(statement::cancel);
     return statement;
   }
 }

@@ -1,0 +1,150 @@
+package io.tapline.server.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tapline.proto.v1.ApiCall;
+import io.tapline.proto.v1.CallFilter;
+import io.tapline.proto.v1.IngestRequest;
+import io.tapline.proto.v1.IngestServiceGrpc;
+import io.tapline.proto.v1.QueryServiceGrpc;
+import io.tapline.proto.v1.SearchCallsRequest;
+import io.tapline.server.testing.TestTapline;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Client queries cannot hold the engine: each has a server-side time limit, a request whose client
+ * goes away has its query killed, and one key may run only so many at once. The calls table of
+ * this class's database is replaced by a view that sleeps half a second per row, so a search of
+ * the 30 calls stored runs about 15 s when nothing stops it.
+ */
+class QueryLimitsIT {
+
+  @RegisterExtension
+  static final TestTapline tapline =
+      new TestTapline().withFlags("--query.timeout=6s", "--query.max-concurrent-per-key=2");
+
+  @BeforeAll
+  static void slowCalls() throws Exception {
+    IngestRequest.Builder batch = IngestRequest.newBuilder();
+    for (int i = 0; i < 30; i++) {
+      batch.addCalls(
+          ApiCall.newBuilder()
+              .setTimestamp(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 60))
+              .setService("slow")
+              .setMethod("GET")
+              .setUrl("https://a.test/" + i)
+              .setStatusCode(200));
+    }
+    IngestServiceGrpc.newBlockingStub(tapline.channel()).ingest(batch.build());
+    execute("RENAME TABLE api_calls TO api_calls_stored");
+    execute(
+        "CREATE VIEW api_calls AS SELECT * FROM api_calls_stored WHERE sleepEachRow(0.5) = 0"
+            + " SETTINGS function_sleep_max_microseconds_per_block = 100000000");
+  }
+
+  private static void execute(String sql) throws Exception {
+    try (Connection c = tapline.server().storage().dataSource().getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  /** Searches of this class's database running in the engine now. */
+  private static long runningSearches() throws Exception {
+    try (Connection c = tapline.server().storage().dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count() FROM system.processes WHERE query LIKE '%FROM api_calls%'"
+                    + " AND query NOT LIKE '%system.processes%' AND current_database = '"
+                    + tapline.server().storage().database() + "'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static SearchCallsRequest search() {
+    return SearchCallsRequest.newBuilder()
+        .setFilter(CallFilter.newBuilder().setService("slow"))
+        .setPageSize(100)
+        .build();
+  }
+
+  @Test
+  void aQueryPastItsTimeLimitIsStoppedWithAClearError() {
+    assertThatThrownBy(() -> QueryServiceGrpc.newBlockingStub(tapline.channel()).searchCalls(search()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription()).contains("query.timeout");
+            });
+  }
+
+  @Test
+  void aCancelledRequestHasItsQueryKilled() throws Exception {
+    await().atMost(Duration.ofSeconds(20)).until(() -> runningSearches() == 0);
+    assertThatThrownBy(
+            () ->
+                QueryServiceGrpc.newBlockingStub(tapline.channel())
+                    .withDeadlineAfter(1, TimeUnit.SECONDS)
+                    .searchCalls(search()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    // Killed when its client gave up, well before its own time limit would have stopped it.
+    await().atMost(Duration.ofSeconds(4)).until(() -> runningSearches() == 0);
+  }
+
+  @Test
+  void aKeyRunsOnlySoManyQueriesAtOnce() throws Exception {
+    String key = tapline.newKey(Set.of("read"), "");
+    var stub = QueryServiceGrpc.newBlockingStub(tapline.channel(key));
+    var clients = java.util.concurrent.Executors.newFixedThreadPool(2);
+    CompletableFuture<?> first = CompletableFuture.runAsync(() -> stub.searchCalls(search()), clients);
+    CompletableFuture<?> second = CompletableFuture.runAsync(() -> stub.searchCalls(search()), clients);
+    await().atMost(Duration.ofSeconds(10)).until(() -> runningSearches() >= 2);
+    assertThatThrownBy(() -> stub.searchCalls(search()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription()).contains("query.max-concurrent-per-key");
+            });
+    // Another key is not held back by this one's queries.
+    assertThat(
+            QueryServiceGrpc.newBlockingStub(tapline.channel())
+                .searchCalls(
+                    SearchCallsRequest.newBuilder()
+                        .setFilter(CallFilter.newBuilder().setService("none"))
+                        .build())
+                .getCallsCount())
+        .isZero();
+    first.handle((v, t) -> null).join();
+    second.handle((v, t) -> null).join();
+    clients.shutdown();
+    // Their places are free again once they ended.
+    assertThat(
+            stub.searchCalls(
+                    SearchCallsRequest.newBuilder()
+                        .setFilter(CallFilter.newBuilder().setService("none"))
+                        .build())
+                .getCallsCount())
+        .isZero();
+  }
+}
