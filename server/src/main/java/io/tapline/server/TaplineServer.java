@@ -217,6 +217,7 @@ public final class TaplineServer implements AutoCloseable {
             new ClickHouseApiKeyStore(storage.dataSource()),
             config.auth().cacheTtl(),
             config.auth().cacheSize(),
+            config.auth().failuresPerMinute(),
             Clock.systemUTC());
     authenticator.bindMetrics(meters);
     AuthInterceptor auth =

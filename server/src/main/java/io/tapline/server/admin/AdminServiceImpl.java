@@ -310,6 +310,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             generated.keyId(), request.getName(), generated.secretHash(), scopes, request.getService(),
             request.getCustomerId(), request.getPlan(), now, expires, false);
     keys.put(record);
+    authenticator.invalidate(record.keyId()); // a look-up of it may have been cached as unknown
     reply(
         response,
         CreateApiKeyResponse.newBuilder().setApiKey(toProto(record)).setKey(generated.key()).build());

@@ -1,5 +1,6 @@
 package io.tapline.server.auth;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -7,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.tapline.server.TaplineExceptionHandler;
 import java.util.Map;
 
 /**
@@ -44,9 +46,17 @@ public final class AuthInterceptor implements ServerInterceptor {
           "an API key is required: send the header 'authorization: Bearer <key>'"));
     }
     String key = header.substring(7).strip();
-    Authenticator.Result result = authenticator.authenticate(key);
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    String address = ctx == null ? "" : ctx.clientAddress().getHostAddress();
+    Authenticator.Result result = authenticator.authenticate(key, address);
     if (result instanceof Authenticator.Refused(String reason)) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription(reason));
+    }
+    if (result instanceof Authenticator.TryLater(String reason, java.time.Duration retryAfter)) {
+      if (ctx != null) {
+        ctx.setAttr(TaplineExceptionHandler.RETRY_AFTER, retryAfter);
+      }
+      return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription(reason));
     }
     Principal principal = ((Authenticator.Authenticated) result).principal();
     Scope required = requiredScopes.get(service);

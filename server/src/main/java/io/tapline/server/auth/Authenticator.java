@@ -2,6 +2,7 @@ package io.tapline.server.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.tapline.server.storage.ApiKeyRecord;
@@ -12,49 +13,134 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Turns an API key into a {@link Principal}. Lookups are cached in Caffeine for {@code ttl}, which
- * is therefore the bound on how long a revoked key keeps working, on this replica and on every
- * other one sharing the store. Keys that failed are cached apart, in a smaller cache, so a flood
- * of bad keys cannot evict the good ones.
+ * Turns an API key into a {@link Principal}, and holds up under a flood of bad keys.
+ *
+ * <ul>
+ *   <li>Keys found are cached for {@code ttl}, which is therefore the bound on how long a revoked
+ *       key keeps working, on this replica and on every other one sharing the store.
+ *   <li>Key ids not found are cached apart, in a cache of their own: a flood of made-up keys can
+ *       fill it, never evict the valid keys, and repeats of the same made-up id cost no look-up.
+ *   <li>At most {@value #DEFAULT_CONCURRENT_LOOKUPS} store look-ups run at once, so new made-up
+ *       ids cannot take every connection of the store; a caller that finds them busy waits a
+ *       little, then is told to retry.
+ *   <li>Failed attempts are counted per client address, in a bucket of {@code failuresPerMinute}
+ *       that refills at that rate: once it is empty, keys from that address that would need a
+ *       look-up are refused without one until it refills (keys already cached still pass, so a
+ *       client behind the same address as a bad one keeps working).
+ * </ul>
  */
 public final class Authenticator {
+
+  /** Store look-ups of keys not cached that may run at once: {@value}. */
+  static final int DEFAULT_CONCURRENT_LOOKUPS = 2;
+
+  /** How long a caller waits for a look-up to be free: {@value} ms. */
+  static final long LOOKUP_WAIT_MILLIS = 1_000;
+
+  /** Client addresses whose failures are counted at once: {@value}. */
+  static final long DEFAULT_TRACKED_ADDRESSES = 100_000;
 
   /** Outcome of checking a key. */
   public sealed interface Result {}
 
   public record Authenticated(Principal principal) implements Result {}
 
+  /** The key is not valid. */
   public record Refused(String reason) implements Result {}
+
+  /** The caller should retry later: its address failed too often, or look-ups are all busy. */
+  public record TryLater(String reason, Duration retryAfter) implements Result {}
 
   private final ApiKeyStore store;
   private final Clock clock;
-  private final Cache<String, Optional<ApiKeyRecord>> valid;
-  private final Cache<String, Boolean> invalid;
+  private final int failuresPerMinute;
+  private final Cache<String, ApiKeyRecord> valid;
+  private final Cache<String, Boolean> unknown;
+  private final Cache<String, Failures> failures;
+  private final Semaphore lookups = new Semaphore(DEFAULT_CONCURRENT_LOOKUPS);
+  private volatile Counter refused;
 
-  public Authenticator(ApiKeyStore store, Duration ttl, long maximumSize, Clock clock) {
-    this.store = store;
-    this.clock = clock;
-    this.valid = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(maximumSize).recordStats().build();
-    this.invalid =
-        Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(Math.max(1, maximumSize / 10)).build();
+  /** The failures one address may still make: a token bucket, refilled continuously. */
+  private static final class Failures {
+    double tokens;
+    long refilledNanos;
   }
 
+  /**
+   * @param failuresPerMinute failed attempts an address may make in a minute before its attempts
+   *     are refused without a look-up; 0 for no limit
+   */
+  public Authenticator(
+      ApiKeyStore store, Duration ttl, long maximumSize, int failuresPerMinute, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+    this.failuresPerMinute = failuresPerMinute;
+    this.valid =
+        Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(maximumSize).recordStats().build();
+    this.unknown = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(maximumSize).build();
+    this.failures =
+        Caffeine.newBuilder()
+            .expireAfterWrite(Duration.ofMinutes(2))
+            .maximumSize(DEFAULT_TRACKED_ADDRESSES)
+            .build();
+  }
+
+  /** Checks a key presented from {@code clientAddress} (empty when unknown). */
+  public Result authenticate(String key, String clientAddress) {
+    Result result = check(key, clientAddress);
+    if (result instanceof Refused) {
+      fail(clientAddress);
+    }
+    return result;
+  }
+
+  /** Checks a key again for a stream it authenticated once (no address is counted). */
   public Result authenticate(String key) {
+    return check(key, "");
+  }
+
+  private Result check(String key, String clientAddress) {
     ApiKeys.Parsed parsed = ApiKeys.parse(key);
     if (parsed == null) {
       return new Refused("malformed API key");
     }
-    if (invalid.getIfPresent(key) != null) {
+    ApiKeyRecord stored = valid.getIfPresent(parsed.keyId());
+    if (stored == null) {
+      if (unknown.getIfPresent(parsed.keyId()) != null) {
+        return new Refused("unknown API key");
+      }
+      Duration wait = waitOf(clientAddress);
+      if (!wait.isZero()) {
+        return new TryLater("too many failed authentications from this address", wait);
+      }
+      Optional<ApiKeyRecord> found;
+      try {
+        if (!lookups.tryAcquire(LOOKUP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+          return new TryLater("too many API keys are being looked up; retry", Duration.ofSeconds(1));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new TryLater("interrupted", Duration.ofSeconds(1));
+      }
+      try {
+        found = store.get(parsed.keyId());
+      } finally {
+        lookups.release();
+      }
+      if (found.isEmpty()) {
+        unknown.put(parsed.keyId(), Boolean.TRUE);
+        return new Refused("unknown API key");
+      }
+      stored = found.get();
+      valid.put(parsed.keyId(), stored);
+    }
+    if (!ApiKeys.matches(parsed.secret(), stored.secretHash())) {
       return new Refused("unknown API key");
     }
-    Optional<ApiKeyRecord> record = valid.get(parsed.keyId(), store::get);
-    if (record.isEmpty() || !ApiKeys.matches(parsed.secret(), record.get().secretHash())) {
-      invalid.put(key, Boolean.TRUE);
-      return new Refused("unknown API key");
-    }
-    ApiKeyRecord stored = record.get();
     if (stored.revoked()) {
       return new Refused("API key revoked");
     }
@@ -66,14 +152,68 @@ public final class Authenticator {
             stored.keyId(), scopes(stored.scopes()), stored.service(), stored.customerId(), stored.plan()));
   }
 
-  /** Drops a key from the cache on this replica, so a revocation here applies at once. */
-  public void invalidate(String keyId) {
-    valid.invalidate(keyId);
+  /** How long {@code address} must wait before its next look-up; zero when it need not. */
+  private Duration waitOf(String address) {
+    if (failuresPerMinute <= 0 || address.isEmpty()) {
+      return Duration.ZERO;
+    }
+    Failures f = failures.getIfPresent(address);
+    if (f == null) {
+      return Duration.ZERO;
+    }
+    synchronized (f) {
+      refill(f);
+      if (f.tokens >= 1) {
+        return Duration.ZERO;
+      }
+      double seconds = (1 - f.tokens) * 60.0 / failuresPerMinute;
+      return Duration.ofMillis(Math.max(1, (long) Math.ceil(seconds * 1000)));
+    }
   }
 
-  /** Exports the key cache's size, hits and misses. */
+  private void refill(Failures f) {
+    long now = System.nanoTime();
+    double minutes = (now - f.refilledNanos) / 60e9;
+    f.tokens = Math.min(failuresPerMinute, f.tokens + minutes * failuresPerMinute);
+    f.refilledNanos = now;
+  }
+
+  private void fail(String address) {
+    Counter counter = refused;
+    if (counter != null) {
+      counter.increment();
+    }
+    if (failuresPerMinute <= 0 || address.isEmpty()) {
+      return;
+    }
+    Failures f =
+        failures.get(
+            address,
+            a -> {
+              Failures fresh = new Failures();
+              fresh.tokens = failuresPerMinute;
+              fresh.refilledNanos = System.nanoTime();
+              return fresh;
+            });
+    synchronized (f) {
+      refill(f);
+      f.tokens = Math.max(0, f.tokens - 1);
+    }
+  }
+
+  /** Drops a key from the caches on this replica, so a change made here applies at once. */
+  public void invalidate(String keyId) {
+    valid.invalidate(keyId);
+    unknown.invalidate(keyId);
+  }
+
+  /** Exports the key cache's size, hits and misses, and refused attempts. */
   public void bindMetrics(MeterRegistry meters) {
     CaffeineCacheMetrics.monitor(meters, valid, "tapline.auth.keys");
+    refused =
+        Counter.builder("tapline.auth.refused")
+            .description("Authentications refused: malformed, unknown, wrong, revoked or expired keys")
+            .register(meters);
   }
 
   private static Set<Scope> scopes(Set<String> names) {

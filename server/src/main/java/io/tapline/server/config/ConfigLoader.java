@@ -170,7 +170,8 @@ public final class ConfigLoader {
         new TaplineConfig.Auth(
             r.secret("auth.bootstrap-admin-key"),
             r.duration("auth.cache-ttl"),
-            r.integer("auth.cache-size", 1, 10_000_000)),
+            r.integer("auth.cache-size", 1, 10_000_000),
+            r.integer("auth.failures-per-minute", 0, 1_000_000)),
         new TaplineConfig.Log(
             r.oneOf("log.format", "text", "json"),
             r.oneOf("log.level", "ERROR", "WARN", "INFO", "DEBUG", "TRACE")),

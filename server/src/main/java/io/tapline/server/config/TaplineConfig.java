@@ -114,11 +114,13 @@ public record TaplineConfig(
    * API keys. {@code cacheTtl} bounds how long a revoked key keeps working on any replica.
    * The bootstrap key is a secret (by reference) and never logged.
    */
-  public record Auth(String bootstrapAdminKey, Duration cacheTtl, int cacheSize) {
+  public record Auth(
+      String bootstrapAdminKey, Duration cacheTtl, int cacheSize, int failuresPerMinute) {
 
     @Override
     public String toString() {
-      return "Auth[cacheTtl=" + cacheTtl + ", cacheSize=" + cacheSize + "]";
+      return "Auth[cacheTtl=" + cacheTtl + ", cacheSize=" + cacheSize
+          + ", failuresPerMinute=" + failuresPerMinute + "]";
     }
   }
 
