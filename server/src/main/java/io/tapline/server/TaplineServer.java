@@ -62,6 +62,7 @@ import io.tapline.proto.v1.Service;
 import io.tapline.proto.v1.Severity;
 import io.tapline.server.admin.AdminServiceImpl;
 import io.tapline.server.alert.AlertEngine;
+import io.tapline.server.api.ConcurrencyLimit;
 import io.tapline.server.auth.AuthInterceptor;
 import io.tapline.server.auth.Authenticator;
 import io.tapline.server.auth.KeyBootstrap;
@@ -91,6 +92,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -164,11 +166,13 @@ public final class TaplineServer implements AutoCloseable {
               password,
               config.clickhouse().database(),
               new ClickHouseStorage.Settings(
-                  config.clickhouse().poolSize(),
+                  config.query().maxConcurrent(),
                   config.clickhouse().internalPoolSize(),
                   config.ingest().commitWorkers() + 1,
                   config.query().timeout(),
-                  config.query().maxMemoryBytes()),
+                  config.query().maxMemoryBytes(),
+                  config.query().nice(),
+                  config.query().maxThreads()),
               meters);
 
       KeyBootstrap.ensureAdminKey(
@@ -269,6 +273,13 @@ public final class TaplineServer implements AutoCloseable {
     sb.gracefulShutdownTimeout(GRACEFUL_QUIET_PERIOD, GRACEFUL_TIMEOUT);
     sb.errorHandler(new io.tapline.server.api.GrpcStatusErrorHandler());
     ReflectionServices reflection = new ReflectionServices();
+    ConcurrencyLimit queryTurns =
+        new ConcurrencyLimit(
+            Set.of(QueryServiceGrpc.SERVICE_NAME),
+            config.query().maxConcurrentPerKey(),
+            config.query().maxConcurrent(),
+            config.query().timeout());
+    queryTurns.bindMetrics(meters);
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
             .addService(ingest)
@@ -297,9 +308,7 @@ public final class TaplineServer implements AutoCloseable {
             // call runs in a scope its cancellation cancels.
             .intercept(
                 new io.tapline.server.api.QueryCancellation(),
-                new io.tapline.server.api.ConcurrencyLimit(
-                    java.util.Set.of(QueryServiceGrpc.SERVICE_NAME),
-                    config.query().maxConcurrentPerKey()),
+                queryTurns,
                 auth);
     reflection.definitions().forEach(grpcBuilder::addService);
     GrpcService grpc = grpcBuilder.build();

@@ -101,11 +101,22 @@ public final class ConfigLoader {
     return flags;
   }
 
+  /** Keys renamed since an earlier release, with their new names. */
+  private static final Map<String, String> RENAMED =
+      Map.of("clickhouse.pool-size", "query.max-concurrent");
+
+  /** {@code value}, or half this machine's cores (at least 1) when it is 0. */
+  private static int halfTheCoresIfZero(int value) {
+    return value > 0 ? value : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  }
+
   private static void checkKnown(
       Iterable<String> keys, Properties defaults, String where) {
     List<String> unknown = new ArrayList<>();
     for (String key : keys) {
-      if (!defaults.containsKey(key)) {
+      if (RENAMED.containsKey(key)) {
+        unknown.add(key + " (now " + RENAMED.get(key) + ")");
+      } else if (!defaults.containsKey(key)) {
         unknown.add(key);
       }
     }
@@ -131,7 +142,6 @@ public final class ConfigLoader {
             r.string("clickhouse.user"),
             r.secret("clickhouse.password"),
             database,
-            r.integer("clickhouse.pool-size", 1, 256),
             r.integer("clickhouse.internal-pool-size", 1, 256)),
         new TaplineConfig.Embedded(
             r.path("embedded.library"),
@@ -197,7 +207,10 @@ public final class ConfigLoader {
         new TaplineConfig.Query(
             r.positive("query.timeout"),
             r.longInteger("query.max-memory-bytes", 0, Long.MAX_VALUE),
-            r.integer("query.max-concurrent-per-key", 1, 10_000)));
+            halfTheCoresIfZero(r.integer("query.max-concurrent", 0, 256)),
+            r.integer("query.max-concurrent-per-key", 1, 10_000),
+            halfTheCoresIfZero(r.integer("query.max-threads", 0, 1024)),
+            r.integer("query.nice", 0, 19)));
   }
 
   /** Typed access to merged properties; each error names its key. */

@@ -43,7 +43,6 @@ public record TaplineConfig(
       String user,
       String password,
       String database,
-      int poolSize,
       int internalPoolSize) {
 
     public boolean embedded() {
@@ -53,7 +52,7 @@ public record TaplineConfig(
     @Override
     public String toString() {
       return "ClickHouse[url=" + url + ", user=" + user + ", database=" + database
-          + ", poolSize=" + poolSize + ", internalPoolSize=" + internalPoolSize + "]";
+          + ", internalPoolSize=" + internalPoolSize + "]";
     }
   }
 
@@ -166,16 +165,23 @@ public record TaplineConfig(
   }
 
   /**
-   * Limits of client queries: the server-side time and memory limit of each, and how many one
-   * API key may run at once.
+   * Limits of client queries: the server-side time and memory limit of each; how many run at
+   * once, in all and per API key; the engine threads each may use and their priority.
+   * {@code maxConcurrent} and {@code maxThreads} are resolved (never 0 here).
    */
-  public record Query(Duration timeout, long maxMemoryBytes, int maxConcurrentPerKey) {}
+  public record Query(
+      Duration timeout,
+      long maxMemoryBytes,
+      int maxConcurrent,
+      int maxConcurrentPerKey,
+      int maxThreads,
+      int nice) {}
 
   /** A copy pointing at another ClickHouse server, user and database. */
   public TaplineConfig withClickHouse(String url, String user, String password, String database) {
     return new TaplineConfig(
         server,
-        new ClickHouse(url, user, password, database, clickhouse.poolSize(), clickhouse.internalPoolSize()),
+        new ClickHouse(url, user, password, database, clickhouse.internalPoolSize()),
         embedded,
         ingest,
         auth,

@@ -27,14 +27,26 @@ class ConfigLoaderTest {
   @Test
   void fileThenEnvironmentThenFlagsOverride(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("tapline.properties");
-    Files.writeString(file, "server.port=7000\nclickhouse.pool-size=3\nclickhouse.user=file-user\n");
+    Files.writeString(file, "server.port=7000\nquery.max-concurrent=3\nclickhouse.user=file-user\n");
     TaplineConfig config =
         ConfigLoader.load(
             new String[] {"--config=" + file, "--server.port=9000"},
             Map.of("TAPLINE_SERVER_PORT", "8000", "TAPLINE_CLICKHOUSE_USER", "env-user"));
     assertThat(config.server().port()).isEqualTo(9000);
     assertThat(config.clickhouse().user()).isEqualTo("env-user");
-    assertThat(config.clickhouse().poolSize()).isEqualTo(3);
+    assertThat(config.query().maxConcurrent()).isEqualTo(3);
+  }
+
+  @Test
+  void zeroMeansHalfTheCoresAndRenamedKeysAreNamed() {
+    TaplineConfig config = ConfigLoader.load(new String[0], Map.of());
+    int half = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    assertThat(config.query().maxConcurrent()).isEqualTo(half);
+    assertThat(config.query().maxThreads()).isEqualTo(half);
+    assertThatThrownBy(
+            () -> ConfigLoader.load(new String[] {"--clickhouse.pool-size=8"}, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("clickhouse.pool-size (now query.max-concurrent)");
   }
 
   @Test

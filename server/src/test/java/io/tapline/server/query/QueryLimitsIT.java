@@ -28,65 +28,33 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Client queries cannot hold the engine: each has a server-side time limit, a request whose client
- * goes away has its query killed, and one key may run only so many at once. The calls table of
- * this class's database is replaced by a view that sleeps half a second per row, so a search of
- * the 30 calls stored runs about 15 s when nothing stops it.
+ * goes away has its query killed, and one key may run only so many at once (searches are made
+ * slow by {@link SlowCalls}).
  */
 class QueryLimitsIT {
 
   @RegisterExtension
   static final TestTapline tapline =
-      new TestTapline().withFlags("--query.timeout=6s", "--query.max-concurrent-per-key=2");
+      new TestTapline()
+          .withFlags(
+              "--query.timeout=6s", "--query.max-concurrent-per-key=2", "--query.max-concurrent=4");
 
   @BeforeAll
   static void slowCalls() throws Exception {
-    IngestRequest.Builder batch = IngestRequest.newBuilder();
-    for (int i = 0; i < 30; i++) {
-      batch.addCalls(
-          ApiCall.newBuilder()
-              .setTimestamp(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 60))
-              .setService("slow")
-              .setMethod("GET")
-              .setUrl("https://a.test/" + i)
-              .setStatusCode(200));
-    }
-    IngestServiceGrpc.newBlockingStub(tapline.channel()).ingest(batch.build());
-    execute("RENAME TABLE api_calls TO api_calls_stored");
-    execute(
-        "CREATE VIEW api_calls AS SELECT * FROM api_calls_stored WHERE sleepEachRow(0.5) = 0"
-            + " SETTINGS function_sleep_max_microseconds_per_block = 100000000");
+    SlowCalls.install(tapline);
   }
 
-  private static void execute(String sql) throws Exception {
-    try (Connection c = tapline.server().storage().dataSource().getConnection();
-        Statement st = c.createStatement()) {
-      st.execute(sql);
-    }
-  }
-
-  /** Searches of this class's database running in the engine now. */
   private static long runningSearches() throws Exception {
-    try (Connection c = tapline.server().storage().dataSource().getConnection();
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT count() FROM system.processes WHERE query LIKE '%FROM api_calls%'"
-                    + " AND query NOT LIKE '%system.processes%' AND current_database = '"
-                    + tapline.server().storage().database() + "'")) {
-      rs.next();
-      return rs.getLong(1);
-    }
+    return SlowCalls.runningSearches(tapline);
   }
 
   private static SearchCallsRequest search() {
-    return SearchCallsRequest.newBuilder()
-        .setFilter(CallFilter.newBuilder().setService("slow"))
-        .setPageSize(100)
-        .build();
+    return SlowCalls.slowSearch();
   }
 
   @Test
-  void aQueryPastItsTimeLimitIsStoppedWithAClearError() {
+  void aQueryPastItsTimeLimitIsStoppedWithAClearError() throws Exception {
+    long before = SlowCalls.failedSelects(tapline);
     assertThatThrownBy(() -> QueryServiceGrpc.newBlockingStub(tapline.channel()).searchCalls(search()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
@@ -94,6 +62,8 @@ class QueryLimitsIT {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
               assertThat(e.getStatus().getDescription()).contains("query.timeout");
             });
+    // Stopped once: the driver does not run a query again after it hit its limit.
+    assertThat(SlowCalls.failedSelects(tapline) - before).isEqualTo(1);
   }
 
   @Test
@@ -129,10 +99,7 @@ class QueryLimitsIT {
     // Another key is not held back by this one's queries.
     assertThat(
             QueryServiceGrpc.newBlockingStub(tapline.channel())
-                .searchCalls(
-                    SearchCallsRequest.newBuilder()
-                        .setFilter(CallFilter.newBuilder().setService("none"))
-                        .build())
+                    .searchCalls(SlowCalls.quickSearch())
                 .getCallsCount())
         .isZero();
     first.handle((v, t) -> null).join();
@@ -140,10 +107,7 @@ class QueryLimitsIT {
     clients.shutdown();
     // Their places are free again once they ended.
     assertThat(
-            stub.searchCalls(
-                    SearchCallsRequest.newBuilder()
-                        .setFilter(CallFilter.newBuilder().setService("none"))
-                        .build())
+            stub.searchCalls(SlowCalls.quickSearch())
                 .getCallsCount())
         .isZero();
   }

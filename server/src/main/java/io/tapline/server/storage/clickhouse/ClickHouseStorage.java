@@ -57,6 +57,9 @@ public final class ClickHouseStorage implements AutoCloseable {
   /** How much longer than the server's time limit the client waits for an answer: {@value} s. */
   static final int CLIENT_TIMEOUT_MARGIN_SECONDS = 5;
 
+  /** The failures after which the driver tries a read again: none the server answered. */
+  static final String RETRY_ON = "NoHttpResponse,ConnectTimeout,ConnectionRequestTimeout";
+
   /** How long a health check may take: {@value} ms. */
   static final int HEALTH_TIMEOUT_MILLIS = 2_000;
 
@@ -68,17 +71,23 @@ public final class ClickHouseStorage implements AutoCloseable {
    * @param ingestPoolSize connections for inserts
    * @param queryTimeout the server-side time limit of a client query
    * @param queryMaxMemoryBytes the server-side memory limit of a client query
+   * @param queryNice the scheduling priority (nice, 0 to 19) of a client query's threads in
+   *     the engine: above 0, ingest and merges go first when the CPU is short
+   * @param queryMaxThreads the engine threads one client query may use; 0 for the engine's own
+   *     choice (all cores)
    */
   public record Settings(
       int queryPoolSize,
       int internalPoolSize,
       int ingestPoolSize,
       Duration queryTimeout,
-      long queryMaxMemoryBytes) {
+      long queryMaxMemoryBytes,
+      int queryNice,
+      int queryMaxThreads) {
 
     /** Defaults for tests and tools: {@code poolSize} connections for queries. */
     public static Settings of(int poolSize) {
-      return new Settings(poolSize, 2, 2, Duration.ofSeconds(60), 0);
+      return new Settings(poolSize, 2, 2, Duration.ofSeconds(60), 0, 0, 0);
     }
   }
 
@@ -145,6 +154,13 @@ public final class ClickHouseStorage implements AutoCloseable {
     Properties limits = new Properties();
     limits.setProperty(
         "clickhouse_setting_max_execution_time", Long.toString(settings.queryTimeout().toSeconds()));
+    if (settings.queryMaxThreads() > 0) {
+      limits.setProperty("clickhouse_setting_max_threads", Integer.toString(settings.queryMaxThreads()));
+    }
+    if (settings.queryNice() > 0) {
+      limits.setProperty(
+          "clickhouse_setting_os_thread_priority", Integer.toString(settings.queryNice()));
+    }
     if (settings.queryMaxMemoryBytes() > 0) {
       limits.setProperty(
           "clickhouse_setting_max_memory_usage", Long.toString(settings.queryMaxMemoryBytes()));
@@ -159,6 +175,11 @@ public final class ClickHouseStorage implements AutoCloseable {
     limits.setProperty("socket_timeout", Long.toString(queryWait));
     internalLimits.setProperty(
         "socket_timeout", Long.toString((INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000L));
+    // The driver retries by default what the server calls retryable, time and memory limits
+    // included: a query stopped at its time limit ran four times. Reads are retried only when no
+    // answer came at all.
+    limits.setProperty("client_retry_on_failures", RETRY_ON);
+    internalLimits.setProperty("client_retry_on_failures", RETRY_ON);
     Properties ingestLimits = new Properties();
     ingestLimits.setProperty(
         "socket_timeout", Long.toString((INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000L));
