@@ -121,6 +121,7 @@ public final class TaplineServer implements AutoCloseable {
 
   private final EmbeddedClickHouse engine;
   private final ClickHouseStorage storage;
+  private final Authenticator authenticator;
   private final Server server;
   private final ScheduledExecutorService healthChecks;
   private final PrometheusMeterRegistry meters;
@@ -128,11 +129,13 @@ public final class TaplineServer implements AutoCloseable {
   private TaplineServer(
       EmbeddedClickHouse engine,
       ClickHouseStorage storage,
+      Authenticator authenticator,
       Server server,
       ScheduledExecutorService healthChecks,
       PrometheusMeterRegistry meters) {
     this.engine = engine;
     this.storage = storage;
+    this.authenticator = authenticator;
     this.server = server;
     this.healthChecks = healthChecks;
     this.meters = meters;
@@ -192,10 +195,11 @@ public final class TaplineServer implements AutoCloseable {
           TimeUnit.MILLISECONDS);
 
       ServerBuilder sb = Server.builder().http(config.server().port()).meterRegistry(meters);
-      configureServices(sb, config, storage, storeHealth, meters);
+      Authenticator authenticator = configureServices(sb, config, storage, storeHealth, meters);
       Server server = sb.build();
       server.start().join();
-      TaplineServer tapline = new TaplineServer(engine, storage, server, healthChecks, meters);
+      TaplineServer tapline =
+          new TaplineServer(engine, storage, authenticator, server, healthChecks, meters);
       logger.info("Tapline serving on port {} (docs at /docs)", tapline.port());
       return tapline;
     } catch (RuntimeException e) {
@@ -209,8 +213,8 @@ public final class TaplineServer implements AutoCloseable {
     }
   }
 
-  /** Registers every service on {@code sb}; {@link #start} and the tests both call it. */
-  static void configureServices(
+  /** Registers every service on {@code sb}; returns the authenticator they share. */
+  static Authenticator configureServices(
       ServerBuilder sb,
       TaplineConfig config,
       ClickHouseStorage storage,
@@ -412,6 +416,7 @@ public final class TaplineServer implements AutoCloseable {
     // A unary gRPC or JSON request is one message; IngestStream lifts both limits for itself.
     sb.maxRequestLength((long) ingestConfig.maxMessageBytes() + REQUEST_FRAMING_BYTES);
     sb.requestTimeout(Duration.ofMinutes(1));
+    return authenticator;
   }
 
   /** Room for gRPC framing and headers on top of the largest message: {@value} bytes. */
@@ -518,6 +523,11 @@ public final class TaplineServer implements AutoCloseable {
 
   public ClickHouseStorage storage() {
     return storage;
+  }
+
+  /** The authenticator of this server's API keys. */
+  public Authenticator authenticator() {
+    return authenticator;
   }
 
   /** The meters this server exports at {@code /internal/metrics}. */

@@ -13,8 +13,10 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Turns an API key into a {@link Principal}, and holds up under a flood of bad keys.
@@ -22,11 +24,15 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>Keys found are cached for {@code ttl}, which is therefore the bound on how long a revoked
  *       key keeps working, on this replica and on every other one sharing the store.
- *   <li>Key ids not found are cached apart, in a cache of their own: a flood of made-up keys can
- *       fill it, never evict the valid keys, and repeats of the same made-up id cost no look-up.
- *   <li>At most {@value #DEFAULT_CONCURRENT_LOOKUPS} store look-ups run at once, so new made-up
- *       ids cannot take every connection of the store; a caller that finds them busy waits a
- *       little, then is told to retry.
+ *   <li>Key ids not in the store are refused from memory: the server keeps the ids of all keys
+ *       (a small set, apart from the cache of keys), so a flood of made-up ids can neither evict
+ *       valid keys nor cause store look-ups. When an id it does not know arrives, the set is
+ *       reloaded if it is older than {@value #DIRECTORY_REFRESH_MILLIS} ms, so a key made on
+ *       another replica works here within about that long; a key made on this one at once.
+ *   <li>At most {@value #DEFAULT_CONCURRENT_LOOKUPS} store look-ups of keys not cached run at
+ *       once, and the ids are reloaded by one caller at a time, so neither can take every
+ *       connection of the store; a caller that finds the look-ups busy waits a little, then is
+ *       told to retry.
  *   <li>Failed attempts are counted per client address, in a bucket of {@code failuresPerMinute}
  *       that refills at that rate: once it is empty, keys from that address that would need a
  *       look-up are refused without one until it refills (keys already cached still pass, so a
@@ -40,6 +46,9 @@ public final class Authenticator {
 
   /** How long a caller waits for a look-up to be free: {@value} ms. */
   static final long LOOKUP_WAIT_MILLIS = 1_000;
+
+  /** How old the set of key ids may be before an id not in it reloads it: {@value} ms. */
+  static final long DIRECTORY_REFRESH_MILLIS = 1_000;
 
   /** Client addresses whose failures are counted at once: {@value}. */
   static final long DEFAULT_TRACKED_ADDRESSES = 100_000;
@@ -59,7 +68,10 @@ public final class Authenticator {
   private final Clock clock;
   private final int failuresPerMinute;
   private final Cache<String, ApiKeyRecord> valid;
-  private final Cache<String, Boolean> unknown;
+  private final ReentrantLock reloading = new ReentrantLock();
+  private volatile Set<String> knownIds;
+  /** When {@link #knownIds} was read from the store, in the clock's millis. */
+  private volatile long knownIdsMillis;
   private final Cache<String, Failures> failures;
   private final Semaphore lookups = new Semaphore(DEFAULT_CONCURRENT_LOOKUPS);
   private volatile Counter refused;
@@ -81,7 +93,6 @@ public final class Authenticator {
     this.failuresPerMinute = failuresPerMinute;
     this.valid =
         Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(maximumSize).recordStats().build();
-    this.unknown = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(maximumSize).build();
     this.failures =
         Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofMinutes(2))
@@ -110,12 +121,12 @@ public final class Authenticator {
     }
     ApiKeyRecord stored = valid.getIfPresent(parsed.keyId());
     if (stored == null) {
-      if (unknown.getIfPresent(parsed.keyId()) != null) {
-        return new Refused("unknown API key");
-      }
       Duration wait = waitOf(clientAddress);
       if (!wait.isZero()) {
         return new TryLater("too many failed authentications from this address", wait);
+      }
+      if (!isKnown(parsed.keyId())) {
+        return new Refused("unknown API key");
       }
       Optional<ApiKeyRecord> found;
       try {
@@ -132,7 +143,6 @@ public final class Authenticator {
         lookups.release();
       }
       if (found.isEmpty()) {
-        unknown.put(parsed.keyId(), Boolean.TRUE);
         return new Refused("unknown API key");
       }
       stored = found.get();
@@ -150,6 +160,38 @@ public final class Authenticator {
     return new Authenticated(
         new Principal(
             stored.keyId(), scopes(stored.scopes()), stored.service(), stored.customerId(), stored.plan()));
+  }
+
+  /**
+   * Whether {@code keyId} is the id of a stored key, by the set of ids in memory; an id not in it
+   * reloads the set first when the set is older than {@link #DIRECTORY_REFRESH_MILLIS}. One caller
+   * reloads at a time; the others answer from the set they have (the first load is waited for).
+   */
+  private boolean isKnown(String keyId) {
+    Set<String> ids = knownIds;
+    if (ids != null && ids.contains(keyId)) {
+      return true;
+    }
+    if (ids != null && clock.millis() - knownIdsMillis < DIRECTORY_REFRESH_MILLIS) {
+      return false;
+    }
+    if (ids == null) {
+      reloading.lock();
+    } else if (!reloading.tryLock()) {
+      return false;
+    }
+    try {
+      if (knownIds == ids) { // nobody reloaded it while this caller waited
+        long now = clock.millis();
+        Set<String> loaded = ConcurrentHashMap.newKeySet();
+        loaded.addAll(store.ids());
+        knownIds = loaded;
+        knownIdsMillis = now;
+      }
+      return knownIds.contains(keyId);
+    } finally {
+      reloading.unlock();
+    }
   }
 
   /** How long {@code address} must wait before its next look-up; zero when it need not. */
@@ -201,10 +243,20 @@ public final class Authenticator {
     }
   }
 
-  /** Drops a key from the caches on this replica, so a change made here applies at once. */
+  /**
+   * Drops a key from the cache on this replica and adds its id to the known ones, so a key made
+   * or changed here applies at once.
+   */
   public void invalidate(String keyId) {
     valid.invalidate(keyId);
-    unknown.invalidate(keyId);
+    reloading.lock(); // a reload running now may have read the store before this key: wait
+    try {
+      if (knownIds != null) {
+        knownIds.add(keyId);
+      }
+    } finally {
+      reloading.unlock();
+    }
   }
 
   /** Exports the key cache's size, hits and misses, and refused attempts. */

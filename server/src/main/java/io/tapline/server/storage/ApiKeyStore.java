@@ -2,6 +2,7 @@ package io.tapline.server.storage;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** Where API keys live. */
 public interface ApiKeyStore {
@@ -13,4 +14,7 @@ public interface ApiKeyStore {
 
   /** Every key, revoked ones included, by id. */
   List<ApiKeyRecord> list();
+
+  /** The id of every key, revoked ones included: a small read, for a directory kept in memory. */
+  Set<String> ids();
 }

@@ -37,6 +37,7 @@ class AuthenticatorIT {
   private static final class CountingStore implements ApiKeyStore {
     final ApiKeyStore store = new ClickHouseApiKeyStore(storage.dataSource());
     final AtomicInteger lookups = new AtomicInteger();
+    final AtomicInteger idLoads = new AtomicInteger();
 
     @Override
     public Optional<ApiKeyRecord> get(String keyId) {
@@ -50,8 +51,38 @@ class AuthenticatorIT {
     }
 
     @Override
+    public Set<String> ids() {
+      idLoads.incrementAndGet();
+      return store.ids();
+    }
+
+    @Override
     public void put(ApiKeyRecord key) {
       store.put(key);
+    }
+  }
+
+  /** A clock that moves only when told. */
+  private static final class StepClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-06-01T00:00:00Z");
+
+    void advance(Duration step) {
+      now = now.plus(step);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
     }
   }
 
@@ -65,27 +96,54 @@ class AuthenticatorIT {
   }
 
   @Test
-  void aFloodOfMadeUpKeysNeitherEvictsValidKeysNorRepeatsLookups() {
+  void aFloodOfMadeUpKeysNeitherEvictsValidKeysNorCausesLookups() {
     CountingStore store = new CountingStore();
-    // A cache of ten keys: a thousand made-up ones would have evicted the valid one before.
-    Authenticator auth = new Authenticator(store, Duration.ofMinutes(5), 10, 0, Clock.systemUTC());
+    StepClock clock = new StepClock();
+    // A cache of ten keys: a thousand made-up ones would evict the valid one if they shared it.
+    Authenticator auth = new Authenticator(store, Duration.ofMinutes(5), 10, 0, clock);
     String valid = storedKey(store);
     assertThat(auth.authenticate(valid, "10.0.0.1")).isInstanceOf(Authenticator.Authenticated.class);
     assertThat(store.lookups.get()).isEqualTo(1);
+    assertThat(store.idLoads.get()).isEqualTo(1);
 
     String madeUp = ApiKeys.generate().key();
     for (int i = 0; i < 1000; i++) {
       assertThat(auth.authenticate(i % 2 == 0 ? madeUp : ApiKeys.generate().key(), "203.0.113.9"))
           .isInstanceOf(Authenticator.Refused.class);
     }
-    int afterFlood = store.lookups.get();
-    // The same made-up key twice is looked up once.
-    assertThat(afterFlood).isEqualTo(1 + 1 + 500);
+    // Refused from the ids in memory: no look-up, and no reload within a second.
+    assertThat(store.lookups.get()).isEqualTo(1);
+    assertThat(store.idLoads.get()).isEqualTo(1);
+    // Later, a made-up id reloads the ids once, however many arrive.
+    clock.advance(Duration.ofMillis(Authenticator.DIRECTORY_REFRESH_MILLIS));
+    for (int i = 0; i < 100; i++) {
+      auth.authenticate(ApiKeys.generate().key(), "203.0.113.9");
+    }
+    assertThat(store.idLoads.get()).isEqualTo(2);
+    assertThat(store.lookups.get()).isEqualTo(1);
     assertThat(auth.authenticate(valid, "10.0.0.1")).isInstanceOf(Authenticator.Authenticated.class);
-    assertThat(store.lookups.get()).isEqualTo(afterFlood);
+    assertThat(store.lookups.get()).isEqualTo(1);
     // A wrong secret for a valid id is refused from the cache.
     String wrongSecret = valid.substring(0, valid.length() - 8) + "aaaaaaaa";
     assertThat(auth.authenticate(wrongSecret, "10.0.0.1")).isInstanceOf(Authenticator.Refused.class);
+  }
+
+  @Test
+  void aKeyMadeOnThisReplicaWorksAtOnceAndOneMadeOnAnotherWithinTheReloadInterval() {
+    CountingStore store = new CountingStore();
+    StepClock clock = new StepClock();
+    Authenticator here = new Authenticator(store, Duration.ofMinutes(5), 100, 0, clock);
+    Authenticator there = new Authenticator(store, Duration.ofMinutes(5), 100, 0, clock);
+    // Both have loaded their ids.
+    assertThat(here.authenticate(ApiKeys.generate().key(), "")).isInstanceOf(Authenticator.Refused.class);
+    assertThat(there.authenticate(ApiKeys.generate().key(), "")).isInstanceOf(Authenticator.Refused.class);
+
+    String key = storedKey(store);
+    here.invalidate(ApiKeys.parse(key).keyId()); // what the admin service does after storing it
+    assertThat(here.authenticate(key, "")).isInstanceOf(Authenticator.Authenticated.class);
+    assertThat(there.authenticate(key, "")).isInstanceOf(Authenticator.Refused.class);
+    clock.advance(Duration.ofMillis(Authenticator.DIRECTORY_REFRESH_MILLIS));
+    assertThat(there.authenticate(key, "")).isInstanceOf(Authenticator.Authenticated.class);
   }
 
   @Test

@@ -89,7 +89,8 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
   }
 
   /**
-   * Stores a new API key in the server's database, as the AdminService would, and returns it.
+   * Stores a new API key in the server's database and tells the server, as the AdminService
+   * does, and returns it. Unlike the AdminService, it takes any combination of fields.
    *
    * @param scopes scope names (ingest, read, replay, admin)
    * @param service the service the key is bound to, or empty
@@ -101,6 +102,7 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
             new ApiKeyRecord(
                 key.keyId(), "test", key.secretHash(), scopes, service, customerId, plan,
                 Instant.now(), null, false));
+    server.authenticator().invalidate(key.keyId());
     return key.key();
   }
 

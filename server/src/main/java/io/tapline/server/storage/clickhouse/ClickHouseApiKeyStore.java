@@ -65,6 +65,11 @@ public final class ClickHouseApiKeyStore implements ApiKeyStore {
   }
 
   @Override
+  public Set<String> ids() {
+    return table.keys();
+  }
+
+  @Override
   public void put(ApiKeyRecord key) {
     table.put(key);
   }

@@ -5,8 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -73,6 +75,25 @@ final class ReplacingTable<T> {
 
   List<T> list() {
     return query(select + " ORDER BY " + keyColumn, null);
+  }
+
+  /** The key of every row. */
+  Set<String> keys() {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            Statements.prepare(
+                connection,
+                "SELECT DISTINCT " + keyColumn + " FROM " + table
+                    + (softDelete ? " FINAL WHERE deleted = 0" : ""));
+        ResultSet rs = statement.executeQuery()) {
+      Set<String> keys = new HashSet<>();
+      while (rs.next()) {
+        keys.add(rs.getString(1));
+      }
+      return keys;
+    } catch (SQLException e) {
+      throw ClickHouseStorage.translate("read of " + table, e);
+    }
   }
 
   void put(T value) {
