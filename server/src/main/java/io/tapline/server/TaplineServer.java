@@ -286,7 +286,7 @@ public final class TaplineServer implements AutoCloseable {
     queryTurns.bindMetrics(meters);
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
-            .addService(ingest)
+            .addService(io.tapline.server.api.IngestRequestMarshaller.install(ingest.bindService()))
             .addService(alerts.service())
             .addService(
                 new QueryServiceImpl(

@@ -3,6 +3,7 @@ package io.tapline.server.api;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.google.protobuf.Internal;
 import com.google.protobuf.Message;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
 import io.grpc.MethodDescriptor;
@@ -51,10 +52,26 @@ public final class JsonCodec implements GrpcJsonMarshaller {
   }
 
   private static void register(MessageMarshaller.Builder builder, MethodDescriptor.Marshaller<?> m) {
-    if (m instanceof MethodDescriptor.PrototypeMarshaller<?> p
-        && p.getMessagePrototype() instanceof Message prototype) {
+    Message prototype = prototypeOf(m);
+    if (prototype != null) {
       builder.register(prototype);
     }
+  }
+
+  /**
+   * The message a marshaller reads: its prototype, or the default instance of its class (for
+   * marshallers of their own such as {@link IngestRequestMarshaller}); null when it is not one.
+   */
+  @SuppressWarnings("unchecked")
+  private static Message prototypeOf(MethodDescriptor.Marshaller<?> m) {
+    if (m instanceof MethodDescriptor.PrototypeMarshaller<?> p) {
+      return p.getMessagePrototype() instanceof Message prototype ? prototype : null;
+    }
+    if (m instanceof MethodDescriptor.ReflectableMarshaller<?> r
+        && Message.class.isAssignableFrom(r.getMessageClass())) {
+      return Internal.getDefaultInstance((Class<Message>) r.getMessageClass());
+    }
+    return null;
   }
 
   @Override
@@ -69,8 +86,7 @@ public final class JsonCodec implements GrpcJsonMarshaller {
   @SuppressWarnings("unchecked")
   public <T> T deserializeMessage(MethodDescriptor.Marshaller<T> m, InputStream in)
       throws IOException {
-    Message prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<T>) m).getMessagePrototype();
-    Message.Builder builder = prototype.newBuilderForType();
+    Message.Builder builder = prototypeOf(m).newBuilderForType();
     marshaller.mergeValue(in, builder);
     return (T) UnicodeCheck.checked(builder.build());
   }

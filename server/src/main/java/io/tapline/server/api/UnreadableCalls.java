@@ -1,15 +1,19 @@
 package io.tapline.server.api;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.UnknownFieldSet;
 import io.tapline.proto.v1.ApiCall;
+import io.tapline.proto.v1.IngestRequest;
 import java.nio.charset.StandardCharsets;
 
 /**
  * A record of a batch that the decoder could not read (invalid UTF-8 in a protobuf string, an
  * unpaired surrogate in JSON text) travels on in its place as an empty {@link ApiCall} carrying
- * the field and the reason, so that ingest refuses it alone and stores the rest of its batch.
- * The reason rides in an unknown field of a number {@code api_call.proto} reserves for it.
+ * the field and the reason, so that ingest refuses it alone and stores the rest of its batch. A
+ * batch that cannot be read at all travels on the same way as an empty {@link IngestRequest}, so
+ * that an IngestStream answers it like any refused batch and stays open. The reason rides in an
+ * unknown field of a number that {@code ApiCall} and {@code IngestRequest} reserve for it.
  */
 public final class UnreadableCalls {
 
@@ -23,18 +27,24 @@ public final class UnreadableCalls {
 
   /** The placeholder of a call that could not be read. */
   public static ApiCall placeholder(String field, String reason) {
+    return ApiCall.newBuilder().setUnknownFields(reasonField(field, reason)).build();
+  }
+
+  private static UnknownFieldSet reasonField(String field, String reason) {
     ByteString text = ByteString.copyFrom(field + "\n" + reason, StandardCharsets.UTF_8);
-    return ApiCall.newBuilder()
-        .setUnknownFields(
-            UnknownFieldSet.newBuilder()
-                .addField(FIELD, UnknownFieldSet.Field.newBuilder().addLengthDelimited(text).build())
-                .build())
+    return UnknownFieldSet.newBuilder()
+        .addField(FIELD, UnknownFieldSet.Field.newBuilder().addLengthDelimited(text).build())
         .build();
   }
 
-  /** The problem of a placeholder, or null for a call that was read. */
-  public static Problem problem(ApiCall call) {
-    UnknownFieldSet unknown = call.getUnknownFields();
+  /** The placeholder of a batch that could not be read. */
+  public static IngestRequest unreadableBatch(String field, String reason) {
+    return IngestRequest.newBuilder().setUnknownFields(reasonField(field, reason)).build();
+  }
+
+  /** The problem of a placeholder (call or batch), or null for a message that was read. */
+  public static Problem problem(MessageOrBuilder message) {
+    UnknownFieldSet unknown = message.getUnknownFields();
     if (unknown.asMap().isEmpty() || !unknown.hasField(FIELD)) {
       return null;
     }

@@ -13,6 +13,7 @@ import io.tapline.proto.v1.Rejection;
 import io.tapline.server.InvalidRequestException;
 import io.tapline.server.RetryLaterException;
 import io.tapline.server.TaplineExceptionHandler;
+import io.tapline.server.api.UnreadableCalls;
 import io.tapline.server.auth.Principal;
 import io.tapline.server.auth.Scope;
 import io.tapline.server.config.TaplineConfig;
@@ -211,6 +212,11 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   private record Prepared(IngestResponse response, CompletableFuture<List<CallRecord>> commit) {}
 
   private Prepared prepare(IngestRequest request, Principal principal) {
+    UnreadableCalls.Problem unreadable = UnreadableCalls.problem(request);
+    if (unreadable != null) {
+      throw new InvalidRequestException(
+          unreadable.field().isEmpty() ? "batch" : unreadable.field(), unreadable.reason());
+    }
     boolean named = !request.getBatchId().isEmpty();
     String batchId = named ? request.getBatchId() : Ids.uuidV7();
     if (!ClickHouseCallWriter.BATCH_ID.matcher(batchId).matches()) {
