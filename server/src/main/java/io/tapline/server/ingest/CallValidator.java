@@ -294,8 +294,13 @@ final class CallValidator {
     return body.isEmpty() ? 0 : body.getBytes(StandardCharsets.UTF_8).length;
   }
 
+  /** {@code s} cut to about 64 characters for a message, never between a surrogate pair. */
   private static String abbreviate(String s) {
-    return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+    if (s.length() <= 64) {
+      return s;
+    }
+    int end = Character.isHighSurrogate(s.charAt(63)) ? 63 : 64;
+    return s.substring(0, end) + "...";
   }
 
   /**

@@ -85,6 +85,13 @@ class CallValidatorTest {
     }
     assertThat(refusedField(valid().setUrl(url.toString()))).isEqualTo("query_params");
 
+    // A name quoted in a reason is cut short, never between the halves of a surrogate pair.
+    String reason =
+        validator.validate(valid().putTags("k".repeat(63) + "🙂".repeat(40), "v").build()).reason();
+    assertThat(reason).contains("k".repeat(63) + "...");
+    assertThat(reason.codePoints().noneMatch(c -> Character.getType(c) == Character.SURROGATE))
+        .isTrue();
+
     assertThat(refusedField(valid().setPath("/" + "p".repeat(8192)))).isEqualTo("path");
     assertThat(refusedField(valid().setError("e".repeat(65537)))).isEqualTo("error");
     assertThat(validator.validate(valid().setError("e".repeat(65536)).build()).accepted()).isTrue();
