@@ -148,11 +148,12 @@ public final class IngestBenchmark {
     }
   }
 
-  private record Load(
+  /** The ingest load: streaming clients, their batches and window, for how long. */
+  record Load(
       int clients, int batchSize, int window, int seconds, int warmup, boolean named, int pool) {}
 
   /** Records acknowledged while measuring, and in all. */
-  private record Measured(long records, long acknowledged) {}
+  record Measured(long records, long acknowledged) {}
 
   /**
    * Starts the clients in a child JVM with this class path and waits for it; meanwhile prints the
@@ -231,7 +232,7 @@ public final class IngestBenchmark {
     }
   }
 
-  private static Measured runClients(Load load, int port, String key, boolean printHeap)
+  static Measured runClients(Load load, int port, String key, boolean printHeap)
       throws Exception {
     return runClients(load, port, key, printHeap, () -> {});
   }

@@ -8,20 +8,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.tapline.server.TaplineServer;
-import io.tapline.server.auth.ApiKeys;
-import io.tapline.server.config.ConfigLoader;
-import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.BatchFuzzer;
 import io.tapline.server.testing.FuzzTarget;
-import io.tapline.server.testing.SharedClickHouse;
-import io.tapline.server.testing.TempDirs;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -41,30 +32,15 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class IngestFuzzer {
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new HashMap<>();
-    for (String arg : args) {
-      if (arg.startsWith("--") && arg.contains("=")) {
-        opts.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-      }
-    }
+    Map<String, String> opts = BenchServer.options(args);
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "300"));
     long seed = Long.parseLong(opts.getOrDefault("seed", Long.toString(ThreadLocalRandom.current().nextLong())));
     int calls = Integer.parseInt(opts.getOrDefault("calls", "10"));
     System.out.printf("IngestFuzzer: seed %d, %d calls per batch, %d s%n", seed, calls, seconds);
 
-    Path dataDir = Files.createTempDirectory("tapline-fuzz");
-    String adminKey = ApiKeys.generate().key();
     int failures = 0;
-    try (EmbeddedClickHouse engine =
-            EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
-        TaplineServer server =
-            TaplineServer.start(
-                ConfigLoader.load(
-                        new String[] {
-                          "--auth.bootstrap-admin-key=" + adminKey, "--ingest.rate-limit-per-second=0"
-                        })
-                    .withPort(0)
-                    .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "fuzz"))) {
+    try (BenchServer server = BenchServer.start("fuzz")) {
+      String adminKey = server.adminKey;
       ManagedChannel channel =
           Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
               .maxInboundMessageSize(32 << 20)
@@ -109,7 +85,7 @@ public final class IngestFuzzer {
               (System.nanoTime() - start) / 1_000_000_000L, batches, records, accepted, refused, failures);
         }
       }
-      long stored = stored(server);
+      long stored = stored(server.server);
       System.out.printf(
           "%nseed %d: %d batches, %d records tried, %d accepted, %d refused one by one;"
               + " %d failures; %d rows stored (%s)%n",
@@ -119,8 +95,6 @@ public final class IngestFuzzer {
         failures++;
       }
       channel.shutdownNow();
-    } finally {
-      TempDirs.deleteTree(dataDir);
     }
     System.exit(failures == 0 ? 0 : 1);
   }
