@@ -125,8 +125,14 @@ public final class Authenticator {
       if (!wait.isZero()) {
         return new TryLater("too many failed authentications from this address", wait);
       }
-      if (!isKnown(parsed.keyId())) {
-        return new Refused("unknown API key");
+      switch (directory(parsed.keyId())) {
+        case UNKNOWN -> {
+          return new Refused("unknown API key");
+        }
+        case BUSY -> {
+          return new TryLater("the API keys are being loaded; retry", Duration.ofSeconds(1));
+        }
+        case KNOWN -> {}
       }
       Optional<ApiKeyRecord> found;
       try {
@@ -162,23 +168,34 @@ public final class Authenticator {
             stored.keyId(), scopes(stored.scopes()), stored.service(), stored.customerId(), stored.plan()));
   }
 
+  /** What the set of key ids says of an id. */
+  private enum Known {
+    KNOWN,
+    UNKNOWN,
+    /** The set is not loaded yet, and another caller is loading it. */
+    BUSY
+  }
+
   /**
    * Whether {@code keyId} is the id of a stored key, by the set of ids in memory; an id not in it
    * reloads the set first when the set is older than {@link #DIRECTORY_REFRESH_MILLIS}. One caller
-   * reloads at a time; the others answer from the set they have (the first load is waited for).
+   * reloads at a time; the others answer from the set they have, or wait a little for the first.
    */
-  private boolean isKnown(String keyId) {
+  private Known directory(String keyId) {
     Set<String> ids = knownIds;
     if (ids != null && ids.contains(keyId)) {
-      return true;
+      return Known.KNOWN;
     }
     if (ids != null && clock.millis() - knownIdsMillis < DIRECTORY_REFRESH_MILLIS) {
-      return false;
+      return Known.UNKNOWN;
     }
-    if (ids == null) {
-      reloading.lock();
-    } else if (!reloading.tryLock()) {
-      return false;
+    try {
+      if (!reloading.tryLock(ids == null ? LOOKUP_WAIT_MILLIS : 0, TimeUnit.MILLISECONDS)) {
+        return ids == null ? Known.BUSY : Known.UNKNOWN;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Known.BUSY;
     }
     try {
       if (knownIds == ids) { // nobody reloaded it while this caller waited
@@ -188,7 +205,7 @@ public final class Authenticator {
         knownIds = loaded;
         knownIdsMillis = now;
       }
-      return knownIds.contains(keyId);
+      return knownIds.contains(keyId) ? Known.KNOWN : Known.UNKNOWN;
     } finally {
       reloading.unlock();
     }
