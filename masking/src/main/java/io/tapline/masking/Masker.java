@@ -2,9 +2,11 @@ package io.tapline.masking;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Replaces secrets in a recorded call by {@value #MASKED}: values of sensitive headers, query
@@ -74,9 +76,9 @@ public final class Masker {
   /** Adds names to the defaults; every name list is added to, never replaced. */
   public static final class Builder {
 
-    private final java.util.Set<String> headers = new java.util.LinkedHashSet<>(DEFAULT_HEADERS);
-    private final java.util.Set<String> params = new java.util.LinkedHashSet<>(DEFAULT_QUERY_PARAMS);
-    private final java.util.Set<String> fields = new java.util.LinkedHashSet<>(DEFAULT_BODY_FIELDS);
+    private final Set<String> headers = new LinkedHashSet<>(DEFAULT_HEADERS);
+    private final Set<String> params = new LinkedHashSet<>(DEFAULT_QUERY_PARAMS);
+    private final Set<String> fields = new LinkedHashSet<>(DEFAULT_BODY_FIELDS);
 
     private Builder() {}
 
@@ -213,6 +215,20 @@ public final class Masker {
       }
     }
     return Cards.mask(out, mask);
+  }
+
+  /** The Content-Type among {@code headers}, its name in any case, or null: for {@link #body}. */
+  public static String contentType(Map<String, String> headers) {
+    String value = headers.get("content-type");
+    if (value != null) {
+      return value;
+    }
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      if (e.getKey().equalsIgnoreCase("content-type")) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   /**

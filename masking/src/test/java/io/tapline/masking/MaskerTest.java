@@ -84,6 +84,18 @@ class MaskerTest {
   }
 
   @Test
+  void readsTheContentTypeFromHeadersInAnyCase() {
+    String form = "application/x-www-form-urlencoded";
+    assertThat(Masker.contentType(Map.of("Content-Type", form))).isEqualTo(form);
+    assertThat(Masker.contentType(Map.of("content-type", form, "a", "b"))).isEqualTo(form);
+    assertThat(Masker.contentType(Map.of("accept", form))).isNull();
+    // "code" is masked in forms, not in free text: the content type decides.
+    assertThat(masker.body("code=123 456", Masker.contentType(Map.of("CONTENT-TYPE", form))))
+        .isEqualTo("code=[masked]");
+    assertThat(masker.body("code=123 456", Masker.contentType(Map.of()))).isEqualTo("code=123 456");
+  }
+
+  @Test
   void masksMultipartFormFields() {
     String body =
         "--XyZ\r\n"

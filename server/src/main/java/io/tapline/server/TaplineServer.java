@@ -35,6 +35,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.channel.ChannelOption;
+import io.tapline.masking.Masker;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.AlertEventFilter;
 import io.tapline.proto.v1.AlertRule;
@@ -238,19 +239,26 @@ public final class TaplineServer implements AutoCloseable {
                 ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY,
                 // Reading events needs read; managing rules needs admin, checked per method.
                 AlertServiceGrpc.SERVICE_NAME, Scope.READ));
+    // One guard for every request Tapline sends (replays, webhooks); one masker for ingest and
+    // replays.
+    OutboundGuard outbound = new OutboundGuard(HostResolver.SYSTEM, config.outbound().allowedHosts());
+    Masker masker = config.ingest().masker();
     AlertEngine alerts =
         AlertEngine.start(
             config.alerts(),
             new ClickHouseAlertRuleStore(storage.dataSource()),
             new ClickHouseAlertEventStore(storage.dataSource()),
             new SelectWindowAggregates(storage.dataSource()),
-            new OutboundGuard(HostResolver.SYSTEM, config.outbound().allowedHosts()),
+            outbound,
             meters);
-    ReplayServiceImpl replay = ReplayServiceImpl.create(storage.dataSource(), storage.queryPool(), config);
+    ReplayServiceImpl replay =
+        ReplayServiceImpl.create(
+            storage.dataSource(), storage.queryPool(), config, masker, outbound);
     TaplineConfig.Ingest ingestConfig = config.ingest();
     IngestServiceImpl ingest =
         new IngestServiceImpl(
             ingestConfig,
+            masker,
             new MeteredCallWriter(
                 new ClickHouseCallWriter(
                     storage.ingestPool(), storage.database(), config.ingest().commitTimeout()),

@@ -89,8 +89,8 @@ public final class RecordPathStages {
   public int maskBodies(List<CallRecord> records) {
     int h = 0;
     for (CallRecord r : records) {
-      h += masker.body(r.requestBody(), StoredRecords.header(r.requestHeaders(), "content-type")).length();
-      h += masker.body(r.responseBody(), StoredRecords.header(r.responseHeaders(), "content-type")).length();
+      h += masker.body(r.requestBody(), Masker.contentType(r.requestHeaders())).length();
+      h += masker.body(r.responseBody(), Masker.contentType(r.responseHeaders())).length();
     }
     return h;
   }

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tapline.masking.Masker;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestResponse;
@@ -39,9 +40,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>limits of the batch (records, rate limit of the key), then each record is validated
  *       ({@link CallValidator}); refused records are reported by index and reason;
- *   <li>secrets are masked ({@link io.tapline.masking.Masker}) before anything else sees the
- *       record, then bodies over
- *       {@code ingest.max-body-bytes} are cut and flagged;
+ *   <li>secrets are masked ({@link Masker}) before anything else sees the record, then bodies
+ *       over {@code ingest.max-body-bytes} are cut and flagged;
  *   <li>enrichment: route template when missing ({@link RouteTemplates}), the key's customer and
  *       plan, the service's retention ({@link ServiceSettings});
  *   <li>group commit ({@link GroupCommitter}); the answer comes only after the INSERT holding the
@@ -69,10 +69,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   private final IngestListener listener;
 
   /**
+   * @param masker masks every call before it is stored
    * @param planRate records per second allowed by a usage plan (by id), 0 when it sets none
    */
   public IngestServiceImpl(
       TaplineConfig.Ingest config,
+      Masker masker,
       CallWriter writer,
       ServiceStore serviceStore,
       ToIntFunction<String> planRate,
@@ -82,7 +84,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     this.config = config;
     this.writer = writer;
     this.validator = new CallValidator(config, clock);
-    this.stored = new StoredRecords(config.masker(), config.maxBodyBytes());
+    this.stored = new StoredRecords(masker, config.maxBodyBytes());
     this.services =
         new ServiceSettings(serviceStore, config.serviceCacheTtl(), config.defaultRetentionDays());
     this.rateLimiter = new RateLimiter(config.rateLimitPerSecond(), planRate, System::nanoTime);

@@ -32,11 +32,9 @@ final class StoredRecords {
   CallRecord toStore(CallRecord r, SensitiveNames sensitiveHeaders, String customerId, String plan) {
     String field = "request_body";
     try {
-      String requestBody =
-          masker.body(r.requestBody(), header(r.requestHeaders(), "content-type"));
+      String requestBody = masker.body(r.requestBody(), Masker.contentType(r.requestHeaders()));
       field = "response_body";
-      String responseBody =
-          masker.body(r.responseBody(), header(r.responseHeaders(), "content-type"));
+      String responseBody = masker.body(r.responseBody(), Masker.contentType(r.responseHeaders()));
       String cutRequest = CallValidator.truncate(requestBody, maxBodyBytes);
       String cutResponse = CallValidator.truncate(responseBody, maxBodyBytes);
       field = "path";
@@ -74,19 +72,5 @@ final class StoredRecords {
     } catch (Throwable t) { // an Error too (a stack overflow, say): the batch goes on without it
       throw new MaskingFailedException(field, t);
     }
-  }
-
-  /** The value of header {@code name} in any case, or null. */
-  static String header(Map<String, String> headers, String name) {
-    String value = headers.get(name);
-    if (value != null) {
-      return value;
-    }
-    for (Map.Entry<String, String> e : headers.entrySet()) {
-      if (e.getKey().equalsIgnoreCase(name)) {
-        return e.getValue();
-      }
-    }
-    return null;
   }
 }

@@ -14,10 +14,9 @@ import io.tapline.server.InvalidRequestException;
 import io.tapline.server.NotFoundException;
 import io.tapline.server.api.CallIds;
 import io.tapline.server.auth.Principal;
-import io.tapline.server.outbound.HostResolver;
-import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.auth.Scope;
 import io.tapline.server.config.TaplineConfig;
+import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallStore;
 import io.tapline.server.storage.ReplayRecord;
@@ -83,17 +82,21 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
     this.clock = clock;
   }
 
-  /** The service on ClickHouse with the system resolver, as the server runs it. */
+  /** The service on ClickHouse, as the server runs it, sending through {@code guard}. */
   public static ReplayServiceImpl create(
-      DataSource dataSource, DataSource queryPool, TaplineConfig config) {
+      DataSource dataSource,
+      DataSource queryPool,
+      TaplineConfig config,
+      Masker masker,
+      OutboundGuard guard) {
     return new ReplayServiceImpl(
         new ClickHouseCallStore(queryPool),
         new ClickHouseServiceStore(dataSource),
         new ClickHouseReplayStore(dataSource),
         config.replay(),
-        config.ingest().masker(),
+        masker,
         config.ingest().defaultRetentionDays(),
-        new OutboundGuard(HostResolver.SYSTEM, config.outbound().allowedHosts()),
+        guard,
         Clock.systemUTC());
   }
 
@@ -249,7 +252,7 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
     return new Replayer.Outcome(
         o.statusCode(),
         masker.headers(o.headers(), serviceHeaders),
-        masker.body(o.body(), header(o.headers(), "content-type")),
+        masker.body(o.body(), Masker.contentType(o.headers())),
         o.bodySize(),
         o.truncated(),
         o.latencyMicros(),
@@ -257,14 +260,6 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
         o.redirects());
   }
 
-  private static String header(Map<String, String> headers, String name) {
-    for (Map.Entry<String, String> e : headers.entrySet()) {
-      if (e.getKey().equalsIgnoreCase(name)) {
-        return e.getValue();
-      }
-    }
-    return null;
-  }
 
   @Override
   public void close() {
