@@ -71,6 +71,7 @@ public final class AlertEngine implements AutoCloseable {
         new EventHub(
             events,
             origin,
+            config.maxSubscriptionsPerKey(),
             event -> {
               countStored(event);
               webhooks.deliver(event);

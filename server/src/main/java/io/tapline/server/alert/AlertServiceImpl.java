@@ -24,9 +24,9 @@ import io.tapline.proto.v1.UpdateAlertRuleRequest;
 import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WebhookDelivery;
 import io.tapline.server.InvalidRequestException;
+import io.tapline.server.NotFoundException;
 import io.tapline.server.PageTokenCodec;
 import io.tapline.server.RetryLaterException;
-import io.tapline.server.NotFoundException;
 import io.tapline.server.auth.Principal;
 import io.tapline.server.auth.Scope;
 import io.tapline.server.config.TaplineConfig;
@@ -37,9 +37,9 @@ import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleRecord;
 import io.tapline.server.storage.AlertRuleStore;
 import io.tapline.server.storage.WebhookDeliveryRecord;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
-import java.security.SecureRandom;
 
 /**
  * AlertService: rule management (admin scope), event history, webhook deliveries and the live
@@ -263,7 +263,7 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
             Principal.current().keyId(),
             Principal.keyCheck(),
             config.keyCheckInterval());
-    if (!hub.add(subscription, config.maxSubscriptionsPerKey())) {
+    if (!hub.add(subscription)) {
       throw new RetryLaterException(
           RetryLaterException.Reason.OVERLOADED,
           "this API key has " + config.maxSubscriptionsPerKey()

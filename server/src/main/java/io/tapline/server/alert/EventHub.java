@@ -1,5 +1,6 @@
 package io.tapline.server.alert;
 
+import io.tapline.server.api.PerKeyLimit;
 import io.tapline.server.storage.AlertEventFilter;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
@@ -39,11 +40,17 @@ final class EventHub implements AutoCloseable {
   private final AtomicBoolean pollQueued = new AtomicBoolean();
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
   /** Open subscriptions by API key id. */
-  private final java.util.Map<String, Integer> perKey = new ConcurrentHashMap<>();
+  private final PerKeyLimit perKey;
   private long position;
 
-  EventHub(AlertEventStore store, String origin, Consumer<AlertEventRecord> ownEvents) {
+  /** @param maxPerKey how many subscriptions one API key may hold open */
+  EventHub(
+      AlertEventStore store,
+      String origin,
+      int maxPerKey,
+      Consumer<AlertEventRecord> ownEvents) {
     this.store = store;
+    this.perKey = new PerKeyLimit(maxPerKey);
     this.origin = origin;
     this.ownEvents = ownEvents;
   }
@@ -108,31 +115,21 @@ final class EventHub implements AutoCloseable {
   }
 
   /**
-   * Adds a subscription unless its key has {@code maxPerKey} open already.
+   * Adds a subscription unless its key has as many open as it may hold.
    *
    * @return false when the key has too many
    */
-  boolean add(Subscription subscription, int maxPerKey) {
-    boolean[] admitted = {false};
-    perKey.compute(
-        subscription.keyId(),
-        (key, open) -> {
-          int count = open == null ? 0 : open;
-          if (count >= maxPerKey) {
-            return open;
-          }
-          admitted[0] = true;
-          return count + 1;
-        });
-    if (admitted[0]) {
-      subscriptions.add(subscription);
+  boolean add(Subscription subscription) {
+    if (!perKey.tryAcquire(subscription.keyId())) {
+      return false;
     }
-    return admitted[0];
+    subscriptions.add(subscription);
+    return true;
   }
 
   void remove(Subscription subscription) {
     if (subscriptions.remove(subscription)) {
-      perKey.computeIfPresent(subscription.keyId(), (key, open) -> open <= 1 ? null : open - 1);
+      perKey.release(subscription.keyId());
     }
   }
 

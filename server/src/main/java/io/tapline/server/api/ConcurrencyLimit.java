@@ -11,11 +11,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tapline.server.auth.Principal;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -36,16 +34,15 @@ import java.util.concurrent.TimeoutException;
 public final class ConcurrencyLimit implements ServerInterceptor {
 
   private final Set<String> services;
-  private final int limit;
+  private final PerKeyLimit perKey;
   private final int total;
   private final Duration maxWait;
   private final Turns turns;
-  private final Map<String, Integer> running = new ConcurrentHashMap<>();
 
   /** @param services the gRPC service names whose calls count */
   public ConcurrencyLimit(Set<String> services, int perKey, int total, Duration maxWait) {
     this.services = Set.copyOf(services);
-    this.limit = perKey;
+    this.perKey = new PerKeyLimit(perKey);
     this.total = total;
     this.maxWait = maxWait;
     this.turns = new Turns(total);
@@ -58,19 +55,17 @@ public final class ConcurrencyLimit implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     String key = Principal.current().keyId();
-    if (!acquire(key)) {
+    if (!perKey.tryAcquire(key)) {
       call.close(
           Status.RESOURCE_EXHAUSTED.withDescription(
-              "this API key has " + limit + " queries running or waiting already"
+              "this API key has " + perKey.limit() + " queries running or waiting already"
                   + " (query.max-concurrent-per-key); retry when one has finished"),
           new Metadata());
       return new ServerCall.Listener<>() {};
     }
     // Released when the request is done, however it ends (its log completes exactly once).
     ServiceRequestContext ctx = ServiceRequestContext.current();
-    ctx.log()
-        .whenComplete()
-        .thenRun(() -> running.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1));
+    ctx.log().whenComplete().thenRun(() -> perKey.release(key));
     return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
       @Override
       public void onHalfClose() {
@@ -116,21 +111,6 @@ public final class ConcurrencyLimit implements ServerInterceptor {
     }
   }
 
-  private boolean acquire(String key) {
-    boolean[] acquired = {false};
-    running.compute(
-        key,
-        (k, n) -> {
-          int count = n == null ? 0 : n;
-          if (count >= limit) {
-            return n;
-          }
-          acquired[0] = true;
-          return count + 1;
-        });
-    return acquired[0];
-  }
-
   /** Exports how many queries run and how many wait for their turn. */
   public void bindMetrics(MeterRegistry meters) {
     Gauge.builder("tapline.queries.running", turns, Turns::running)
@@ -139,10 +119,5 @@ public final class ConcurrencyLimit implements ServerInterceptor {
     Gauge.builder("tapline.queries.waiting", turns, Turns::waiting)
         .description("Client queries waiting for their turn")
         .register(meters);
-  }
-
-  /** Calls running now for {@code key}, for tests and metrics. */
-  int running(String key) {
-    return running.getOrDefault(key, 0);
   }
 }
