@@ -6,6 +6,7 @@ import com.google.protobuf.UnknownFieldSet;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * A record of a batch that the decoder could not read (invalid UTF-8 in a protobuf string, an
@@ -45,10 +46,14 @@ public final class UnreadableCalls {
   /** The problem of a placeholder (call or batch), or null for a message that was read. */
   public static Problem problem(MessageOrBuilder message) {
     UnknownFieldSet unknown = message.getUnknownFields();
-    if (unknown.asMap().isEmpty() || !unknown.hasField(FIELD)) {
+    if (!unknown.hasField(FIELD)) {
       return null;
     }
-    String text = unknown.getField(FIELD).getLengthDelimitedList().getFirst().toStringUtf8();
+    List<ByteString> reason = unknown.getField(FIELD).getLengthDelimitedList();
+    if (reason.isEmpty()) { // sent by a client in another wire type
+      return new Problem("", "uses a field number the server reserves");
+    }
+    String text = reason.getFirst().toStringUtf8();
     int newline = text.indexOf('\n');
     return newline < 0
         ? new Problem("", text)

@@ -221,16 +221,7 @@ public final class ConfigLoader {
     }
 
     int integer(String key, int min, int max) {
-      String value = string(key);
-      try {
-        int parsed = Integer.parseInt(value);
-        if (parsed < min || parsed > max) {
-          throw new ConfigException(key + " must be between " + min + " and " + max + "; got " + value);
-        }
-        return parsed;
-      } catch (NumberFormatException e) {
-        throw new ConfigException(key + " must be a whole number; got '" + value + "'");
-      }
+      return (int) longInteger(key, min, max);
     }
 
     long longInteger(String key, long min, long max) {

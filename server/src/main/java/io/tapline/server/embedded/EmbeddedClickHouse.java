@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -437,21 +438,21 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             + dataDir.resolve("engine.log"));
   }
 
-  /** The last line the engine wrote, as ": line", or empty. */
+  /** The last line the engine wrote, as ": line", or empty. Reads only the log's end. */
   private String lastLogLine() {
-    try {
-      List<String> lines = Files.readAllLines(dataDir.resolve("engine.log"));
-      for (int i = lines.size() - 1; i >= 0; i--) {
-        if (!lines.get(i).isBlank()) {
-          return ": " + lines.get(i).strip();
-        }
-      }
+    try (FileChannel log = FileChannel.open(dataDir.resolve("engine.log"))) {
+      int tail = (int) Math.min(log.size(), LOG_TAIL_BYTES);
+      ByteBuffer bytes = ByteBuffer.allocate(tail);
+      log.read(bytes, log.size() - tail);
+      String text = new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8).strip();
+      return text.isEmpty() ? "" : ": " + text.substring(text.lastIndexOf('\n') + 1).strip();
     } catch (IOException | RuntimeException e) {
-      // No log: nothing to add.
+      return ""; // no log: nothing to add
     }
-    return "";
   }
 
+  /** How much of the end of the engine's log is read for its last line: {@value} bytes. */
+  private static final int LOG_TAIL_BYTES = 8192;
 
   /**
    * Stops the engine: closes its input so it exits cleanly, and kills it if it does not; then

@@ -227,21 +227,8 @@ final class CallValidator {
   }
 
   private String checkHeaders(Map<String, String> headers) {
-    if (headers.size() > limits.maxHeaders()) {
-      return "has " + headers.size() + " headers; at most " + limits.maxHeaders() + " are accepted";
-    }
-    for (Map.Entry<String, String> header : headers.entrySet()) {
-      if (header.getKey().isEmpty()) {
-        return "has a header without a name";
-      }
-      long chars = (long) header.getKey().length() + header.getValue().length();
-      if (chars * 3 > limits.maxHeaderBytes() // else it fits whatever its characters
-          && utf8Length(header.getKey()) + utf8Length(header.getValue()) > limits.maxHeaderBytes()) {
-        return "header '" + abbreviate(header.getKey()) + "' is longer than "
-            + limits.maxHeaderBytes() + " bytes";
-      }
-    }
-    return null;
+    return checkPairs(
+        headers, "header", "headers", limits.maxHeaders(), limits.maxHeaderBytes(), true);
   }
 
   private String checkTags(Map<String, String> tags) {
@@ -265,16 +252,28 @@ final class CallValidator {
   }
 
   private String checkQueryParams(Map<String, String> params) {
-    if (params.size() > limits.maxQueryParams()) {
-      return "has " + params.size() + " parameters; at most " + limits.maxQueryParams()
-          + " are accepted";
+    return checkPairs(
+        params, "parameter", "parameters", limits.maxQueryParams(), limits.maxQueryParamBytes(),
+        false);
+  }
+
+  /**
+   * What is wrong with name/value pairs (headers, query parameters): too many, a name missing
+   * (when {@code named}), or a pair longer than {@code maxPairBytes}; null when nothing is.
+   */
+  private static String checkPairs(
+      Map<String, String> pairs, String one, String many, int maxCount, int maxPairBytes,
+      boolean named) {
+    if (pairs.size() > maxCount) {
+      return "has " + pairs.size() + " " + many + "; at most " + maxCount + " are accepted";
     }
-    for (Map.Entry<String, String> param : params.entrySet()) {
-      long chars = (long) param.getKey().length() + param.getValue().length();
-      if (chars * 3 > limits.maxQueryParamBytes()
-          && utf8Length(param.getKey()) + utf8Length(param.getValue()) > limits.maxQueryParamBytes()) {
-        return "parameter '" + abbreviate(param.getKey()) + "' is longer than "
-            + limits.maxQueryParamBytes() + " bytes";
+    for (Map.Entry<String, String> pair : pairs.entrySet()) {
+      if (named && pair.getKey().isEmpty()) {
+        return "has a " + one + " without a name";
+      }
+      if (exceeds(pair.getKey(), pair.getValue(), maxPairBytes)) {
+        return one + " '" + abbreviate(pair.getKey()) + "' is longer than " + maxPairBytes
+            + " bytes";
       }
     }
     return null;
@@ -282,7 +281,14 @@ final class CallValidator {
 
   /** True when {@code s} takes more than {@code maxBytes} bytes in UTF-8. */
   private static boolean exceeds(String s, int maxBytes) {
-    return (long) s.length() * 3 > maxBytes && utf8Length(s) > maxBytes;
+    return exceeds(s, "", maxBytes);
+  }
+
+  /** True when {@code a} and {@code b} together take more than {@code maxBytes} in UTF-8. */
+  private static boolean exceeds(String a, String b, int maxBytes) {
+    long chars = (long) a.length() + b.length();
+    return chars * 3 > maxBytes // else it fits whatever its characters
+        && utf8Length(a) + utf8Length(b) > maxBytes;
   }
 
   /**

@@ -53,12 +53,13 @@ public final class OutboundGuard {
       if (literal != null || other.literal != null) {
         return literal != null && literal.equals(other.literal);
       }
-      return stripDot(host).equals(stripDot(other.host));
+      return withoutFinalDot(host).equals(withoutFinalDot(other.host));
     }
+  }
 
-    private static String stripDot(String h) {
-      return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
-    }
+  /** A host name without its final dot ({@code a.test.} and {@code a.test} are one host). */
+  private static String withoutFinalDot(String host) {
+    return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
   }
 
   private static final Pattern NUMERIC_LABEL = Pattern.compile("[0-9]+|0[xX][0-9a-fA-F]*");
@@ -83,7 +84,7 @@ public final class OutboundGuard {
       if (ip.isPresent()) {
         allowedAddresses.add(ip.get());
       } else if (!e.isEmpty()) {
-        allowedNames.add(e.endsWith(".") ? e.substring(0, e.length() - 1) : e);
+        allowedNames.add(withoutFinalDot(e));
       }
     }
   }
@@ -113,9 +114,7 @@ public final class OutboundGuard {
         throw new OutboundRefusedException("the host " + d.host() + " has no address");
       }
     }
-    boolean nameAllowed =
-        d.literal() == null
-            && allowedNames.contains(d.host().endsWith(".") ? d.host().substring(0, d.host().length() - 1) : d.host());
+    boolean nameAllowed = d.literal() == null && allowedNames.contains(withoutFinalDot(d.host()));
     for (InetAddress address : addresses) {
       Optional<String> reason = AddressPolicy.forbiddenReason(address);
       if (reason.isPresent()
@@ -170,11 +169,13 @@ public final class OutboundGuard {
     }
     int port = https ? 443 : 80;
     if (!portText.isEmpty()) {
-      if (portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')
-          || Integer.parseInt(portText) < 1 || Integer.parseInt(portText) > 65535) {
+      port =
+          portText.length() <= 5 && portText.chars().allMatch(c -> c >= '0' && c <= '9')
+              ? Integer.parseInt(portText)
+              : 0;
+      if (port < 1 || port > 65535) {
         throw new OutboundRefusedException("the URL " + url + " has an invalid port");
       }
-      port = Integer.parseInt(portText);
     }
     String path = url.getRawPath() == null ? "" : url.getRawPath();
     if (DOT_SEGMENT.matcher(path).find()) {
@@ -193,9 +194,8 @@ public final class OutboundGuard {
       }
       return new Destination(url, https, host, port, path, v6);
     }
-    String[] labels = host.split("\\.", -1);
-    String last = labels[labels.length - 1].isEmpty() && labels.length > 1
-        ? labels[labels.length - 2] : labels[labels.length - 1];
+    String[] labels = withoutFinalDot(host).split("\\.", -1);
+    String last = labels[labels.length - 1];
     if (NUMERIC_LABEL.matcher(last).matches()) {
       if (!isCanonicalIpv4(host)) {
         throw new OutboundRefusedException(
@@ -212,7 +212,7 @@ public final class OutboundGuard {
 
   /** Labels of letters, digits, '_' and inner '-', up to 63 characters; an optional final dot. */
   private static boolean isHostName(String host) {
-    String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    String h = withoutFinalDot(host);
     if (h.isEmpty() || h.length() > 253) {
       return false;
     }

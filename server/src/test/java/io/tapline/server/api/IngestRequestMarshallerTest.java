@@ -2,6 +2,7 @@ package io.tapline.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.UnknownFieldSet;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
 import java.util.Arrays;
@@ -76,6 +77,22 @@ class IngestRequestMarshallerTest {
     UnreadableCalls.Problem problem = UnreadableCalls.problem(IngestRequestMarshaller.read(cut));
     assertThat(problem).isNotNull();
     assertThat(problem.reason()).startsWith("is not a readable IngestRequest");
+  }
+
+  @Test
+  void aCallSendingTheReservedFieldItselfIsRefused() {
+    ApiCall call =
+        call("https://a.test/1").toBuilder()
+            .setUnknownFields(
+                UnknownFieldSet.newBuilder()
+                    .addField(
+                        UnreadableCalls.FIELD, UnknownFieldSet.Field.newBuilder().addVarint(7).build())
+                    .build())
+            .build();
+    IngestRequest read =
+        IngestRequestMarshaller.read(IngestRequest.newBuilder().addCalls(call).build().toByteArray());
+    assertThat(UnreadableCalls.problem(read.getCalls(0)))
+        .isEqualTo(new UnreadableCalls.Problem("", "uses a field number the server reserves"));
   }
 
   @Test

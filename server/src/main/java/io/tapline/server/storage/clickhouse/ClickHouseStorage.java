@@ -57,6 +57,10 @@ public final class ClickHouseStorage implements AutoCloseable {
   /** How much longer than the server's time limit the client waits for an answer: {@value} s. */
   static final int CLIENT_TIMEOUT_MARGIN_SECONDS = 5;
 
+  /** How long the client waits for an answer to one of Tapline's own queries: {@value} ms. */
+  static final int INTERNAL_WAIT_MILLIS =
+      (INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000;
+
   /** The failures after which the driver tries a read again: none the server answered. */
   static final String RETRY_ON = "NoHttpResponse,ConnectTimeout,ConnectionRequestTimeout";
 
@@ -102,19 +106,13 @@ public final class ClickHouseStorage implements AutoCloseable {
       HikariDataSource queries,
       HikariDataSource internal,
       HikariDataSource ingest,
-      Settings settings,
+      int queryWaitMillis,
       String database) {
     this.queries = queries;
     this.internal = internal;
     this.ingest = ingest;
-    this.queryPool =
-        new TimedDataSource(
-            queries,
-            (int)
-                settings.queryTimeout().plusSeconds(CLIENT_TIMEOUT_MARGIN_SECONDS).toMillis());
-    this.internalPool =
-        new TimedDataSource(
-            internal, (INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000);
+    this.queryPool = new TimedDataSource(queries, queryWaitMillis);
+    this.internalPool = new TimedDataSource(internal, INTERNAL_WAIT_MILLIS);
     this.database = database;
   }
 
@@ -155,7 +153,8 @@ public final class ClickHouseStorage implements AutoCloseable {
     limits.setProperty(
         "clickhouse_setting_max_execution_time", Long.toString(settings.queryTimeout().toSeconds()));
     if (settings.queryMaxThreads() > 0) {
-      limits.setProperty("clickhouse_setting_max_threads", Integer.toString(settings.queryMaxThreads()));
+      limits.setProperty(
+          "clickhouse_setting_max_threads", Integer.toString(settings.queryMaxThreads()));
     }
     if (settings.queryNice() > 0) {
       limits.setProperty(
@@ -171,18 +170,17 @@ public final class ClickHouseStorage implements AutoCloseable {
     String url = base + "/" + database;
     // The client's own requests (the pool's validation pings) wait at most as long as the pool's
     // statements; without a socket timeout they waited forever on an engine that stopped.
-    long queryWait = settings.queryTimeout().plusSeconds(CLIENT_TIMEOUT_MARGIN_SECONDS).toMillis();
-    limits.setProperty("socket_timeout", Long.toString(queryWait));
-    internalLimits.setProperty(
-        "socket_timeout", Long.toString((INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000L));
+    int queryWait =
+        (int) settings.queryTimeout().plusSeconds(CLIENT_TIMEOUT_MARGIN_SECONDS).toMillis();
+    limits.setProperty("socket_timeout", Integer.toString(queryWait));
+    internalLimits.setProperty("socket_timeout", Integer.toString(INTERNAL_WAIT_MILLIS));
     // The driver retries by default what the server calls retryable, time and memory limits
     // included: a query stopped at its time limit ran four times. Reads are retried only when no
     // answer came at all.
     limits.setProperty("client_retry_on_failures", RETRY_ON);
     internalLimits.setProperty("client_retry_on_failures", RETRY_ON);
     Properties ingestLimits = new Properties();
-    ingestLimits.setProperty(
-        "socket_timeout", Long.toString((INTERNAL_TIMEOUT_SECONDS + CLIENT_TIMEOUT_MARGIN_SECONDS) * 1000L));
+    ingestLimits.setProperty("socket_timeout", Integer.toString(INTERNAL_WAIT_MILLIS));
     HikariDataSource queries =
         pool("clickhouse-queries", url, user, password, settings.queryPoolSize(), limits, meters);
     HikariDataSource internal =
@@ -191,7 +189,7 @@ public final class ClickHouseStorage implements AutoCloseable {
             meters);
     HikariDataSource ingest =
         pool("clickhouse-ingest", url, user, password, settings.ingestPoolSize(), ingestLimits, meters);
-    ClickHouseStorage storage = new ClickHouseStorage(queries, internal, ingest, settings, database);
+    ClickHouseStorage storage = new ClickHouseStorage(queries, internal, ingest, queryWait, database);
     try {
       new SchemaMigrator(storage.internal).migrate();
     } catch (RuntimeException e) {

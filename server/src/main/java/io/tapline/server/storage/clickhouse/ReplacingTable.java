@@ -69,31 +69,20 @@ final class ReplacingTable<T> {
   }
 
   Optional<T> get(String key) {
-    List<T> rows = query(select + " AND " + keyColumn + " = ?", key);
+    List<T> rows = query(select + " AND " + keyColumn + " = ?", key, reader);
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst());
   }
 
   List<T> list() {
-    return query(select + " ORDER BY " + keyColumn, null);
+    return query(select + " ORDER BY " + keyColumn, null, reader);
   }
 
   /** The key of every row. */
   Set<String> keys() {
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement =
-            Statements.prepare(
-                connection,
-                "SELECT DISTINCT " + keyColumn + " FROM " + table
-                    + (softDelete ? " FINAL WHERE deleted = 0" : ""));
-        ResultSet rs = statement.executeQuery()) {
-      Set<String> keys = new HashSet<>();
-      while (rs.next()) {
-        keys.add(rs.getString(1));
-      }
-      return keys;
-    } catch (SQLException e) {
-      throw ClickHouseStorage.translate("read of " + table, e);
-    }
+    String sql =
+        "SELECT DISTINCT " + keyColumn + " FROM " + table
+            + (softDelete ? " FINAL WHERE deleted = 0" : "");
+    return new HashSet<>(query(sql, null, rs -> rs.getString(1)));
   }
 
   void put(T value) {
@@ -113,7 +102,8 @@ final class ReplacingTable<T> {
     }
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement =
-            Statements.prepare(connection, 
+            Statements.prepare(
+                connection,
                 "INSERT INTO " + table + " (" + keyColumn + ", deleted, version) VALUES (?, 1, ?)")) {
       statement.setString(1, key);
       statement.setLong(2, Versions.next());
@@ -123,16 +113,16 @@ final class ReplacingTable<T> {
     }
   }
 
-  private List<T> query(String sql, String parameter) {
+  private <R> List<R> query(String sql, String parameter, RowReader<R> rowReader) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement = Statements.prepare(connection, sql)) {
       if (parameter != null) {
         statement.setString(1, parameter);
       }
-      List<T> rows = new ArrayList<>();
+      List<R> rows = new ArrayList<>();
       try (ResultSet rs = statement.executeQuery()) {
         while (rs.next()) {
-          rows.add(reader.read(rs));
+          rows.add(rowReader.read(rs));
         }
       }
       return rows;
