@@ -1,12 +1,10 @@
 package io.tapline.bench;
 
-import io.grpc.ClientInterceptors;
+import io.grpc.Channel;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.CreateApiKeyRequest;
@@ -15,6 +13,7 @@ import io.tapline.proto.v1.GetBreakdownRequest;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.server.auth.ApiKeys;
+import io.tapline.server.testing.ServerOnOwnEngine;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -76,8 +75,9 @@ public final class HostileLoadBenchmark {
         rounds, clients, seconds, warmup, floodRate, floodThreads, floodAddresses, queryThreads, queryKeys,
         Runtime.getRuntime().availableProcessors());
     try (BenchServer server = BenchServer.start("hostile")) {
-      String adminKey = server.adminKey;
-      List<String> readKeys = readKeys(server.port(), adminKey, queryKeys);
+      String adminKey = server.tapline.adminKey();
+      int port = server.tapline.port();
+      List<String> readKeys = readKeys(server.tapline.channel(), queryKeys);
       // Made-up keys, made before the runs: making one takes tens of microseconds of secure
       // randomness, which an attacker would not spend, and this machine is also the server's.
       List<String> madeUp = new ArrayList<>();
@@ -94,7 +94,7 @@ public final class HostileLoadBenchmark {
       // Rounds alternate, so the table's growth and the machine's drift weigh on both alike.
       for (int round = 1; round <= rounds; round++) {
         System.out.printf("%n== round %d of %d: ingest alone%n", round, rounds);
-        long aloneRound = IngestBenchmark.runClients(load, server.port(), adminKey, false).records();
+        long aloneRound = IngestBenchmark.runClients(load, port, adminKey, false).records();
         aloneRecords += aloneRound;
 
         System.out.printf("%n== round %d of %d: ingest under a key flood and slow queries%n", round, rounds);
@@ -105,14 +105,14 @@ public final class HostileLoadBenchmark {
           hostile.submit(
               () ->
                   flood(
-                      server.port(), first, floodThreads, floodAddresses,
+                      port, first, floodThreads, floodAddresses,
                       floodRate / (double) floodThreads, madeUp, stop, floodAnswers));
         }
         List<ManagedChannel> channels = new ArrayList<>();
         for (int t = 0; t < queryThreads; t++) {
           ManagedChannel channel =
               Grpc.newChannelBuilderForAddress(
-                      "127.0.0.1", server.port(), InsecureChannelCredentials.create())
+                      "127.0.0.1", port, InsecureChannelCredentials.create())
                   .build();
           channels.add(channel);
           String key = readKeys.get(t % readKeys.size());
@@ -122,7 +122,7 @@ public final class HostileLoadBenchmark {
         long attackStart = System.nanoTime();
         long attackedRound;
         try {
-          attackedRound = IngestBenchmark.runClients(load, server.port(), adminKey, false).records();
+          attackedRound = IngestBenchmark.runClients(load, port, adminKey, false).records();
           attackedRecords += attackedRound;
         } finally {
           stop.set(true);
@@ -155,29 +155,17 @@ public final class HostileLoadBenchmark {
     }
   }
 
-  /** Read keys for the slow queries, each bound to no service. */
-  private static List<String> readKeys(int port, String adminKey, int n) throws Exception {
-    ManagedChannel channel =
-        Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
-    try {
-      var admin = AdminServiceGrpc.newBlockingStub(authed(channel, adminKey));
-      List<String> keys = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        keys.add(
-            admin
-                .createApiKey(CreateApiKeyRequest.newBuilder().setName("slow " + i).addScopes("read").build())
-                .getKey());
-      }
-      return keys;
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  /** Read keys for the slow queries, each bound to no service, made through {@code admin}. */
+  private static List<String> readKeys(Channel admin, int n) {
+    var keys = AdminServiceGrpc.newBlockingStub(admin);
+    List<String> made = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      made.add(
+          keys.createApiKey(
+                  CreateApiKeyRequest.newBuilder().setName("slow " + i).addScopes("read").build())
+              .getKey());
     }
-  }
-
-  private static io.grpc.Channel authed(ManagedChannel channel, String key) {
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    return made;
   }
 
   /**
@@ -297,7 +285,7 @@ public final class HostileLoadBenchmark {
       AtomicBoolean stop,
       LongAdder done,
       Map<String, LongAdder> refusals) {
-    var query = QueryServiceGrpc.newBlockingStub(authed(channel, key));
+    var query = QueryServiceGrpc.newBlockingStub(ServerOnOwnEngine.withKey(channel, key));
     int i = 0;
     while (!stop.get()) {
       try {

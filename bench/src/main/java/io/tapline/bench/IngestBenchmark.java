@@ -1,5 +1,6 @@
 package io.tapline.bench;
 
+import com.sun.management.GcInfo;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
@@ -18,14 +19,13 @@ import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.RetryingIngestClient;
 import io.tapline.server.testing.SharedClickHouse;
 import io.tapline.server.testing.TempDirs;
-import com.sun.management.GcInfo;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -223,7 +223,8 @@ public final class IngestBenchmark {
         2 / ((serverCpu + engineCpu) / records + generatorCpu / generatorRecords));
   }
 
-  private static long storedRows(TaplineServer server) throws Exception {
+  /** Calls stored in the server's database. */
+  static long storedRows(TaplineServer server) throws Exception {
     try (Connection c = server.storage().dataSource().getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count() FROM api_calls")) {

@@ -1,18 +1,9 @@
 package io.tapline.bench;
 
 import com.linecorp.armeria.client.WebClient;
-import io.grpc.ClientInterceptors;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
-import io.tapline.server.TaplineServer;
 import io.tapline.server.testing.BatchFuzzer;
 import io.tapline.server.testing.FuzzTarget;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
+import io.tapline.server.testing.ServerOnOwnEngine;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -40,18 +31,12 @@ public final class IngestFuzzer {
 
     int failures = 0;
     try (BenchServer server = BenchServer.start("fuzz")) {
-      String adminKey = server.adminKey;
-      ManagedChannel channel =
-          Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
-              .maxInboundMessageSize(32 << 20)
-              .build();
-      Metadata headers = new Metadata();
-      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
+      ServerOnOwnEngine tapline = server.tapline;
       FuzzTarget target =
           new FuzzTarget(
-              ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
-              WebClient.builder("http://127.0.0.1:" + server.port())
-                  .addHeader("authorization", "Bearer " + adminKey)
+              tapline.channel(),
+              WebClient.builder("http://127.0.0.1:" + tapline.port())
+                  .addHeader("authorization", "Bearer " + tapline.adminKey())
                   .maxResponseLength(32 << 20)
                   .build());
       BatchFuzzer fuzzer = new BatchFuzzer(seed, "fuzz");
@@ -85,7 +70,7 @@ public final class IngestFuzzer {
               (System.nanoTime() - start) / 1_000_000_000L, batches, records, accepted, refused, failures);
         }
       }
-      long stored = stored(server.server);
+      long stored = IngestBenchmark.storedRows(tapline.server());
       System.out.printf(
           "%nseed %d: %d batches, %d records tried, %d accepted, %d refused one by one;"
               + " %d failures; %d rows stored (%s)%n",
@@ -94,17 +79,7 @@ public final class IngestFuzzer {
       if (stored != accepted) {
         failures++;
       }
-      channel.shutdownNow();
     }
     System.exit(failures == 0 ? 0 : 1);
-  }
-
-  private static long stored(TaplineServer server) throws Exception {
-    try (Connection c = server.storage().dataSource().getConnection();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count() FROM api_calls")) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 }

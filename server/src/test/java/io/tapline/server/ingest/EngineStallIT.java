@@ -5,22 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Timestamp;
 import com.linecorp.armeria.client.WebClient;
-import io.grpc.ClientInterceptors;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
-import io.tapline.server.TaplineServer;
-import io.tapline.server.auth.ApiKeys;
-import io.tapline.server.config.ConfigLoader;
-import io.tapline.server.embedded.EmbeddedClickHouse;
-import io.tapline.server.testing.SharedClickHouse;
+import io.tapline.server.testing.ServerOnOwnEngine;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -41,55 +31,32 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EngineStallIT {
 
-  private static EmbeddedClickHouse engine;
-  private static TaplineServer server;
   @TempDir static Path dataDir;
-  private static ManagedChannel channel;
-  private static final String adminKey = ApiKeys.generate().key();
+  private static ServerOnOwnEngine tapline;
 
   @BeforeAll
   static void start() {
-    engine = EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
-    server =
-        TaplineServer.start(
-            ConfigLoader.load(
-                    new String[] {
-                      "--auth.bootstrap-admin-key=" + adminKey,
-                      "--ingest.commit-timeout=2s",
-                      "--ingest.retry-after=200ms"
-                    })
-                .withPort(0)
-                .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "stall"));
-    channel =
-        Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
-            .build();
+    tapline =
+        ServerOnOwnEngine.start(
+            dataDir, "stall", "--ingest.commit-timeout=2s", "--ingest.retry-after=200ms");
   }
 
   @AfterAll
   static void stop() throws Exception {
     signal("CONT"); // whatever happened, never leave a stopped process behind
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (engine != null) {
-      engine.close();
+    if (tapline != null) {
+      tapline.close();
     }
   }
 
   private static void signal(String name) throws Exception {
-    if (engine != null && engine.pid() > 0) {
-      new ProcessBuilder("kill", "-" + name, Long.toString(engine.pid())).start().waitFor();
+    if (tapline != null && tapline.engine().pid() > 0) {
+      new ProcessBuilder("kill", "-" + name, Long.toString(tapline.engine().pid())).start().waitFor();
     }
   }
 
   private static IngestServiceGrpc.IngestServiceBlockingStub ingest() {
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
-    return IngestServiceGrpc.newBlockingStub(
-            ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)))
+    return IngestServiceGrpc.newBlockingStub(tapline.channel())
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
@@ -117,7 +84,7 @@ class EngineStallIT {
   }
 
   private static int readiness() {
-    return WebClient.of("http://127.0.0.1:" + server.port())
+    return WebClient.of("http://127.0.0.1:" + tapline.port())
         .get("/internal/health/ready")
         .aggregate()
         .join()
@@ -157,7 +124,7 @@ class EngineStallIT {
     assertThat(ingest().ingest(batch("after")).getAccepted()).isEqualTo(20);
     await().atMost(Duration.ofSeconds(30)).until(() -> readiness() == 200);
 
-    try (Connection c = server.storage().dataSource().getConnection();
+    try (Connection c = tapline.server().storage().dataSource().getConnection();
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(

@@ -9,20 +9,11 @@ import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.MediaType;
-import io.grpc.ClientInterceptors;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
-import io.tapline.server.TaplineServer;
-import io.tapline.server.auth.ApiKeys;
-import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.RetryingIngestClient;
-import io.tapline.server.testing.SharedClickHouse;
+import io.tapline.server.testing.ServerOnOwnEngine;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -51,50 +42,29 @@ class IngestCrashIT {
   static final int BATCHES = 100;
   static final int RECORDS_PER_BATCH = 1_000;
 
-  private static EmbeddedClickHouse engine;
-  private static TaplineServer server;
   @TempDir static Path dataDir;
-  private static ManagedChannel channel;
-  private static final String adminKey = ApiKeys.generate().key();
+  private static ServerOnOwnEngine tapline;
 
   @BeforeAll
-  static void start() throws Exception {
-    engine = EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
-    server =
-        TaplineServer.start(
-            ConfigLoader.load(
-                    new String[] {
-                      "--auth.bootstrap-admin-key=" + adminKey,
-                      "--ingest.commit-max-records=5000",
-                      "--ingest.rate-limit-per-second=0"
-                    })
-                .withPort(0)
-                .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "crash"));
-    channel =
-        Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
-            .build();
+  static void start() {
+    tapline =
+        ServerOnOwnEngine.start(
+            dataDir, "crash", "--ingest.commit-max-records=5000", "--ingest.rate-limit-per-second=0");
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.close(); // closes the store; the engine was started here, so close it too
-    }
-    if (engine != null) {
-      engine.close();
+  static void stop() {
+    if (tapline != null) {
+      tapline.close();
     }
   }
 
   @Test
   void everyRecordIsStoredExactlyOnceAcrossAnEngineCrash() throws Exception {
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
-    var authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    var authed = tapline.channel();
 
     AtomicLong acked = new AtomicLong();
+    EmbeddedClickHouse engine = tapline.engine();
     long pidBefore = engine.pid();
     int restartsBefore = engine.restarts();
     // Its own thread: the engine's restart runs on the common pool (Process.onExit), which a
@@ -118,8 +88,8 @@ class IngestCrashIT {
 
     // While the engine is down, JSON clients are told to come back later.
     WebClient http =
-        WebClient.builder("http://127.0.0.1:" + server.port())
-            .addHeader("authorization", "Bearer " + adminKey)
+        WebClient.builder("http://127.0.0.1:" + tapline.port())
+            .addHeader("authorization", "Bearer " + tapline.adminKey())
             .build();
     String json =
         "{\"batch_id\":\"json-during-outage\",\"calls\":[{\"service\":\"crash-json\",\"method\":\"GET\","
@@ -149,7 +119,7 @@ class IngestCrashIT {
     assertThat(result.permanentFailures()).isEmpty();
     assertThat(result.batches()).isEqualTo(BATCHES);
     assertThat(result.retriedBatches()).as("batches sent again after the crash").isPositive();
-    try (Connection connection = server.storage().dataSource().getConnection();
+    try (Connection connection = tapline.server().storage().dataSource().getConnection();
         Statement statement = connection.createStatement();
         ResultSet rs =
             statement.executeQuery(
