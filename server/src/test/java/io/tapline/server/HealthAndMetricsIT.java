@@ -3,8 +3,8 @@ package io.tapline.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.linecorp.armeria.client.WebClient;
 import com.google.protobuf.Timestamp;
+import com.linecorp.armeria.client.WebClient;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;

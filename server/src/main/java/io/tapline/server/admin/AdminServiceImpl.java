@@ -310,7 +310,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             generated.keyId(), request.getName(), generated.secretHash(), scopes, request.getService(),
             request.getCustomerId(), request.getPlan(), now, expires, false);
     keys.put(record);
-    authenticator.invalidate(record.keyId()); // a look-up of it may have been cached as unknown
+    authenticator.invalidate(record.keyId()); // known here at once, not after the next reload
     reply(
         response,
         CreateApiKeyResponse.newBuilder().setApiKey(toProto(record)).setKey(generated.key()).build());

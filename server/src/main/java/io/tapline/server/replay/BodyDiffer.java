@@ -1,8 +1,8 @@
 package io.tapline.server.replay;
 
-import io.tapline.masking.Masker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tapline.masking.Masker;
 import io.tapline.server.storage.ReplayRecord.BodyDiff;
 import io.tapline.server.storage.ReplayRecord.FieldChange;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.tapline.server.replay;
 
-import io.tapline.masking.Masker;
 import com.google.protobuf.Timestamp;
+import io.tapline.masking.Masker;
 import io.tapline.proto.v1.BodyDiff;
 import io.tapline.proto.v1.FieldChange;
 import io.tapline.proto.v1.Replay;

@@ -1,8 +1,7 @@
 package io.tapline.server.replay;
 
-import io.tapline.masking.Masker;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.tapline.masking.Masker;
 import io.tapline.proto.v1.ReplayOverrides;
 import io.tapline.server.FailedPreconditionException;
 import io.tapline.server.InvalidRequestException;

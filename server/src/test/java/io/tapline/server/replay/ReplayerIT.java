@@ -1,11 +1,8 @@
 package io.tapline.server.replay;
 
 import io.tapline.masking.Masker;
-import io.tapline.server.outbound.OutboundGuard;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.tapline.server.FailedPreconditionException;
+import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.ServiceRecord;
 import java.net.InetAddress;
 import java.net.URI;
@@ -18,6 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Replays against a real HTTP server on loopback (allowed for the test by its exact address),

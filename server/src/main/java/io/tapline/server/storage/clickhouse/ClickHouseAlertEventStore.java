@@ -204,7 +204,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
   public void logDelivery(WebhookDeliveryRecord d) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement insert =
-            Statements.prepare(connection, 
+            Statements.prepare(connection,
                 "INSERT INTO alert_deliveries (time, event_id, rule_id, url, attempt, http_status,"
                     + " success, error) VALUES (fromUnixTimestamp64Milli(?, 'UTC'), ?, ?, ?, ?, ?,"
                     + " ?, ?)")) {

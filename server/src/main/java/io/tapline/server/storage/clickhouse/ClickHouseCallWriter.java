@@ -11,8 +11,6 @@ import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
 import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.StorageUnavailableException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches of calls as one INSERT in ClickHouse's RowBinary format.
@@ -63,8 +63,9 @@ import javax.sql.DataSource;
  * same batch at the same moment (a retry sent to another replica while the first attempt is still
  * in flight) can both pass the lookup; the ingest service prevents that within one server.
  *
- * <p><b>Inserts without an answer.</b> Each INSERT carries a deduplication token of its own. When no answer comes (a timeout: the engine is stopped or overloaded),
- * the INSERT may still commit later, after the look-up of a retry has missed it; so before
+ * <p><b>Inserts without an answer.</b> Each INSERT carries a deduplication token of its own.
+ * When no answer comes (a timeout: the engine is stopped or overloaded), the INSERT may still
+ * commit later, after the look-up of a retry has missed it; so before
  * anything else is written, the same rows are sent again with the same token, and the engine
  * stores them once whichever copy arrives second (migration 0054). Every INSERT and look-up has
  * a network timeout ({@code ingest.commit-timeout}), so a stopped engine makes commits fail

@@ -111,7 +111,7 @@ final class SchemaMigrator {
           statement.execute(sql);
         }
         try (PreparedStatement record =
-            Statements.prepare(connection, 
+            Statements.prepare(connection,
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)")) {
           record.setInt(1, migration.version());
           record.setString(2, migration.name());

@@ -3,7 +3,6 @@ package io.tapline.server.storage.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.BreakdownQuery;
 import io.tapline.server.storage.BreakdownResult;
 import io.tapline.server.storage.BreakdownSort;
@@ -12,6 +11,7 @@ import io.tapline.server.storage.CallMetrics;
 import io.tapline.server.storage.Dimension;
 import io.tapline.server.storage.MetricsQuery;
 import io.tapline.server.storage.MetricsResult;
+import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.TimeSeriesQuery;
 import io.tapline.server.storage.TimeSeriesResult;
 import io.tapline.server.testing.SharedClickHouse;
