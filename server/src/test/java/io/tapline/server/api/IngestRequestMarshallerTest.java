@@ -5,26 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.UnknownFieldSet;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
+import io.tapline.server.testing.InvalidUtf8;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class IngestRequestMarshallerTest {
-
-  /** The bytes of {@code batch} with the first "MARK" replaced by four bytes of invalid UTF-8. */
-  private static byte[] withInvalidUtf8(IngestRequest batch) {
-    byte[] bytes = batch.toByteArray();
-    byte[] mark = "MARK".getBytes();
-    for (int i = 0; i + mark.length <= bytes.length; i++) {
-      if (Arrays.equals(bytes, i, i + mark.length, mark, 0, mark.length)) {
-        bytes[i] = (byte) 0xC3;
-        bytes[i + 1] = (byte) 0x28;
-        bytes[i + 2] = (byte) 0xFF;
-        bytes[i + 3] = (byte) 0xFE;
-        return bytes;
-      }
-    }
-    throw new AssertionError("no mark");
-  }
 
   private static ApiCall call(String url) {
     return ApiCall.newBuilder().setService("s").setMethod("GET").setUrl(url).build();
@@ -40,7 +25,7 @@ class IngestRequestMarshallerTest {
             .addCalls(call("https://a.test/3").toBuilder().putRequestHeaders("x-h", "MARK"))
             .addCalls(call("https://a.test/4"))
             .build();
-    IngestRequest read = IngestRequestMarshaller.read(withBoth(batch));
+    IngestRequest read = IngestRequestMarshaller.read(InvalidUtf8.at(batch));
     assertThat(read.getBatchId()).isEqualTo("b-1");
     assertThat(read.getCallsCount()).isEqualTo(4);
     assertThat(read.getCalls(0)).isEqualTo(batch.getCalls(0));
@@ -52,24 +37,11 @@ class IngestRequestMarshallerTest {
     assertThat(UnreadableCalls.problem(read)).isNull();
   }
 
-  /** The bytes of {@code batch} with both marks made invalid UTF-8. */
-  private static byte[] withBoth(IngestRequest batch) {
-    byte[] once = withInvalidUtf8(batch);
-    byte[] mark = "MARK".getBytes();
-    for (int i = 0; i + mark.length <= once.length; i++) {
-      if (Arrays.equals(once, i, i + mark.length, mark, 0, mark.length)) {
-        once[i] = (byte) 0xFF;
-        return once;
-      }
-    }
-    throw new AssertionError("no second mark");
-  }
-
   @Test
   void aBatchThatCannotBeReadBecomesAnUnreadableBatch() {
     IngestRequest batch =
         IngestRequest.newBuilder().setBatchId("MARK").addCalls(call("https://a.test/1")).build();
-    assertThat(UnreadableCalls.problem(IngestRequestMarshaller.read(withInvalidUtf8(batch))))
+    assertThat(UnreadableCalls.problem(IngestRequestMarshaller.read(InvalidUtf8.at(batch))))
         .isEqualTo(new UnreadableCalls.Problem("batch_id", "is not valid UTF-8"));
 
     byte[] whole = IngestRequest.newBuilder().addCalls(call("https://a.test/1")).build().toByteArray();

@@ -13,6 +13,7 @@ import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestResponse;
 import io.tapline.proto.v1.IngestServiceGrpc;
+import io.tapline.server.testing.InvalidUtf8;
 import io.tapline.server.testing.TestTapline;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -63,19 +64,6 @@ class UnreadableBatchesIT {
         .build();
   }
 
-  /** The batch's bytes with "MARK" turned into bytes that are not UTF-8. */
-  private static byte[] invalidUtf8(IngestRequest batch) {
-    byte[] bytes = batch.toByteArray();
-    byte[] mark = "MARK".getBytes();
-    for (int i = 0; i + mark.length <= bytes.length; i++) {
-      if (Arrays.equals(bytes, i, i + mark.length, mark, 0, mark.length)) {
-        bytes[i] = (byte) 0xFF;
-        return bytes;
-      }
-    }
-    throw new AssertionError("no mark");
-  }
-
   @Test
   void aStreamAnswersEveryBatchAndStaysOpen() throws Exception {
     List<IngestResponse> answers = new CopyOnWriteArrayList<>();
@@ -106,7 +94,7 @@ class UnreadableBatchesIT {
             });
 
     requests.onNext(
-        invalidUtf8(
+        InvalidUtf8.at(
             IngestRequest.newBuilder()
                 .setBatchId("utf8-1")
                 .addCalls(call("https://a.test/1"))
@@ -140,7 +128,7 @@ class UnreadableBatchesIT {
                 .toBuilder(BYTES, ProtoUtils.marshaller(IngestResponse.getDefaultInstance()))
                 .build(),
             io.grpc.CallOptions.DEFAULT,
-            invalidUtf8(
+            InvalidUtf8.at(
                 IngestRequest.newBuilder()
                     .addCalls(call("https://a.test/6").toBuilder().putTags("team", "MARK"))
                     .addCalls(call("https://a.test/7"))
