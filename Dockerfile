@@ -20,4 +20,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD curl -fsS http://127.0.0.1:8080/internal/health || exit 1
 # The server's JVM options, as SERVER_JVM_OPTS in scripts/common.sh says why.
 ENTRYPOINT ["java", "-XX:+UseG1GC", "-XX:+UnlockExperimentalVMOptions", "-XX:G1NewSizePercent=35", \
-  "--sun-misc-unsafe-memory-access=allow", "-cp", "/opt/tapline/tapline-server.jar:/opt/tapline/lib/*", "io.tapline.server.Main"]
+  "--sun-misc-unsafe-memory-access=allow", "-cp", "/opt/tapline/tapline-server.jar:/opt/tapline/lib/*", "io.tapline.server.app.Main"]

@@ -23,7 +23,7 @@ import io.tapline.proto.v1.PerCallCondition;
 import io.tapline.proto.v1.SubscribeAlertsRequest;
 import io.tapline.proto.v1.SubscribeAlertsResponse;
 import io.tapline.proto.v1.WindowedCondition;
-import io.tapline.server.TaplineServer;
+import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.testing.SharedClickHouse;

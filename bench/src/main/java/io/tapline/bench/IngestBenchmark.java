@@ -12,7 +12,7 @@ import io.grpc.stub.MetadataUtils;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestResponse;
 import io.tapline.proto.v1.IngestServiceGrpc;
-import io.tapline.server.TaplineServer;
+import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.embedded.EmbeddedClickHouse;

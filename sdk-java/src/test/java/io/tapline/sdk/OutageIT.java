@@ -12,7 +12,7 @@ import io.grpc.stub.MetadataUtils;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
-import io.tapline.server.TaplineServer;
+import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.config.TaplineConfig;

@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.tapline.proto.v1.AlertEventKind;
 import io.tapline.server.config.TaplineConfig;
-import io.tapline.server.ingest.IngestListener;
+import io.tapline.server.storage.IngestListener;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
@@ -123,20 +123,6 @@ public final class AlertEngine implements AutoCloseable {
   /** The gRPC service. */
   public AlertServiceImpl service() {
     return new AlertServiceImpl(rules, ruleStore, events, hub, config, guard);
-  }
-
-  /** This replica's name in the events it stores. */
-  public String origin() {
-    return origin;
-  }
-
-  /** Events buffered for this replica's subscribers (bounded by subscribers × buffer size). */
-  public int bufferedEvents() {
-    return hub.bufferedEvents();
-  }
-
-  public int subscribers() {
-    return hub.subscribers();
   }
 
   @Override

@@ -3,7 +3,7 @@ package io.tapline.server.alert;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.tapline.proto.v1.CallClause;
-import io.tapline.server.InvalidRequestException;
+import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.storage.CallRecord;
 import java.util.List;
 import java.util.Map;

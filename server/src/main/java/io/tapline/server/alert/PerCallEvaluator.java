@@ -1,7 +1,7 @@
 package io.tapline.server.alert;
 
 import io.tapline.proto.v1.AlertEventKind;
-import io.tapline.server.ingest.IngestListener;
+import io.tapline.server.storage.IngestListener;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.CallRecord;

@@ -11,7 +11,7 @@ import io.tapline.proto.v1.Comparison;
 import io.tapline.proto.v1.Severity;
 import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WindowedCondition;
-import io.tapline.server.InvalidRequestException;
+import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.storage.AlertRuleRecord;
 import java.net.URI;
 import java.time.Duration;

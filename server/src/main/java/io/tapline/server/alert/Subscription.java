@@ -6,7 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tapline.proto.v1.Heartbeat;
 import io.tapline.proto.v1.SubscribeAlertsResponse;
-import io.tapline.server.TaplineExceptionHandler;
+import io.tapline.server.api.TaplineExceptionHandler;
 import io.tapline.server.storage.AlertEventFilter;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;

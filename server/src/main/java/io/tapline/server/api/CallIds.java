@@ -1,8 +1,5 @@
 package io.tapline.server.api;
 
-import io.tapline.server.InvalidRequestException;
-import io.tapline.server.NotFoundException;
-import io.tapline.server.auth.Principal;
 import io.tapline.server.storage.CallRecord;
 import java.util.List;
 

@@ -9,7 +9,6 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tapline.server.auth.Principal;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CancellationException;

@@ -10,7 +10,6 @@ import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Status;
-import io.tapline.server.TaplineExceptionHandler;
 
 /**
  * Errors the HTTP layer answers before a request reaches a gRPC service, such as a request over

@@ -1,7 +1,6 @@
 package io.tapline.server.api;
 
 import com.google.protobuf.Timestamp;
-import io.tapline.server.InvalidRequestException;
 import java.time.Instant;
 
 /** Timestamps of requests, checked: one outside the supported range is INVALID_ARGUMENT. */

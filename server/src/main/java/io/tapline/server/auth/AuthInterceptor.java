@@ -8,8 +8,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.tapline.server.TaplineExceptionHandler;
+import io.tapline.server.api.TaplineExceptionHandler;
 import java.util.Map;
+import io.tapline.server.api.Principal;
+import io.tapline.server.api.Scope;
 
 /**
  * Authenticates every gRPC call, framed or transcoded from JSON, from its {@code authorization:

@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import io.tapline.server.api.Principal;
+import io.tapline.server.api.Scope;
 
 /**
  * Turns an API key into a {@link Principal}, and holds up under a flood of bad keys.

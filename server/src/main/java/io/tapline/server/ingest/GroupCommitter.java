@@ -1,9 +1,9 @@
 package io.tapline.server.ingest;
 
-import io.tapline.server.RetryLaterException;
+import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
-import io.tapline.server.storage.StorageUnavailableException;
+import io.tapline.server.storage.RetryLaterException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Queue full (more than {@code ingest.queue-records} records, or {@code
  *       ingest.queue-bytes} bytes of encoded rows, waiting): the batch fails at once with {@link
  *       RetryLaterException.Reason#OVERLOADED}.
- *   <li>Store down: the INSERT fails with {@link StorageUnavailableException}; its batches, the
+ *   <li>Store down: the INSERT fails with {@link RetryLaterException}; its batches, the
  *       ones still queued and new ones for {@code ingest.retry-after} fail with {@link
  *       RetryLaterException.Reason#UNAVAILABLE}. Nothing is retried here: the client owns the
  *       retry, so nothing unacknowledged is ever reported as stored.
@@ -193,7 +193,7 @@ final class GroupCommitter implements AutoCloseable {
     List<CallWriter.Batch> written;
     try {
       written = writer.write(batches);
-    } catch (StorageUnavailableException e) {
+    } catch (RetryLaterException e) {
       downUntilNanos = System.nanoTime() + retryAfter.toNanos();
       logger.warn("Store unavailable; refusing ingest for {} ms: {}", retryAfter.toMillis(), e.getMessage());
       RetryLaterException failure = unavailable("the store is unavailable", e);

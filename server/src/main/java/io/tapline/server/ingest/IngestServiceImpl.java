@@ -11,17 +11,17 @@ import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestResponse;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.Rejection;
-import io.tapline.server.InvalidRequestException;
-import io.tapline.server.RetryLaterException;
-import io.tapline.server.TaplineExceptionHandler;
+import io.tapline.server.api.InvalidRequestException;
+import io.tapline.server.storage.RetryLaterException;
+import io.tapline.server.api.TaplineExceptionHandler;
 import io.tapline.server.api.UnreadableCalls;
-import io.tapline.server.auth.Principal;
-import io.tapline.server.auth.Scope;
+import io.tapline.server.api.Principal;
+import io.tapline.server.api.Scope;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
+import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.ServiceStore;
-import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,9 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.tapline.server.storage.IngestListener;
 
 /**
  * Receives batches of calls, unary or streamed. Each batch goes through the record path:
@@ -70,14 +70,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
 
   /**
    * @param masker masks every call before it is stored
-   * @param planRate records per second allowed by a usage plan (by id), 0 when it sets none
+   * @param plans the usage plans, whose rate limits apply to the keys on them
    */
   public IngestServiceImpl(
       TaplineConfig.Ingest config,
       Masker masker,
       CallWriter writer,
       ServiceStore serviceStore,
-      ToIntFunction<String> planRate,
+      PlanStore plans,
       IngestListener listener,
       Clock clock) {
     this.listener = listener;
@@ -87,7 +87,10 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     this.stored = new StoredRecords(masker, config.maxBodyBytes());
     this.services =
         new ServiceSettings(serviceStore, config.serviceCacheTtl(), config.defaultRetentionDays());
-    this.rateLimiter = new RateLimiter(config.rateLimitPerSecond(), planRate, System::nanoTime);
+    this.rateLimiter = new RateLimiter(
+            config.rateLimitPerSecond(),
+            new PlanRates(plans, config.serviceCacheTtl()),
+            System::nanoTime);
     this.committer =
         new GroupCommitter(
             writer,
@@ -221,7 +224,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     }
     boolean named = !request.getBatchId().isEmpty();
     String batchId = named ? request.getBatchId() : Ids.uuidV7();
-    if (!ClickHouseCallWriter.BATCH_ID.matcher(batchId).matches()) {
+    if (!CallWriter.BATCH_ID.matcher(batchId).matches()) {
       throw new InvalidRequestException(
           "batch_id", "must be 1 to 128 characters from [A-Za-z0-9._:-]");
     }

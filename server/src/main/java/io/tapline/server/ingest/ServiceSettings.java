@@ -40,7 +40,7 @@ final class ServiceSettings {
   /**
    * The settings of {@code service}.
    *
-   * @throws io.tapline.server.storage.StorageUnavailableException when they are not cached and
+   * @throws io.tapline.server.storage.RetryLaterException when they are not cached and
    *     the store cannot be read
    */
   Settings of(String service) {

@@ -1,6 +1,6 @@
 package io.tapline.server.query;
 
-import io.tapline.server.InvalidRequestException;
+import io.tapline.server.api.InvalidRequestException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

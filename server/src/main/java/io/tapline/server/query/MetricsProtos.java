@@ -2,7 +2,7 @@ package io.tapline.server.query;
 
 import io.tapline.proto.v1.CallMetrics;
 import io.tapline.proto.v1.Quantile;
-import io.tapline.server.InvalidRequestException;
+import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.storage.Dimension;
 import java.util.List;
 

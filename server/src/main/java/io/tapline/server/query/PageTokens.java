@@ -1,7 +1,7 @@
 package io.tapline.server.query;
 
-import io.tapline.server.InvalidRequestException;
-import io.tapline.server.PageTokenCodec;
+import io.tapline.server.api.InvalidRequestException;
+import io.tapline.server.api.PageTokenCodec;
 import io.tapline.server.storage.CallQuery;
 import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.SearchOrder;

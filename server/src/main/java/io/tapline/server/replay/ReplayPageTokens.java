@@ -1,6 +1,6 @@
 package io.tapline.server.replay;
 
-import io.tapline.server.PageTokenCodec;
+import io.tapline.server.api.PageTokenCodec;
 import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.ReplayStore;
 

@@ -9,12 +9,12 @@ import io.tapline.proto.v1.Replay;
 import io.tapline.proto.v1.ReplayCallRequest;
 import io.tapline.proto.v1.ReplayOverrides;
 import io.tapline.proto.v1.ReplayServiceGrpc;
-import io.tapline.server.FailedPreconditionException;
-import io.tapline.server.InvalidRequestException;
-import io.tapline.server.NotFoundException;
+import io.tapline.server.api.FailedPreconditionException;
+import io.tapline.server.api.InvalidRequestException;
+import io.tapline.server.api.NotFoundException;
 import io.tapline.server.api.CallIds;
-import io.tapline.server.auth.Principal;
-import io.tapline.server.auth.Scope;
+import io.tapline.server.api.Principal;
+import io.tapline.server.api.Scope;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.CallRecord;
@@ -23,16 +23,12 @@ import io.tapline.server.storage.ReplayRecord;
 import io.tapline.server.storage.ReplayStore;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
-import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
-import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
-import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,24 +76,6 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
             config.maxRedirects(),
             masker);
     this.clock = clock;
-  }
-
-  /** The service on ClickHouse, as the server runs it, sending through {@code guard}. */
-  public static ReplayServiceImpl create(
-      DataSource dataSource,
-      DataSource queryPool,
-      TaplineConfig config,
-      Masker masker,
-      OutboundGuard guard) {
-    return new ReplayServiceImpl(
-        new ClickHouseCallStore(queryPool),
-        new ClickHouseServiceStore(dataSource),
-        new ClickHouseReplayStore(dataSource),
-        config.replay(),
-        masker,
-        config.ingest().defaultRetentionDays(),
-        guard,
-        Clock.systemUTC());
   }
 
   @Override

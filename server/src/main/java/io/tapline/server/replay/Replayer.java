@@ -12,7 +12,7 @@ import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.ResponseHeaders;
 import io.netty.util.AsciiString;
 import io.tapline.masking.Masker;
-import io.tapline.server.FailedPreconditionException;
+import io.tapline.server.api.FailedPreconditionException;
 import io.tapline.server.outbound.OutboundClient;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.ServiceRecord;

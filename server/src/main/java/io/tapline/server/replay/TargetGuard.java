@@ -1,6 +1,6 @@
 package io.tapline.server.replay;
 
-import io.tapline.server.FailedPreconditionException;
+import io.tapline.server.api.FailedPreconditionException;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.outbound.OutboundGuard.Destination;
 import io.tapline.server.outbound.OutboundGuard.Target;

@@ -5,6 +5,9 @@ import java.util.List;
 /** Stores API calls. */
 public interface CallWriter {
 
+  /** Batch ids: only these characters, so they are safe in logs and query ids. */
+  java.util.regex.Pattern BATCH_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
   /** Retention of calls written without one: the {@code api_calls.retention_days} default, {@value}. */
   int DEFAULT_RETENTION_DAYS = 30;
 
@@ -76,7 +79,7 @@ public interface CallWriter {
    *
    * @return the batches as written, in the same order, each with only the calls this write
    *     stored (a retried batch's calls stored before are left out)
-   * @throws StorageUnavailableException when the store cannot be reached; some calls may have
+   * @throws RetryLaterException when the store cannot be reached; some calls may have
    *     been committed, and writing the same batches again stores the rest exactly once
    */
   List<Batch> write(List<Batch> batches);

@@ -22,7 +22,7 @@ import io.tapline.proto.v1.AlertRule;
 import io.tapline.proto.v1.SubscribeAlertsRequest;
 import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WindowedCondition;
-import io.tapline.server.TaplineServer;
+import io.tapline.server.app.TaplineServer;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.testing.SharedClickHouse;
 import io.tapline.server.testing.TestTapline;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tapline.proto.v1.CallClause;
-import io.tapline.server.InvalidRequestException;
+import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.storage.CallRecord;
 import java.time.Instant;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.tapline.server.RetryLaterException;
+import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tapline.proto.v1.ReplayOverrides;
-import io.tapline.server.FailedPreconditionException;
-import io.tapline.server.InvalidRequestException;
+import io.tapline.server.api.FailedPreconditionException;
+import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.storage.CallRecord;
 import java.time.Instant;
 import java.util.LinkedHashMap;

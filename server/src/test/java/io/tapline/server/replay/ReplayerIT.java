@@ -1,7 +1,7 @@
 package io.tapline.server.replay;
 
 import io.tapline.masking.Masker;
-import io.tapline.server.FailedPreconditionException;
+import io.tapline.server.api.FailedPreconditionException;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.ServiceRecord;
 import java.net.InetAddress;

@@ -3,7 +3,7 @@ package io.tapline.server.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tapline.server.FailedPreconditionException;
+import io.tapline.server.api.FailedPreconditionException;
 import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.ServiceRecord;

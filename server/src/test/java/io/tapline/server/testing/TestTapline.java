@@ -9,7 +9,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
-import io.tapline.server.TaplineServer;
+import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.config.TaplineConfig;

@@ -10,7 +10,7 @@ import com.clickhouse.jdbc.ConnectionImpl;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
 import io.tapline.server.storage.Micros;
-import io.tapline.server.storage.StorageUnavailableException;
+import io.tapline.server.storage.RetryLaterException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +30,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,9 +73,6 @@ import org.slf4j.LoggerFactory;
 public final class ClickHouseCallWriter implements CallWriter {
 
   private static final Logger logger = LoggerFactory.getLogger(ClickHouseCallWriter.class);
-
-  /** Batch ids: only these characters, so they are safe in logs and query ids. */
-  public static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   static final String TABLE = "api_calls";
 
@@ -150,11 +146,11 @@ public final class ClickHouseCallWriter implements CallWriter {
     } catch (ExecutionException e) {
       throw translate("insert of " + batches.size() + " batches", e.getCause());
     } catch (TimeoutException e) {
-      throw new StorageUnavailableException("ClickHouse did not answer the insert in time", e);
+      throw RetryLaterException.unavailable("ClickHouse did not answer the insert in time", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StorageUnavailableException("Interrupted while inserting", e);
-    } catch (StorageUnavailableException | IllegalStateException e) {
+      throw RetryLaterException.unavailable("Interrupted while inserting", e);
+    } catch (RetryLaterException | IllegalStateException e) {
       throw e;
     } catch (Exception e) {
       throw translate("insert of " + batches.size() + " batches", e);
@@ -196,7 +192,7 @@ public final class ClickHouseCallWriter implements CallWriter {
    * Sends the uncertain INSERT again, if there is one, before anything else: the engine stores its
    * rows once whether the first attempt committed, commits later, or never arrived.
    *
-   * @throws StorageUnavailableException while the engine does not answer
+   * @throws RetryLaterException while the engine does not answer
    */
   private void settle(Client client) throws Exception {
     Uncertain pending;
@@ -218,7 +214,7 @@ public final class ClickHouseCallWriter implements CallWriter {
   /** True when the failure says the store did not answer, not that it refused the insert. */
   private static boolean isUnavailable(Throwable e) {
     return translate("insert", e instanceof ExecutionException ? e.getCause() : e)
-        instanceof StorageUnavailableException;
+        instanceof RetryLaterException;
   }
 
   /** Keys (service, batch id, call id) of the calls of retryable batches that are stored already. */
@@ -395,10 +391,10 @@ public final class ClickHouseCallWriter implements CallWriter {
             "ClickHouse refused " + what + ": " + server.getMessage(), e);
       }
     }
-    if (e instanceof StorageUnavailableException unavailable) {
+    if (e instanceof RetryLaterException unavailable) {
       return unavailable;
     }
-    return new StorageUnavailableException("ClickHouse is unavailable (" + what + ")", e);
+    return RetryLaterException.unavailable("ClickHouse is unavailable (" + what + ")", e);
   }
 
   /**

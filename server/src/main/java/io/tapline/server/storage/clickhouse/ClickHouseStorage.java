@@ -5,7 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tapline.server.storage.QueryLimitException;
-import io.tapline.server.storage.StorageUnavailableException;
+import io.tapline.server.storage.RetryLaterException;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -145,7 +145,7 @@ public final class ClickHouseStorage implements AutoCloseable {
         Statement statement = Statements.create(connection)) {
       statement.execute("CREATE DATABASE IF NOT EXISTS `" + database + "`");
     } catch (SQLException e) {
-      throw new StorageUnavailableException(
+      throw RetryLaterException.unavailable(
           "Cannot reach ClickHouse at " + base + ": " + e.getMessage(), e);
     }
 
@@ -300,7 +300,7 @@ public final class ClickHouseStorage implements AutoCloseable {
 
   /**
    * Turns a driver error into ours: failures to reach the server become {@link
-   * StorageUnavailableException} (retryable); errors ClickHouse itself reported stay internal.
+   * RetryLaterException} (retryable); errors ClickHouse itself reported stay internal.
    */
   static RuntimeException translate(String what, SQLException e) {
     switch (serverCode(e)) {
@@ -326,7 +326,7 @@ public final class ClickHouseStorage implements AutoCloseable {
     }
     boolean reportedByServer = e.getCause() instanceof com.clickhouse.client.api.ServerException;
     if (e instanceof SQLTransientException || (e.getErrorCode() == 0 && !reportedByServer)) {
-      return new StorageUnavailableException("ClickHouse is unavailable (" + what + ")", e);
+      return RetryLaterException.unavailable("ClickHouse is unavailable (" + what + ")", e);
     }
     return new IllegalStateException("ClickHouse refused " + what + ": " + e.getMessage(), e);
   }

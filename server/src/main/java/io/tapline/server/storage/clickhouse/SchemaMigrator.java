@@ -1,6 +1,6 @@
 package io.tapline.server.storage.clickhouse;
 
-import io.tapline.server.storage.StorageUnavailableException;
+import io.tapline.server.storage.RetryLaterException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -120,7 +120,7 @@ final class SchemaMigrator {
         }
       }
     } catch (SQLException e) {
-      throw new StorageUnavailableException("Schema migration failed: " + e.getMessage(), e);
+      throw RetryLaterException.unavailable("Schema migration failed: " + e.getMessage(), e);
     }
   }
 

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallWriter;
-import io.tapline.server.storage.StorageUnavailableException;
+import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.testing.SharedClickHouse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -79,7 +79,7 @@ class UncertainInsertIT {
     // Without a batch id: no look-up of stored rows can hide a duplicate here.
     CallWriter.Batch late = new CallWriter.Batch("late", calls("late", 20), Map.of(), false);
     assertThatThrownBy(() -> writer.write(List.of(late)))
-        .isInstanceOf(StorageUnavailableException.class);
+        .isInstanceOf(RetryLaterException.class);
     // The engine went on and committed the INSERT after the writer gave up on it.
     await()
         .atMost(Duration.ofSeconds(30))

@@ -1,4 +1,4 @@
-package io.tapline.server.auth;
+package io.tapline.server.api;
 
 /** What an API key may do. */
 public enum Scope {

@@ -1,4 +1,4 @@
-package io.tapline.server;
+package io.tapline.server.api;
 
 /**
  * A request is well formed but cannot be carried out as things stand (for example a replay

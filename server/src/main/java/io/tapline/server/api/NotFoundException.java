@@ -1,4 +1,4 @@
-package io.tapline.server;
+package io.tapline.server.api;
 
 /** What the request names does not exist. Maps to NOT_FOUND. */
 public final class NotFoundException extends RuntimeException {

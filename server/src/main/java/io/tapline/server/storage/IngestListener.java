@@ -1,4 +1,4 @@
-package io.tapline.server.ingest;
+package io.tapline.server.storage;
 
 import io.tapline.server.storage.CallRecord;
 import java.util.List;

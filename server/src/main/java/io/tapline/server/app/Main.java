@@ -1,4 +1,4 @@
-package io.tapline.server;
+package io.tapline.server.app;
 
 import io.tapline.server.config.ConfigException;
 import io.tapline.server.config.ConfigLoader;

@@ -1,4 +1,4 @@
-package io.tapline.server;
+package io.tapline.server.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

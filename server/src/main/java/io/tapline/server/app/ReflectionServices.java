@@ -1,4 +1,4 @@
-package io.tapline.server;
+package io.tapline.server.app;
 
 import io.grpc.Context;
 import io.grpc.Contexts;

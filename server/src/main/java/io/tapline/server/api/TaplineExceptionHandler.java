@@ -1,4 +1,4 @@
-package io.tapline.server;
+package io.tapline.server.api;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -12,9 +12,8 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.util.AttributeKey;
-import io.tapline.server.embedded.EmbeddedEngineException;
 import io.tapline.server.storage.QueryLimitException;
-import io.tapline.server.storage.StorageUnavailableException;
+import io.tapline.server.storage.RetryLaterException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +35,6 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
       "the request is larger than this server accepts (ingest.max-message-bytes); send smaller"
           + " batches";
 
-  /** The delay suggested when the store is unavailable and nothing better is known: {@value} ms. */
-  public static final long DEFAULT_RETRY_AFTER_MILLIS = 1_000;
-
   /** The retry delay of a failed request, for the {@code Retry-After} header of JSON answers. */
   public static final AttributeKey<Duration> RETRY_AFTER =
       AttributeKey.valueOf(TaplineExceptionHandler.class, "RETRY_AFTER");
@@ -57,8 +53,6 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
   public static Duration retryAfter(Throwable cause) {
     return switch (cause) {
       case RetryLaterException e -> e.retryAfter();
-      case StorageUnavailableException e -> Duration.ofMillis(DEFAULT_RETRY_AFTER_MILLIS);
-      case EmbeddedEngineException e -> Duration.ofMillis(DEFAULT_RETRY_AFTER_MILLIS);
       default -> null;
     };
   }
@@ -115,10 +109,6 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
       case QueryLimitException e when e.kind() == QueryLimitException.Kind.CANCELLED ->
           Status.CANCELLED.withDescription(e.getMessage());
       case QueryLimitException e -> Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
-      case StorageUnavailableException e ->
-          Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry later").withCause(e);
-      case EmbeddedEngineException e ->
-          Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e);
       default -> {
         logger.warn("Unexpected error", cause);
         yield Status.INTERNAL.withDescription("internal error; see the server log").withCause(cause);

@@ -1,4 +1,4 @@
-package io.tapline.server;
+package io.tapline.server.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.tapline.server.auth;
+package io.tapline.server.api;
 
 import io.grpc.Context;
 import io.grpc.Status;
@@ -16,10 +16,10 @@ import java.util.Set;
 public record Principal(
     String keyId, Set<Scope> scopes, String service, String customerId, String plan) {
 
-  static final Context.Key<Principal> CONTEXT_KEY = Context.key("tapline-principal");
+  public static final Context.Key<Principal> CONTEXT_KEY = Context.key("tapline-principal");
 
   /** Checks again the key of the current call; set by the {@link AuthInterceptor}. */
-  static final Context.Key<Runnable> RECHECK_KEY = Context.key("tapline-key-recheck");
+  public static final Context.Key<Runnable> RECHECK_KEY = Context.key("tapline-key-recheck");
 
   public Principal {
     scopes = Set.copyOf(scopes);

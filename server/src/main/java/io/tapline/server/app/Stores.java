@@ -1,0 +1,52 @@
+package io.tapline.server.app;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tapline.server.storage.AlertEventStore;
+import io.tapline.server.storage.AlertRuleStore;
+import io.tapline.server.storage.ApiKeyStore;
+import io.tapline.server.storage.CallStore;
+import io.tapline.server.storage.CustomerStore;
+import io.tapline.server.storage.MeteredCallStore;
+import io.tapline.server.storage.PlanStore;
+import io.tapline.server.storage.ReplayStore;
+import io.tapline.server.storage.ServiceStore;
+import io.tapline.server.storage.WindowStore;
+import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
+import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
+import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
+import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
+import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
+import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
+import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
+import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
+import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
+
+/**
+ * Every store of a running server, each constructed once. Metadata and alert stores use the
+ * storage's pool for Tapline's own lookups; searches and analytics use the pool of client queries.
+ */
+record Stores(
+    ServiceStore services,
+    CustomerStore customers,
+    PlanStore plans,
+    ApiKeyStore apiKeys,
+    AlertRuleStore alertRules,
+    AlertEventStore alertEvents,
+    WindowStore windows,
+    ReplayStore replays,
+    CallStore calls) {
+
+  static Stores on(ClickHouseStorage storage, MeterRegistry meters) {
+    return new Stores(
+        new ClickHouseServiceStore(storage.dataSource()),
+        new ClickHouseCustomerStore(storage.dataSource()),
+        new ClickHousePlanStore(storage.dataSource()),
+        new ClickHouseApiKeyStore(storage.dataSource()),
+        new ClickHouseAlertRuleStore(storage.dataSource()),
+        new ClickHouseAlertEventStore(storage.dataSource()),
+        new SelectWindowAggregates(storage.dataSource()),
+        new ClickHouseReplayStore(storage.dataSource()),
+        new MeteredCallStore(new ClickHouseCallStore(storage.queryPool()), meters));
+  }
+}
