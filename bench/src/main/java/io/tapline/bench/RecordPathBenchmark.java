@@ -4,8 +4,18 @@ import com.sun.management.ThreadMXBean;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.server.config.ConfigLoader;
-import io.tapline.server.ingest.RecordPathStages;
-import io.tapline.server.storage.CallRecord;
+import io.tapline.masking.Masker;
+import io.tapline.masking.SensitiveNames;
+import io.tapline.server.api.Principal;
+import io.tapline.server.api.Scope;
+import io.tapline.server.config.TaplineConfig;
+import io.tapline.server.ingest.IngestPipeline;
+import io.tapline.server.storage.CallBatch;
+import io.tapline.server.storage.PlanRecord;
+import io.tapline.server.storage.PlanStore;
+import io.tapline.server.storage.ServiceRecord;
+import io.tapline.server.storage.ServiceStore;
+import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -13,14 +23,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.ToIntFunction;
 
 /**
  * The server's CPU and allocation per record on the ingest record path, stage by stage, on one
- * thread and without a server or engine: protobuf decoding of a batch (gRPC's part, for scale),
- * decoding and validation, masking (its parts apart), the stored record (masking, cutting, route
- * template), RowBinary encoding, and the whole path from the batch's bytes. The records are those
- * of {@link IngestBenchmark}, in batches of 1,000.
+ * thread and without a server or engine, through the path's public entry points: protobuf
+ * decoding of a batch (gRPC's part, for scale), masking (its parts apart, on the records as sent),
+ * the pipeline (validation, masking, cutting, route template, enrichment), RowBinary encoding, and
+ * the whole path from the batch's bytes. The records are those of {@link IngestBenchmark}, in
+ * batches of 1,000; no service is registered and no rate limit applies.
  *
  * <pre>
  * ./bench/run RecordPathBenchmark [--seconds=2] [--warmup=8] [--only=TEXT]
@@ -45,8 +58,13 @@ public final class RecordPathBenchmark {
     double seconds = Double.parseDouble(opts.getOrDefault("seconds", "2"));
     double warmup = Double.parseDouble(opts.getOrDefault("warmup", "8"));
 
-    RecordPathStages stages =
-        new RecordPathStages(ConfigLoader.load(new String[0]).ingest(), Clock.systemUTC());
+    TaplineConfig.Ingest config =
+        ConfigLoader.load(new String[] {"--ingest.rate-limit-per-second=0"}).ingest();
+    Masker masker = config.masker();
+    IngestPipeline pipeline =
+        new IngestPipeline(config, masker, new NoServices(), new NoPlans(), Clock.systemUTC());
+    Principal sender = new Principal("bench-key", Set.of(Scope.INGEST), "", "", "");
+    SensitiveNames none = SensitiveNames.none();
     List<ApiCall> pool = IngestRecords.pool();
     List<IngestRequest> batches = new ArrayList<>();
     List<byte[]> encoded = new ArrayList<>();
@@ -59,31 +77,69 @@ public final class RecordPathBenchmark {
       batches.add(batch);
       encoded.add(batch.toByteArray());
     }
-    List<List<CallRecord>> validated = new ArrayList<>();
-    List<List<CallRecord>> stored = new ArrayList<>();
+    List<CallBatch> prepared = new ArrayList<>();
     for (IngestRequest batch : batches) {
-      validated.add(stages.validate(batch));
-      stored.add(stages.toStore(validated.getLast()));
+      IngestPipeline.Prepared p = pipeline.prepare(batch, sender);
+      if (p.response().getRejected() > 0) {
+        throw new IllegalStateException("records refused: " + p.response().getRejectionsList());
+      }
+      prepared.add(p.batch());
     }
 
     Map<String, ToIntFunction<Integer>> stageByName = new LinkedHashMap<>();
     stageByName.put("decode protobuf (gRPC's part)", i -> parse(encoded.get(i)).getCallsCount());
-    // Validation reads the calls as the server gets them: freshly decoded, strings still bytes.
-    stageByName.put("decode + validate", i -> stages.validate(parse(encoded.get(i))).size());
-    stageByName.put("  mask headers", i -> stages.maskHeaders(validated.get(i)));
-    stageByName.put("  mask url + query params", i -> stages.maskUrlAndQuery(validated.get(i)));
-    stageByName.put("  mask bodies", i -> stages.maskBodies(validated.get(i)));
-    stageByName.put("  mask path, error + route", i -> stages.pathAndRoute(validated.get(i)));
-    stageByName.put("stored record (all masking, cut, route)", i -> stages.toStore(validated.get(i)).size());
+    stageByName.put(
+        "  mask headers",
+        i -> {
+          int h = 0;
+          for (ApiCall c : batches.get(i).getCallsList()) {
+            h += System.identityHashCode(masker.headers(c.getRequestHeadersMap(), none));
+            h += System.identityHashCode(masker.headers(c.getResponseHeadersMap(), none));
+          }
+          return h;
+        });
+    stageByName.put(
+        "  mask url",
+        i -> {
+          int h = 0;
+          for (ApiCall c : batches.get(i).getCallsList()) {
+            h += masker.url(c.getUrl()).length();
+          }
+          return h;
+        });
+    stageByName.put(
+        "  mask bodies",
+        i -> {
+          int h = 0;
+          for (ApiCall c : batches.get(i).getCallsList()) {
+            Map<String, String> req = c.getRequestHeadersMap();
+            Map<String, String> res = c.getResponseHeadersMap();
+            h += masker.body(c.getRequestBody(), Masker.contentType(req)).length();
+            h += masker.body(c.getResponseBody(), Masker.contentType(res)).length();
+          }
+          return h;
+        });
+    stageByName.put(
+        "  mask error",
+        i -> {
+          int h = 0;
+          for (ApiCall c : batches.get(i).getCallsList()) {
+            h += masker.text(c.getError()).length();
+          }
+          return h;
+        });
+    // The pipeline reads the calls as the server gets them: freshly decoded, strings still bytes.
+    stageByName.put(
+        "decode + pipeline (validate, mask, enrich)",
+        i -> pipeline.prepare(parse(encoded.get(i)), sender).batch().calls().size());
     stageByName.put(
         "encode RowBinary",
-        i -> System.identityHashCode(stages.encode(batches.get(i).getBatchId(), stored.get(i))));
+        i -> (int) ClickHouseCallWriter.encodeRows(prepared.get(i)).bytes());
     stageByName.put(
-        "decode + validate + stored record + encode",
+        "decode + pipeline + encode",
         i -> {
-          IngestRequest batch = parse(encoded.get(i));
-          return System.identityHashCode(
-              stages.encode(batch.getBatchId(), stages.toStore(stages.validate(batch))));
+          CallBatch batch = pipeline.prepare(parse(encoded.get(i)), sender).batch();
+          return (int) ClickHouseCallWriter.encodeRows(batch).bytes();
         });
 
     String only = opts.get("only");
@@ -129,6 +185,52 @@ public final class RecordPathBenchmark {
           stage.getKey(), cpu / 1e3 / records, wall / 1e3 / records, alloc / records);
     }
     System.out.println("(sink " + (sink & 0xF) + ")");
+  }
+
+  /** No registered service: every call gets the default retention and sensitive names. */
+  private static final class NoServices implements ServiceStore {
+    @Override
+    public Optional<ServiceRecord> get(String key) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<ServiceRecord> list() {
+      return List.of();
+    }
+
+    @Override
+    public void put(ServiceRecord value) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void delete(String key) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  /** No usage plan. */
+  private static final class NoPlans implements PlanStore {
+    @Override
+    public Optional<PlanRecord> get(String key) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<PlanRecord> list() {
+      return List.of();
+    }
+
+    @Override
+    public void put(PlanRecord value) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void delete(String key) {
+      throw new UnsupportedOperationException();
+    }
   }
 
   private static IngestRequest parse(byte[] bytes) {

@@ -13,7 +13,6 @@ import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -43,14 +42,15 @@ import io.tapline.server.auth.Authenticator;
 import io.tapline.server.auth.KeyBootstrap;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
+import io.tapline.server.ingest.IngestPipeline;
 import io.tapline.server.ingest.IngestServiceImpl;
 import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
-import io.tapline.server.storage.MeteredCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.storage.clickhouse.GroupCommitter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -225,19 +225,21 @@ public final class TaplineServer implements AutoCloseable {
     TaplineConfig.Ingest ingestConfig = config.ingest();
     IngestServiceImpl ingest =
         new IngestServiceImpl(
-            ingestConfig,
-            masker,
-            new MeteredCallWriter(
+            new IngestPipeline(
+                ingestConfig, masker, stores.services(), stores.plans(), Clock.systemUTC()),
+            new GroupCommitter(
                 new ClickHouseCallWriter(
                     storage.ingestPool(), storage.database(), ingestConfig.commitTimeout()),
+                new GroupCommitter.Settings(
+                    ingestConfig.queueRecords(),
+                    ingestConfig.queueBytes(),
+                    ingestConfig.commitMaxRecords(),
+                    ingestConfig.commitInterval(),
+                    ingestConfig.retryAfter(),
+                    ingestConfig.commitWorkers()),
                 meters),
-            stores.services(),
-            stores.plans(),
             alerts.ingestListener(),
-            Clock.systemUTC());
-    Gauge.builder("tapline.ingest.queue.records", ingest, IngestServiceImpl::queuedRecords)
-        .description("Calls waiting for their group commit")
-        .register(meters);
+            ingestConfig.streamWindowBatches());
     // Stopping: first refuse new batches and commit the queued ones, whose clients then get their
     // acks while connections are still open; then the server drains and closes connections.
     sb.serverListener(

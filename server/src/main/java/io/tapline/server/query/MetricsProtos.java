@@ -25,16 +25,21 @@ final class MetricsProtos {
             .setAvgLatencyMs(m.avgLatencyMicros() / 1000.0)
             .setMinLatencyMs(m.minLatencyMicros() / 1000.0)
             .setMaxLatencyMs(m.maxLatencyMicros() / 1000.0)
-            .setP50LatencyMs(q.get(0) / 1000.0)
-            .setP90LatencyMs(q.get(1) / 1000.0)
-            .setP95LatencyMs(q.get(2) / 1000.0)
-            .setP99LatencyMs(q.get(3) / 1000.0)
+            .setP50LatencyMs(millisAt(0.5, q, levels))
+            .setP90LatencyMs(millisAt(0.9, q, levels))
+            .setP95LatencyMs(millisAt(0.95, q, levels))
+            .setP99LatencyMs(millisAt(0.99, q, levels))
             .setRecorded(m.recorded());
     int standard = QueryServiceImpl.STANDARD_LEVELS.size();
     for (int i = standard; i < levels.size(); i++) {
       out.addQuantiles(Quantile.newBuilder().setLevel(levels.get(i)).setLatencyMs(q.get(i) / 1000.0));
     }
     return out.build();
+  }
+
+  /** The quantile at {@code level}, one of {@code levels}, in milliseconds. */
+  private static double millisAt(double level, List<Double> quantileMicros, List<Double> levels) {
+    return quantileMicros.get(levels.indexOf(level)) / 1000.0;
   }
 
   static Dimension dimension(io.tapline.proto.v1.Dimension dimension, int number, String field) {

@@ -21,6 +21,18 @@ public abstract class CallStorageContract {
 
   protected abstract CallStore store();
 
+  /** A batch that may be a retry, its calls kept 30 days. */
+  static CallBatch batch(String batchId, List<CallRecord> calls) {
+    Map<String, Integer> retention = new java.util.HashMap<>();
+    calls.forEach(c -> retention.put(c.service(), 30));
+    return new CallBatch(batchId, calls, retention, true);
+  }
+
+  /** Writes one batch, which may be a retry; returns the calls this write stored. */
+  private List<CallRecord> write(String batchId, List<CallRecord> calls) {
+    return writer().write(List.of(batch(batchId, calls))).getFirst().calls();
+  }
+
   static CallRecord record(String service, String id, Instant at, int status) {
     return new CallRecord(
         id, at, service, "PUT", "https://x.test/a?b=c", "/a", "/a", Map.of("b", "c"),
@@ -35,7 +47,7 @@ public abstract class CallStorageContract {
   @Test
   void writtenCallsReadBackUnchanged() {
     CallRecord record = record("contract-roundtrip", "rt-1", BASE.plusNanos(1_000), 503);
-    writer().write("contract-rt", List.of(record));
+    write("contract-rt", List.of(record));
 
     assertThat(store().withId("rt-1", "")).containsExactly(record);
     assertThat(store().search(all("contract-roundtrip", 10, null)).calls()).containsExactly(record);
@@ -44,8 +56,8 @@ public abstract class CallStorageContract {
   @Test
   void aBatchIdIsStoredOnce() {
     CallRecord record = record("contract-dedup", "d-1", BASE.minusSeconds(60), 200);
-    assertThat(writer().write("contract-dedup-batch", List.of(record))).containsExactly(record);
-    assertThat(writer().write("contract-dedup-batch", List.of(record))).isEmpty();
+    assertThat(write("contract-dedup-batch", List.of(record))).containsExactly(record);
+    assertThat(write("contract-dedup-batch", List.of(record))).isEmpty();
 
     assertThat(store().search(all("contract-dedup", 10, null)).calls()).hasSize(1);
   }
@@ -55,14 +67,12 @@ public abstract class CallStorageContract {
     CallRecord a = record("contract-partial", "p-a", BASE.minusSeconds(30), 200);
     CallRecord b = record("contract-partial", "p-b", BASE.minusSeconds(20), 200);
     CallRecord c = record("contract-partial", "p-c", BASE.minusSeconds(10), 200);
-    writer().write("contract-partial-batch", List.of(a)); // as if the first write was cut
-    List<CallWriter.Batch> written =
+    write("contract-partial-batch", List.of(a)); // as if the first write was cut
+    List<CallBatch> written =
         writer().write(
-            List.of(
-                new CallWriter.Batch("contract-partial-batch", List.of(a, b), java.util.Map.of(), true),
-                new CallWriter.Batch("contract-partial-other", List.of(c), java.util.Map.of(), true)));
-    assertThat(written).extracting(CallWriter.Batch::calls).containsExactly(List.of(b), List.of(c));
-    assertThat(writer().write("contract-partial-batch", List.of(a, b))).isEmpty();
+            List.of(batch("contract-partial-batch", List.of(a, b)), batch("contract-partial-other", List.of(c))));
+    assertThat(written).extracting(CallBatch::calls).containsExactly(List.of(b), List.of(c));
+    assertThat(write("contract-partial-batch", List.of(a, b))).isEmpty();
 
     assertThat(store().search(all("contract-partial", 10, null)).calls())
         .extracting(CallRecord::id)
@@ -70,7 +80,7 @@ public abstract class CallStorageContract {
   }
 
   @Test
-  void aPreparedBatchIsStoredLikeAnyOther() {
+  void aBatchLargerThanAnEncodingChunkIsStoredLikeAnyOther() {
     // Bodies longer than the writer's encoding chunks, multi-byte characters across them.
     String body = "x".repeat(70_000) + "é".repeat(40_000) + "\"'\\";
     CallRecord big = record("contract-prepared", "pr-big", BASE.minusSeconds(40), 200);
@@ -82,11 +92,9 @@ public abstract class CallStorageContract {
         big.sampleRate(), true, false);
     CallRecord small = record("contract-prepared", "pr-small", BASE.minusSeconds(30), 201);
 
-    writer().write(List.of(writer().prepare(
-        new CallWriter.Batch("contract-prepared-batch", List.of(small), Map.of(), true))));
+    write("contract-prepared-batch", List.of(small));
     // A retry of the batch, grown by one call: only the new call is stored.
-    writer().write(List.of(writer().prepare(
-        new CallWriter.Batch("contract-prepared-batch", List.of(small, big), Map.of(), true))));
+    write("contract-prepared-batch", List.of(small, big));
 
     assertThat(store().search(all("contract-prepared", 10, null)).calls())
         .containsExactly(small, big);
@@ -98,7 +106,7 @@ public abstract class CallStorageContract {
     for (int i = 0; i < 7; i++) {
       records.add(record("contract-pages", "pg-" + i, BASE.minusSeconds(3600).plusSeconds(i % 3), 200));
     }
-    writer().write("contract-pages", records);
+    write("contract-pages", records);
 
     List<String> seen = new ArrayList<>();
     CallQuery.Cursor cursor = null;
@@ -121,8 +129,8 @@ public abstract class CallStorageContract {
     // Ids are unique within a service: two services may hold calls of the same id.
     CallRecord a = record("contract-id-a", "same-id", BASE.minusSeconds(50), 200);
     CallRecord b = record("contract-id-b", "same-id", BASE.minusSeconds(40), 500);
-    writer().write("contract-id-a", List.of(a));
-    writer().write("contract-id-b", List.of(b));
+    write("contract-id-a", List.of(a));
+    write("contract-id-b", List.of(b));
     assertThat(store().withId("same-id", "contract-id-a")).containsExactly(a);
     assertThat(store().withId("same-id", "contract-id-b")).containsExactly(b);
     assertThat(store().withId("same-id", "")).containsExactlyInAnyOrder(a, b);

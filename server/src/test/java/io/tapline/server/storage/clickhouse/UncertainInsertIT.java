@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tapline.server.storage.CallRecord;
-import io.tapline.server.storage.CallWriter;
+import io.tapline.server.storage.CallBatch;
 import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.testing.SharedClickHouse;
 import java.sql.Connection;
@@ -77,7 +77,7 @@ class UncertainInsertIT {
         "CREATE MATERIALIZED VIEW slow_view ENGINE = Null"
             + " AS SELECT sleepEachRow(0.15) AS s FROM api_calls");
     // Without a batch id: no look-up of stored rows can hide a duplicate here.
-    CallWriter.Batch late = new CallWriter.Batch("late", calls("late", 20), Map.of(), false);
+    CallBatch late = new CallBatch("late", calls("late", 20), Map.of("uncertain", 30), false);
     assertThatThrownBy(() -> writer.write(List.of(late)))
         .isInstanceOf(RetryLaterException.class);
     // The engine went on and committed the INSERT after the writer gave up on it.
@@ -86,7 +86,7 @@ class UncertainInsertIT {
         .until(() -> count("SELECT count() FROM api_calls WHERE url LIKE '%/late/%'") == 20);
     execute("DROP VIEW slow_view");
 
-    CallWriter.Batch next = new CallWriter.Batch("next", calls("next", 5), Map.of(), false);
+    CallBatch next = new CallBatch("next", calls("next", 5), Map.of("uncertain", 30), false);
     writer.write(List.of(next));
     assertThat(count("SELECT count() FROM api_calls WHERE url LIKE '%/late/%'")).isEqualTo(20);
     assertThat(count("SELECT count() FROM api_calls WHERE url LIKE '%/next/%'")).isEqualTo(5);

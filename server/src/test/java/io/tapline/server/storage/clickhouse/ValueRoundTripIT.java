@@ -8,6 +8,7 @@ import io.tapline.server.storage.AlertRuleRecord;
 import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.CallQuery;
+import io.tapline.server.storage.CallBatch;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CustomerRecord;
 import io.tapline.server.storage.PlanRecord;
@@ -115,7 +116,8 @@ class ValueRoundTripIT {
               id, at, "rt" + v, "GET", "https://a.test/" + v, "/" + v, "/" + v, Map.of(v, v),
               Map.of("h" + v, v), Map.of("r" + v, v), v, v.length(), v, v.length(), 200, 10, v,
               "", Map.of("t" + v, v), v, v, v, v, v, 1, false, false);
-      writer.write("batch-" + id, List.of(call));
+      writer.write(
+          List.of(new CallBatch("batch-" + id, List.of(call), Map.of(call.service(), 30), true)));
       assertThat(store.withId(id, "")).as(v).containsExactly(call);
       assertThat(store.withId(id, call.service())).as(v).containsExactly(call);
       CallCriteria byCustomer =

@@ -1,4 +1,4 @@
-package io.tapline.server.ingest;
+package io.tapline.server.storage.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,9 +6,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.storage.CallRecord;
-import io.tapline.server.storage.CallWriter;
-import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
-import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.storage.CallBatch;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tapline.server.testing.SharedClickHouse;
 import java.net.ServerSocket;
 import java.sql.Connection;
@@ -46,22 +45,36 @@ class GroupCommitterIT {
     storage.close();
   }
 
-  /** The real writer, entered only once the gate opens. */
-  private static final class GatedWriter implements CallWriter {
+  /** The real writer, whose inserts start only once the gate opens. */
+  private static final class GatedWriter implements GroupCommitter.RowWriter {
     final CountDownLatch gate = new CountDownLatch(1);
     final CountDownLatch entered = new CountDownLatch(1);
-    final CallWriter writer = new ClickHouseCallWriter(storage.dataSource(), storage.database());
+    final ClickHouseCallWriter writer =
+        new ClickHouseCallWriter(storage.dataSource(), storage.database());
 
     @Override
-    public List<Batch> write(List<Batch> batches) {
+    public ClickHouseCallWriter.EncodedRows encode(CallBatch batch) {
+      return writer.encode(batch);
+    }
+
+    @Override
+    public List<CallBatch> insert(List<ClickHouseCallWriter.EncodedRows> batches) {
       entered.countDown();
       try {
         gate.await(60, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      return writer.write(batches);
+      return writer.insert(batches);
     }
+  }
+
+  private static GroupCommitter committer(
+      GroupCommitter.RowWriter writer, int records, long bytes, Duration retryAfter, int workers) {
+    return new GroupCommitter(
+        writer,
+        new GroupCommitter.Settings(records, bytes, 1000, Duration.ZERO, retryAfter, workers),
+        new SimpleMeterRegistry());
   }
 
   private static List<CallRecord> calls(String service, int n) {
@@ -76,8 +89,8 @@ class GroupCommitterIT {
     return calls;
   }
 
-  private static CallWriter.Batch batch(String id, List<CallRecord> calls, boolean mayBeStored) {
-    return new CallWriter.Batch(id, calls, Map.of(), mayBeStored);
+  private static CallBatch batch(String id, List<CallRecord> calls, boolean mayBeStored) {
+    return new CallBatch(id, calls, Map.of(calls.getFirst().service(), 30), mayBeStored);
   }
 
   private static long rows(String service) throws Exception {
@@ -102,7 +115,7 @@ class GroupCommitterIT {
   void aFullQueueRefusesWithRetryInformationAndAcksOnlyAfterCommit() throws Exception {
     GatedWriter writer = new GatedWriter();
     try (GroupCommitter committer =
-        new GroupCommitter(writer, 10, Long.MAX_VALUE, 1000, Duration.ZERO, Duration.ofMillis(700), 1)) {
+        committer(writer, 10, Long.MAX_VALUE, Duration.ofMillis(700), 1)) {
       CompletableFuture<List<CallRecord>> first = committer.submit(null, batch("q-1", calls("queue", 5), false));
       assertThat(writer.entered.await(30, TimeUnit.SECONDS)).isTrue();
       CompletableFuture<List<CallRecord>> second = committer.submit(null, batch("q-2", calls("queue", 5), false));
@@ -126,29 +139,16 @@ class GroupCommitterIT {
   @Test
   void theQueueIsBoundedInBytesToo() throws Exception {
     GatedWriter writer = new GatedWriter();
-    ClickHouseCallWriter encoder = new ClickHouseCallWriter(storage.dataSource(), storage.database());
-    CallWriter.Batch big = encoder.prepare(batch("y-1", calls("bytes", 50), false));
-    long bytes = encoder.bytes(big);
+    CallBatch big = batch("y-1", calls("bytes", 50), false);
+    long bytes = writer.encode(big).bytes();
     assertThat(bytes).isGreaterThan(50 * 20);
-    CallWriter prepared =
-        new CallWriter() {
-          @Override
-          public List<Batch> write(List<Batch> batches) {
-            return writer.write(batches);
-          }
-
-          @Override
-          public long bytes(Batch batch) {
-            return encoder.bytes(batch);
-          }
-        };
     // Room for the records of many batches, but for the bytes of about one and a half.
     try (GroupCommitter committer =
-        new GroupCommitter(prepared, 1_000_000, bytes * 3 / 2, 1000, Duration.ZERO, Duration.ofMillis(700), 1)) {
+        committer(writer, 1_000_000, bytes * 3 / 2, Duration.ofMillis(700), 1)) {
       CompletableFuture<List<CallRecord>> first = committer.submit(null, big);
       assertThat(writer.entered.await(30, TimeUnit.SECONDS)).isTrue();
       CompletableFuture<List<CallRecord>> second =
-          committer.submit(null, encoder.prepare(batch("y-2", calls("bytes", 50), false)));
+          committer.submit(null, batch("y-2", calls("bytes", 50), false));
       assertThat(failure(second))
           .isInstanceOfSatisfying(
               RetryLaterException.class,
@@ -160,7 +160,7 @@ class GroupCommitterIT {
       assertThat(failure(first)).isNull();
       assertThat(rows("bytes")).isEqualTo(50);
       // The bytes are released with the commit: the next batch fits again.
-      assertThat(failure(committer.submit(null, encoder.prepare(batch("y-3", calls("bytes", 50), false)))))
+      assertThat(failure(committer.submit(null, batch("y-3", calls("bytes", 50), false))))
           .isNull();
     }
   }
@@ -169,12 +169,13 @@ class GroupCommitterIT {
   void aBatchSentAgainWhileInFlightSharesTheFirstWrite() throws Exception {
     GatedWriter writer = new GatedWriter();
     try (GroupCommitter committer =
-        new GroupCommitter(writer, 1000, Long.MAX_VALUE, 1000, Duration.ZERO, Duration.ofSeconds(1), 2)) {
+        committer(writer, 1000, Long.MAX_VALUE, Duration.ofSeconds(1), 2)) {
       List<CallRecord> calls = calls("coalesce", 3);
-      // mayBeStored = false: the writer will not look for stored rows, so only coalescing can
-      // keep the second copy out.
-      CompletableFuture<List<CallRecord>> a = committer.submit("key/b-1", batch("b-1", calls, false));
-      CompletableFuture<List<CallRecord>> b = committer.submit("key/b-1", batch("b-1", calls, false));
+      // The first copy is not committed before the gate opens, so the writer's look-up cannot
+      // find it for the second copy (with two workers, both could be written at once): only
+      // coalescing can keep the second copy out.
+      CompletableFuture<List<CallRecord>> a = committer.submit("key", batch("b-1", calls, true));
+      CompletableFuture<List<CallRecord>> b = committer.submit("key", batch("b-1", calls, true));
       writer.gate.countDown();
       assertThat(failure(a)).isNull();
       assertThat(failure(b)).isNull();
@@ -200,8 +201,8 @@ class GroupCommitterIT {
     config.setInitializationFailTimeout(-1);
     try (HikariDataSource dead = new HikariDataSource(config);
         GroupCommitter committer =
-            new GroupCommitter(
-                new ClickHouseCallWriter(dead, "default"), 1000, Long.MAX_VALUE, 1000, Duration.ZERO,
+            committer(
+                new ClickHouseCallWriter(dead, "default"), 1000, Long.MAX_VALUE,
                 Duration.ofSeconds(30), 1)) {
       assertThat(failure(committer.submit(null, batch("d-1", calls("dead", 2), true))))
           .isInstanceOfSatisfying(
