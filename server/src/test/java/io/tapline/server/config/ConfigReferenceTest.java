@@ -75,6 +75,6 @@ class ConfigReferenceTest {
     Matcher image = Pattern.compile("image:\\s*(clickhouse/clickhouse-server:\\S+)").matcher(compose);
     assertThat(image.find()).isTrue();
     assertThat(image.group(1)).doesNotEndWith(":latest")
-        .isEqualTo(io.tapline.server.storage.ContainerCallStorageIT.IMAGE);
+        .isEqualTo(io.tapline.server.storage.ContainerStorageIT.IMAGE);
   }
 }
