@@ -1,6 +1,5 @@
 package io.tapline.masking;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -76,15 +75,7 @@ final class Forms {
     if (s.indexOf('%', from, to) < 0 && s.indexOf('+', from, to) < 0) {
       return names.contains(s, from, to); // nothing to decode
     }
-    return names.contains(decode(s.substring(from, to)));
-  }
-
-  static String decode(String s) {
-    try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return s;
-    }
+    return names.contains(UrlDecoding.decode(s.substring(from, to)));
   }
 
   /**

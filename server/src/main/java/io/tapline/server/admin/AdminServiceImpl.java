@@ -1,6 +1,5 @@
 package io.tapline.server.admin;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.stub.StreamObserver;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.ApiKey;
@@ -46,12 +45,16 @@ import io.tapline.server.storage.PlanRecord;
 import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
+import io.tapline.server.api.Times;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -65,12 +68,14 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   static final int MAX_RETENTION_DAYS = 3650;
 
-  private final ServiceStore services;
   private final CustomerStore customers;
   private final PlanStore plans;
   private final ApiKeyStore keys;
   private final Authenticator authenticator;
   private final Clock clock;
+  private final Entity<ServiceRecord, Service> serviceEntity;
+  private final Entity<CustomerRecord, Customer> customerEntity;
+  private final Entity<PlanRecord, Plan> planEntity;
 
   public AdminServiceImpl(
       ServiceStore services,
@@ -79,48 +84,109 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
       ApiKeyStore keys,
       Authenticator authenticator,
       Clock clock) {
-    this.services = services;
     this.customers = customers;
     this.plans = plans;
     this.keys = keys;
     this.authenticator = authenticator;
     this.clock = clock;
+    this.serviceEntity =
+        new Entity<>(
+            services,
+            "service",
+            Service::getName,
+            (s, createdAt) -> toRecord(s, "service", createdAt),
+            AdminServiceImpl::toProto,
+            ServiceRecord::createdAt);
+    this.customerEntity =
+        new Entity<>(
+            customers,
+            "customer",
+            Customer::getId,
+            this::toRecord,
+            AdminServiceImpl::toProto,
+            CustomerRecord::createdAt);
+    this.planEntity =
+        new Entity<>(
+            plans,
+            "plan",
+            Plan::getId,
+            AdminServiceImpl::toRecord,
+            AdminServiceImpl::toProto,
+            PlanRecord::createdAt);
+  }
+
+  /**
+   * Create, get, list, update and delete of one kind of metadata, the same for each.
+   *
+   * @param key the key of a value as sent (checked by {@code toRecord})
+   * @param toRecord checks a value as sent and makes its record, created at the given time
+   */
+  private record Entity<R, P>(
+      MetadataStore<R> store,
+      String kind,
+      Function<P, String> key,
+      BiFunction<P, Instant, R> toRecord,
+      Function<R, P> toProto,
+      Function<R, Instant> createdAt) {
+
+    P create(P value, Instant now) {
+      R record = toRecord.apply(value, now);
+      String k = key.apply(value);
+      if (store.get(k).isPresent()) {
+        throw new InvalidRequestException(kind, "a " + kind + " named '" + k + "' exists already");
+      }
+      store.put(record);
+      return toProto.apply(record);
+    }
+
+    P get(String k) {
+      return toProto.apply(find(store, k, kind));
+    }
+
+    List<P> list() {
+      return store.list().stream().map(toProto).toList();
+    }
+
+    P update(P value) {
+      R existing = find(store, key.apply(value), kind);
+      R record = toRecord.apply(value, createdAt.apply(existing));
+      store.put(record);
+      return toProto.apply(record);
+    }
+
+    DeleteResponse delete(String k) {
+      find(store, k, kind);
+      store.delete(k);
+      return DeleteResponse.getDefaultInstance();
+    }
   }
 
   // Services
 
   @Override
   public void createService(CreateServiceRequest request, StreamObserver<Service> response) {
-    ServiceRecord record = toRecord(request.getService(), "service", now());
-    create(services, record.name(), "service", record);
-    reply(response, toProto(record));
+    reply(response, serviceEntity.create(request.getService(), now()));
   }
 
   @Override
   public void getService(GetServiceRequest request, StreamObserver<Service> response) {
-    reply(response, toProto(find(services, request.getName(), "service")));
+    reply(response, serviceEntity.get(request.getName()));
   }
 
   @Override
-  public void listServices(ListServicesRequest request, StreamObserver<ListServicesResponse> response) {
-    ListServicesResponse.Builder list = ListServicesResponse.newBuilder();
-    services.list().forEach(s -> list.addServices(toProto(s)));
-    reply(response, list.build());
+  public void listServices(
+      ListServicesRequest request, StreamObserver<ListServicesResponse> response) {
+    reply(response, ListServicesResponse.newBuilder().addAllServices(serviceEntity.list()).build());
   }
 
   @Override
   public void updateService(UpdateServiceRequest request, StreamObserver<Service> response) {
-    ServiceRecord existing = find(services, request.getService().getName(), "service");
-    ServiceRecord record = toRecord(request.getService(), "service", existing.createdAt());
-    services.put(record);
-    reply(response, toProto(record));
+    reply(response, serviceEntity.update(request.getService()));
   }
 
   @Override
   public void deleteService(DeleteServiceRequest request, StreamObserver<DeleteResponse> response) {
-    find(services, request.getName(), "service");
-    services.delete(request.getName());
-    reply(response, DeleteResponse.getDefaultInstance());
+    reply(response, serviceEntity.delete(request.getName()));
   }
 
   private ServiceRecord toRecord(Service s, String field, Instant createdAt) {
@@ -150,7 +216,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         .addAllReplayAllowList(s.replayAllowList())
         .setRetentionDays(s.retentionDays())
         .addAllSensitiveHeaders(s.sensitiveHeaders())
-        .setCreateTime(timestamp(s.createdAt()))
+        .setCreateTime(Times.timestamp(s.createdAt()))
         .build();
   }
 
@@ -158,37 +224,30 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
   @Override
   public void createCustomer(CreateCustomerRequest request, StreamObserver<Customer> response) {
-    CustomerRecord record = toRecord(request.getCustomer(), now());
-    create(customers, record.id(), "customer", record);
-    reply(response, toProto(record));
+    reply(response, customerEntity.create(request.getCustomer(), now()));
   }
 
   @Override
   public void getCustomer(GetCustomerRequest request, StreamObserver<Customer> response) {
-    reply(response, toProto(find(customers, request.getId(), "customer")));
+    reply(response, customerEntity.get(request.getId()));
   }
 
   @Override
   public void listCustomers(
       ListCustomersRequest request, StreamObserver<ListCustomersResponse> response) {
-    ListCustomersResponse.Builder list = ListCustomersResponse.newBuilder();
-    customers.list().forEach(c -> list.addCustomers(toProto(c)));
-    reply(response, list.build());
+    reply(
+        response, ListCustomersResponse.newBuilder().addAllCustomers(customerEntity.list()).build());
   }
 
   @Override
   public void updateCustomer(UpdateCustomerRequest request, StreamObserver<Customer> response) {
-    CustomerRecord existing = find(customers, request.getCustomer().getId(), "customer");
-    CustomerRecord record = toRecord(request.getCustomer(), existing.createdAt());
-    customers.put(record);
-    reply(response, toProto(record));
+    reply(response, customerEntity.update(request.getCustomer()));
   }
 
   @Override
-  public void deleteCustomer(DeleteCustomerRequest request, StreamObserver<DeleteResponse> response) {
-    find(customers, request.getId(), "customer");
-    customers.delete(request.getId());
-    reply(response, DeleteResponse.getDefaultInstance());
+  public void deleteCustomer(
+      DeleteCustomerRequest request, StreamObserver<DeleteResponse> response) {
+    reply(response, customerEntity.delete(request.getId()));
   }
 
   private CustomerRecord toRecord(Customer c, Instant createdAt) {
@@ -204,7 +263,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         .setId(c.id())
         .setName(c.name())
         .setPlan(c.plan())
-        .setCreateTime(timestamp(c.createdAt()))
+        .setCreateTime(Times.timestamp(c.createdAt()))
         .build();
   }
 
@@ -212,36 +271,27 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
   @Override
   public void createPlan(CreatePlanRequest request, StreamObserver<Plan> response) {
-    PlanRecord record = toRecord(request.getPlan(), now());
-    create(plans, record.id(), "plan", record);
-    reply(response, toProto(record));
+    reply(response, planEntity.create(request.getPlan(), now()));
   }
 
   @Override
   public void getPlan(GetPlanRequest request, StreamObserver<Plan> response) {
-    reply(response, toProto(find(plans, request.getId(), "plan")));
+    reply(response, planEntity.get(request.getId()));
   }
 
   @Override
   public void listPlans(ListPlansRequest request, StreamObserver<ListPlansResponse> response) {
-    ListPlansResponse.Builder list = ListPlansResponse.newBuilder();
-    plans.list().forEach(p -> list.addPlans(toProto(p)));
-    reply(response, list.build());
+    reply(response, ListPlansResponse.newBuilder().addAllPlans(planEntity.list()).build());
   }
 
   @Override
   public void updatePlan(UpdatePlanRequest request, StreamObserver<Plan> response) {
-    PlanRecord existing = find(plans, request.getPlan().getId(), "plan");
-    PlanRecord record = toRecord(request.getPlan(), existing.createdAt());
-    plans.put(record);
-    reply(response, toProto(record));
+    reply(response, planEntity.update(request.getPlan()));
   }
 
   @Override
   public void deletePlan(DeletePlanRequest request, StreamObserver<DeleteResponse> response) {
-    find(plans, request.getId(), "plan");
-    plans.delete(request.getId());
-    reply(response, DeleteResponse.getDefaultInstance());
+    reply(response, planEntity.delete(request.getId()));
   }
 
   private static PlanRecord toRecord(Plan p, Instant createdAt) {
@@ -258,7 +308,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         .setName(p.name())
         .setDescription(p.description())
         .setRateLimitPerSecond(p.rateLimitPerSecond())
-        .setCreateTime(timestamp(p.createdAt()))
+        .setCreateTime(Times.timestamp(p.createdAt()))
         .build();
   }
 
@@ -299,7 +349,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     Instant now = now();
     Instant expires = null;
     if (request.hasExpireTime()) {
-      expires = io.tapline.server.api.Times.instant(request.getExpireTime(), "expire_time");
+      expires = Times.instant(request.getExpireTime(), "expire_time");
       if (!expires.isAfter(now)) {
         throw new InvalidRequestException("expire_time", "must be in the future");
       }
@@ -352,22 +402,15 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             .setService(k.service())
             .setCustomerId(k.customerId())
             .setPlan(k.plan())
-            .setCreateTime(timestamp(k.createdAt()))
+            .setCreateTime(Times.timestamp(k.createdAt()))
             .setRevoked(k.revoked());
     if (k.expiresAt() != null) {
-      key.setExpireTime(timestamp(k.expiresAt()));
+      key.setExpireTime(Times.timestamp(k.expiresAt()));
     }
     return key.build();
   }
 
   // Shared
-
-  private static <T> void create(MetadataStore<T> store, String key, String kind, T value) {
-    if (store.get(key).isPresent()) {
-      throw new InvalidRequestException(kind, "a " + kind + " named '" + key + "' exists already");
-    }
-    store.put(value);
-  }
 
   private static <T> T find(MetadataStore<T> store, String key, String kind) {
     if (key.isEmpty()) {
@@ -395,10 +438,6 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
   private Instant now() {
     return clock.instant().truncatedTo(ChronoUnit.MILLIS);
-  }
-
-  private static Timestamp timestamp(Instant instant) {
-    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
   }
 
   private static <T> void reply(StreamObserver<T> observer, T value) {

@@ -3,7 +3,10 @@ package io.tapline.server.api;
 import com.google.protobuf.Timestamp;
 import java.time.Instant;
 
-/** Timestamps of requests, checked: one outside the supported range is INVALID_ARGUMENT. */
+/**
+ * Protobuf timestamps and instants. Timestamps of requests are checked: one outside the supported
+ * range is INVALID_ARGUMENT.
+ */
 public final class Times {
 
   /** 9999-12-31T23:59:59Z, the last second ClickHouse's DateTime64 and our tokens support. */
@@ -23,5 +26,13 @@ public final class Times {
       throw new InvalidRequestException(field, "is not a valid time between 1970 and 9999");
     }
     return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+  }
+
+  /** {@code instant} as a protobuf timestamp. */
+  public static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder()
+        .setSeconds(instant.getEpochSecond())
+        .setNanos(instant.getNano())
+        .build();
   }
 }

@@ -1,5 +1,6 @@
 package io.tapline.server.config;
 
+import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.regex.Pattern;
 
 /**
  * Reads {@link TaplineConfig}. Every key has a documented default in the bundled {@code
@@ -25,7 +25,6 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
   static final String DEFAULTS_RESOURCE = "/tapline.properties";
-  private static final Pattern DB_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   private ConfigLoader() {}
 
@@ -130,9 +129,9 @@ public final class ConfigLoader {
   private static TaplineConfig bind(Properties p, Map<String, String> env) {
     Values r = new Values(p, env);
     String database = r.string("clickhouse.database");
-    if (!DB_NAME.matcher(database).matches()) {
+    if (!ClickHouseStorage.IDENTIFIER.matcher(database).matches()) {
       throw new ConfigException(
-          "clickhouse.database must match " + DB_NAME.pattern() + "; got '" + database + "'");
+          "clickhouse.database must match " + ClickHouseStorage.IDENTIFIER.pattern() + "; got '" + database + "'");
     }
     return new TaplineConfig(
         new TaplineConfig.Server(

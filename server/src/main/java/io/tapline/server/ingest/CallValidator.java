@@ -1,5 +1,6 @@
 package io.tapline.server.ingest;
 
+import io.tapline.masking.UrlDecoding;
 import com.google.protobuf.Timestamp;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.server.api.UnreadableCalls;
@@ -7,7 +8,6 @@ import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
 import java.net.InetAddress;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -359,19 +359,11 @@ final class CallValidator {
         int eq = rawQuery.indexOf('=', start, end);
         String key = rawQuery.substring(start, eq < 0 ? end : eq);
         String value = eq < 0 ? "" : rawQuery.substring(eq + 1, end);
-        params.putIfAbsent(decode(key), decode(value));
+        params.putIfAbsent(UrlDecoding.decode(key), UrlDecoding.decode(value));
       }
       start = end + 1;
     }
     return params;
-  }
-
-  private static String decode(String s) {
-    try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return s; // keep malformed escapes as they were sent
-    }
   }
 
   static long utf8Length(String s) {

@@ -1,6 +1,6 @@
 package io.tapline.server.query;
 
-import com.google.protobuf.Timestamp;
+import io.tapline.server.api.Times;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.server.storage.CallRecord;
 
@@ -12,10 +12,7 @@ final class CallProtos {
   static ApiCall toProto(CallRecord call) {
     return ApiCall.newBuilder()
         .setId(call.id())
-        .setTimestamp(
-            Timestamp.newBuilder()
-                .setSeconds(call.timestamp().getEpochSecond())
-                .setNanos(call.timestamp().getNano()))
+        .setTimestamp(Times.timestamp(call.timestamp()))
         .setService(call.service())
         .setMethod(call.method())
         .setUrl(call.url())

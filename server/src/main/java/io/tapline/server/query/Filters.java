@@ -1,6 +1,6 @@
 package io.tapline.server.query;
 
-import com.google.protobuf.Timestamp;
+import io.tapline.server.api.Times;
 import io.grpc.Status;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.StatusClass;
@@ -31,10 +31,10 @@ final class Filters {
   static CallCriteria toCriteria(
       CallFilter filter, Principal principal, Duration defaultWindow, Instant now, Instant defaultStart) {
     String service = scopedService(filter.getService(), principal);
-    Instant end = filter.hasEndTime() ? instant(filter.getEndTime(), "filter.end_time") : now;
+    Instant end = filter.hasEndTime() ? Times.instant(filter.getEndTime(), "filter.end_time") : now;
     Instant start;
     if (filter.hasStartTime()) {
-      start = instant(filter.getStartTime(), "filter.start_time");
+      start = Times.instant(filter.getStartTime(), "filter.start_time");
     } else {
       start = defaultStart != null ? defaultStart : end.minus(defaultWindow);
     }
@@ -103,13 +103,6 @@ final class Filters {
     return bound;
   }
 
-  static Instant instant(Timestamp ts, String field) {
-    return io.tapline.server.api.Times.instant(ts, field);
-  }
-
-  static Timestamp timestamp(Instant instant) {
-    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
-  }
 
   private static long micros(double millis, String field) {
     if (!(millis >= 0) || millis > 4.0e6) {

@@ -1,5 +1,6 @@
 package io.tapline.server.query;
 
+import io.tapline.server.api.Times;
 import io.grpc.stub.StreamObserver;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.BreakdownGroup;
@@ -137,8 +138,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     GetMetricsResponse.Builder response =
         GetMetricsResponse.newBuilder()
             .setMetrics(MetricsProtos.toProto(result.total(), levels))
-            .setStartTime(Filters.timestamp(criteria.startTime()))
-            .setEndTime(Filters.timestamp(criteria.endTime()));
+            .setStartTime(Times.timestamp(criteria.startTime()))
+            .setEndTime(Times.timestamp(criteria.endTime()));
     Map<String, Double> byClass = new TreeMap<>();
     result.countByMethod().forEach((method, count) -> response.putCountByMethod(method, Math.round(count)));
     result.countByStatus().forEach(
@@ -188,8 +189,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     GetBreakdownResponse.Builder response =
         GetBreakdownResponse.newBuilder()
             .setTotalCount(Math.round(total))
-            .setStartTime(Filters.timestamp(criteria.startTime()))
-            .setEndTime(Filters.timestamp(criteria.endTime()));
+            .setStartTime(Times.timestamp(criteria.startTime()))
+            .setEndTime(Times.timestamp(criteria.endTime()));
     for (BreakdownResult.Group group : result.groups()) {
       response.addGroups(
           BreakdownGroup.newBuilder()
@@ -226,8 +227,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     GetTimeSeriesResponse.Builder response =
         GetTimeSeriesResponse.newBuilder()
             .setBucketSeconds(buckets.width().toSeconds())
-            .setStartTime(Filters.timestamp(buckets.start()))
-            .setEndTime(Filters.timestamp(buckets.end()));
+            .setStartTime(Times.timestamp(buckets.start()))
+            .setEndTime(Times.timestamp(buckets.end()));
     List<TimeSeriesResult.Series> series = new ArrayList<>(result.series());
     if (series.isEmpty() && splitBy == null) {
       series.add(new TimeSeriesResult.Series("", false, Map.of()));
@@ -238,7 +239,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
       for (Instant at : buckets.starts()) {
         out.addBuckets(
             TimeBucket.newBuilder()
-                .setStartTime(Filters.timestamp(at))
+                .setStartTime(Times.timestamp(at))
                 .setMetrics(MetricsProtos.toProto(s.buckets().getOrDefault(at, empty), levels)));
       }
       response.addSeries(out);

@@ -1,6 +1,6 @@
 package io.tapline.server.replay;
 
-import com.google.protobuf.Timestamp;
+import io.tapline.server.api.Times;
 import io.tapline.masking.Masker;
 import io.tapline.proto.v1.BodyDiff;
 import io.tapline.proto.v1.FieldChange;
@@ -34,10 +34,7 @@ final class ReplayProtos {
         .setId(r.id())
         .setCallId(r.callId())
         .setService(r.service())
-        .setCreateTime(
-            Timestamp.newBuilder()
-                .setSeconds(r.createdAt().getEpochSecond())
-                .setNanos(r.createdAt().getNano()))
+        .setCreateTime(Times.timestamp(r.createdAt()))
         .setReplayedBy(r.replayedBy())
         .setRequest(
             ReplayedRequest.newBuilder()

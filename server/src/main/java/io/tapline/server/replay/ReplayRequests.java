@@ -1,5 +1,6 @@
 package io.tapline.server.replay;
 
+import io.tapline.masking.UrlDecoding;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -16,7 +17,6 @@ import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.storage.CallRecord;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
@@ -124,7 +124,7 @@ final class ReplayRequests {
     StringBuilder sent = new StringBuilder();
     StringBuilder recorded = new StringBuilder();
     for (String[] p : params) {
-      String name = decode(p[0]);
+      String name = UrlDecoding.decode(p[0]);
       boolean masked = p[1] != null && Masker.holdsMask(p[1]) || Masker.holdsMask(p[0]);
       String sentValue;
       String recordedValue;
@@ -145,7 +145,7 @@ final class ReplayRequests {
       append(recorded, p[0], recordedValue);
     }
     for (var e : supplied.entrySet()) {
-      boolean present = params.stream().anyMatch(p -> decode(p[0]).equals(e.getKey()));
+      boolean present = params.stream().anyMatch(p -> UrlDecoding.decode(p[0]).equals(e.getKey()));
       if (!present) {
         append(sent, encode(e.getKey()), encode(e.getValue()));
         append(recorded, encode(e.getKey()), encode(e.getValue()));
@@ -176,14 +176,6 @@ final class ReplayRequests {
     query.append(rawName);
     if (rawValue != null) {
       query.append('=').append(rawValue);
-    }
-  }
-
-  private static String decode(String s) {
-    try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return s;
     }
   }
 

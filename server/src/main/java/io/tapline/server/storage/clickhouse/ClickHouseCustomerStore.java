@@ -8,49 +8,26 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /** Customers in the {@code customers} table. */
-public final class ClickHouseCustomerStore implements CustomerStore {
-
-  private final ReplacingTable<CustomerRecord> table;
+public final class ClickHouseCustomerStore extends ReplacingTable<CustomerRecord> implements CustomerStore {
 
   public ClickHouseCustomerStore(DataSource dataSource) {
-    this.table =
-        new ReplacingTable<>(
-            dataSource,
-            "customers",
-            "id",
-            "id, name, plan, toUnixTimestamp64Milli(created_at)",
-            "id, name, plan, created_at",
-            "?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
-            true,
-            rs ->
-                new CustomerRecord(
-                    rs.getString(1), rs.getString(2), rs.getString(3),
-                    Instant.ofEpochMilli(rs.getLong(4))),
-            (insert, c) -> {
-              insert.setString(1, c.id());
-              insert.setString(2, c.name());
-              insert.setString(3, c.plan());
-              insert.setLong(4, c.createdAt().toEpochMilli());
-            });
-  }
-
-  @Override
-  public Optional<CustomerRecord> get(String id) {
-    return table.get(id);
-  }
-
-  @Override
-  public List<CustomerRecord> list() {
-    return table.list();
-  }
-
-  @Override
-  public void put(CustomerRecord customer) {
-    table.put(customer);
-  }
-
-  @Override
-  public void delete(String id) {
-    table.delete(id);
+    super(
+        dataSource,
+        "customers",
+        "id",
+        "id, name, plan, toUnixTimestamp64Milli(created_at)",
+        "id, name, plan, created_at",
+        "?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
+        true,
+        rs ->
+            new CustomerRecord(
+                rs.getString(1), rs.getString(2), rs.getString(3),
+                Instant.ofEpochMilli(rs.getLong(4))),
+        (insert, c) -> {
+          insert.setString(1, c.id());
+          insert.setString(2, c.name());
+          insert.setString(3, c.plan());
+          insert.setLong(4, c.createdAt().toEpochMilli());
+        });
   }
 }

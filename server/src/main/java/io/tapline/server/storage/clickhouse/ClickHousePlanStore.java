@@ -8,50 +8,27 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /** Usage plans in the {@code plans} table. */
-public final class ClickHousePlanStore implements PlanStore {
-
-  private final ReplacingTable<PlanRecord> table;
+public final class ClickHousePlanStore extends ReplacingTable<PlanRecord> implements PlanStore {
 
   public ClickHousePlanStore(DataSource dataSource) {
-    this.table =
-        new ReplacingTable<>(
-            dataSource,
-            "plans",
-            "id",
-            "id, name, description, rate_limit_per_second, toUnixTimestamp64Milli(created_at)",
-            "id, name, description, rate_limit_per_second, created_at",
-            "?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
-            true,
-            rs ->
-                new PlanRecord(
-                    rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                    Instant.ofEpochMilli(rs.getLong(5))),
-            (insert, p) -> {
-              insert.setString(1, p.id());
-              insert.setString(2, p.name());
-              insert.setString(3, p.description());
-              insert.setInt(4, p.rateLimitPerSecond());
-              insert.setLong(5, p.createdAt().toEpochMilli());
-            });
-  }
-
-  @Override
-  public Optional<PlanRecord> get(String id) {
-    return table.get(id);
-  }
-
-  @Override
-  public List<PlanRecord> list() {
-    return table.list();
-  }
-
-  @Override
-  public void put(PlanRecord plan) {
-    table.put(plan);
-  }
-
-  @Override
-  public void delete(String id) {
-    table.delete(id);
+    super(
+        dataSource,
+        "plans",
+        "id",
+        "id, name, description, rate_limit_per_second, toUnixTimestamp64Milli(created_at)",
+        "id, name, description, rate_limit_per_second, created_at",
+        "?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
+        true,
+        rs ->
+            new PlanRecord(
+                rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                Instant.ofEpochMilli(rs.getLong(5))),
+        (insert, p) -> {
+          insert.setString(1, p.id());
+          insert.setString(2, p.name());
+          insert.setString(3, p.description());
+          insert.setInt(4, p.rateLimitPerSecond());
+          insert.setLong(5, p.createdAt().toEpochMilli());
+        });
   }
 }

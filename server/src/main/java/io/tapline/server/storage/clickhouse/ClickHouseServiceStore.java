@@ -8,59 +8,36 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /** Services in the {@code services} table. */
-public final class ClickHouseServiceStore implements ServiceStore {
-
-  private final ReplacingTable<ServiceRecord> table;
+public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord> implements ServiceStore {
 
   public ClickHouseServiceStore(DataSource dataSource) {
-    this.table =
-        new ReplacingTable<>(
-            dataSource,
-            "services",
-            "name",
-            "name, description, base_url, replay_allow_list, retention_days, sensitive_headers,"
-                + " toUnixTimestamp64Milli(created_at)",
-            "name, description, base_url, replay_allow_list, retention_days, sensitive_headers,"
-                + " created_at",
-            "?, ?, ?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
-            true,
-            rs ->
-                new ServiceRecord(
-                    rs.getString(1),
-                    rs.getString(2),
-                    rs.getString(3),
-                    List.of(SqlArrays.strings(rs.getArray(4))),
-                    rs.getInt(5),
-                    List.of(SqlArrays.strings(rs.getArray(6))),
-                    Instant.ofEpochMilli(rs.getLong(7))),
-            (insert, s) -> {
-              insert.setString(1, s.name());
-              insert.setString(2, s.description());
-              insert.setString(3, s.baseUrl());
-              insert.setObject(4, s.replayAllowList());
-              insert.setInt(5, s.retentionDays());
-              insert.setObject(6, s.sensitiveHeaders());
-              insert.setLong(7, s.createdAt().toEpochMilli());
-            });
-  }
-
-  @Override
-  public Optional<ServiceRecord> get(String name) {
-    return table.get(name);
-  }
-
-  @Override
-  public List<ServiceRecord> list() {
-    return table.list();
-  }
-
-  @Override
-  public void put(ServiceRecord service) {
-    table.put(service);
-  }
-
-  @Override
-  public void delete(String name) {
-    table.delete(name);
+    super(
+        dataSource,
+        "services",
+        "name",
+        "name, description, base_url, replay_allow_list, retention_days, sensitive_headers,"
+            + " toUnixTimestamp64Milli(created_at)",
+        "name, description, base_url, replay_allow_list, retention_days, sensitive_headers,"
+            + " created_at",
+        "?, ?, ?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
+        true,
+        rs ->
+            new ServiceRecord(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                List.of(SqlArrays.strings(rs.getArray(4))),
+                rs.getInt(5),
+                List.of(SqlArrays.strings(rs.getArray(6))),
+                Instant.ofEpochMilli(rs.getLong(7))),
+        (insert, s) -> {
+          insert.setString(1, s.name());
+          insert.setString(2, s.description());
+          insert.setString(3, s.baseUrl());
+          insert.setObject(4, s.replayAllowList());
+          insert.setInt(5, s.retentionDays());
+          insert.setObject(6, s.sensitiveHeaders());
+          insert.setLong(7, s.createdAt().toEpochMilli());
+        });
   }
 }

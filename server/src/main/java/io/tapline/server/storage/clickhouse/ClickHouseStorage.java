@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class ClickHouseStorage implements AutoCloseable {
 
   private static final org.slf4j.Logger logger = LoggerFactory.getLogger(ClickHouseStorage.class);
-  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+  /** Database names this store accepts: they are written into SQL as they are. */
+  public static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   /** How long a caller waits for a pooled connection before the store counts as down: {@value} ms. */
   static final long DEFAULT_CONNECTION_TIMEOUT_MILLIS = 5_000;

@@ -14,9 +14,10 @@ import javax.sql.DataSource;
 /**
  * A metadata table on {@code ReplacingMergeTree(version)}: a write is a new row with a higher
  * version, a deletion a row with {@code deleted = 1}, and reads use FINAL so they see the latest
- * row per key. Metadata is small and read through caches, so FINAL's cost does not matter.
+ * row per key. Metadata is small and read through caches, so FINAL's cost does not matter. The
+ * metadata stores are such tables, each naming its columns.
  */
-final class ReplacingTable<T> {
+class ReplacingTable<T> {
 
   /** Reads one row; the columns are those of {@code selectColumns}, in order. */
   interface RowReader<T> {
@@ -68,12 +69,12 @@ final class ReplacingTable<T> {
     this.boundColumns = insertValues.split("\\?", -1).length - 1;
   }
 
-  Optional<T> get(String key) {
+  public Optional<T> get(String key) {
     List<T> rows = query(select + " AND " + keyColumn + " = ?", key, reader);
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst());
   }
 
-  List<T> list() {
+  public List<T> list() {
     return query(select + " ORDER BY " + keyColumn, null, reader);
   }
 
@@ -85,7 +86,7 @@ final class ReplacingTable<T> {
     return new HashSet<>(query(sql, null, rs -> rs.getString(1)));
   }
 
-  void put(T value) {
+  public void put(T value) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement = Statements.prepare(connection, insert)) {
       binder.bind(statement, value);
@@ -96,7 +97,7 @@ final class ReplacingTable<T> {
     }
   }
 
-  void delete(String key) {
+  public void delete(String key) {
     if (!softDelete) {
       throw new UnsupportedOperationException(table + " rows are not deleted");
     }
