@@ -20,9 +20,9 @@ import java.util.stream.Collectors;
  * result is within half a bucket of the true quantile: a relative error of at most
  * e^(1/{@value #HALF_BUCKETS_PER_E}) - 1 (0.5 %) on 1 + latency in microseconds, plus rounding to
  * whole microseconds. Quantile weights are 1000 / r rounded, because the function takes
- * whole-number weights. Measured on 10 million calls: the sampling {@code quantiles} was 10 % off
- * at p99; 2000 buckets per e (0.025 %) made grouped quantiles 30 to 40 % slower, and made the
- * rollups hold about one histogram entry per call.
+ * whole-number weights. The sampling {@code quantiles} is too far off at p99; finer buckets (2000
+ * per e) made grouped quantiles slower and the rollups hardly smaller than the calls themselves
+ * (figures in bench/README.md, "Figures behind the code").
  */
 final class Aggregates {
 

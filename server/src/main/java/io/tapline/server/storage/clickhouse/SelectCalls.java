@@ -27,9 +27,9 @@ final class SelectCalls {
   SelectCalls(CallQuery query) {
     this.query = query;
     // Filters off the sort key go to PREWHERE: ClickHouse reads their columns first and the
-    // wide columns only for the granules that hold a match. Measured on 10 million calls, a
-    // search for one customer's 503s of one service took 88 ms this way against 127 ms when
-    // ClickHouse chose what to move to PREWHERE itself.
+    // wide columns only for the granules that hold a match. This is faster than letting
+    // ClickHouse choose what to move to PREWHERE itself (figures in bench/README.md, "Figures
+    // behind the code").
     Where key = Where.sortKey(query.criteria());
     Where filter = Where.filter(query.criteria());
     StringBuilder sql =
