@@ -64,53 +64,64 @@ public final class AlertLatencyBenchmark {
     String adminKey = ApiKeys.generate().key();
     TaplineServer server =
         TaplineServer.start(
-            ConfigLoader.load(new String[] {
-                  "--auth.bootstrap-admin-key=" + adminKey, "--alerts.evaluation-interval=" + interval
-                })
+            ConfigLoader.load(
+                    new String[] {
+                      "--auth.bootstrap-admin-key=" + adminKey,
+                      "--alerts.evaluation-interval=" + interval
+                    })
                 .withPort(0)
-                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), "bench_alerts_" + ProcessHandle.current().pid()));
-    ManagedChannel managed = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+                .withClickHouse(
+                    SharedClickHouse.engine().jdbcUrl(),
+                    SharedClickHouse.engine().user(),
+                    SharedClickHouse.engine().password(),
+                    "bench_alerts_" + ProcessHandle.current().pid()));
+    ManagedChannel managed =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
-    Channel channel = ClientInterceptors.intercept(managed, MetadataUtils.newAttachHeadersInterceptor(headers));
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
+    Channel channel =
+        ClientInterceptors.intercept(managed, MetadataUtils.newAttachHeadersInterceptor(headers));
     try {
       AlertServiceGrpc.AlertServiceBlockingStub alerts = AlertServiceGrpc.newBlockingStub(channel);
-      IngestServiceGrpc.IngestServiceBlockingStub ingest = IngestServiceGrpc.newBlockingStub(channel);
+      IngestServiceGrpc.IngestServiceBlockingStub ingest =
+          IngestServiceGrpc.newBlockingStub(channel);
 
       // Arrival time of the event for each sample call id (per-call) or service (windowed).
       Map<String, Long> arrivals = new ConcurrentHashMap<>();
       Map<String, CountDownLatch> waiting = new ConcurrentHashMap<>();
-      AlertServiceGrpc.newStub(channel).subscribeAlerts(
-          SubscribeAlertsRequest.getDefaultInstance(),
-          new StreamObserver<>() {
-            @Override
-            public void onNext(SubscribeAlertsResponse response) {
-              long now = System.nanoTime();
-              if (!response.hasEvent()) {
-                return;
-              }
-              AlertEvent event = response.getEvent();
-              String key =
-                  event.getKind() == AlertEventKind.TRIGGERED
-                      ? event.getSampleCallIds(0)
-                      : event.getKind() == AlertEventKind.FIRING ? event.getService() : null;
-              if (key != null) {
-                arrivals.putIfAbsent(key, now);
-                CountDownLatch latch = waiting.get(key);
-                if (latch != null) {
-                  latch.countDown();
+      AlertServiceGrpc.newStub(channel)
+          .subscribeAlerts(
+              SubscribeAlertsRequest.getDefaultInstance(),
+              new StreamObserver<>() {
+                @Override
+                public void onNext(SubscribeAlertsResponse response) {
+                  long now = System.nanoTime();
+                  if (!response.hasEvent()) {
+                    return;
+                  }
+                  AlertEvent event = response.getEvent();
+                  String key =
+                      event.getKind() == AlertEventKind.TRIGGERED
+                          ? event.getSampleCallIds(0)
+                          : event.getKind() == AlertEventKind.FIRING ? event.getService() : null;
+                  if (key != null) {
+                    arrivals.putIfAbsent(key, now);
+                    CountDownLatch latch = waiting.get(key);
+                    if (latch != null) {
+                      latch.countDown();
+                    }
+                  }
                 }
-              }
-            }
 
-            @Override
-            public void onError(Throwable t) {
-              System.err.println("subscription ended: " + t);
-            }
+                @Override
+                public void onError(Throwable t) {
+                  System.err.println("subscription ended: " + t);
+                }
 
-            @Override
-            public void onCompleted() {}
-          });
+                @Override
+                public void onCompleted() {}
+              });
 
       alerts.createAlertRule(
           CreateAlertRuleRequest.newBuilder()
@@ -118,14 +129,21 @@ public final class AlertLatencyBenchmark {
                   AlertRule.newBuilder()
                       .setService("bench-per-call")
                       .setEnabled(true)
-                      .setPerCall(PerCallCondition.newBuilder()
-                          .addClauses(CallClause.newBuilder().setField("status_code").setOp(">=").setValue("500")))
+                      .setPerCall(
+                          PerCallCondition.newBuilder()
+                              .addClauses(
+                                  CallClause.newBuilder()
+                                      .setField("status_code")
+                                      .setOp(">=")
+                                      .setValue("500")))
                       .setCooldown(Durations.fromMillis(0)))
               .build());
       // Warm up: JIT, connections, the rule cache.
       List<Long> perCall = measurePerCall(ingest, arrivals, waiting, 30);
       perCall = measurePerCall(ingest, arrivals, waiting, perCallSamples);
-      report("per-call rule (status_code >= 500), triggering Ingest call -> event on the stream", perCall);
+      report(
+          "per-call rule (status_code >= 500), triggering Ingest call -> event on the stream",
+          perCall);
 
       List<String> services = new ArrayList<>();
       for (int i = 0; i < windowedSamples; i++) {
@@ -137,10 +155,11 @@ public final class AlertLatencyBenchmark {
                     AlertRule.newBuilder()
                         .setService(service)
                         .setEnabled(true)
-                        .setWindowed(WindowedCondition.newBuilder()
-                            .setAggregate(Aggregate.REQUEST_COUNT)
-                            .setThreshold(0)
-                            .setWindow(Durations.fromSeconds(10))))
+                        .setWindowed(
+                            WindowedCondition.newBuilder()
+                                .setAggregate(Aggregate.REQUEST_COUNT)
+                                .setThreshold(0)
+                                .setWindow(Durations.fromSeconds(10))))
                 .build());
       }
       List<Long> windowed = new ArrayList<>();
@@ -149,15 +168,21 @@ public final class AlertLatencyBenchmark {
         CountDownLatch latch = new CountDownLatch(1);
         waiting.put(service, latch);
         long start = System.nanoTime();
-        ingest.ingest(IngestRequest.newBuilder().addCalls(call(service, UUID.randomUUID().toString(), 200)).build());
+        ingest.ingest(
+            IngestRequest.newBuilder()
+                .addCalls(call(service, UUID.randomUUID().toString(), 200))
+                .build());
         if (!latch.await(30, TimeUnit.SECONDS)) {
           System.err.println("no FIRING event for " + service + " within 30s");
           continue;
         }
         windowed.add(arrivals.get(service) - start);
       }
-      report("windowed rule (request count, evaluation interval " + interval
-          + "), triggering Ingest call -> FIRING event on the stream", windowed);
+      report(
+          "windowed rule (request count, evaluation interval "
+              + interval
+              + "), triggering Ingest call -> FIRING event on the stream",
+          windowed);
     } finally {
       managed.shutdownNow();
       server.close();
@@ -192,7 +217,8 @@ public final class AlertLatencyBenchmark {
     Instant now = Instant.now();
     return ApiCall.newBuilder()
         .setId(id)
-        .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+        .setTimestamp(
+            Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
         .setService(service)
         .setMethod("POST")
         .setUrl("https://api.example.com/v1/orders")

@@ -32,9 +32,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * the status) and {@link TaplineClient#record}, which samples and queues it. Time per call and,
  * with the GC profiler, bytes allocated per call ({@code gc.alloc.rate.norm}).
  *
- * <p>The client ships to a loopback ingest server that acks every batch, so the sender thread
- * runs as in production; when the benchmark records faster than one sender can ship, the queue is
- * full and calls are dropped (counted): the counters are printed at the end of each fork.
+ * <p>The client ships to a loopback ingest server that acks every batch, so the sender thread runs
+ * as in production; when the benchmark records faster than one sender can ship, the queue is full
+ * and calls are dropped (counted): the counters are printed at the end of each fork.
  *
  * <p>Run: {@code ./bench/run CaptureOverheadBenchmark}. Short runs (1 fork, 2 warm-up and 3
  * measured iterations) for a shared machine: treat figures as provisional.

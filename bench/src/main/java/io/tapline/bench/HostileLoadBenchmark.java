@@ -33,15 +33,14 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Ingest under hostile load. Streaming clients (IngestBenchmark's, in a child JVM) ingest alone
- * for a while; then again while a flood of made-up, well-formed API keys arrives at a fixed rate
- * over kept-alive connections from many loopback addresses (127.0.0.2 and up, so that the
- * per-address limit does not simply shut one address out), and several clients run slow queries
- * (text searches over bodies, breakdowns by customer) without pause. Rounds alternate the two,
- * so that the table's growth and the machine's drift weigh on both alike. It prints the ingest
- * records/s of each run and the share kept, per round and in all; the target is at least 80 %.
- * The flood and the queries run in this JVM, on the server's cores. All traffic stays on
- * loopback.
+ * Ingest under hostile load. Streaming clients (IngestBenchmark's, in a child JVM) ingest alone for
+ * a while; then again while a flood of made-up, well-formed API keys arrives at a fixed rate over
+ * kept-alive connections from many loopback addresses (127.0.0.2 and up, so that the per-address
+ * limit does not simply shut one address out), and several clients run slow queries (text searches
+ * over bodies, breakdowns by customer) without pause. Rounds alternate the two, so that the table's
+ * growth and the machine's drift weigh on both alike. It prints the ingest records/s of each run
+ * and the share kept, per round and in all; the target is at least 80 %. The flood and the queries
+ * run in this JVM, on the server's cores. All traffic stays on loopback.
  *
  * <pre>
  * ./bench/run HostileLoadBenchmark [--clients=4] [--seconds=30] [--warmup=10]
@@ -69,10 +68,18 @@ public final class HostileLoadBenchmark {
         new IngestBenchmark.Load(clients, 1000, 4, seconds, warmup, true, 10_000);
 
     System.out.printf(
-        "HostileLoadBenchmark: %d rounds; %d ingest clients, %d s (+%d s warm-up) per run; flood: %d made-up"
-            + " keys/s from %d threads over %d addresses; slow queries: %d threads over %d keys;"
-            + " %d cores%n",
-        rounds, clients, seconds, warmup, floodRate, floodThreads, floodAddresses, queryThreads, queryKeys,
+        "HostileLoadBenchmark: %d rounds; %d ingest clients, %d s (+%d s warm-up) per run; flood:"
+            + " %d made-up keys/s from %d threads over %d addresses; slow queries: %d threads over"
+            + " %d keys; %d cores%n",
+        rounds,
+        clients,
+        seconds,
+        warmup,
+        floodRate,
+        floodThreads,
+        floodAddresses,
+        queryThreads,
+        queryKeys,
         Runtime.getRuntime().availableProcessors());
     try (BenchServer server = BenchServer.start("hostile")) {
       String adminKey = server.tapline.adminKey();
@@ -97,7 +104,8 @@ public final class HostileLoadBenchmark {
         long aloneRound = IngestBenchmark.runClients(load, port, adminKey, false).records();
         aloneRecords += aloneRound;
 
-        System.out.printf("%n== round %d of %d: ingest under a key flood and slow queries%n", round, rounds);
+        System.out.printf(
+            "%n== round %d of %d: ingest under a key flood and slow queries%n", round, rounds);
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService hostile = Executors.newFixedThreadPool(floodThreads + queryThreads);
         for (int t = 0; t < floodThreads; t++) {
@@ -105,8 +113,14 @@ public final class HostileLoadBenchmark {
           hostile.submit(
               () ->
                   flood(
-                      port, first, floodThreads, floodAddresses,
-                      floodRate / (double) floodThreads, madeUp, stop, floodAnswers));
+                      port,
+                      first,
+                      floodThreads,
+                      floodAddresses,
+                      floodRate / (double) floodThreads,
+                      madeUp,
+                      stop,
+                      floodAnswers));
         }
         List<ManagedChannel> channels = new ArrayList<>();
         for (int t = 0; t < queryThreads; t++) {
@@ -133,8 +147,12 @@ public final class HostileLoadBenchmark {
         attackSeconds += (System.nanoTime() - attackStart) / 1e9;
         kept.add(100.0 * attackedRound / aloneRound);
         System.out.printf(
-            Locale.ROOT, "round %d: %.0f %% kept (%d and %d records/s)%n", round, kept.getLast(),
-            aloneRound / seconds, attackedRound / seconds);
+            Locale.ROOT,
+            "round %d: %.0f %% kept (%d and %d records/s)%n",
+            round,
+            kept.getLast(),
+            aloneRound / seconds,
+            attackedRound / seconds);
       }
       List<Double> sorted = kept.stream().sorted().toList();
 
@@ -147,8 +165,13 @@ public final class HostileLoadBenchmark {
               + "slow queries completed: %d (%.1f/s); refused: %s%n"
               + "ingest alone %.0f records/s; under hostile load %.0f records/s: %.0f %% kept;"
               + " by round %s, median %.0f %% (target: at least 80 %%)%n",
-          floodSent / attackSeconds, new TreeMap<>(floodAnswers), queriesDone.sum(),
-          queriesDone.sum() / attackSeconds, new TreeMap<>(queryRefusals), alone, attacked,
+          floodSent / attackSeconds,
+          new TreeMap<>(floodAnswers),
+          queriesDone.sum(),
+          queriesDone.sum() / attackSeconds,
+          new TreeMap<>(queryRefusals),
+          alone,
+          attacked,
           100 * attacked / alone,
           kept.stream().map(k -> String.format(Locale.ROOT, "%.0f %%", k)).toList(),
           sorted.get(sorted.size() / 2));
@@ -170,8 +193,8 @@ public final class HostileLoadBenchmark {
 
   /**
    * Sends JSON searches with made-up keys at {@code perSecond}, over kept-alive HTTP/1.1
-   * connections from the loopback addresses 127.0.0.{2 + first}, 127.0.0.{2 + first + step}, ...
-   * in turn (a connection the server closes is opened again).
+   * connections from the loopback addresses 127.0.0.{2 + first}, 127.0.0.{2 + first + step}, ... in
+   * turn (a connection the server closes is opened again).
    */
   private static void flood(
       int port,
@@ -207,9 +230,11 @@ public final class HostileLoadBenchmark {
               connection.post(
                   "POST /v1/calls:search HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                       + "Content-Type: application/json\r\nAuthorization: Bearer "
-                      + keys.get(Math.floorMod(i, keys.size())) + "\r\nContent-Length: "
+                      + keys.get(Math.floorMod(i, keys.size()))
+                      + "\r\nContent-Length: "
                       + body.length()
-                      + "\r\n\r\n" + body);
+                      + "\r\n\r\n"
+                      + body);
         } catch (Exception e) {
           Connection broken = connections.remove(n);
           if (broken != null) {

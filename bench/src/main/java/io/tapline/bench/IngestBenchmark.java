@@ -47,8 +47,8 @@ import java.util.function.LongConsumer;
 
 /**
  * Ingest throughput: several concurrent clients stream batches of realistic ~1 KB records over
- * IngestStream (each with a window of batches in flight, retrying like an SDK) into a server on
- * its own embedded engine. Every few seconds it prints records/s, MB/s (serialized batches), ack
+ * IngestStream (each with a window of batches in flight, retrying like an SDK) into a server on its
+ * own embedded engine. Every few seconds it prints records/s, MB/s (serialized batches), ack
  * latency p50/p99 and the JVM heap (server and load generator share this JVM; the engine is a
  * separate process), then totals and the rows actually stored.
  *
@@ -101,10 +101,16 @@ public final class IngestBenchmark {
     flags.add("--ingest.rate-limit-per-second=0");
     flags.addAll(serverFlags);
     System.out.printf(
-        "IngestBenchmark: %d clients, batches of %d records, window %d, %d s (+%d s warm-up), %d cores,"
-            + " load generator %s%n  server flags %s%n",
-        clients, batchSize, window, seconds, warmup, Runtime.getRuntime().availableProcessors(),
-        separate ? "in a separate JVM" : "in this JVM", flags);
+        "IngestBenchmark: %d clients, batches of %d records, window %d, %d s (+%d s warm-up), %d"
+            + " cores, load generator %s%n  server flags %s%n",
+        clients,
+        batchSize,
+        window,
+        seconds,
+        warmup,
+        Runtime.getRuntime().availableProcessors(),
+        separate ? "in a separate JVM" : "in this JVM",
+        flags);
 
     try {
       run(load, separate, args, dataDir, adminKey, flags);
@@ -117,7 +123,8 @@ public final class IngestBenchmark {
       Load load, boolean separate, String[] args, Path dataDir, String adminKey, List<String> flags)
       throws Exception {
     try (EmbeddedClickHouse engine =
-            EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+            EmbeddedClickHouse.start(
+                SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
         TaplineServer server =
             TaplineServer.start(
                 ConfigLoader.load(flags.toArray(String[]::new))
@@ -126,22 +133,34 @@ public final class IngestBenchmark {
       if (!separate) {
         long storedAtStart = storedRows(server);
         long[] measuredStart = new long[2];
-        Measured m = runClients(load, server.port(), adminKey, true, () -> {
-          long[] cpu = cpuNanos(engine);
-          measuredStart[0] = cpu[0];
-          measuredStart[1] = cpu[1];
-        });
+        Measured m =
+            runClients(
+                load,
+                server.port(),
+                adminKey,
+                true,
+                () -> {
+                  long[] cpu = cpuNanos(engine);
+                  measuredStart[0] = cpu[0];
+                  measuredStart[1] = cpu[1];
+                });
         long[] cpuAtEnd = cpuNanos(engine);
         double jvmCpu = (cpuAtEnd[0] - measuredStart[0]) / 1e9;
         double engineCpu = (cpuAtEnd[1] - measuredStart[1]) / 1e9;
         System.out.printf(
             Locale.ROOT,
-            "CPU while measuring: %.1f s in this JVM (server and load generator), %.1f s in the engine;"
-                + " %.1f + %.1f µs per record; %.0f records per CPU-second, so about %.0f records/s if both"
-                + " cores were ours alone%n",
-            jvmCpu, engineCpu, jvmCpu * 1e6 / m.records(), engineCpu * 1e6 / m.records(),
-            m.records() / (jvmCpu + engineCpu), 2 * m.records() / (jvmCpu + engineCpu));
-        System.out.printf("acknowledged %d records; stored %d rows%n", m.acknowledged(), storedRows(server) - storedAtStart);
+            "CPU while measuring: %.1f s in this JVM (server and load generator), %.1f s in the"
+                + " engine; %.1f + %.1f µs per record; %.0f records per CPU-second, so about %.0f"
+                + " records/s if both cores were ours alone%n",
+            jvmCpu,
+            engineCpu,
+            jvmCpu * 1e6 / m.records(),
+            engineCpu * 1e6 / m.records(),
+            m.records() / (jvmCpu + engineCpu),
+            2 * m.records() / (jvmCpu + engineCpu));
+        System.out.printf(
+            "acknowledged %d records; stored %d rows%n",
+            m.acknowledged(), storedRows(server) - storedAtStart);
         return;
       }
       runSeparateGenerator(load, args, server, engine, adminKey);
@@ -199,11 +218,14 @@ public final class IngestBenchmark {
       System.out.printf(
           Locale.ROOT,
           "  %5ds server heap used %5.0f MB, after last GC %5.0f MB%n",
-          (now - start) / 1_000_000_000L, heapUsed() / 1e6, heapAfterLastGc() / 1e6);
+          (now - start) / 1_000_000_000L,
+          heapUsed() / 1e6,
+          heapAfterLastGc() / 1e6);
     }
     long[] cpuAtEnd = cpuNanos(engine);
     if (cpuAtMeasure == null || storedAtGeneratorReading == 0) {
-      System.out.println("the generator ended before the measurement; exit code " + generator.exitValue());
+      System.out.println(
+          "the generator ended before the measurement; exit code " + generator.exitValue());
       return;
     }
     long records = storedRows(server) - storedAtMeasure;
@@ -214,12 +236,20 @@ public final class IngestBenchmark {
     long generatorRecords = storedAtGeneratorReading - storedAtMeasure;
     System.out.printf(
         Locale.ROOT,
-        "server side: %d rows stored in the last %.0f s (%.0f rows/s)%n"
-            + "CPU while measuring: server JVM %.1f s, engine %.1f s; load generator %.1f s (to its last"
-            + " reading, %d rows); per record: server %.1f µs, engine %.1f µs, generator %.1f µs;"
-            + " about %.0f records/s if both cores were ours alone%n",
-        records, secs, records / secs, serverCpu, engineCpu, generatorCpu, generatorRecords,
-        serverCpu * 1e6 / records, engineCpu * 1e6 / records, generatorCpu * 1e6 / generatorRecords,
+        "server side: %d rows stored in the last %.0f s (%.0f rows/s)%nCPU while measuring: server"
+            + " JVM %.1f s, engine %.1f s; load generator %.1f s (to its last reading, %d rows);"
+            + " per record: server %.1f µs, engine %.1f µs, generator %.1f µs; about %.0f records/s"
+            + " if both cores were ours alone%n",
+        records,
+        secs,
+        records / secs,
+        serverCpu,
+        engineCpu,
+        generatorCpu,
+        generatorRecords,
+        serverCpu * 1e6 / records,
+        engineCpu * 1e6 / records,
+        generatorCpu * 1e6 / generatorRecords,
         2 / ((serverCpu + engineCpu) / records + generatorCpu / generatorRecords));
   }
 
@@ -233,8 +263,7 @@ public final class IngestBenchmark {
     }
   }
 
-  static Measured runClients(Load load, int port, String key, boolean printHeap)
-      throws Exception {
+  static Measured runClients(Load load, int port, String key, boolean printHeap) throws Exception {
     return runClients(load, port, key, printHeap, () -> {});
   }
 
@@ -263,7 +292,8 @@ public final class IngestBenchmark {
       }
     }
     long avgBytes =
-        encoders.getFirst().batch("", 0, load.pool(), System.currentTimeMillis()).length / load.pool();
+        encoders.getFirst().batch("", 0, load.pool(), System.currentTimeMillis()).length
+            / load.pool();
     System.out.printf(
         "  record size: %d bytes on average (protobuf), %d distinct calls per client%n",
         avgBytes, load.pool());
@@ -282,8 +312,10 @@ public final class IngestBenchmark {
               .build();
       channels.add(channel);
       Metadata headers = new Metadata();
-      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
-      Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+      headers.put(
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
+      Channel authed =
+          ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
       int client = c;
       Iterator<EncodedBatch> batches = batches(client, batchSize, encoders.get(c), endAt, named);
       LongConsumer onAck =
@@ -294,12 +326,14 @@ public final class IngestBenchmark {
           };
       results.add(
           threads.submit(
-              () -> new RetryingIngestClient<>(authed, window, ENCODED_STREAM, EncodedBatch::batchId)
-                  .sendAll(batches, onAck, Duration.ofSeconds(warmup + seconds + 120))));
+              () ->
+                  new RetryingIngestClient<>(authed, window, ENCODED_STREAM, EncodedBatch::batchId)
+                      .sendAll(batches, onAck, Duration.ofSeconds(warmup + seconds + 120))));
     }
 
     System.out.println(
-        "  time   records/s      MB/s   ack p50   ack p99" + (printHeap ? "   heap used   heap after last GC" : ""));
+        "  time   records/s      MB/s   ack p50   ack p99"
+            + (printHeap ? "   heap used   heap after last GC" : ""));
     long start = System.nanoTime();
     long measuredFrom = start + TimeUnit.SECONDS.toNanos(warmup);
     long recordsAtMeasureStart = -1;
@@ -355,7 +389,8 @@ public final class IngestBenchmark {
     Arrays.sort(all);
     System.out.printf(
         Locale.ROOT,
-        "%nsustained (after warm-up, %.0f s): %.0f records/s, %.1f MB/s, ack p50 %.0f ms, p99 %.0f ms; %d batches retried%n",
+        "%nsustained (after warm-up, %.0f s): %.0f records/s, %.1f MB/s, ack p50 %.0f ms, p99 %.0f"
+            + " ms; %d batches retried%n",
         measuredSecs,
         (records.get() - recordsAtMeasureStart) / measuredSecs,
         (bytes.get() - bytesAtMeasureStart) / measuredSecs / 1e6,
@@ -421,7 +456,8 @@ public final class IngestBenchmark {
         long n = next++;
         int from = (int) ((n * size) % encoder.poolSize());
         String batchId = named ? "bench-" + client + "-" + n : "";
-        return new EncodedBatch(batchId, encoder.batch(batchId, from, size, System.currentTimeMillis()));
+        return new EncodedBatch(
+            batchId, encoder.batch(batchId, from, size, System.currentTimeMillis()));
       }
     };
   }
@@ -456,7 +492,8 @@ public final class IngestBenchmark {
     long latestEnd = -1;
     long used = 0;
     for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
-      if (bean instanceof com.sun.management.GarbageCollectorMXBean gc && gc.getLastGcInfo() != null) {
+      if (bean instanceof com.sun.management.GarbageCollectorMXBean gc
+          && gc.getLastGcInfo() != null) {
         GcInfo info = gc.getLastGcInfo();
         if (info.getEndTime() > latestEnd) {
           latestEnd = info.getEndTime();

@@ -9,12 +9,12 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The record path's fuzzer, run for as long as asked (a short run is in the test suite, {@code
- * IngestFuzzIT}). It sends seeded batches of mutated calls, protobuf over gRPC and JSON over
- * HTTP, to a server on its own embedded engine, and checks each answer: the batch answered OK,
- * mutated calls refused one by one, valid calls stored. Every 10 s it prints batches and records
- * tried, accepted and refused, and the failures; each failure names its seed and batch, which
- * {@code -Dtapline.fuzz.seed} replays in the test. At the end it checks that the rows stored are
- * the calls accepted, and exits with 1 when anything failed.
+ * IngestFuzzIT}). It sends seeded batches of mutated calls, protobuf over gRPC and JSON over HTTP,
+ * to a server on its own embedded engine, and checks each answer: the batch answered OK, mutated
+ * calls refused one by one, valid calls stored. Every 10 s it prints batches and records tried,
+ * accepted and refused, and the failures; each failure names its seed and batch, which {@code
+ * -Dtapline.fuzz.seed} replays in the test. At the end it checks that the rows stored are the calls
+ * accepted, and exits with 1 when anything failed.
  *
  * <pre>
  * ./bench/run IngestFuzzer [--seconds=300] [--seed=N] [--calls=10]
@@ -25,7 +25,9 @@ public final class IngestFuzzer {
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = BenchServer.options(args);
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "300"));
-    long seed = Long.parseLong(opts.getOrDefault("seed", Long.toString(ThreadLocalRandom.current().nextLong())));
+    long seed =
+        Long.parseLong(
+            opts.getOrDefault("seed", Long.toString(ThreadLocalRandom.current().nextLong())));
     int calls = Integer.parseInt(opts.getOrDefault("calls", "10"));
     System.out.printf("IngestFuzzer: seed %d, %d calls per batch, %d s%n", seed, calls, seconds);
 
@@ -67,14 +69,25 @@ public final class IngestFuzzer {
           nextReport += 10_000_000_000L;
           System.out.printf(
               "%4d s: %d batches, %d records tried, %d accepted, %d refused, %d failures%n",
-              (System.nanoTime() - start) / 1_000_000_000L, batches, records, accepted, refused, failures);
+              (System.nanoTime() - start) / 1_000_000_000L,
+              batches,
+              records,
+              accepted,
+              refused,
+              failures);
         }
       }
       long stored = IngestBenchmark.storedRows(tapline.server());
       System.out.printf(
           "%nseed %d: %d batches, %d records tried, %d accepted, %d refused one by one;"
               + " %d failures; %d rows stored (%s)%n",
-          seed, batches, records, accepted, refused, failures, stored,
+          seed,
+          batches,
+          records,
+          accepted,
+          refused,
+          failures,
+          stored,
           stored == accepted ? "the calls accepted" : "NOT the " + accepted + " calls accepted");
       if (stored != accepted) {
         failures++;

@@ -61,8 +61,10 @@ final class IngestRecords {
       for (int i = 0; i < size; i++) {
         stamps[i] = stamp(nowMillis, i, size);
         callSizes[i] = CodedOutputStream.computeMessageSize(2, stamps[i]) + fields(from + i).length;
-        total += CodedOutputStream.computeTagSize(2) + CodedOutputStream.computeUInt32SizeNoTag(callSizes[i])
-            + callSizes[i];
+        total +=
+            CodedOutputStream.computeTagSize(2)
+                + CodedOutputStream.computeUInt32SizeNoTag(callSizes[i])
+                + callSizes[i];
       }
       byte[] out = new byte[total];
       CodedOutputStream encoder = CodedOutputStream.newInstance(out);
@@ -127,10 +129,20 @@ final class IngestRecords {
       String method = methods[random.nextInt(methods.length)];
       ApiCall.Builder call =
           ApiCall.newBuilder()
-              .setTimestamp(Timestamp.newBuilder().setSeconds(base.getEpochSecond() + i % 600).setNanos(i * 1000))
+              .setTimestamp(
+                  Timestamp.newBuilder()
+                      .setSeconds(base.getEpochSecond() + i % 600)
+                      .setNanos(i * 1000))
               .setService(services[i % services.length])
               .setMethod(method)
-              .setUrl("https://api.example.com/v1/users/" + user + "/orders/" + order + "?page=" + (i % 7) + "&limit=50")
+              .setUrl(
+                  "https://api.example.com/v1/users/"
+                      + user
+                      + "/orders/"
+                      + order
+                      + "?page="
+                      + (i % 7)
+                      + "&limit=50")
               .setStatusCode(i % 50 == 0 ? 500 : i % 10 == 0 ? 404 : 200)
               .setLatencyMs(1 + random.nextDouble() * 250)
               .putRequestHeaders("accept", "application/json")
@@ -143,16 +155,36 @@ final class IngestRecords {
               .putResponseHeaders("cache-control", "no-store")
               .putResponseHeaders("x-ratelimit-remaining", Integer.toString(random.nextInt(1000)))
               .setRequestBody(
-                  "{\"customer\":{\"id\":\"cus_" + user + "\",\"email\":\"user" + user + "@example.com\"},"
-                      + "\"items\":[{\"sku\":\"SKU-" + random.nextInt(10_000) + "\",\"quantity\":" + (1 + random.nextInt(5))
-                      + ",\"price\":" + random.nextInt(10_000) / 100.0 + "},{\"sku\":\"SKU-" + random.nextInt(10_000)
+                  "{\"customer\":{\"id\":\"cus_"
+                      + user
+                      + "\",\"email\":\"user"
+                      + user
+                      + "@example.com\"},"
+                      + "\"items\":[{\"sku\":\"SKU-"
+                      + random.nextInt(10_000)
+                      + "\",\"quantity\":"
+                      + (1 + random.nextInt(5))
+                      + ",\"price\":"
+                      + random.nextInt(10_000) / 100.0
+                      + "},{\"sku\":\"SKU-"
+                      + random.nextInt(10_000)
                       + "\",\"quantity\":1,\"price\":12.5}],\"currency\":\"EUR\","
-                      + (i % 10 == 0 ? "\"password\":\"hunter" + i + "\"," : "\"note\":\"leave at the door\",")
-                      + "\"shipping\":{\"street\":\"" + random.nextInt(200) + " Main Street\",\"city\":\"Springfield\",\"zip\":\""
-                      + (10_000 + random.nextInt(89_999)) + "\"}}")
+                      + (i % 10 == 0
+                          ? "\"password\":\"hunter" + i + "\","
+                          : "\"note\":\"leave at the door\",")
+                      + "\"shipping\":{\"street\":\""
+                      + random.nextInt(200)
+                      + " Main Street\",\"city\":\"Springfield\",\"zip\":\""
+                      + (10_000 + random.nextInt(89_999))
+                      + "\"}}")
               .setResponseBody(
-                  "{\"id\":\"ord_" + order + "\",\"status\":\"accepted\",\"total\":" + random.nextInt(100_000) / 100.0
-                      + ",\"created\":\"2026-01-01T00:00:00Z\",\"links\":{\"self\":\"/v1/orders/" + order + "\"}}")
+                  "{\"id\":\"ord_"
+                      + order
+                      + "\",\"status\":\"accepted\",\"total\":"
+                      + random.nextInt(100_000) / 100.0
+                      + ",\"created\":\"2026-01-01T00:00:00Z\",\"links\":{\"self\":\"/v1/orders/"
+                      + order
+                      + "\"}}")
               .setSourceIp("203.0." + random.nextInt(256) + "." + random.nextInt(256))
               .putTags("region", i % 2 == 0 ? "eu-west-1" : "us-east-1")
               .putTags("version", "2.3." + (i % 5))
@@ -163,5 +195,4 @@ final class IngestRecords {
     }
     return pool;
   }
-
 }

@@ -1,13 +1,13 @@
 package io.tapline.bench;
 
 import com.sun.management.ThreadMXBean;
-import io.tapline.proto.v1.ApiCall;
-import io.tapline.proto.v1.IngestRequest;
-import io.tapline.server.config.ConfigLoader;
 import io.tapline.masking.Masker;
 import io.tapline.masking.SensitiveNames;
+import io.tapline.proto.v1.ApiCall;
+import io.tapline.proto.v1.IngestRequest;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Scope;
+import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.ingest.IngestPipeline;
 import io.tapline.server.storage.CallBatch;
@@ -29,11 +29,11 @@ import java.util.function.ToIntFunction;
 
 /**
  * The server's CPU and allocation per record on the ingest record path, stage by stage, on one
- * thread and without a server or engine, through the path's public entry points: protobuf
- * decoding of a batch (gRPC's part, for scale), masking (its parts apart, on the records as sent),
- * the pipeline (validation, masking, cutting, route template, enrichment), RowBinary encoding, and
- * the whole path from the batch's bytes. The records are those of {@link IngestBenchmark}, in
- * batches of 1,000; no service is registered and no rate limit applies.
+ * thread and without a server or engine, through the path's public entry points: protobuf decoding
+ * of a batch (gRPC's part, for scale), masking (its parts apart, on the records as sent), the
+ * pipeline (validation, masking, cutting, route template, enrichment), RowBinary encoding, and the
+ * whole path from the batch's bytes. The records are those of {@link IngestBenchmark}, in batches
+ * of 1,000; no service is registered and no rate limit applies.
  *
  * <pre>
  * ./bench/run RecordPathBenchmark [--seconds=2] [--warmup=8] [--only=TEXT]
@@ -133,8 +133,7 @@ public final class RecordPathBenchmark {
         "decode + pipeline (validate, mask, enrich)",
         i -> pipeline.prepare(parse(encoded.get(i)), sender).batch().calls().size());
     stageByName.put(
-        "encode RowBinary",
-        i -> (int) ClickHouseCallWriter.encodeRows(prepared.get(i)).bytes());
+        "encode RowBinary", i -> (int) ClickHouseCallWriter.encodeRows(prepared.get(i)).bytes());
     stageByName.put(
         "decode + pipeline + encode",
         i -> {
@@ -150,10 +149,14 @@ public final class RecordPathBenchmark {
     ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     System.out.printf(
         Locale.ROOT,
-        "RecordPathBenchmark: %d records in batches of %d, ~%d bytes each (protobuf), %.1f s per stage"
-            + " after %.1f s of warm-up; load average %.2f, %d cores%n",
-        pool.size(), BATCH, encoded.stream().mapToLong(b -> b.length).sum() / pool.size(), seconds,
-        warmup, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        "RecordPathBenchmark: %d records in batches of %d, ~%d bytes each (protobuf), %.1f s per"
+            + " stage after %.1f s of warm-up; load average %.2f, %d cores%n",
+        pool.size(),
+        BATCH,
+        encoded.stream().mapToLong(b -> b.length).sum() / pool.size(),
+        seconds,
+        warmup,
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
         Runtime.getRuntime().availableProcessors());
     long sink = 0;
     long warmupEnd = System.nanoTime() + (long) (warmup * 1e9);
@@ -164,7 +167,8 @@ public final class RecordPathBenchmark {
         }
       }
     }
-    System.out.printf("%-42s %12s %12s %14s%n", "stage", "CPU µs/rec", "wall µs/rec", "alloc B/rec");
+    System.out.printf(
+        "%-42s %12s %12s %14s%n", "stage", "CPU µs/rec", "wall µs/rec", "alloc B/rec");
     for (Map.Entry<String, ToIntFunction<Integer>> stage : stageByName.entrySet()) {
       long records = 0;
       long cpu0 = threads.getCurrentThreadCpuTime();
@@ -181,8 +185,12 @@ public final class RecordPathBenchmark {
       long cpu = threads.getCurrentThreadCpuTime() - cpu0;
       long alloc = threads.getCurrentThreadAllocatedBytes() - alloc0;
       System.out.printf(
-          Locale.ROOT, "%-42s %12.2f %12.2f %14d%n",
-          stage.getKey(), cpu / 1e3 / records, wall / 1e3 / records, alloc / records);
+          Locale.ROOT,
+          "%-42s %12.2f %12.2f %14d%n",
+          stage.getKey(),
+          cpu / 1e3 / records,
+          wall / 1e3 / records,
+          alloc / records);
     }
     System.out.println("(sink " + (sink & 0xF) + ")");
   }

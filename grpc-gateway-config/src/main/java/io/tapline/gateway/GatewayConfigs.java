@@ -70,8 +70,11 @@ public final class GatewayConfigs {
   /** A grpc-gateway (and Google API) service configuration holding every HTTP rule. */
   public static String grpcGatewayConfig(List<ServiceDescriptorProto> services) {
     StringBuilder out = new StringBuilder();
-    out.append("# Generated from the proto annotations by io.tapline.gateway.GatewayConfigs; do not edit.\n");
-    out.append("# For grpc-gateway: protoc --grpc-gateway_out=grpc_api_configuration=tapline.yaml:...\n");
+    out.append(
+        "# Generated from the proto annotations by io.tapline.gateway.GatewayConfigs; do not"
+            + " edit.\n");
+    out.append(
+        "# For grpc-gateway: protoc --grpc-gateway_out=grpc_api_configuration=tapline.yaml:...\n");
     out.append("type: google.api.Service\nconfig_version: 3\n\nhttp:\n  rules:\n");
     for (ServiceDescriptorProto service : services) {
       for (MethodDescriptorProto method : service.getMethodList()) {
@@ -79,8 +82,13 @@ public final class GatewayConfigs {
         if (rule == null) {
           continue;
         }
-        out.append("    - selector: ").append(PACKAGE).append('.').append(service.getName())
-            .append('.').append(method.getName()).append('\n');
+        out.append("    - selector: ")
+            .append(PACKAGE)
+            .append('.')
+            .append(service.getName())
+            .append('.')
+            .append(method.getName())
+            .append('\n');
         appendRule(out, rule, "      ");
       }
     }
@@ -95,7 +103,12 @@ public final class GatewayConfigs {
           case POST -> "post: " + rule.getPost();
           case DELETE -> "delete: " + rule.getDelete();
           case PATCH -> "patch: " + rule.getPatch();
-          case CUSTOM -> "custom: {kind: " + rule.getCustom().getKind() + ", path: " + rule.getCustom().getPath() + "}";
+          case CUSTOM ->
+              "custom: {kind: "
+                  + rule.getCustom().getKind()
+                  + ", path: "
+                  + rule.getCustom().getPath()
+                  + "}";
           case PATTERN_NOT_SET -> throw new IllegalStateException("HTTP rule without a pattern");
         };
     out.append(indent).append(verb.replaceFirst(": (/.*)$", ": \"$1\"")).append('\n');
@@ -121,7 +134,12 @@ public final class GatewayConfigs {
     for (ServiceDescriptorProto service : services) {
       boolean transcoded = service.getMethodList().stream().anyMatch(m -> rule(m) != null);
       if (transcoded) {
-        names.append("                        - ").append(PACKAGE).append('.').append(service.getName()).append('\n');
+        names
+            .append("                        - ")
+            .append(PACKAGE)
+            .append('.')
+            .append(service.getName())
+            .append('\n');
       }
     }
     return ENVOY_TEMPLATE.replace("{{services}}\n", names.toString());

@@ -39,11 +39,15 @@ class GatewayConfigsTest {
         boolean streaming = method.getClientStreaming() || method.getServerStreaming();
         HttpRule rule = GatewayConfigs.rule(method);
         if (!streaming) {
-          assertThat(rule).as("HTTP rule of %s.%s", service.getName(), method.getName()).isNotNull();
+          assertThat(rule)
+              .as("HTTP rule of %s.%s", service.getName(), method.getName())
+              .isNotNull();
           assertThat(rule.getPatternCase().name()).isNotEqualTo("PATTERN_NOT_SET");
         }
       }
     }
-    assertThat(services).extracting(ServiceDescriptorProto::getName).contains("IngestService", "QueryService");
+    assertThat(services)
+        .extracting(ServiceDescriptorProto::getName)
+        .contains("IngestService", "QueryService");
   }
 }

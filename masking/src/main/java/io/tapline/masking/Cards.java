@@ -2,8 +2,8 @@ package io.tapline.masking;
 
 /**
  * Card numbers in text: 13 to 19 digits starting with 2 to 6 (the card networks' first digits),
- * possibly grouped by single spaces or dashes, passing the Luhn check. Every scan here is linear
- * in the text.
+ * possibly grouped by single spaces or dashes, passing the Luhn check. Every scan here is linear in
+ * the text.
  */
 final class Cards {
 
@@ -37,15 +37,20 @@ final class Cards {
           digits++;
           j++;
           lastDigitEnd = j;
-          if (digits >= MIN_DIGITS && digits <= MAX_DIGITS && (j == n || !isDigit(s.charAt(j)))
+          if (digits >= MIN_DIGITS
+              && digits <= MAX_DIGITS
+              && (j == n || !isDigit(s.charAt(j)))
               && luhn(s, i, j)) {
             matchEnd = j;
           }
           if (digits > MAX_DIGITS) {
             break;
           }
-        } else if ((d == ' ' || d == '-') && j + 1 < n && isDigit(s.charAt(j + 1))
-            && j > i && isDigit(s.charAt(j - 1))) {
+        } else if ((d == ' ' || d == '-')
+            && j + 1 < n
+            && isDigit(s.charAt(j + 1))
+            && j > i
+            && isDigit(s.charAt(j - 1))) {
           j++;
         } else {
           break;
@@ -69,9 +74,9 @@ final class Cards {
    * A cheap first pass: true when {@code s[from, to)} has a run of 13 or more digits, possibly
    * grouped by single spaces or dashes. Most text has none and is then left untouched.
    *
-   * <p>Such a run spans at least 13 characters that are all digits, spaces or dashes, so it
-   * covers one of every 13 positions: only those are looked at, and the span of digits and
-   * separators around one that is such a character is checked whole.
+   * <p>Such a run spans at least 13 characters that are all digits, spaces or dashes, so it covers
+   * one of every 13 positions: only those are looked at, and the span of digits and separators
+   * around one that is such a character is checked whole.
    */
   static boolean mayHold(String s, int from, int to) {
     int probe = from + MIN_DIGITS - 1;
@@ -97,13 +102,16 @@ final class Cards {
   }
 
   /**
-   * True when {@code s[from, to)} is a bare number (an optional minus, then digits only) that is
-   * a card number. JSON numbers outside strings are checked with this.
+   * True when {@code s[from, to)} is a bare number (an optional minus, then digits only) that is a
+   * card number. JSON numbers outside strings are checked with this.
    */
   static boolean isBareCardNumber(String s, int from, int to) {
     int start = from < to && s.charAt(from) == '-' ? from + 1 : from;
     int digits = to - start;
-    if (digits < MIN_DIGITS || digits > MAX_DIGITS || s.charAt(start) < '2' || s.charAt(start) > '6') {
+    if (digits < MIN_DIGITS
+        || digits > MAX_DIGITS
+        || s.charAt(start) < '2'
+        || s.charAt(start) > '6') {
       return false;
     }
     for (int i = start; i < to; i++) {

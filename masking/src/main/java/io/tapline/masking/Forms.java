@@ -1,6 +1,5 @@
 package io.tapline.masking;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -50,8 +49,8 @@ final class Forms {
   }
 
   /**
-   * True when {@code body} has the shape of a url-encoded form: {@code name=value} pairs joined
-   * by {@code &}, with no whitespace, so plain text is not taken for one.
+   * True when {@code body} has the shape of a url-encoded form: {@code name=value} pairs joined by
+   * {@code &}, with no whitespace, so plain text is not taken for one.
    */
   static boolean looksUrlEncoded(String body) {
     int eq = body.indexOf('=');
@@ -137,7 +136,8 @@ final class Forms {
       String headers = body.substring(headersStart, contentStart).toLowerCase(Locale.ROOT);
       String name = dispositionParameter(headers, "name");
       String replacement = null;
-      if (name != null && dispositionParameter(headers, "filename") == null
+      if (name != null
+          && dispositionParameter(headers, "filename") == null
           && names.contains(name)) {
         replacement = Masker.MASKED;
       } else {

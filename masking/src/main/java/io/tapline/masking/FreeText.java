@@ -2,10 +2,10 @@ package io.tapline.masking;
 
 /**
  * Secrets in free text, such as error messages and plain-text bodies: the value after a sensitive
- * name followed by {@code =} or {@code :} ({@code password=hunter2}, {@code "token": "abc"},
- * {@code Authorization: Bearer abc}), the credential after {@code Bearer} or {@code Basic}, and
- * card numbers. Linear in the text: every name is read back at most {@value #MAX_NAME} characters
- * from its separator, every value forward once.
+ * name followed by {@code =} or {@code :} ({@code password=hunter2}, {@code "token": "abc"}, {@code
+ * Authorization: Bearer abc}), the credential after {@code Bearer} or {@code Basic}, and card
+ * numbers. Linear in the text: every name is read back at most {@value #MAX_NAME} characters from
+ * its separator, every value forward once.
  */
 final class FreeText {
 
@@ -170,7 +170,11 @@ final class FreeText {
   }
 
   private static boolean isNameChar(char c) {
-    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
-        || c == '-' || c == '.';
+    return c >= 'a' && c <= 'z'
+        || c >= 'A' && c <= 'Z'
+        || c >= '0' && c <= '9'
+        || c == '_'
+        || c == '-'
+        || c == '.';
   }
 }

@@ -1,15 +1,15 @@
 package io.tapline.masking;
 
 /**
- * Masks JSON text in place, in one forward pass: the value of every member whose name is
- * sensitive (a string, number, literal, or a whole object or array) becomes {@code "[masked]"},
- * and card numbers in string values and bare numbers are masked; everything else is left byte for
- * byte as it was, whitespace and escapes included.
+ * Masks JSON text in place, in one forward pass: the value of every member whose name is sensitive
+ * (a string, number, literal, or a whole object or array) becomes {@code "[masked]"}, and card
+ * numbers in string values and bare numbers are masked; everything else is left byte for byte as it
+ * was, whitespace and escapes included.
  *
- * <p>No parser and no recursion: the scanner only tells strings from what lies between them, and
- * a string followed by a colon is a member name. So it reads malformed and cut JSON as well as
- * valid JSON (an unterminated string runs to the end; a sensitive value that is cut is masked to
- * the end), nesting depth costs nothing, and the work is linear in the text.
+ * <p>No parser and no recursion: the scanner only tells strings from what lies between them, and a
+ * string followed by a colon is a member name. So it reads malformed and cut JSON as well as valid
+ * JSON (an unterminated string runs to the end; a sensitive value that is cut is masked to the
+ * end), nesting depth costs nothing, and the work is linear in the text.
  */
 final class Json {
 
@@ -26,10 +26,10 @@ final class Json {
   }
 
   /**
-   * A first pass for text without escapes: true when a member name (a quoted string before a
-   * colon) is sensitive. Without backslashes the quote before a name's closing quote opens it; a
-   * colon inside a string only adds a harmless candidate. Each stretch between two quotes is read
-   * for at most one colon, so the pass is linear.
+   * A first pass for text without escapes: true when a member name (a quoted string before a colon)
+   * is sensitive. Without backslashes the quote before a name's closing quote opens it; a colon
+   * inside a string only adds a harmless candidate. Each stretch between two quotes is read for at
+   * most one colon, so the pass is linear.
    */
   private static boolean hasSensitiveName(String s, SensitiveNames fields) {
     int colon = s.indexOf(':');
@@ -69,7 +69,8 @@ final class Json {
           while (end < regionEnd && isNumberChar(s.charAt(end))) {
             end++;
           }
-          if (end > start && !continuesNumber(s, start, end)
+          if (end > start
+              && !continuesNumber(s, start, end)
               && Cards.isBareCardNumber(s, start, end)) {
             if (out == null) {
               out = new StringBuilder(n + 16);
@@ -200,8 +201,8 @@ final class Json {
 
   /**
    * The string content s[from, to) with its card numbers masked, JSON-escaped, or null when it
-   * holds none. Only a {@code \\u} escape can hide a digit, space or dash, so only strings with
-   * one are decoded first.
+   * holds none. Only a {@code \\u} escape can hide a digit, space or dash, so only strings with one
+   * are decoded first.
    */
   private static String maskedString(String s, int from, int to) {
     if (to - from < Cards.MIN_DIGITS) {
@@ -280,7 +281,8 @@ final class Json {
         case '\r' -> out.append("\\r");
         case '\t' -> out.append("\\t");
         default -> {
-          if (Character.isHighSurrogate(c) && i + 1 < s.length()
+          if (Character.isHighSurrogate(c)
+              && i + 1 < s.length()
               && Character.isLowSurrogate(s.charAt(i + 1))) {
             out.append(c).append(s.charAt(++i));
           } else if (c < 0x20 || Character.isSurrogate(c)) {

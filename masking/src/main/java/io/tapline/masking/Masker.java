@@ -12,14 +12,14 @@ import java.util.Set;
  * Replaces secrets in a recorded call by {@value #MASKED}: values of sensitive headers, query
  * parameters (in the map, the url's query and its fragment), JSON members at any depth, form and
  * multipart fields, tags, {@code name=value} pairs and bearer credentials in free text, the
- * password of a url's user info, and card numbers (13 to 19 digits passing the Luhn check)
- * anywhere in text. Names are matched as {@linkplain SensitiveNames tokens}.
+ * password of a url's user info, and card numbers (13 to 19 digits passing the Luhn check) anywhere
+ * in text. Names are matched as {@linkplain SensitiveNames tokens}.
  *
- * <p>The one masker of Tapline: the server masks every call with it before storing it, replays
- * mask their responses with it, and the Java SDK masks calls with it before they leave the
- * process. Every scan is linear in its input, uses no regular expression and no recursion, and
- * throws nothing for any input: cut, malformed or deeply nested JSON is masked as far as it goes.
- * What is not masked is kept byte for byte. Immutable and thread-safe.
+ * <p>The one masker of Tapline: the server masks every call with it before storing it, replays mask
+ * their responses with it, and the Java SDK masks calls with it before they leave the process.
+ * Every scan is linear in its input, uses no regular expression and no recursion, and throws
+ * nothing for any input: cut, malformed or deeply nested JSON is masked as far as it goes. What is
+ * not masked is kept byte for byte. Immutable and thread-safe.
  */
 public final class Masker {
 
@@ -32,29 +32,83 @@ public final class Masker {
   /** Headers masked by default. */
   public static final List<String> DEFAULT_HEADERS =
       List.of(
-          "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key",
-          "x-auth-token", "x-access-token", "x-csrf-token", "x-xsrf-token", "x-amz-security-token");
+          "authorization",
+          "proxy-authorization",
+          "cookie",
+          "set-cookie",
+          "x-api-key",
+          "api-key",
+          "x-auth-token",
+          "x-access-token",
+          "x-csrf-token",
+          "x-xsrf-token",
+          "x-amz-security-token");
 
   /** Query parameters (and form fields) masked by default. */
   public static final List<String> DEFAULT_QUERY_PARAMS =
       List.of(
-          "token", "access_token", "refresh_token", "id_token", "api_key", "apikey", "key",
-          "password", "passwd", "pwd", "secret", "client_secret", "signature", "sig", "session",
-          "sessionid", "auth", "code", "credential", "otp", "x-amz-signature", "x-amz-credential");
+          "token",
+          "access_token",
+          "refresh_token",
+          "id_token",
+          "api_key",
+          "apikey",
+          "key",
+          "password",
+          "passwd",
+          "pwd",
+          "secret",
+          "client_secret",
+          "signature",
+          "sig",
+          "session",
+          "sessionid",
+          "auth",
+          "code",
+          "credential",
+          "otp",
+          "x-amz-signature",
+          "x-amz-credential");
 
   /** JSON members, form fields, tag keys and names in free text masked by default. */
   public static final List<String> DEFAULT_BODY_FIELDS =
       List.of(
-          "password", "passwd", "pwd", "passcode", "secret", "client_secret", "token",
-          "access_token", "refresh_token", "id_token", "api_key", "apikey", "authorization",
-          "private_key", "credential", "credentials", "signature", "otp", "sessionid", "jsessionid",
-          "card_number", "cardnumber", "pan", "cvv", "cvc", "security_code", "ssn", "iban");
+          "password",
+          "passwd",
+          "pwd",
+          "passcode",
+          "secret",
+          "client_secret",
+          "token",
+          "access_token",
+          "refresh_token",
+          "id_token",
+          "api_key",
+          "apikey",
+          "authorization",
+          "private_key",
+          "credential",
+          "credentials",
+          "signature",
+          "otp",
+          "sessionid",
+          "jsessionid",
+          "card_number",
+          "cardnumber",
+          "pan",
+          "cvv",
+          "cvc",
+          "security_code",
+          "ssn",
+          "iban");
 
   private static final Masker DEFAULTS = builder().build();
 
   private final SensitiveNames headers;
+
   /** Query parameters and body fields: both are masked in query strings and forms. */
   private final SensitiveNames params;
+
   private final SensitiveNames fields;
 
   private Masker(SensitiveNames headers, SensitiveNames params, SensitiveNames fields) {
@@ -153,7 +207,8 @@ public final class Masker {
     return fields.contains(key) ? MASKED : text(value);
   }
 
-  private Map<String, String> pairs(Map<String, String> values, SensitiveNames names, boolean text) {
+  private Map<String, String> pairs(
+      Map<String, String> values, SensitiveNames names, boolean text) {
     Map<String, String> out = null;
     for (Map.Entry<String, String> e : values.entrySet()) {
       String value = e.getValue();
@@ -177,9 +232,8 @@ public final class Masker {
   }
 
   /**
-   * The url masked as {@link #url} masks it, with {@value #MASKED_URL_ENCODED} as the
-   * placeholder, so that it stays a valid URI (for a client that sends it on to a validating
-   * server).
+   * The url masked as {@link #url} masks it, with {@value #MASKED_URL_ENCODED} as the placeholder,
+   * so that it stays a valid URI (for a client that sends it on to a validating server).
    */
   public String uriSafeUrl(String url) {
     return url(url, MASKED_URL_ENCODED);
@@ -262,8 +316,8 @@ public final class Masker {
 
   /**
    * Free text (an error message, a plain body) with secrets masked: values after sensitive names
-   * ({@code password=...}, {@code "token": "..."}), bearer credentials and card numbers.
-   * Returns {@code s} itself when nothing is masked.
+   * ({@code password=...}, {@code "token": "..."}), bearer credentials and card numbers. Returns
+   * {@code s} itself when nothing is masked.
    */
   public String text(String s) {
     return s.isEmpty() ? s : FreeText.mask(s, fields);
@@ -301,7 +355,8 @@ public final class Masker {
   }
 
   /** Prefixes servers put before JSON against cross-site script inclusion. */
-  private static final List<String> XSSI_PREFIXES = List.of(")]}',", ")]}'", "while(1);", "for(;;);");
+  private static final List<String> XSSI_PREFIXES =
+      List.of(")]}',", ")]}'", "while(1);", "for(;;);");
 
   private static int skipWhitespace(String s, int from) {
     int i = from;

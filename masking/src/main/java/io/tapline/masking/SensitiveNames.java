@@ -15,9 +15,9 @@ import java.util.Set;
  *       {@code new_password} and {@code newPassword} have the tokens {@code x amz signature} and
  *       {@code new password};
  *   <li>it is sensitive when its tokens joined ({@code xamzsignature}), any one token, or any two
- *       adjacent tokens joined ({@code apikey} in {@code x-api-key}) equal a listed name in the same
- *       form (lower case, separators removed: {@code client_secret} is listed as
- *       {@code clientsecret});
+ *       adjacent tokens joined ({@code apikey} in {@code x-api-key}) equal a listed name in the
+ *       same form (lower case, separators removed: {@code client_secret} is listed as {@code
+ *       clientsecret});
  *   <li>the {@linkplain #WHOLE_NAME_ONLY short generic names} match only a whole name, since as a
  *       part they mostly name harmless things ({@code sort_key}, {@code country_code}).
  * </ul>
@@ -35,8 +35,10 @@ public final class SensitiveNames {
 
   /** Every listed name, in compared form: matched by a whole name or two adjacent tokens. */
   private final Table names;
+
   /** The listed names that also match as one token of a longer name. */
   private final Table tokens;
+
   private final Set<String> listed;
 
   private SensitiveNames(Collection<String> names) {
@@ -121,7 +123,9 @@ public final class SensitiveNames {
     }
     int slot = (h ^ (h >>> 16)) & (MEMO_SIZE - 1);
     Decision seen = memo[slot];
-    if (seen != null && seen.name.length() == length && s.regionMatches(from, seen.name, 0, length)) {
+    if (seen != null
+        && seen.name.length() == length
+        && s.regionMatches(from, seen.name, 0, length)) {
       return seen.sensitive;
     }
     boolean sensitive = decide(s, from, to);
@@ -130,10 +134,10 @@ public final class SensitiveNames {
   }
 
   /**
-   * Decisions already taken, by exact name: names repeat from call to call (headers, members of
-   * the same JSON schema), and a look-up here costs a hash and a comparison instead of reading
-   * the name token by token. Direct-mapped and fixed in size, so hostile names only evict others;
-   * slots are written racily, which is safe because a decision is immutable.
+   * Decisions already taken, by exact name: names repeat from call to call (headers, members of the
+   * same JSON schema), and a look-up here costs a hash and a comparison instead of reading the name
+   * token by token. Direct-mapped and fixed in size, so hostile names only evict others; slots are
+   * written racily, which is safe because a decision is immutable.
    */
   private final Decision[] memo = new Decision[MEMO_SIZE];
 
@@ -300,8 +304,8 @@ public final class SensitiveNames {
   }
 
   /**
-   * Names in compared form in an open-addressing table of their hashes ({@link String#hashCode}
-   * of the compared form, which a lookup computes while reading the region).
+   * Names in compared form in an open-addressing table of their hashes ({@link String#hashCode} of
+   * the compared form, which a lookup computes while reading the region).
    */
   private static final class Table {
 
@@ -329,7 +333,9 @@ public final class SensitiveNames {
       int length = (b - a) + (c < 0 ? 0 : d - c);
       for (int slot = spread(hash) & mask; names[slot] != null; slot = (slot + 1) & mask) {
         String name = names[slot];
-        if (hashes[slot] == hash && name.length() == length && equalsLower(name, 0, s, a, b)
+        if (hashes[slot] == hash
+            && name.length() == length
+            && equalsLower(name, 0, s, a, b)
             && (c < 0 || equalsLower(name, b - a, s, c, d))) {
           return true;
         }

@@ -26,9 +26,9 @@ class MaskerJsonTest {
   @Test
   void masksMembersAtAnyDepthInPlace() {
     String body =
-        "{\"user\":{\"name\":\"ann\", \"password\" : \"hunter2\",\"cards\":[{\"cardNumber\":\"4111 1111"
-            + " 1111 1111\"}]},\n\"auth\":{\"client_secret\":{\"nested\":[1,2]}},\"n\":5,\"ok\":true,"
-            + "\"z\":null}";
+        "{\"user\":{\"name\":\"ann\", \"password\" : \"hunter2\",\"cards\":[{\"cardNumber\":\"4111"
+            + " 1111 1111 1111\"}]},\n"
+            + "\"auth\":{\"client_secret\":{\"nested\":[1,2]}},\"n\":5,\"ok\":true,\"z\":null}";
     assertThat(masker.body(body, "application/json"))
         .isEqualTo(
             "{\"user\":{\"name\":\"ann\", \"password\" : \"[masked]\",\"cards\":[{\"cardNumber\":"
@@ -65,7 +65,8 @@ class MaskerJsonTest {
   void masksCardNumbersGroupedEscapedOrBare() {
     assertThat(masker.body("{\"note\":\"card 4111-1111-1111-1111\"}", null))
         .isEqualTo("{\"note\":\"card [masked]\"}");
-    assertThat(masker.body("{\"pan2\":5500000000000004}", null)).isEqualTo("{\"pan2\":\"[masked]\"}");
+    assertThat(masker.body("{\"pan2\":5500000000000004}", null))
+        .isEqualTo("{\"pan2\":\"[masked]\"}");
     assertThat(masker.body("[-4111111111111111, 4111111111111111.5, 4111111111111111e2]", null))
         .isEqualTo("[\"[masked]\", 4111111111111111.5, 4111111111111111e2]");
     assertThat(masker.body("{\"note\":\"card 4111\\u002D1111\\u002d1111\\u002D1111\"}", null))
@@ -200,7 +201,9 @@ class MaskerJsonTest {
     }
     if (node.isIntegralNumber()) {
       String text = node.asText();
-      return Cards.isBareCardNumber(text, 0, text.length()) ? TextNode.valueOf(Masker.MASKED) : node;
+      return Cards.isBareCardNumber(text, 0, text.length())
+          ? TextNode.valueOf(Masker.MASKED)
+          : node;
     }
     return node;
   }
@@ -212,18 +215,37 @@ class MaskerJsonTest {
   };
 
   private static final String[] TEXTS = {
-    "hello", "4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "4111111111111112",
-    "1735689600000", "paid with 5500 0000 0000 0004.", "\\\"password\\\": x", "12:30",
-    "a\\nb", "C:\\\\users", "378282246310005", "2-3-4-5", "\\\"token\\\" : \\\"t\\\"", ""
+    "hello",
+    "4111 1111 1111 1111",
+    "4111-1111-1111-1111",
+    "4111111111111111",
+    "4111111111111112",
+    "1735689600000",
+    "paid with 5500 0000 0000 0004.",
+    "\\\"password\\\": x",
+    "12:30",
+    "a\\nb",
+    "C:\\\\users",
+    "378282246310005",
+    "2-3-4-5",
+    "\\\"token\\\" : \\\"t\\\"",
+    ""
   };
 
   private static final String[] NUMBERS = {
-    "5500000000000004", "1735689600000", "-4111111111111111", "12.5", "0", "4111111111111111.0",
-    "3e5", "6011111111111117"
+    "5500000000000004",
+    "1735689600000",
+    "-4111111111111111",
+    "12.5",
+    "0",
+    "4111111111111111.0",
+    "3e5",
+    "6011111111111117"
   };
 
   private static void value(StringBuilder out, Random random, int depth) {
-    int kind = depth == 0 ? random.nextInt(2) : depth >= 4 ? 2 + random.nextInt(3) : random.nextInt(5);
+    int kind =
+        depth == 0 ? random.nextInt(2) : depth >= 4 ? 2 + random.nextInt(3) : random.nextInt(5);
     switch (kind) {
       case 0 -> {
         out.append('{');

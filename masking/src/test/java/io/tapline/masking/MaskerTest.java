@@ -167,11 +167,13 @@ class MaskerTest {
         .isEqualTo("upstream said {\"error\":\"bad\",\"token\": [masked]}");
     assertThat(masker.text("request had Authorization: Bearer eyJhbGciOi.x.y and failed"))
         .isEqualTo("request had Authorization: [masked] and failed");
-    assertThat(masker.text("calling with bearer eyJhbGciOi.x.y")).isEqualTo("calling with bearer [masked]");
+    assertThat(masker.text("calling with bearer eyJhbGciOi.x.y"))
+        .isEqualTo("calling with bearer [masked]");
     assertThat(masker.text("error for 378282246310005.")).isEqualTo("error for [masked].");
     assertThat(masker.body("secret: s3cr3t\nother: x", "text/plain"))
         .isEqualTo("secret: [masked]\nother: x");
-    String harmless = "connect to https://api.test:443/x failed at 12:30; status code: 503; Basic plan";
+    String harmless =
+        "connect to https://api.test:443/x failed at 12:30; status code: 503; Basic plan";
     assertThat(masker.text(harmless)).isSameAs(harmless);
   }
 
@@ -193,8 +195,10 @@ class MaskerTest {
             .build();
     assertThat(more.isSensitiveHeader("X-Tenant")).isTrue();
     assertThat(more.isSensitiveHeader("Authorization")).isTrue();
-    assertThat(more.url("https://a.test/?ticket=1&token=2")).isEqualTo("https://a.test/?ticket=[masked]&token=[masked]");
-    assertThat(more.body("{\"ssn_last4\":\"1234\"}", null)).isEqualTo("{\"ssn_last4\":\"[masked]\"}");
+    assertThat(more.url("https://a.test/?ticket=1&token=2"))
+        .isEqualTo("https://a.test/?ticket=[masked]&token=[masked]");
+    assertThat(more.body("{\"ssn_last4\":\"1234\"}", null))
+        .isEqualTo("{\"ssn_last4\":\"[masked]\"}");
   }
 
   @Test

@@ -9,8 +9,17 @@ class SensitiveNamesTest {
 
   private final SensitiveNames names =
       SensitiveNames.of(
-          List.of("password", "client_secret", "signature", "credential", "otp", "api_key", "key",
-              "code", "cardNumber", "token"));
+          List.of(
+              "password",
+              "client_secret",
+              "signature",
+              "credential",
+              "otp",
+              "api_key",
+              "key",
+              "code",
+              "cardNumber",
+              "token"));
 
   @Test
   void matchesWholeNamesInAnyCaseAndWithAnySeparators() {
@@ -76,7 +85,8 @@ class SensitiveNamesTest {
 
   @Test
   void readsInPlaceAsTheRuleSaysOnRandomNames() {
-    List<String> listed = List.of("password", "card_number", "api-key", "secret", "pan", "key", "Straße");
+    List<String> listed =
+        List.of("password", "card_number", "api-key", "secret", "pan", "key", "Straße");
     SensitiveNames set = SensitiveNames.of(listed);
     java.util.Set<String> compared = new java.util.HashSet<>();
     listed.forEach(name -> compared.add(String.join("", SensitiveNames.tokens(name))));
@@ -118,7 +128,8 @@ class SensitiveNamesTest {
       return true;
     }
     for (int i = 0; i < tokens.size(); i++) {
-      if (compared.contains(tokens.get(i)) && !SensitiveNames.WHOLE_NAME_ONLY.contains(tokens.get(i))) {
+      if (compared.contains(tokens.get(i))
+          && !SensitiveNames.WHOLE_NAME_ONLY.contains(tokens.get(i))) {
         return true;
       }
       if (i > 0 && compared.contains(tokens.get(i - 1) + tokens.get(i))) {

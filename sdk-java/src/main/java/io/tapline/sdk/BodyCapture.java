@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * The first bytes of a body as it streams past, up to a cap, and the size of the whole body.
- * Integrations tee request and response streams into one; the buffer grows only as far as the
- * body and the cap require. Not thread-safe: one stream writes it.
+ * Integrations tee request and response streams into one; the buffer grows only as far as the body
+ * and the cap require. Not thread-safe: one stream writes it.
  */
 public final class BodyCapture {
 
@@ -73,7 +73,8 @@ public final class BodyCapture {
 
   private void ensure(int needed) {
     if (needed > bytes.length) {
-      bytes = Arrays.copyOf(bytes, Math.min(max, Math.max(needed, Math.max(256, bytes.length * 2))));
+      bytes =
+          Arrays.copyOf(bytes, Math.min(max, Math.max(needed, Math.max(256, bytes.length * 2))));
     }
   }
 }

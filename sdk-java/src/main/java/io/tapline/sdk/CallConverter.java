@@ -8,9 +8,9 @@ import java.util.Base64;
 import java.util.Locale;
 
 /**
- * Turns a {@link CapturedCall} into the wire record on the sender thread: lower-cased header
- * names, masked secrets, bodies cut to the cap and decoded (text as UTF-8, anything else
- * base64-encoded), the client's service name and labels filled in.
+ * Turns a {@link CapturedCall} into the wire record on the sender thread: lower-cased header names,
+ * masked secrets, bodies cut to the cap and decoded (text as UTF-8, anything else base64-encoded),
+ * the client's service name and labels filled in.
  */
 final class CallConverter {
 

@@ -6,9 +6,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Which calls are kept: calls to excluded paths (health checks, metrics scrapes) are never
- * captured; successful calls are sampled at a rate; errors (status 400 and up, or an error
- * message) and slow calls are always kept. A kept call carries the rate it was kept at as its
- * {@code sample_rate}, so analytics can weight counts back (1 / rate).
+ * captured; successful calls are sampled at a rate; errors (status 400 and up, or an error message)
+ * and slow calls are always kept. A kept call carries the rate it was kept at as its {@code
+ * sample_rate}, so analytics can weight counts back (1 / rate).
  */
 public final class CapturePolicy {
 
@@ -27,8 +27,7 @@ public final class CapturePolicy {
     if (!(sampleRate > 0 && sampleRate <= 1)) {
       throw new IllegalArgumentException("sample rate must be in (0, 1]; got " + sampleRate);
     }
-    this.exactPaths =
-        excludedPaths.stream().filter(p -> !p.endsWith("*")).toArray(String[]::new);
+    this.exactPaths = excludedPaths.stream().filter(p -> !p.endsWith("*")).toArray(String[]::new);
     this.pathPrefixes =
         excludedPaths.stream()
             .filter(p -> p.endsWith("*"))
@@ -39,8 +38,8 @@ public final class CapturePolicy {
   }
 
   /**
-   * Whether calls to {@code path} (without the query string) are never captured. Patterns are
-   * exact paths, or prefixes ending in {@code *} ({@code /internal/*}).
+   * Whether calls to {@code path} (without the query string) are never captured. Patterns are exact
+   * paths, or prefixes ending in {@code *} ({@code /internal/*}).
    */
   public boolean excludes(String path) {
     if (path == null) {

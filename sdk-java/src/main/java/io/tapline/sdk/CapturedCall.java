@@ -6,8 +6,8 @@ import java.util.Arrays;
 /**
  * One call as a capture integration saw it, filled on the request thread and handed to {@link
  * TaplineClient#record}. It holds references and counters only: masking, body decoding and the
- * conversion to the wire format happen later on the client's sender thread, so capturing costs
- * the request little.
+ * conversion to the wire format happen later on the client's sender thread, so capturing costs the
+ * request little.
  *
  * <p>Not thread-safe: fill it on one thread, then record it once and do not touch it again.
  */

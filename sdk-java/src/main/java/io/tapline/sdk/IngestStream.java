@@ -15,10 +15,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sender thread's end of {@code IngestService.IngestStream}: one batch in flight at a time,
- * its ack awaited with a deadline. The stream is opened on first use, reopened after it failed,
- * and renewed once it is older than {@link #MAX_STREAM_AGE}, so a server's per-request timeout
- * never cuts a batch in two. Used by one thread only.
+ * The sender thread's end of {@code IngestService.IngestStream}: one batch in flight at a time, its
+ * ack awaited with a deadline. The stream is opened on first use, reopened after it failed, and
+ * renewed once it is older than {@link #MAX_STREAM_AGE}, so a server's per-request timeout never
+ * cuts a batch in two. Used by one thread only.
  */
 final class IngestStream implements AutoCloseable {
 
@@ -26,7 +26,8 @@ final class IngestStream implements AutoCloseable {
   static final Duration MAX_STREAM_AGE = Duration.ofSeconds(30);
 
   /** The outcome of one attempt: an ack, or the failure of the whole batch. */
-  record Outcome(IngestResponse ack, Status failure, boolean serverSaysRetry, long retryDelayNanos) {
+  record Outcome(
+      IngestResponse ack, Status failure, boolean serverSaysRetry, long retryDelayNanos) {
     static Outcome acked(IngestResponse ack) {
       return new Outcome(ack, null, false, 0);
     }
@@ -62,10 +63,7 @@ final class IngestStream implements AutoCloseable {
       current.cancel("no ack within the deadline");
       open = null;
       return new Outcome(
-          null,
-          Status.DEADLINE_EXCEEDED.withDescription("no ack within " + deadline),
-          false,
-          0);
+          null, Status.DEADLINE_EXCEEDED.withDescription("no ack within " + deadline), false, 0);
     }
     if (event instanceof IngestResponse ack) {
       if (!ack.getBatchId().equals(batch.getBatchId())) {

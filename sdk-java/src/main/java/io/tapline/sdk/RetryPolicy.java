@@ -5,14 +5,14 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * How a failed batch is retried: with the same batch id (the server stores a batch id once),
- * after a jittered, exponentially growing pause, and only when the failure may pass.
+ * How a failed batch is retried: with the same batch id (the server stores a batch id once), after
+ * a jittered, exponentially growing pause, and only when the failure may pass.
  *
- * <p>Retryable: {@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}, {@code ABORTED}, {@code
- * CANCELLED}, {@code OUT_OF_RANGE}, {@code DATA_LOSS}; {@code RESOURCE_EXHAUSTED} when the
- * server signals the batch may be retried (in a batch's ack, or with a {@code RetryInfo} detail).
- * Never retried: {@code INVALID_ARGUMENT}, {@code UNAUTHENTICATED}, {@code PERMISSION_DENIED} and
- * every other code.
+ * <p>Retryable: {@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}, {@code ABORTED}, {@code CANCELLED},
+ * {@code OUT_OF_RANGE}, {@code DATA_LOSS}; {@code RESOURCE_EXHAUSTED} when the server signals the
+ * batch may be retried (in a batch's ack, or with a {@code RetryInfo} detail). Never retried:
+ * {@code INVALID_ARGUMENT}, {@code UNAUTHENTICATED}, {@code PERMISSION_DENIED} and every other
+ * code.
  *
  * @param maxAttempts most attempts per batch, the first included; 0 for no limit (the default:
  *     during an outage the batch waits for the server, and the bounded queue protects the host)

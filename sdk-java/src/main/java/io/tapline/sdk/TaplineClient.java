@@ -16,14 +16,13 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Ships captured API calls to Tapline. Build one per process, hand it to the capture
- * integrations, and close it at shutdown:
+ * Ships captured API calls to Tapline. Build one per process, hand it to the capture integrations,
+ * and close it at shutdown:
  *
  * <pre>{@code
  * TaplineClient tapline = TaplineClient.builder()
@@ -108,9 +107,7 @@ public final class TaplineClient implements AutoCloseable {
     } else if (b.trustedCertificates != null) {
       try {
         credentials =
-            TlsChannelCredentials.newBuilder()
-                .trustManager(b.trustedCertificates.toFile())
-                .build();
+            TlsChannelCredentials.newBuilder().trustManager(b.trustedCertificates.toFile()).build();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + b.trustedCertificates, e);
       }
@@ -183,17 +180,17 @@ public final class TaplineClient implements AutoCloseable {
   }
 
   /**
-   * Sends every call queued so far and waits for their acks, at most {@code timeout}. True when
-   * all were answered in time.
+   * Sends every call queued so far and waits for their acks, at most {@code timeout}. True when all
+   * were answered in time.
    */
   public boolean flush(Duration timeout) {
     return sender.flush(timeout);
   }
 
   /**
-   * Stops taking calls, sends what is queued within {@code timeout}, then stops; calls not sent
-   * by then are counted as dropped. Shuts down the channel only when the client created it. True
-   * when everything queued was answered.
+   * Stops taking calls, sends what is queued within {@code timeout}, then stops; calls not sent by
+   * then are counted as dropped. Shuts down the channel only when the client created it. True when
+   * everything queued was answered.
    */
   public boolean close(Duration timeout) {
     long start = System.nanoTime();

@@ -84,8 +84,8 @@ public final class TaplineClientBuilder {
   }
 
   /**
-   * A channel to send over instead of one built from the endpoint. The client never shuts it
-   * down: it closes only what it created.
+   * A channel to send over instead of one built from the endpoint. The client never shuts it down:
+   * it closes only what it created.
    */
   public TaplineClientBuilder channel(Channel channel) {
     this.channel = channel;

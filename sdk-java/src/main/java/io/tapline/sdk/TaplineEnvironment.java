@@ -99,7 +99,9 @@ public final class TaplineEnvironment {
   }
 
   private static String[] list(String value) {
-    return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty())
+    return Arrays.stream(value.split(","))
+        .map(String::strip)
+        .filter(s -> !s.isEmpty())
         .toArray(String[]::new);
   }
 }

@@ -204,8 +204,7 @@ class CaptureIntegrationsIT {
       try {
         QueryServiceGrpc.QueryServiceBlockingStub stub =
             QueryServiceGrpc.newBlockingStub(channel)
-                .withInterceptors(
-                    io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata));
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata));
         assertThat(stub.getCall(GetCallRequest.newBuilder().setId("c1").build()).getId())
             .isEqualTo("c1");
         assertThatThrownBy(() -> stub.getCall(GetCallRequest.newBuilder().setId("missing").build()))
@@ -217,7 +216,8 @@ class CaptureIntegrationsIT {
 
       List<ApiCall> calls = stored("grpc-svc", 2);
       assertThat(calls).hasSize(2);
-      ApiCall failed = calls.stream().filter(c -> c.getStatusCode() != 200).findFirst().orElseThrow();
+      ApiCall failed =
+          calls.stream().filter(c -> c.getStatusCode() != 200).findFirst().orElseThrow();
       ApiCall ok = calls.stream().filter(c -> c.getStatusCode() == 200).findFirst().orElseThrow();
       assertThat(failed.getStatusCode()).isEqualTo(404);
       assertThat(failed.getError()).isEqualTo("NOT_FOUND: no call missing");
@@ -251,7 +251,9 @@ class CaptureIntegrationsIT {
                           HttpStatus.OK,
                           MediaType.JSON_UTF_8,
                           "{\"id\":\"" + ctx.pathParam("id") + "\",\"token\":\"t-1\"}"))
-              .service("/internal/metrics", (ctx, req) -> com.linecorp.armeria.common.HttpResponse.of("metrics"))
+              .service(
+                  "/internal/metrics",
+                  (ctx, req) -> com.linecorp.armeria.common.HttpResponse.of("metrics"))
               .decorator(TaplineArmeria.newDecorator(served))
               .build();
       server.start().join();
@@ -294,7 +296,8 @@ class CaptureIntegrationsIT {
       assertThat(inbound.getStatusCode()).isEqualTo(200);
       assertThat(inbound.getRequestHeadersMap()).containsEntry("x-api-key", "[masked]");
       assertThat(inbound.getResponseBody()).isEqualTo("{\"id\":\"7\",\"token\":\"[masked]\"}");
-      assertThat(inbound.getResponseHeadersMap()).containsEntry("content-type", "application/json; charset=utf-8");
+      assertThat(inbound.getResponseHeadersMap())
+          .containsEntry("content-type", "application/json; charset=utf-8");
       assertThat(stored("armeria-svc", 1)).hasSize(1); // /internal/metrics is excluded
 
       List<ApiCall> calls = stored("inventory", 2);

@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The SDK masks with the server's masker and the server's default names: a secret never leaves
- * the process, whatever part of the call it is in.
+ * The SDK masks with the server's masker and the server's default names: a secret never leaves the
+ * process, whatever part of the call it is in.
  */
 class MaskingTest {
 
@@ -30,12 +30,14 @@ class MaskingTest {
     Masker stored = server.masker();
     for (String name : Masker.DEFAULT_HEADERS) {
       assertThat(stored.isSensitiveHeader(name)).isTrue();
-      ApiCall proto = sdk.toProto(CapturedCall.start().url("/x").addRequestHeader(name, "v").finish(200));
+      ApiCall proto =
+          sdk.toProto(CapturedCall.start().url("/x").addRequestHeader(name, "v").finish(200));
       assertThat(proto.getRequestHeadersMap()).as(name).containsValue(Masker.MASKED);
     }
     for (String name : Masker.DEFAULT_BODY_FIELDS) {
       String body = "{\"" + name + "\":\"v\"}";
-      ApiCall proto = sdk.toProto(CapturedCall.start().url("/x").requestBody(body, body.length()).finish(200));
+      ApiCall proto =
+          sdk.toProto(CapturedCall.start().url("/x").requestBody(body, body.length()).finish(200));
       assertThat(proto.getRequestBody()).as(name).isEqualTo(stored.body(body, null));
       assertThat(proto.getRequestBody()).as(name).contains(Masker.MASKED);
     }
@@ -49,7 +51,8 @@ class MaskingTest {
 
   @Test
   void masksEveryPartOfACall() {
-    Masker masker = Masker.builder().headers(List.of("X-Tenant-Id")).bodyFields(List.of("ssn")).build();
+    Masker masker =
+        Masker.builder().headers(List.of("X-Tenant-Id")).bodyFields(List.of("ssn")).build();
     CallConverter converter = new CallConverter("svc", masker, 1 << 16);
     ApiCall proto =
         converter.toProto(
@@ -59,7 +62,8 @@ class MaskingTest {
                 .addRequestHeader("X-Tenant-Id", "t")
                 .addRequestHeader("X-Amz-Security-Token", "s")
                 .addRequestHeader("Accept", "*/*")
-                .requestBody("{\"user\":{\"name\":\"a\",\"new_password\":\"x\\\"y\",\"ssn\":123}}", 50)
+                .requestBody(
+                    "{\"user\":{\"name\":\"a\",\"new_password\":\"x\\\"y\",\"ssn\":123}}", 50)
                 .addRequestHeader("Content-Type", "application/json")
                 .tag("session_token", "t1")
                 .tag("region", "eu")
@@ -73,12 +77,16 @@ class MaskingTest {
         .containsEntry("x-amz-security-token", "[masked]")
         .containsEntry("accept", "*/*");
     assertThat(proto.getRequestBody())
-        .isEqualTo("{\"user\":{\"name\":\"a\",\"new_password\":\"[masked]\",\"ssn\":\"[masked]\"}}");
-    assertThat(proto.getTagsMap()).containsEntry("session_token", "[masked]").containsEntry("region", "eu");
+        .isEqualTo(
+            "{\"user\":{\"name\":\"a\",\"new_password\":\"[masked]\",\"ssn\":\"[masked]\"}}");
+    assertThat(proto.getTagsMap())
+        .containsEntry("session_token", "[masked]")
+        .containsEntry("region", "eu");
     assertThat(proto.getError()).isEqualTo("upstream refused password=[masked]");
     assertThat(masker.body("user=a&client_secret=s", "application/x-www-form-urlencoded"))
         .isEqualTo("user=a&client_secret=[masked]");
-    assertThat(masker.body("password=plain text", "text/plain")).isEqualTo("password=[masked] text");
+    assertThat(masker.body("password=plain text", "text/plain"))
+        .isEqualTo("password=[masked] text");
   }
 
   @Test

@@ -38,7 +38,11 @@ class OutageIT {
     TaplineConfig config =
         ConfigLoader.load(new String[] {"--auth.bootstrap-admin-key=" + key})
             .withPort(port)
-            .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), database);
+            .withClickHouse(
+                SharedClickHouse.engine().jdbcUrl(),
+                SharedClickHouse.engine().user(),
+                SharedClickHouse.engine().password(),
+                database);
     return TaplineServer.start(config);
   }
 

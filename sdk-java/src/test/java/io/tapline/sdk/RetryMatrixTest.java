@@ -161,8 +161,10 @@ class RetryMatrixTest {
                   .setMessage("chosen failure");
           switch (mode) {
             case ACK_ERROR ->
-                responses.onNext(IngestResponse.newBuilder().setBatchId(id).setError(error).build());
-            case STREAM_ERROR -> responses.onError(StatusProto.toStatusRuntimeException(error.build()));
+                responses.onNext(
+                    IngestResponse.newBuilder().setBatchId(id).setError(error).build());
+            case STREAM_ERROR ->
+                responses.onError(StatusProto.toStatusRuntimeException(error.build()));
             case STREAM_ERROR_WITH_RETRY_INFO ->
                 responses.onError(
                     StatusProto.toStatusRuntimeException(
@@ -171,7 +173,8 @@ class RetryMatrixTest {
                                 Any.pack(
                                     RetryInfo.newBuilder()
                                         .setRetryDelay(
-                                            com.google.protobuf.Duration.newBuilder().setNanos(10_000_000))
+                                            com.google.protobuf.Duration.newBuilder()
+                                                .setNanos(10_000_000))
                                         .build()))
                             .build()));
           }

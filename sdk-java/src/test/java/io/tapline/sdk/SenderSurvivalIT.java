@@ -41,7 +41,8 @@ class SenderSurvivalIT {
           return real.toProto(call);
         };
     ManagedChannel channel =
-        Grpc.newChannelBuilderForAddress("127.0.0.1", tapline.port(), InsecureChannelCredentials.create())
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", tapline.port(), InsecureChannelCredentials.create())
             .build();
     Metadata headers = new Metadata();
     headers.put(

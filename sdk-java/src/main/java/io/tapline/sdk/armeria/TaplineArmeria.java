@@ -25,9 +25,9 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>The call is recorded from Armeria's request log once it completes, off the request path.
- * Bodies come from Armeria's content previews (text bodies, up to the client's cap): the
- * decorator adds a {@link ContentPreviewingService} when the client captures bodies. The route is
- * the matched route's pattern ({@code /users/:id} style as Armeria prints it).
+ * Bodies come from Armeria's content previews (text bodies, up to the client's cap): the decorator
+ * adds a {@link ContentPreviewingService} when the client captures bodies. The route is the matched
+ * route's pattern ({@code /users/:id} style as Armeria prints it).
  */
 public final class TaplineArmeria {
 

@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * builder.
  *
  * <p>A call is recorded as {@code POST /package.Service/Method} with that path as its route; its
- * gRPC status becomes the HTTP status the gRPC-HTTP mapping gives (NOT_FOUND as 404, UNAVAILABLE
- * as 503, ...), and the gRPC code name is kept in the tag {@code grpc.status}. Metadata (except
- * binary entries) is recorded as headers. Message bodies are not captured.
+ * gRPC status becomes the HTTP status the gRPC-HTTP mapping gives (NOT_FOUND as 404, UNAVAILABLE as
+ * 503, ...), and the gRPC code name is kept in the tag {@code grpc.status}. Metadata (except binary
+ * entries) is recorded as headers. Message bodies are not captured.
  */
 public final class TaplineServerInterceptor implements ServerInterceptor {
 
@@ -57,7 +57,8 @@ public final class TaplineServerInterceptor implements ServerInterceptor {
   }
 
   private static CapturedCall start(ServerCall<?, ?> call, Metadata headers, String path) {
-    String scheme = call.getSecurityLevel() == SecurityLevel.PRIVACY_AND_INTEGRITY ? "https" : "http";
+    String scheme =
+        call.getSecurityLevel() == SecurityLevel.PRIVACY_AND_INTEGRITY ? "https" : "http";
     String authority = call.getAuthority() == null ? "localhost" : call.getAuthority();
     CapturedCall captured =
         CapturedCall.start().method("POST").url(scheme + "://" + authority + path).route(path);
@@ -138,7 +139,9 @@ public final class TaplineServerInterceptor implements ServerInterceptor {
         if (!status.isOk()) {
           String description = status.getDescription();
           captured.error(
-              description == null ? status.getCode().name() : status.getCode() + ": " + description);
+              description == null
+                  ? status.getCode().name()
+                  : status.getCode() + ": " + description);
         }
         client.record(captured);
       } catch (RuntimeException ignored) {

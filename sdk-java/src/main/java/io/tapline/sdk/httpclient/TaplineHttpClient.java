@@ -37,13 +37,12 @@ import javax.net.ssl.SSLParameters;
  * HttpClient http = TaplineHttpClient.wrap(HttpClient.newHttpClient(), tapline);
  * }</pre>
  *
- * <p>Each call is recorded under the remote host's name as its service (or a name given with
- * {@link #wrap(HttpClient, TaplineClient, Function)}), tagged {@code direction=outbound}. The
- * response body is captured as the body handler consumes it, when it was read completely by the
- * time the response is returned (string, byte array and similar handlers); streamed bodies are
- * not. Request bodies are not captured (a body publisher may be read only once); their declared
- * length is recorded. A call that fails without a response is recorded with status 599 and the
- * error.
+ * <p>Each call is recorded under the remote host's name as its service (or a name given with {@link
+ * #wrap(HttpClient, TaplineClient, Function)}), tagged {@code direction=outbound}. The response
+ * body is captured as the body handler consumes it, when it was read completely by the time the
+ * response is returned (string, byte array and similar handlers); streamed bodies are not. Request
+ * bodies are not captured (a body publisher may be read only once); their declared length is
+ * recorded. A call that fails without a response is recorded with status 599 and the error.
  */
 public final class TaplineHttpClient extends HttpClient {
 
@@ -139,7 +138,8 @@ public final class TaplineHttpClient extends HttpClient {
                   call.requestBody((byte[]) null, 0, body.contentLength());
                 }
               });
-      return new Capture(call, tapline.capturesBodies() ? new BodyCapture(tapline.maxBodyBytes()) : null);
+      return new Capture(
+          call, tapline.capturesBodies() ? new BodyCapture(tapline.maxBodyBytes()) : null);
     } catch (RuntimeException e) {
       return null; // capturing never fails the host's call
     }
@@ -150,7 +150,8 @@ public final class TaplineHttpClient extends HttpClient {
       if (e.getKey().startsWith(":")) {
         continue;
       }
-      String value = e.getValue().size() == 1 ? e.getValue().get(0) : String.join(", ", e.getValue());
+      String value =
+          e.getValue().size() == 1 ? e.getValue().get(0) : String.join(", ", e.getValue());
       if (request) {
         call.addRequestHeader(e.getKey(), value);
       } else {

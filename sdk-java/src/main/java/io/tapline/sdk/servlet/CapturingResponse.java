@@ -11,8 +11,8 @@ import java.io.PrintWriter;
 import java.nio.charset.Charset;
 
 /**
- * Copies the response body into a {@link BodyCapture} as the application writes it; the bytes
- * still go straight to the container, nothing is held back.
+ * Copies the response body into a {@link BodyCapture} as the application writes it; the bytes still
+ * go straight to the container, nothing is held back.
  */
 final class CapturingResponse extends HttpServletResponseWrapper {
 

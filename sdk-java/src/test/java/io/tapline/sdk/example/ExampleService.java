@@ -15,8 +15,8 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 
 /**
- * A tiny greeting service on Jetty with the Tapline filter installed; every call it serves shows
- * up in Tapline. Configured by {@code TAPLINE_*} variables (endpoint, API key, service name), and
+ * A tiny greeting service on Jetty with the Tapline filter installed; every call it serves shows up
+ * in Tapline. Configured by {@code TAPLINE_*} variables (endpoint, API key, service name), and
  * {@code PORT} for its own port (default 8081). Run it with {@code sdk-java/run-example}.
  */
 public final class ExampleService {

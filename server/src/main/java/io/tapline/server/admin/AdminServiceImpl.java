@@ -33,9 +33,10 @@ import io.tapline.proto.v1.UpdatePlanRequest;
 import io.tapline.proto.v1.UpdateServiceRequest;
 import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.api.NotFoundException;
+import io.tapline.server.api.Scope;
+import io.tapline.server.api.Times;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.auth.Authenticator;
-import io.tapline.server.api.Scope;
 import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
 import io.tapline.server.storage.CustomerRecord;
@@ -45,9 +46,6 @@ import io.tapline.server.storage.PlanRecord;
 import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
-import io.tapline.server.api.Times;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
@@ -57,6 +55,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -196,7 +196,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     }
     if (s.getRetentionDays() < 0 || s.getRetentionDays() > MAX_RETENTION_DAYS) {
       throw new InvalidRequestException(
-          field + ".retention_days", "must be between 0 (server default) and " + MAX_RETENTION_DAYS);
+          field + ".retention_days",
+          "must be between 0 (server default) and " + MAX_RETENTION_DAYS);
     }
     return new ServiceRecord(
         s.getName(),
@@ -236,7 +237,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   public void listCustomers(
       ListCustomersRequest request, StreamObserver<ListCustomersResponse> response) {
     reply(
-        response, ListCustomersResponse.newBuilder().addAllCustomers(customerEntity.list()).build());
+        response,
+        ListCustomersResponse.newBuilder().addAllCustomers(customerEntity.list()).build());
   }
 
   @Override
@@ -299,7 +301,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     if (p.getRateLimitPerSecond() < 0) {
       throw new InvalidRequestException("plan.rate_limit_per_second", "must not be negative");
     }
-    return new PlanRecord(p.getId(), p.getName(), p.getDescription(), p.getRateLimitPerSecond(), createdAt);
+    return new PlanRecord(
+        p.getId(), p.getName(), p.getDescription(), p.getRateLimitPerSecond(), createdAt);
   }
 
   static Plan toProto(PlanRecord p) {
@@ -315,14 +318,16 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   // API keys
 
   @Override
-  public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> response) {
+  public void createApiKey(
+      CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> response) {
     Set<String> scopes = new LinkedHashSet<>();
     for (String scope : request.getScopesList()) {
       String name = scope.toLowerCase(Locale.ROOT);
       try {
         Scope.valueOf(name.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new InvalidRequestException("scopes", "unknown scope '" + scope + "'; use ingest, read, replay or admin");
+        throw new InvalidRequestException(
+            "scopes", "unknown scope '" + scope + "'; use ingest, read, replay or admin");
       }
       scopes.add(name);
     }
@@ -357,13 +362,24 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     ApiKeys.Generated generated = ApiKeys.generate();
     ApiKeyRecord record =
         new ApiKeyRecord(
-            generated.keyId(), request.getName(), generated.secretHash(), scopes, request.getService(),
-            request.getCustomerId(), request.getPlan(), now, expires, false);
+            generated.keyId(),
+            request.getName(),
+            generated.secretHash(),
+            scopes,
+            request.getService(),
+            request.getCustomerId(),
+            request.getPlan(),
+            now,
+            expires,
+            false);
     keys.put(record);
     authenticator.invalidate(record.keyId()); // known here at once, not after the next reload
     reply(
         response,
-        CreateApiKeyResponse.newBuilder().setApiKey(toProto(record)).setKey(generated.key()).build());
+        CreateApiKeyResponse.newBuilder()
+            .setApiKey(toProto(record))
+            .setKey(generated.key())
+            .build());
   }
 
   @Override
@@ -372,7 +388,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   @Override
-  public void listApiKeys(ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> response) {
+  public void listApiKeys(
+      ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> response) {
     ListApiKeysResponse.Builder list = ListApiKeysResponse.newBuilder();
     keys.list().forEach(k -> list.addApiKeys(toProto(k)));
     reply(response, list.build());
@@ -416,7 +433,9 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     if (key.isEmpty()) {
       throw new InvalidRequestException(kind, "a " + kind + " name is required");
     }
-    return store.get(key).orElseThrow(() -> new NotFoundException("No " + kind + " named '" + key + "'"));
+    return store
+        .get(key)
+        .orElseThrow(() -> new NotFoundException("No " + kind + " named '" + key + "'"));
   }
 
   private static void requireName(String name, String field) {
@@ -428,7 +447,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   private static void requireHttpUrl(String url, String field) {
     try {
       URI uri = new URI(url);
-      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          || uri.getHost() == null) {
         throw new InvalidRequestException(field, "must be an http or https URL with a host");
       }
     } catch (URISyntaxException e) {
@@ -444,5 +464,4 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     observer.onNext(value);
     observer.onCompleted();
   }
-
 }

@@ -6,11 +6,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.tapline.proto.v1.AlertEventKind;
 import io.tapline.server.config.TaplineConfig;
-import io.tapline.server.storage.IngestListener;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleStore;
+import io.tapline.server.storage.IngestListener;
 import io.tapline.server.storage.WindowStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -21,8 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The alert engine of one replica: the rule cache, per-call and windowed evaluation, the event
- * hub that feeds subscribers, and webhook delivery. Started with the server, closed when it stops.
+ * The alert engine of one replica: the rule cache, per-call and windowed evaluation, the event hub
+ * that feeds subscribers, and webhook delivery. Started with the server, closed when it stops.
  */
 public final class AlertEngine implements AutoCloseable {
 
@@ -55,7 +55,8 @@ public final class AlertEngine implements AutoCloseable {
     this.config = config;
     this.guard = guard;
     this.registry = registry;
-    this.origin = config.replicaId().isBlank() ? "replica-" + UUID.randomUUID() : config.replicaId();
+    this.origin =
+        config.replicaId().isBlank() ? "replica-" + UUID.randomUUID() : config.replicaId();
     this.events = events;
     this.ruleStore = ruleStore;
     this.rules = new Rules(ruleStore, config.ruleCacheTtl());
@@ -76,13 +77,17 @@ public final class AlertEngine implements AutoCloseable {
               countStored(event);
               webhooks.deliver(event);
             });
-    this.perCall = new PerCallEvaluator(rules, events, hub, origin, config.perCallQueue(), Clock.systemUTC());
+    this.perCall =
+        new PerCallEvaluator(rules, events, hub, origin, config.perCallQueue(), Clock.systemUTC());
     this.windowed =
-        new WindowedEvaluator(rules, windows, events, hub, origin, config.evaluationInterval(), Clock.systemUTC());
+        new WindowedEvaluator(
+            rules, windows, events, hub, origin, config.evaluationInterval(), Clock.systemUTC());
     registerMeters();
   }
 
-  /** Starts evaluating and following events, reporting its gauges and counters to {@code meters}. */
+  /**
+   * Starts evaluating and following events, reporting its gauges and counters to {@code meters}.
+   */
   public static AlertEngine start(
       TaplineConfig.Alerts config,
       AlertRuleStore ruleStore,
@@ -100,19 +105,30 @@ public final class AlertEngine implements AutoCloseable {
 
   /**
    * Gauges, tagged with this replica's name: {@code tapline.alerts.subscribers}, {@code
-   * tapline.alerts.buffered.events} (bounded by subscribers × alerts.subscriber-buffer) and
-   * {@code tapline.alerts.per-call.queued} (committed batches waiting for per-call rules).
+   * tapline.alerts.buffered.events} (bounded by subscribers × alerts.subscriber-buffer) and {@code
+   * tapline.alerts.per-call.queued} (committed batches waiting for per-call rules).
    */
   private void registerMeters() {
     Tags tags = Tags.of("replica", origin);
-    meters.add(Gauge.builder("tapline.alerts.subscribers", hub, EventHub::subscribers).tags(tags).register(registry));
-    meters.add(Gauge.builder("tapline.alerts.buffered.events", hub, EventHub::bufferedEvents).tags(tags).register(registry));
-    meters.add(Gauge.builder("tapline.alerts.per-call.queued", perCall, PerCallEvaluator::queued).tags(tags).register(registry));
+    meters.add(
+        Gauge.builder("tapline.alerts.subscribers", hub, EventHub::subscribers)
+            .tags(tags)
+            .register(registry));
+    meters.add(
+        Gauge.builder("tapline.alerts.buffered.events", hub, EventHub::bufferedEvents)
+            .tags(tags)
+            .register(registry));
+    meters.add(
+        Gauge.builder("tapline.alerts.per-call.queued", perCall, PerCallEvaluator::queued)
+            .tags(tags)
+            .register(registry));
   }
 
   /** Counts the events this replica stored, by kind, as {@code tapline.alerts.events}. */
   private void countStored(AlertEventRecord event) {
-    registry.counter("tapline.alerts.events", "kind", AlertEventKind.forNumber(event.kind()).name()).increment();
+    registry
+        .counter("tapline.alerts.events", "kind", AlertEventKind.forNumber(event.kind()).name())
+        .increment();
   }
 
   /** Hand this to the ingest service: per-call rules see every committed batch. */

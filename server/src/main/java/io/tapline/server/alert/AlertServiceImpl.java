@@ -26,7 +26,6 @@ import io.tapline.proto.v1.WebhookDelivery;
 import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.api.NotFoundException;
 import io.tapline.server.api.PageTokenCodec;
-import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Scope;
 import io.tapline.server.config.TaplineConfig;
@@ -36,14 +35,15 @@ import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleRecord;
 import io.tapline.server.storage.AlertRuleStore;
+import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.storage.WebhookDeliveryRecord;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
- * AlertService: rule management (admin scope), event history, webhook deliveries and the live
- * event stream (read scope, limited to the key's service for service-bound keys).
+ * AlertService: rule management (admin scope), event history, webhook deliveries and the live event
+ * stream (read scope, limited to the key's service for service-bound keys).
  */
 public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBase {
 
@@ -74,8 +74,8 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
   }
 
   /**
-   * A rule as a key may see it: webhook secrets never; webhook URLs (which often carry a token,
-   * as Slack's do) only for admin keys, others see the origin alone.
+   * A rule as a key may see it: webhook secrets never; webhook URLs (which often carry a token, as
+   * Slack's do) only for admin keys, others see the origin alone.
    */
   private static AlertRule shown(AlertRule rule, Principal principal) {
     AlertRule redacted = RuleParser.redacted(rule);
@@ -93,7 +93,10 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
   static String origin(String url) {
     try {
       java.net.URI uri = java.net.URI.create(url);
-      return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+      return uri.getScheme()
+          + "://"
+          + uri.getHost()
+          + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
     } catch (IllegalArgumentException e) {
       return "";
     }
@@ -119,7 +122,12 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
     byte[] id = new byte[8];
     random.nextBytes(id);
     com.google.protobuf.Timestamp now = Timestamps.fromMillis(System.currentTimeMillis());
-    rule = rule.toBuilder().setId("r" + HexFormat.of().formatHex(id)).setCreateTime(now).setUpdateTime(now).build();
+    rule =
+        rule.toBuilder()
+            .setId("r" + HexFormat.of().formatHex(id))
+            .setCreateTime(now)
+            .setUpdateTime(now)
+            .build();
     ruleStore.put(RuleParser.toRecord(rule));
     rules.invalidate();
     response.onNext(RuleParser.redacted(rule));
@@ -135,7 +143,8 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
   }
 
   @Override
-  public void listAlertRules(ListAlertRulesRequest request, StreamObserver<ListAlertRulesResponse> response) {
+  public void listAlertRules(
+      ListAlertRulesRequest request, StreamObserver<ListAlertRulesResponse> response) {
     Principal principal = Principal.current();
     String service = restrict(principal, request.getService(), "service");
     ListAlertRulesResponse.Builder list = ListAlertRulesResponse.newBuilder();
@@ -181,7 +190,8 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
   }
 
   @Override
-  public void deleteAlertRule(DeleteAlertRuleRequest request, StreamObserver<DeleteAlertRuleResponse> response) {
+  public void deleteAlertRule(
+      DeleteAlertRuleRequest request, StreamObserver<DeleteAlertRuleResponse> response) {
     AlertRule old = stored(request.getId(), "id");
     Principal.current().require(Scope.ADMIN, old.getService());
     ruleStore.delete(old.getId());
@@ -191,7 +201,8 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
   }
 
   @Override
-  public void listAlertEvents(ListAlertEventsRequest request, StreamObserver<ListAlertEventsResponse> response) {
+  public void listAlertEvents(
+      ListAlertEventsRequest request, StreamObserver<ListAlertEventsResponse> response) {
     io.tapline.server.storage.AlertEventFilter filter = filter(request.getFilter(), "filter");
     int pageSize = request.getPageSize();
     if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
@@ -215,7 +226,8 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
 
   @Override
   public void listWebhookDeliveries(
-      ListWebhookDeliveriesRequest request, StreamObserver<ListWebhookDeliveriesResponse> response) {
+      ListWebhookDeliveriesRequest request,
+      StreamObserver<ListWebhookDeliveriesResponse> response) {
     Principal principal = Principal.current();
     if (!request.getRuleId().isEmpty()) {
       principal.require(Scope.READ, stored(request.getRuleId(), "rule_id").getService());
@@ -224,7 +236,8 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
     }
     int limit = request.getPageSize() <= 0 ? 100 : Math.min(request.getPageSize(), MAX_PAGE_SIZE);
     ListWebhookDeliveriesResponse.Builder out = ListWebhookDeliveriesResponse.newBuilder();
-    for (WebhookDeliveryRecord d : events.deliveries(request.getRuleId(), request.getEventId(), limit)) {
+    for (WebhookDeliveryRecord d :
+        events.deliveries(request.getRuleId(), request.getEventId(), limit)) {
       out.addDeliveries(
           WebhookDelivery.newBuilder()
               .setEventId(d.eventId())
@@ -266,14 +279,16 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
     if (!hub.add(subscription)) {
       throw new RetryLaterException(
           RetryLaterException.Reason.OVERLOADED,
-          "this API key has " + config.maxSubscriptionsPerKey()
+          "this API key has "
+              + config.maxSubscriptionsPerKey()
               + " alert subscriptions open already (alerts.max-subscriptions-per-key)",
           java.time.Duration.ofSeconds(5),
           null);
     }
     // However the stream ends (cancel, reset, server stop), its buffer and timers are freed.
     ctx.log().whenComplete().thenRun(subscription::shutdown);
-    subscription.start(request.hasAfterId() ? request.getAfterId() : null, config.heartbeatInterval());
+    subscription.start(
+        request.hasAfterId() ? request.getAfterId() : null, config.heartbeatInterval());
   }
 
   private io.tapline.server.storage.AlertEventFilter filter(AlertEventFilter filter, String field) {
@@ -306,7 +321,9 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
       throw new InvalidRequestException(field, "is required");
     }
     AlertRuleRecord record =
-        ruleStore.get(id).orElseThrow(() -> new NotFoundException("alert rule " + id + " not found"));
+        ruleStore
+            .get(id)
+            .orElseThrow(() -> new NotFoundException("alert rule " + id + " not found"));
     return RuleParser.fromRecord(record);
   }
 

@@ -20,7 +20,12 @@ final class CallClauses {
   private CallClauses() {}
 
   /** A compiled clause; {@code number} reads the field as a number (null for non-numbers). */
-  record Clause(String field, String op, Predicate<CallRecord> test, Function<CallRecord, Double> number, double operand) {}
+  record Clause(
+      String field,
+      String op,
+      Predicate<CallRecord> test,
+      Function<CallRecord, Double> number,
+      double operand) {}
 
   private enum Type {
     NUMBER,
@@ -70,7 +75,9 @@ final class CallClauses {
       if (string == null) {
         throw new InvalidRequestException(
             path + ".field",
-            "unknown field '" + field + "'; known: status_code, latency_ms, request_body_size,"
+            "unknown field '"
+                + field
+                + "'; known: status_code, latency_ms, request_body_size,"
                 + " response_body_size, method, route, path, url, error, customer_id, plan,"
                 + " source_ip, has_error, tag.<name>");
       }
@@ -85,8 +92,14 @@ final class CallClauses {
     if (!ops.contains(op)) {
       throw new InvalidRequestException(
           path + ".op",
-          "operator '" + op + "' is not valid for " + type.name().toLowerCase(java.util.Locale.ROOT)
-              + " field " + field + "; use one of " + String.join(" ", ops.stream().sorted().toList()));
+          "operator '"
+              + op
+              + "' is not valid for "
+              + type.name().toLowerCase(java.util.Locale.ROOT)
+              + " field "
+              + field
+              + "; use one of "
+              + String.join(" ", ops.stream().sorted().toList()));
     }
     if (op.equals("in") && clause.getValuesCount() == 0) {
       throw new InvalidRequestException(path + ".values", "'in' needs at least one value");
@@ -105,15 +118,20 @@ final class CallClauses {
       for (int i = 0; i < values.length; i++) {
         values[i] = parse(clause.getValues(i), path + ".values[" + i + "]");
       }
-      return new Clause(field, op, c -> {
-        double v = read.apply(c);
-        for (double candidate : values) {
-          if (candidate == v) {
-            return true;
-          }
-        }
-        return false;
-      }, read, values[0]);
+      return new Clause(
+          field,
+          op,
+          c -> {
+            double v = read.apply(c);
+            for (double candidate : values) {
+              if (candidate == v) {
+                return true;
+              }
+            }
+            return false;
+          },
+          read,
+          values[0]);
     }
     double operand = parse(clause.getValue(), path + ".value");
     Predicate<CallRecord> test =
@@ -169,8 +187,7 @@ final class CallClauses {
       default -> throw new InvalidRequestException(path + ".value", "must be true or false");
     }
     boolean equal = op.equals("=");
-    return new Clause(
-        field, op, c -> (!c.error().isEmpty() == operand) == equal, null, Double.NaN);
+    return new Clause(field, op, c -> (!c.error().isEmpty() == operand) == equal, null, Double.NaN);
   }
 
   private static double parse(String value, String path) {

@@ -17,14 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the events table and hands every new event, in id order, to the live subscribers of
- * this replica. Events stored by this replica are read at once ({@link #poke}); those of other
- * replicas within {@code alerts.event-poll-interval}. Because the store's ids rise in the order
- * events become visible, following by id misses none.
+ * Follows the events table and hands every new event, in id order, to the live subscribers of this
+ * replica. Events stored by this replica are read at once ({@link #poke}); those of other replicas
+ * within {@code alerts.event-poll-interval}. Because the store's ids rise in the order events
+ * become visible, following by id misses none.
  *
  * <p>Threading: polls run on one thread; {@link #position} and the switch of a subscriber to live
- * delivery are guarded by this object's monitor, so a subscriber catching up from the store and
- * the live feed meet without a gap or an overlap.
+ * delivery are guarded by this object's monitor, so a subscriber catching up from the store and the
+ * live feed meet without a gap or an overlap.
  */
 final class EventHub implements AutoCloseable {
 
@@ -39,16 +39,17 @@ final class EventHub implements AutoCloseable {
           Thread.ofPlatform().name("tapline-alert-events").daemon().factory());
   private final AtomicBoolean pollQueued = new AtomicBoolean();
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+
   /** Open subscriptions by API key id. */
   private final PerKeyLimit perKey;
+
   private long position;
 
-  /** @param maxPerKey how many subscriptions one API key may hold open */
+  /**
+   * @param maxPerKey how many subscriptions one API key may hold open
+   */
   EventHub(
-      AlertEventStore store,
-      String origin,
-      int maxPerKey,
-      Consumer<AlertEventRecord> ownEvents) {
+      AlertEventStore store, String origin, int maxPerKey, Consumer<AlertEventRecord> ownEvents) {
     this.store = store;
     this.perKey = new PerKeyLimit(maxPerKey);
     this.origin = origin;
@@ -67,10 +68,11 @@ final class EventHub implements AutoCloseable {
   void poke() {
     if (pollQueued.compareAndSet(false, true)) {
       try {
-        poller.execute(() -> {
-          pollQueued.set(false);
-          pollSafely();
-        });
+        poller.execute(
+            () -> {
+              pollQueued.set(false);
+              pollSafely();
+            });
       } catch (java.util.concurrent.RejectedExecutionException e) {
         pollQueued.set(false);
       }

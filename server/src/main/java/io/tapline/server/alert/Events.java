@@ -18,8 +18,14 @@ final class Events {
         .setRuleId(e.ruleId())
         .setRuleName(e.ruleName())
         .setService(e.service())
-        .setSeverity(Severity.forNumber(e.severity()) == null ? Severity.SEVERITY_UNSPECIFIED : Severity.forNumber(e.severity()))
-        .setKind(AlertEventKind.forNumber(e.kind()) == null ? AlertEventKind.ALERT_EVENT_KIND_UNSPECIFIED : AlertEventKind.forNumber(e.kind()))
+        .setSeverity(
+            Severity.forNumber(e.severity()) == null
+                ? Severity.SEVERITY_UNSPECIFIED
+                : Severity.forNumber(e.severity()))
+        .setKind(
+            AlertEventKind.forNumber(e.kind()) == null
+                ? AlertEventKind.ALERT_EVENT_KIND_UNSPECIFIED
+                : AlertEventKind.forNumber(e.kind()))
         .setValue(e.value())
         .setThreshold(e.threshold())
         .setWindow(Durations.fromMillis(e.windowMillis()))

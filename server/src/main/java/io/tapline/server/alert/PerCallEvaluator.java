@@ -1,10 +1,10 @@
 package io.tapline.server.alert;
 
 import io.tapline.proto.v1.AlertEventKind;
-import io.tapline.server.storage.IngestListener;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.CallRecord;
+import io.tapline.server.storage.IngestListener;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * full the batch skips per-call rules and is counted, so ingest never waits); one worker thread
  * checks every call against the rules of its service and stores the resulting events.
  *
- * <p>Cooldown: a rule's first match emits an event at once; further matches within the cooldown
- * are counted and reported as one event (count, a few sample ids) when it ends, so a storm gives
- * a count, not a flood. Cooldown state is per replica.
+ * <p>Cooldown: a rule's first match emits an event at once; further matches within the cooldown are
+ * counted and reported as one event (count, a few sample ids) when it ends, so a storm gives a
+ * count, not a flood. Cooldown state is per replica.
  */
 final class PerCallEvaluator implements IngestListener, AutoCloseable {
 
@@ -41,6 +41,7 @@ final class PerCallEvaluator implements IngestListener, AutoCloseable {
   private final Clock clock;
   private final ThreadPoolExecutor worker;
   private final AtomicLong skippedBatches = new AtomicLong();
+
   /** Touched by the worker thread only. */
   private final Map<String, Cooldown> cooldowns = new HashMap<>();
 
@@ -53,7 +54,8 @@ final class PerCallEvaluator implements IngestListener, AutoCloseable {
     final List<String> samples = new ArrayList<>();
   }
 
-  PerCallEvaluator(Rules rules, AlertEventStore store, EventHub hub, String origin, int queue, Clock clock) {
+  PerCallEvaluator(
+      Rules rules, AlertEventStore store, EventHub hub, String origin, int queue, Clock clock) {
     this.rules = rules;
     this.store = store;
     this.hub = hub;
@@ -61,7 +63,11 @@ final class PerCallEvaluator implements IngestListener, AutoCloseable {
     this.clock = clock;
     this.worker =
         new ThreadPoolExecutor(
-            1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue),
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(queue),
             Thread.ofPlatform().name("tapline-alert-per-call").daemon().factory());
   }
 
@@ -105,7 +111,8 @@ final class PerCallEvaluator implements IngestListener, AutoCloseable {
         continue;
       }
       for (Rule rule : candidates) {
-        if (!inScope(rule, call) || !CallClauses.matches(((Rule.PerCall) rule.condition()).clauses(), call)) {
+        if (!inScope(rule, call)
+            || !CallClauses.matches(((Rule.PerCall) rule.condition()).clauses(), call)) {
           continue;
         }
         Cooldown c = cooldowns.computeIfAbsent(rule.id(), id -> new Cooldown());
@@ -134,13 +141,17 @@ final class PerCallEvaluator implements IngestListener, AutoCloseable {
         all.add(emit(c, now));
       }
     }
-    cooldowns.values().removeIf(c -> c.pending == 0 && now.isAfter(c.lastEmit.plus(c.rule.cooldown())));
+    cooldowns
+        .values()
+        .removeIf(c -> c.pending == 0 && now.isAfter(c.lastEmit.plus(c.rule.cooldown())));
     for (int from = 0; from < all.size(); from += AlertEventStore.MAX_EVENTS_PER_APPEND) {
-      List<AlertEventRecord> chunk = all.subList(from, Math.min(all.size(), from + AlertEventStore.MAX_EVENTS_PER_APPEND));
+      List<AlertEventRecord> chunk =
+          all.subList(from, Math.min(all.size(), from + AlertEventStore.MAX_EVENTS_PER_APPEND));
       try {
         store.append("pc-" + UUID.randomUUID(), chunk);
       } catch (RuntimeException e) {
-        logger.warn("{} per-call alert events could not be stored: {}", chunk.size(), e.getMessage());
+        logger.warn(
+            "{} per-call alert events could not be stored: {}", chunk.size(), e.getMessage());
       }
     }
     if (!all.isEmpty()) {

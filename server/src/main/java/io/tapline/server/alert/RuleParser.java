@@ -19,19 +19,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Validates rules as clients send them (every error names its field, from {@code rule.}) and
- * turns them into {@link Rule}s; also the stored form of a rule (its protobuf JSON).
+ * Validates rules as clients send them (every error names its field, from {@code rule.}) and turns
+ * them into {@link Rule}s; also the stored form of a rule (its protobuf JSON).
  */
 final class RuleParser {
 
   static final Duration MIN_WINDOW = Duration.ofSeconds(10);
   static final Duration MAX_WINDOW = Duration.ofHours(24);
+
   /** Per-call cooldown when the rule sets none: {@value} seconds. */
   static final long DEFAULT_COOLDOWN_SECONDS = 60;
+
   static final int MAX_CLAUSES = 20;
   static final int MAX_WEBHOOKS = 10;
 
-  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+  private static final JsonFormat.Printer PRINTER =
+      JsonFormat.printer().omittingInsignificantWhitespace();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
   private RuleParser() {}
@@ -53,10 +56,12 @@ final class RuleParser {
               "rule.condition", "one of per_call, windowed, absence or burn_rate is required");
       case PER_CALL -> {
         if (rule.getPerCall().getClausesCount() == 0) {
-          throw new InvalidRequestException("rule.per_call.clauses", "at least one clause is required");
+          throw new InvalidRequestException(
+              "rule.per_call.clauses", "at least one clause is required");
         }
         if (rule.getPerCall().getClausesCount() > MAX_CLAUSES) {
-          throw new InvalidRequestException("rule.per_call.clauses", "at most " + MAX_CLAUSES + " clauses");
+          throw new InvalidRequestException(
+              "rule.per_call.clauses", "at most " + MAX_CLAUSES + " clauses");
         }
         for (int i = 0; i < rule.getPerCall().getClausesCount(); i++) {
           CallClauses.compile(rule.getPerCall().getClauses(i), "rule.per_call.clauses[" + i + "]");
@@ -64,7 +69,8 @@ final class RuleParser {
         if (rule.hasCooldown()) {
           duration(rule.getCooldown(), "rule.cooldown", Duration.ZERO, MAX_WINDOW);
         } else {
-          b.setCooldown(com.google.protobuf.Duration.newBuilder().setSeconds(DEFAULT_COOLDOWN_SECONDS));
+          b.setCooldown(
+              com.google.protobuf.Duration.newBuilder().setSeconds(DEFAULT_COOLDOWN_SECONDS));
         }
       }
       case WINDOWED -> b.setWindowed(windowed(rule.getWindowed()));
@@ -73,7 +79,8 @@ final class RuleParser {
       case BURN_RATE -> b.setBurnRate(burnRate(rule.getBurnRate()));
     }
     if (rule.hasRenotifyInterval()) {
-      duration(rule.getRenotifyInterval(), "rule.renotify_interval", Duration.ZERO, Duration.ofDays(7));
+      duration(
+          rule.getRenotifyInterval(), "rule.renotify_interval", Duration.ZERO, Duration.ofDays(7));
     }
     if (rule.getWebhooksCount() > MAX_WEBHOOKS) {
       throw new InvalidRequestException("rule.webhooks", "at most " + MAX_WEBHOOKS + " webhooks");
@@ -91,7 +98,8 @@ final class RuleParser {
       } catch (IllegalArgumentException e) {
         throw new InvalidRequestException(path + ".url", "must be an http or https URL");
       }
-      if (hook.getFormatValue() < 0 || hook.getFormat() == io.tapline.proto.v1.WebhookFormat.UNRECOGNIZED) {
+      if (hook.getFormatValue() < 0
+          || hook.getFormat() == io.tapline.proto.v1.WebhookFormat.UNRECOGNIZED) {
         throw new InvalidRequestException(path + ".format", "unknown format");
       }
     }
@@ -100,7 +108,8 @@ final class RuleParser {
 
   private static WindowedCondition windowed(WindowedCondition w) {
     WindowedCondition.Builder b = w.toBuilder();
-    if (w.getAggregate() == Aggregate.AGGREGATE_UNSPECIFIED || w.getAggregate() == Aggregate.UNRECOGNIZED) {
+    if (w.getAggregate() == Aggregate.AGGREGATE_UNSPECIFIED
+        || w.getAggregate() == Aggregate.UNRECOGNIZED) {
       throw new InvalidRequestException(
           "rule.windowed.aggregate",
           "is required: ERROR_RATE, LATENCY_P95, LATENCY_P99, REQUEST_COUNT or STATUS_CLASS_COUNT");
@@ -124,11 +133,13 @@ final class RuleParser {
       throw new InvalidRequestException("rule.windowed.threshold", "must be a number >= 0");
     }
     if (w.getAggregate() == Aggregate.ERROR_RATE && w.getThreshold() > 1) {
-      throw new InvalidRequestException("rule.windowed.threshold", "an error rate is between 0 and 1");
+      throw new InvalidRequestException(
+          "rule.windowed.threshold", "an error rate is between 0 and 1");
     }
     if (w.hasResolveThreshold()) {
       double resolve = w.getResolveThreshold();
-      if (!Double.isFinite(resolve) || (above ? resolve > w.getThreshold() : resolve < w.getThreshold())) {
+      if (!Double.isFinite(resolve)
+          || (above ? resolve > w.getThreshold() : resolve < w.getThreshold())) {
         throw new InvalidRequestException(
             "rule.windowed.resolve_threshold",
             above ? "must be at most the threshold" : "must be at least the threshold");
@@ -141,7 +152,8 @@ final class RuleParser {
       throw new InvalidRequestException("rule.windowed.min_samples", "must be >= 0");
     }
     if (w.getResolveAfterEvaluations() < 0 || w.getResolveAfterEvaluations() > 1000) {
-      throw new InvalidRequestException("rule.windowed.resolve_after_evaluations", "must be 0 to 1000");
+      throw new InvalidRequestException(
+          "rule.windowed.resolve_after_evaluations", "must be 0 to 1000");
     }
     if (w.getResolveAfterEvaluations() == 0) {
       b.setResolveAfterEvaluations(1);
@@ -152,7 +164,8 @@ final class RuleParser {
   private static BurnRateCondition burnRate(BurnRateCondition c) {
     BurnRateCondition.Builder b = c.toBuilder();
     if (!(c.getTarget() > 0 && c.getTarget() < 1)) {
-      throw new InvalidRequestException("rule.burn_rate.target", "must be between 0 and 1, such as 0.999");
+      throw new InvalidRequestException(
+          "rule.burn_rate.target", "must be between 0 and 1, such as 0.999");
     }
     if (!Double.isFinite(c.getLatencyObjectiveMs()) || c.getLatencyObjectiveMs() < 0) {
       throw new InvalidRequestException("rule.burn_rate.latency_objective_ms", "must be >= 0");
@@ -168,10 +181,13 @@ final class RuleParser {
     if (!c.hasShortWindow()) {
       b.setShortWindow(Durations.fromMinutes(5));
     }
-    Duration longWindow = duration(b.getLongWindow(), "rule.burn_rate.long_window", MIN_WINDOW, MAX_WINDOW);
-    Duration shortWindow = duration(b.getShortWindow(), "rule.burn_rate.short_window", MIN_WINDOW, MAX_WINDOW);
+    Duration longWindow =
+        duration(b.getLongWindow(), "rule.burn_rate.long_window", MIN_WINDOW, MAX_WINDOW);
+    Duration shortWindow =
+        duration(b.getShortWindow(), "rule.burn_rate.short_window", MIN_WINDOW, MAX_WINDOW);
     if (shortWindow.compareTo(longWindow) >= 0) {
-      throw new InvalidRequestException("rule.burn_rate.short_window", "must be shorter than long_window");
+      throw new InvalidRequestException(
+          "rule.burn_rate.short_window", "must be shorter than long_window");
     }
     if (c.getBurnRate() == 0) {
       b.setBurnRate(14.4);
@@ -194,14 +210,22 @@ final class RuleParser {
     }
     if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
       throw new InvalidRequestException(
-          field, "must be between " + Durations.toString(toProto(min)) + " and "
-              + Durations.toString(toProto(max)) + "; got " + Durations.toString(value));
+          field,
+          "must be between "
+              + Durations.toString(toProto(min))
+              + " and "
+              + Durations.toString(toProto(max))
+              + "; got "
+              + Durations.toString(value));
     }
     return d;
   }
 
   private static com.google.protobuf.Duration toProto(Duration d) {
-    return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+    return com.google.protobuf.Duration.newBuilder()
+        .setSeconds(d.getSeconds())
+        .setNanos(d.getNano())
+        .build();
   }
 
   private static Duration java(com.google.protobuf.Duration d) {
@@ -215,7 +239,9 @@ final class RuleParser {
           case PER_CALL -> {
             List<CallClauses.Clause> clauses = new ArrayList<>();
             for (int i = 0; i < r.getPerCall().getClausesCount(); i++) {
-              clauses.add(CallClauses.compile(r.getPerCall().getClauses(i), "rule.per_call.clauses[" + i + "]"));
+              clauses.add(
+                  CallClauses.compile(
+                      r.getPerCall().getClauses(i), "rule.per_call.clauses[" + i + "]"));
             }
             yield new Rule.PerCall(List.copyOf(clauses));
           }
@@ -243,7 +269,8 @@ final class RuleParser {
                 c.getBurnRate(),
                 c.getMinSamples());
           }
-          case CONDITION_NOT_SET -> throw new IllegalStateException("rule " + r.getId() + " has no condition");
+          case CONDITION_NOT_SET ->
+              throw new IllegalStateException("rule " + r.getId() + " has no condition");
         };
     return new Rule(
         r,

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The rules, read from the store and cached as one immutable snapshot. A replica's own changes
  * invalidate the snapshot at once; another replica's change is seen when the snapshot expires,
- * after at most {@code ttl} (alerts.rule-cache-ttl). Windowed rules then act on it from their
- * next evaluation.
+ * after at most {@code ttl} (alerts.rule-cache-ttl). Windowed rules then act on it from their next
+ * evaluation.
  */
 final class Rules {
 

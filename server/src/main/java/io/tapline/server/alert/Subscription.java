@@ -21,12 +21,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * One SubscribeAlerts stream. It first catches up from the store, one bounded page at a time and
  * only when the client has read the previous one, until it reaches the hub's position; then it
- * switches to live events (under the hub's lock, so none is missed or sent twice). Live events
- * wait in a buffer of at most {@code capacity}; when it overflows (a burst, or a slow client), the
+ * switches to live events (under the hub's lock, so none is missed or sent twice). Live events wait
+ * in a buffer of at most {@code capacity}; when it overflows (a burst, or a slow client), the
  * buffer is dropped and the stream catches up from the store again, reading a page only when the
  * client took the previous one, so memory stays bounded. A client whose transport stays not ready
- * for {@code stallTimeout} while events wait for it is closed with RESOURCE_EXHAUSTED naming the
- * id to resume from.
+ * for {@code stallTimeout} while events wait for it is closed with RESOURCE_EXHAUSTED naming the id
+ * to resume from.
  *
  * <p>Threading: messages are sent only from {@code eventLoop} (the call's), so they never
  * interleave; store reads run on {@code blocking}; the buffer and flags are guarded by this
@@ -40,12 +40,16 @@ final class Subscription {
   private final AlertEventFilter filter;
   private final int capacity;
   private final Duration stallTimeout;
+
   /** When the client's transport stopped being ready while events waited; 0 when ready. */
   private long notReadySince;
+
   private final ScheduledExecutorService eventLoop;
   private final Executor blocking;
+
   /** The key that opened the stream, and the check that it is still valid. */
   private final String keyId;
+
   private final Runnable keyCheck;
   private final Duration keyCheckInterval;
   private ScheduledFuture<?> keyChecks;
@@ -54,6 +58,7 @@ final class Subscription {
 
   /** Every event with an id up to this one is sent, buffered or not wanted. */
   private long scanned;
+
   private long lastSent;
   private boolean live;
   private boolean fetching;
@@ -88,7 +93,9 @@ final class Subscription {
     return keyId;
   }
 
-  /** Starts the stream: live at once without {@code afterId}, else after replaying what is stored. */
+  /**
+   * Starts the stream: live at once without {@code afterId}, else after replaying what is stored.
+   */
   void start(Long afterId, Duration heartbeatInterval) {
     call.setOnCancelHandler(this::shutdown);
     call.setOnReadyHandler(this::scheduleDrain);
@@ -98,7 +105,8 @@ final class Subscription {
     }
     hub.tryGoLive(this);
     long every = heartbeatInterval.toMillis();
-    heartbeats = eventLoop.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    heartbeats =
+        eventLoop.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     long checks = keyCheckInterval.toMillis();
     keyChecks =
         eventLoop.scheduleAtFixedRate(
@@ -194,7 +202,8 @@ final class Subscription {
       synchronized (this) {
         from = scanned;
       }
-      List<AlertEventRecord> page = from >= upTo ? List.of() : store.range(from, upTo, filter, capacity);
+      List<AlertEventRecord> page =
+          from >= upTo ? List.of() : store.range(from, upTo, filter, capacity);
       synchronized (this) {
         if (closed) {
           return;
@@ -216,8 +225,8 @@ final class Subscription {
 
   /**
    * Ends the stream with UNAUTHENTICATED once its key is revoked or expired: the key was checked
-   * when the stream opened, and a stream may stay open for days. The check reads the key cache
-   * (a store look-up when it expired), so it runs on the blocking executor.
+   * when the stream opened, and a stream may stay open for days. The check reads the key cache (a
+   * store look-up when it expired), so it runs on the blocking executor.
    */
   private void checkKey() {
     synchronized (this) {
@@ -252,7 +261,8 @@ final class Subscription {
     }
     call.onNext(
         SubscribeAlertsResponse.newBuilder()
-            .setHeartbeat(Heartbeat.newBuilder().setTime(Timestamps.fromMillis(System.currentTimeMillis())))
+            .setHeartbeat(
+                Heartbeat.newBuilder().setTime(Timestamps.fromMillis(System.currentTimeMillis())))
             .build());
   }
 
@@ -268,7 +278,8 @@ final class Subscription {
           notReadySince = 0;
           eventLoop.execute(this::drain);
         } else {
-          eventLoop.schedule(this::checkStall, stallTimeout.toNanos() - waited, TimeUnit.NANOSECONDS);
+          eventLoop.schedule(
+              this::checkStall, stallTimeout.toNanos() - waited, TimeUnit.NANOSECONDS);
         }
         return;
       }
@@ -285,8 +296,10 @@ final class Subscription {
     }
     finish(
         Status.RESOURCE_EXHAUSTED.withDescription(
-            "subscriber too slow: it read nothing for " + stallTimeout.toMillis()
-                + " ms while events waited; resume with after_id=" + resumeFrom));
+            "subscriber too slow: it read nothing for "
+                + stallTimeout.toMillis()
+                + " ms while events waited; resume with after_id="
+                + resumeFrom));
   }
 
   private void finish(Status status) {

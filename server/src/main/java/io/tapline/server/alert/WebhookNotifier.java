@@ -41,10 +41,10 @@ import org.slf4j.LoggerFactory;
  * Everything is asynchronous: a slow or failing endpoint never holds up evaluation. Only the
  * replica that stored an event delivers it.
  *
- * <p>Every attempt passes the {@link OutboundGuard}: the URL is resolved once and the request
- * goes to the address checked, so a name that resolves to the engine's loopback port, a private
- * or a metadata address is refused (and not retried). Redirects are not followed. URLs are logged
- * by origin only, and secrets never.
+ * <p>Every attempt passes the {@link OutboundGuard}: the URL is resolved once and the request goes
+ * to the address checked, so a name that resolves to the engine's loopback port, a private or a
+ * metadata address is refused (and not retried). Redirects are not followed. URLs are logged by
+ * origin only, and secrets never.
  *
  * <p>Signature: {@value #SIGNATURE_HEADER}: {@code t=<unix seconds>,v1=<hex HMAC-SHA256 of
  * "<t>.<body>">}, keyed with the webhook's secret; receivers should also reject old {@code t}.
@@ -54,6 +54,7 @@ final class WebhookNotifier implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(WebhookNotifier.class);
   static final String SIGNATURE_HEADER = "x-tapline-signature";
   static final String EVENT_ID_HEADER = "x-tapline-event-id";
+
   /** Delivery-log rows waiting to be written; beyond it they are dropped (and logged): {@value}. */
   static final int DEFAULT_LOG_QUEUE = 10_000;
 
@@ -71,7 +72,11 @@ final class WebhookNotifier implements AutoCloseable {
           Thread.ofPlatform().name("tapline-webhook-retries").daemon().factory());
   private final ThreadPoolExecutor logWriter =
       new ThreadPoolExecutor(
-          1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(DEFAULT_LOG_QUEUE),
+          1,
+          1,
+          0,
+          TimeUnit.MILLISECONDS,
+          new ArrayBlockingQueue<>(DEFAULT_LOG_QUEUE),
           Thread.ofPlatform().name("tapline-webhook-log").daemon().factory());
 
   WebhookNotifier(
@@ -118,7 +123,9 @@ final class WebhookNotifier implements AutoCloseable {
       target = guard.check(URI.create(hook.getUrl()));
     } catch (OutboundRefusedException | IllegalArgumentException e) {
       String reason = "refused: " + e.getMessage();
-      log(new WebhookDeliveryRecord(Instant.now(), event.id(), event.ruleId(), hook.getUrl(), attempt, 0, false, reason));
+      log(
+          new WebhookDeliveryRecord(
+              Instant.now(), event.id(), event.ruleId(), hook.getUrl(), attempt, 0, false, reason));
       logger.warn("Webhook to {} for alert event {} {}", origin(hook.getUrl()), event.id(), reason);
       return;
     }
@@ -127,45 +134,65 @@ final class WebhookNotifier implements AutoCloseable {
             .contentType(MediaType.JSON_UTF_8)
             .add(EVENT_ID_HEADER, Long.toString(event.id()));
     if (!hook.getSecret().isEmpty()) {
-      headers.add(SIGNATURE_HEADER, "t=" + timestamp + ",v1=" + sign(hook.getSecret(), timestamp + "." + body));
+      headers.add(
+          SIGNATURE_HEADER,
+          "t=" + timestamp + ",v1=" + sign(hook.getSecret(), timestamp + "." + body));
     }
     client
         .to(target, timeout)
         .execute(headers.build(), body)
         .aggregate()
-        .handle((AggregatedHttpResponse response, Throwable error) -> {
-          int status = response == null ? 0 : response.status().code();
-          boolean success = error == null && response.status().isSuccess();
-          String reason =
-              success ? "" : error != null ? error.getClass().getSimpleName() + ": " + error.getMessage()
-                  : "HTTP " + status;
-          log(new WebhookDeliveryRecord(Instant.now(), event.id(), event.ruleId(), hook.getUrl(), attempt, status, success, reason));
-          if (!success && attempt < maxAttempts) {
-            long base = initialBackoff.toMillis() << Math.min(attempt - 1, 20);
-            long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-            try {
-              retries.schedule(() -> attempt(event, hook, body, attempt + 1), delay, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-              // Shutting down.
-            }
-          } else if (!success) {
-            logger.warn(
-                "Webhook to {} for alert event {} failed after {} attempts: {}",
-                origin(hook.getUrl()), event.id(), attempt, reason);
-          }
-          return null;
-        });
+        .handle(
+            (AggregatedHttpResponse response, Throwable error) -> {
+              int status = response == null ? 0 : response.status().code();
+              boolean success = error == null && response.status().isSuccess();
+              String reason =
+                  success
+                      ? ""
+                      : error != null
+                          ? error.getClass().getSimpleName() + ": " + error.getMessage()
+                          : "HTTP " + status;
+              log(
+                  new WebhookDeliveryRecord(
+                      Instant.now(),
+                      event.id(),
+                      event.ruleId(),
+                      hook.getUrl(),
+                      attempt,
+                      status,
+                      success,
+                      reason));
+              if (!success && attempt < maxAttempts) {
+                long base = initialBackoff.toMillis() << Math.min(attempt - 1, 20);
+                long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+                try {
+                  retries.schedule(
+                      () -> attempt(event, hook, body, attempt + 1), delay, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                  // Shutting down.
+                }
+              } else if (!success) {
+                logger.warn(
+                    "Webhook to {} for alert event {} failed after {} attempts: {}",
+                    origin(hook.getUrl()),
+                    event.id(),
+                    attempt,
+                    reason);
+              }
+              return null;
+            });
   }
 
   private void log(WebhookDeliveryRecord delivery) {
     try {
-      logWriter.execute(() -> {
-        try {
-          store.logDelivery(delivery);
-        } catch (RuntimeException e) {
-          logger.warn("Webhook delivery log write failed: {}", e.getMessage());
-        }
-      });
+      logWriter.execute(
+          () -> {
+            try {
+              store.logDelivery(delivery);
+            } catch (RuntimeException e) {
+              logger.warn("Webhook delivery log write failed: {}", e.getMessage());
+            }
+          });
     } catch (RejectedExecutionException e) {
       logger.warn("Webhook delivery log is behind; dropped a row for event {}", delivery.eventId());
     }
@@ -175,10 +202,18 @@ final class WebhookNotifier implements AutoCloseable {
     try {
       if (format == WebhookFormat.SLACK) {
         String text =
-            "[" + event.getSeverity().name() + "] " + event.getKind().name() + ": "
+            "["
+                + event.getSeverity().name()
+                + "] "
+                + event.getKind().name()
+                + ": "
                 + (rule.getName().isEmpty() ? rule.getId() : rule.getName())
-                + " (service " + event.getService() + ") value " + event.getValue()
-                + ", threshold " + event.getThreshold()
+                + " (service "
+                + event.getService()
+                + ") value "
+                + event.getValue()
+                + ", threshold "
+                + event.getThreshold()
                 + (event.getCount() > 1 ? ", " + event.getCount() + " calls" : "")
                 + (rule.getDescription().isEmpty() ? "" : "\n" + rule.getDescription());
         return json.writeValueAsString(Map.of("text", text));

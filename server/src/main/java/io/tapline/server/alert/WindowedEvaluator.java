@@ -26,18 +26,20 @@ import org.slf4j.LoggerFactory;
  * (service, window) for all the rules that share them.
  *
  * <p>A rule's state (firing or not, and when it last notified) is its latest transition in the
- * events table, so every replica agrees on it. A transition is stored under the key
- * {@code rule:kind:slot}, which is the insert's deduplication token: replicas evaluating the same
- * slot over the same data store the transition once; a replica evaluating later sees the
- * transition and does not repeat it. Only the count of clean evaluations (hysteresis) is kept in
- * memory; a replica that started later may count fewer and simply resolves later, after the first
- * one already did.
+ * events table, so every replica agrees on it. A transition is stored under the key {@code
+ * rule:kind:slot}, which is the insert's deduplication token: replicas evaluating the same slot
+ * over the same data store the transition once; a replica evaluating later sees the transition and
+ * does not repeat it. Only the count of clean evaluations (hysteresis) is kept in memory; a replica
+ * that started later may count fewer and simply resolves later, after the first one already did.
  */
 final class WindowedEvaluator implements AutoCloseable {
 
   private static final Logger logger = LoggerFactory.getLogger(WindowedEvaluator.class);
   private static final List<Integer> TRANSITIONS =
-      List.of(AlertEventKind.FIRING_VALUE, AlertEventKind.RESOLVED_VALUE, AlertEventKind.STILL_FIRING_VALUE);
+      List.of(
+          AlertEventKind.FIRING_VALUE,
+          AlertEventKind.RESOLVED_VALUE,
+          AlertEventKind.STILL_FIRING_VALUE);
 
   private final Rules rules;
   private final WindowStore windows;
@@ -52,8 +54,13 @@ final class WindowedEvaluator implements AutoCloseable {
   private final Map<String, Integer> cleanEvaluations = new ConcurrentHashMap<>();
 
   WindowedEvaluator(
-      Rules rules, WindowStore windows, AlertEventStore store, EventHub hub, String origin,
-      Duration interval, Clock clock) {
+      Rules rules,
+      WindowStore windows,
+      AlertEventStore store,
+      EventHub hub,
+      String origin,
+      Duration interval,
+      Clock clock) {
     this.rules = rules;
     this.windows = windows;
     this.store = store;
@@ -72,15 +79,18 @@ final class WindowedEvaluator implements AutoCloseable {
     long now = clock.millis();
     long slot = (now / step + 1) * step;
     try {
-      scheduler.schedule(() -> {
-        try {
-          evaluate(slot);
-        } catch (RuntimeException e) {
-          logger.warn("Evaluating windowed alert rules failed: {}", e.getMessage());
-        } finally {
-          scheduleNext();
-        }
-      }, slot - now, TimeUnit.MILLISECONDS);
+      scheduler.schedule(
+          () -> {
+            try {
+              evaluate(slot);
+            } catch (RuntimeException e) {
+              logger.warn("Evaluating windowed alert rules failed: {}", e.getMessage());
+            } finally {
+              scheduleNext();
+            }
+          },
+          slot - now,
+          TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // Shutting down.
     }
@@ -101,7 +111,10 @@ final class WindowedEvaluator implements AutoCloseable {
     record Group(String service, long windowMillis) {}
     Map<Group, List<Rule>> groups = new LinkedHashMap<>();
     for (Rule rule : windowed) {
-      groups.computeIfAbsent(new Group(rule.service(), rule.window().toMillis()), g -> new ArrayList<>()).add(rule);
+      groups
+          .computeIfAbsent(
+              new Group(rule.service(), rule.window().toMillis()), g -> new ArrayList<>())
+          .add(rule);
     }
     List<AlertEventRecord> transitions = new ArrayList<>();
     for (Map.Entry<Group, List<Rule>> entry : groups.entrySet()) {
@@ -115,14 +128,20 @@ final class WindowedEvaluator implements AutoCloseable {
       }
       List<WindowProbe.Result> results;
       try {
-        results = windows.measure(group.service(), slotMillis - group.windowMillis(), slotMillis, probes);
+        results =
+            windows.measure(group.service(), slotMillis - group.windowMillis(), slotMillis, probes);
       } catch (RuntimeException e) {
-        logger.warn("Windowed alert query for service {} failed: {}", group.service(), e.getMessage());
+        logger.warn(
+            "Windowed alert query for service {} failed: {}", group.service(), e.getMessage());
         continue;
       }
       for (Planned p : planned) {
         AlertEventRecord event =
-            decide(p.rule(), results.subList(p.first(), p.first() + p.count()), states.get(p.rule().id()), slotMillis);
+            decide(
+                p.rule(),
+                results.subList(p.first(), p.first() + p.count()),
+                states.get(p.rule().id()),
+                slotMillis);
         if (event != null) {
           transitions.add(event);
         }
@@ -154,23 +173,38 @@ final class WindowedEvaluator implements AutoCloseable {
               case STATUS_CLASS_COUNT -> WindowProbe.Measure.STATUS_CLASS_COUNT;
               default -> WindowProbe.Measure.COUNT;
             };
-        yield List.of(probe(rule, measure, from, w.statusClass(), Math.round(w.threshold() * 1000)));
+        yield List.of(
+            probe(rule, measure, from, w.statusClass(), Math.round(w.threshold() * 1000)));
       }
-      case Rule.Absence a -> List.of(probe(rule, WindowProbe.Measure.COUNT, slot - a.window().toMillis(), 0, 0));
+      case Rule.Absence a ->
+          List.of(probe(rule, WindowProbe.Measure.COUNT, slot - a.window().toMillis(), 0, 0));
       case Rule.BurnRate b ->
           List.of(
-              probe(rule, WindowProbe.Measure.BAD_COUNT, slot - b.longWindow().toMillis(), 0, b.latencyObjectiveMicros()),
-              probe(rule, WindowProbe.Measure.BAD_COUNT, slot - b.shortWindow().toMillis(), 0, b.latencyObjectiveMicros()));
+              probe(
+                  rule,
+                  WindowProbe.Measure.BAD_COUNT,
+                  slot - b.longWindow().toMillis(),
+                  0,
+                  b.latencyObjectiveMicros()),
+              probe(
+                  rule,
+                  WindowProbe.Measure.BAD_COUNT,
+                  slot - b.shortWindow().toMillis(),
+                  0,
+                  b.latencyObjectiveMicros()));
       case Rule.PerCall p -> throw new IllegalArgumentException("per-call rule " + rule.id());
     };
   }
 
-  private static WindowProbe probe(Rule rule, WindowProbe.Measure measure, long from, int statusClass, long latencyMicros) {
-    return new WindowProbe(rule.route(), rule.customerId(), rule.plan(), measure, from, statusClass, latencyMicros);
+  private static WindowProbe probe(
+      Rule rule, WindowProbe.Measure measure, long from, int statusClass, long latencyMicros) {
+    return new WindowProbe(
+        rule.route(), rule.customerId(), rule.plan(), measure, from, statusClass, latencyMicros);
   }
 
   /** What one evaluation says: breach (fire), clean (may resolve), or neither / no data. */
-  private record Verdict(boolean breach, boolean clean, double value, double threshold, List<String> samples) {}
+  private record Verdict(
+      boolean breach, boolean clean, double value, double threshold, List<String> samples) {}
 
   private static Verdict verdict(Rule rule, List<WindowProbe.Result> results) {
     return switch (rule.condition()) {
@@ -215,11 +249,13 @@ final class WindowedEvaluator implements AutoCloseable {
     };
   }
 
-  private AlertEventRecord decide(Rule rule, List<WindowProbe.Result> results, AlertEventRecord state, long slot) {
+  private AlertEventRecord decide(
+      Rule rule, List<WindowProbe.Result> results, AlertEventRecord state, long slot) {
     Verdict verdict = verdict(rule, results);
     boolean firing =
         state != null
-            && (state.kind() == AlertEventKind.FIRING_VALUE || state.kind() == AlertEventKind.STILL_FIRING_VALUE);
+            && (state.kind() == AlertEventKind.FIRING_VALUE
+                || state.kind() == AlertEventKind.STILL_FIRING_VALUE);
     if (verdict == null) {
       return null;
     }

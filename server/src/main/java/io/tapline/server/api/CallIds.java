@@ -4,8 +4,8 @@ import io.tapline.server.storage.CallRecord;
 import java.util.List;
 
 /**
- * Call ids are unique within a service, not across services (clients may choose them), so a call
- * is always looked up within the services the caller may see: a key bound to one service only ever
+ * Call ids are unique within a service, not across services (clients may choose them), so a call is
+ * always looked up within the services the caller may see: a key bound to one service only ever
  * finds that service's call, whatever another service holds under the same id.
  */
 public final class CallIds {
@@ -33,8 +33,8 @@ public final class CallIds {
    * The one call among those found, by the services they belong to.
    *
    * @throws NotFoundException when none was found
-   * @throws InvalidRequestException naming {@code service} when calls of several services have
-   *     this id and the request named none
+   * @throws InvalidRequestException naming {@code service} when calls of several services have this
+   *     id and the request named none
    */
   public static CallRecord one(List<CallRecord> found, String id) {
     if (found.isEmpty()) {
@@ -50,7 +50,10 @@ public final class CallIds {
   public static InvalidRequestException ambiguous(String id, List<String> services) {
     return new InvalidRequestException(
         "service",
-        "calls of several services have the id '" + id + "' (" + String.join(", ", services)
+        "calls of several services have the id '"
+            + id
+            + "' ("
+            + String.join(", ", services)
             + "); name the service");
   }
 

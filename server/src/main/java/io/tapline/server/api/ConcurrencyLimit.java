@@ -24,10 +24,10 @@ import java.util.concurrent.TimeoutException;
  *   <li>Per API key, at most {@code perKey} running or waiting: one key's burst of heavy queries
  *       cannot take every turn. A call past it is RESOURCE_EXHAUSTED at once (HTTP 429 for JSON
  *       clients).
- *   <li>In all, at most {@code total} running; the others wait their turn in arrival order on
- *       their blocking thread, for at most {@code maxWait}, then are RESOURCE_EXHAUSTED. This
- *       is what keeps CPU for ingest when queries pile up: each running query holds a few engine
- *       threads, and the rest of the engine's cores stay free of query work.
+ *   <li>In all, at most {@code total} running; the others wait their turn in arrival order on their
+ *       blocking thread, for at most {@code maxWait}, then are RESOURCE_EXHAUSTED. This is what
+ *       keeps CPU for ingest when queries pile up: each running query holds a few engine threads,
+ *       and the rest of the engine's cores stay free of query work.
  * </ul>
  */
 public final class ConcurrencyLimit implements ServerInterceptor {
@@ -38,7 +38,9 @@ public final class ConcurrencyLimit implements ServerInterceptor {
   private final Duration maxWait;
   private final Turns turns;
 
-  /** @param services the gRPC service names whose calls count */
+  /**
+   * @param services the gRPC service names whose calls count
+   */
   public ConcurrencyLimit(Set<String> services, int perKey, int total, Duration maxWait) {
     this.services = Set.copyOf(services);
     this.perKey = new PerKeyLimit(perKey);
@@ -57,7 +59,9 @@ public final class ConcurrencyLimit implements ServerInterceptor {
     if (!perKey.tryAcquire(key)) {
       call.close(
           Status.RESOURCE_EXHAUSTED.withDescription(
-              "this API key has " + perKey.limit() + " queries running or waiting already"
+              "this API key has "
+                  + perKey.limit()
+                  + " queries running or waiting already"
                   + " (query.max-concurrent-per-key); retry when one has finished"),
           new Metadata());
       return new ServerCall.Listener<>() {};
@@ -76,8 +80,10 @@ public final class ConcurrencyLimit implements ServerInterceptor {
           if (!ctx.isCancelled()) {
             call.close(
                 Status.RESOURCE_EXHAUSTED.withDescription(
-                    total + " queries are running (query.max-concurrent) and this one waited "
-                        + maxWait.toSeconds() + " s for its turn; retry later"),
+                    total
+                        + " queries are running (query.max-concurrent) and this one waited "
+                        + maxWait.toSeconds()
+                        + " s for its turn; retry later"),
                 new Metadata());
           }
           return;

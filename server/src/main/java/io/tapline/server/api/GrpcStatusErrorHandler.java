@@ -12,9 +12,9 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Status;
 
 /**
- * Errors the HTTP layer answers before a request reaches a gRPC service, such as a request over
- * the size limit, are answered to gRPC clients as gRPC statuses (a bare HTTP 413 is all they
- * could otherwise report, as UNKNOWN). Other clients get Armeria's own answer.
+ * Errors the HTTP layer answers before a request reaches a gRPC service, such as a request over the
+ * size limit, are answered to gRPC clients as gRPC statuses (a bare HTTP 413 is all they could
+ * otherwise report, as UNKNOWN). Other clients get Armeria's own answer.
  */
 public final class GrpcStatusErrorHandler implements ServerErrorHandler {
 

@@ -20,11 +20,11 @@ import java.util.List;
 
 /**
  * Reads binary {@link IngestRequest}s so that one bad record cannot lose its batch. protobuf
- * refuses a whole message when one string in it is not valid UTF-8; here such a batch is read
- * again call by call, and a call that cannot be read travels on as its {@linkplain UnreadableCalls
- * placeholder}, naming the field, to be refused alone. A batch whose own framing is broken
- * becomes an unreadable batch, which ingest refuses with INVALID_ARGUMENT (an IngestStream stays
- * open). A batch that reads cleanly costs one copy of its bytes more than protobuf's own reading.
+ * refuses a whole message when one string in it is not valid UTF-8; here such a batch is read again
+ * call by call, and a call that cannot be read travels on as its {@linkplain UnreadableCalls
+ * placeholder}, naming the field, to be refused alone. A batch whose own framing is broken becomes
+ * an unreadable batch, which ingest refuses with INVALID_ARGUMENT (an IngestStream stays open). A
+ * batch that reads cleanly costs one copy of its bytes more than protobuf's own reading.
  *
  * <p>It is deliberately not a {@link MethodDescriptor.PrototypeMarshaller}: Armeria reads the
  * messages of those itself, and uses a method's own marshaller for the others. {@link JsonCodec}
@@ -66,8 +66,8 @@ public final class IngestRequestMarshaller
       return method;
     }
     MethodDescriptor<Q, R> replaced =
-        descriptor
-            .toBuilder((MethodDescriptor.Marshaller<Q>) INSTANCE, descriptor.getResponseMarshaller())
+        descriptor.toBuilder(
+                (MethodDescriptor.Marshaller<Q>) INSTANCE, descriptor.getResponseMarshaller())
             .build();
     return ServerMethodDefinition.create(replaced, method.getServerCallHandler());
   }
@@ -123,7 +123,8 @@ public final class IngestRequestMarshaller
       }
       return batch.build();
     } catch (IOException | RuntimeException e) {
-      return UnreadableCalls.unreadableBatch("", "is not a readable IngestRequest: " + e.getMessage());
+      return UnreadableCalls.unreadableBatch(
+          "", "is not a readable IngestRequest: " + e.getMessage());
     }
   }
 
@@ -140,8 +141,8 @@ public final class IngestRequestMarshaller
 
   /**
    * The name of the first string field of {@code bytes}, a message of {@code type}, that is not
-   * valid UTF-8, looking into nested messages (a map's entries count as the map's field); null
-   * when there is none.
+   * valid UTF-8, looking into nested messages (a map's entries count as the map's field); null when
+   * there is none.
    */
   static String invalidUtf8Field(Descriptor type, ByteString bytes) {
     try {

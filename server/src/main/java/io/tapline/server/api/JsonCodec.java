@@ -18,15 +18,15 @@ import org.curioswitch.common.protobuf.json.MessageMarshaller;
  * reads and plain in what it writes:
  *
  * <ul>
- *   <li>an unknown field is refused ({@code INVALID_ARGUMENT} naming it, HTTP 400), so a typo
- *       such as {@code "servce"} can never widen a query by being ignored;
+ *   <li>an unknown field is refused ({@code INVALID_ARGUMENT} naming it, HTTP 400), so a typo such
+ *       as {@code "servce"} can never widen a query by being ignored;
  *   <li>text that is not valid Unicode is refused ({@link UnicodeCheck});
  *   <li>text is written as it is: no HTML-safe escapes ({@code =} stays {@code =}, not {@code
  *       \u003d}).
  * </ul>
  *
- * <p>Reading and writing follow the protobuf JSON mapping, through the same library Armeria uses
- * by default; only these choices differ. One per gRPC service.
+ * <p>Reading and writing follow the protobuf JSON mapping, through the same library Armeria uses by
+ * default; only these choices differ. One per gRPC service.
  */
 public final class JsonCodec implements GrpcJsonMarshaller {
 
@@ -43,7 +43,9 @@ public final class JsonCodec implements GrpcJsonMarshaller {
   /** The codec of a service's request and response messages. */
   public static JsonCodec of(ServiceDescriptor service) {
     MessageMarshaller.Builder builder =
-        MessageMarshaller.builder().omittingInsignificantWhitespace(true).ignoringUnknownFields(false);
+        MessageMarshaller.builder()
+            .omittingInsignificantWhitespace(true)
+            .ignoringUnknownFields(false);
     for (MethodDescriptor<?, ?> method : service.getMethods()) {
       register(builder, method.getRequestMarshaller());
       register(builder, method.getResponseMarshaller());
@@ -51,7 +53,8 @@ public final class JsonCodec implements GrpcJsonMarshaller {
     return new JsonCodec(builder.build());
   }
 
-  private static void register(MessageMarshaller.Builder builder, MethodDescriptor.Marshaller<?> m) {
+  private static void register(
+      MessageMarshaller.Builder builder, MethodDescriptor.Marshaller<?> m) {
     Message prototype = prototypeOf(m);
     if (prototype != null) {
       builder.register(prototype);

@@ -14,7 +14,9 @@ public final class PageTokenCodec {
 
   public static String encode(String version, String... parts) {
     String raw = version + ":" + String.join(":", parts);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -5,8 +5,8 @@ import io.grpc.Status;
 import java.util.Set;
 
 /**
- * Who is calling: the API key that authenticated the request and what it may do. Services read
- * it with {@link #current()}; the {@link AuthInterceptor} sets it for every authenticated call.
+ * Who is calling: the API key that authenticated the request and what it may do. Services read it
+ * with {@link #current()}; the {@link AuthInterceptor} sets it for every authenticated call.
  *
  * @param keyId the key's public id (never the secret)
  * @param service the service a non-admin key is bound to; empty for all services
@@ -25,7 +25,9 @@ public record Principal(
     scopes = Set.copyOf(scopes);
   }
 
-  /** The caller of the current gRPC call; fails with UNAUTHENTICATED outside an authenticated call. */
+  /**
+   * The caller of the current gRPC call; fails with UNAUTHENTICATED outside an authenticated call.
+   */
   public static Principal current() {
     Principal principal = CONTEXT_KEY.get();
     if (principal == null) {
@@ -61,7 +63,9 @@ public record Principal(
     return scopes.contains(Scope.ADMIN);
   }
 
-  /** True when this key may use {@code scope} on {@code serviceName}. Admin keys may do anything. */
+  /**
+   * True when this key may use {@code scope} on {@code serviceName}. Admin keys may do anything.
+   */
   public boolean allows(Scope scope, String serviceName) {
     if (isAdmin()) {
       return true;
@@ -79,15 +83,16 @@ public record Principal(
     return isAdmin() ? "" : service;
   }
 
-  /**
-   * Throws PERMISSION_DENIED unless this key may use {@code scope} on {@code serviceName}.
-   */
+  /** Throws PERMISSION_DENIED unless this key may use {@code scope} on {@code serviceName}. */
   public void require(Scope scope, String serviceName) {
     if (!allows(scope, serviceName)) {
       throw Status.PERMISSION_DENIED
           .withDescription(
-              "this API key lacks the " + scope.name().toLowerCase(java.util.Locale.ROOT)
-                  + " scope for service '" + serviceName + "'")
+              "this API key lacks the "
+                  + scope.name().toLowerCase(java.util.Locale.ROOT)
+                  + " scope for service '"
+                  + serviceName
+                  + "'")
           .asRuntimeException();
     }
   }

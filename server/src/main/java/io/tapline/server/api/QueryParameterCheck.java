@@ -125,8 +125,12 @@ public final class QueryParameterCheck implements DecoratingHttpServiceFunction 
 
   private static HttpResponse refuse(String name, Set<String> known) {
     String message =
-        "unknown query parameter '" + name + "'; "
-            + (known.isEmpty() ? "this request takes none" : "this request takes " + String.join(", ", known));
+        "unknown query parameter '"
+            + name
+            + "'; "
+            + (known.isEmpty()
+                ? "this request takes none"
+                : "this request takes " + String.join(", ", known));
     // The shape of the transcoder's own error answers.
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("code", io.grpc.Status.Code.INVALID_ARGUMENT.value());

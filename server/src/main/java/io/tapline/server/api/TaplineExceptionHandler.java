@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where exceptions become gRPC statuses, for every service. JSON clients get the
- * same status, turned into the matching HTTP status by Armeria's transcoding.
+ * The one place where exceptions become gRPC statuses, for every service. JSON clients get the same
+ * status, turned into the matching HTTP status by Armeria's transcoding.
  *
  * <p>Retryable failures (UNAVAILABLE, RESOURCE_EXHAUSTED) carry a {@code google.rpc.RetryInfo} in
  * {@code grpc-status-details-bin}; for JSON clients the delay is kept in the request context, from
@@ -85,7 +85,8 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
       // A JSON request that does not read as its message: an unknown field, a value of the wrong
       // type, text that is not valid Unicode. The message names the field.
       case InvalidProtocolBufferException e ->
-          Status.INVALID_ARGUMENT.withDescription("the request could not be read: " + e.getMessage());
+          Status.INVALID_ARGUMENT.withDescription(
+              "the request could not be read: " + e.getMessage());
       case RetryLaterException e ->
           (e.reason() == RetryLaterException.Reason.OVERLOADED
                   ? Status.RESOURCE_EXHAUSTED
@@ -111,7 +112,9 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
       case QueryLimitException e -> Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
       default -> {
         logger.warn("Unexpected error", cause);
-        yield Status.INTERNAL.withDescription("internal error; see the server log").withCause(cause);
+        yield Status.INTERNAL
+            .withDescription("internal error; see the server log")
+            .withCause(cause);
       }
     };
   }

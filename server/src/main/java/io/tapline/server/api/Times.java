@@ -21,7 +21,9 @@ public final class Times {
    *     its nanoseconds are out of range
    */
   public static Instant instant(Timestamp ts, String field) {
-    if (ts.getSeconds() < 0 || ts.getSeconds() > MAX_SECONDS || ts.getNanos() < 0
+    if (ts.getSeconds() < 0
+        || ts.getSeconds() > MAX_SECONDS
+        || ts.getNanos() < 0
         || ts.getNanos() > 999_999_999) {
       throw new InvalidRequestException(field, "is not a valid time between 1970 and 9999");
     }

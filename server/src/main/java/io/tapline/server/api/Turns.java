@@ -4,10 +4,9 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A fixed number of turns, handed out in order of arrival. A caller takes a turn: at once when
- * one is free, otherwise as a future that completes when an earlier caller gives its turn back.
- * A waiter that gives up cancels its future; a turn is never handed to a cancelled one.
- * Thread-safe.
+ * A fixed number of turns, handed out in order of arrival. A caller takes a turn: at once when one
+ * is free, otherwise as a future that completes when an earlier caller gives its turn back. A
+ * waiter that gives up cancels its future; a turn is never handed to a cancelled one. Thread-safe.
  */
 final class Turns {
 

@@ -29,12 +29,14 @@ final class UnicodeCheck {
     }
     String bad = firstInvalid(message, "");
     if (bad != null) {
-      throw new InvalidProtocolBufferException(bad + ": is not valid Unicode text (an unpaired surrogate)");
+      throw new InvalidProtocolBufferException(
+          bad + ": is not valid Unicode text (an unpaired surrogate)");
     }
     return message;
   }
 
-  private static IngestRequest checkedBatch(IngestRequest batch) throws InvalidProtocolBufferException {
+  private static IngestRequest checkedBatch(IngestRequest batch)
+      throws InvalidProtocolBufferException {
     if (!isValid(batch.getBatchId())) {
       throw new InvalidProtocolBufferException("batch_id: is not valid Unicode text");
     }
@@ -46,7 +48,9 @@ final class UnicodeCheck {
         if (out == null) {
           out = batch.toBuilder();
         }
-        out.setCalls(i, UnreadableCalls.placeholder(bad, "is not valid Unicode text (an unpaired surrogate)"));
+        out.setCalls(
+            i,
+            UnreadableCalls.placeholder(bad, "is not valid Unicode text (an unpaired surrogate)"));
       }
     }
     return out == null ? batch : out.build();

@@ -10,11 +10,11 @@ import java.util.List;
 
 /**
  * A record of a batch that the decoder could not read (invalid UTF-8 in a protobuf string, an
- * unpaired surrogate in JSON text) travels on in its place as an empty {@link ApiCall} carrying
- * the field and the reason, so that ingest refuses it alone and stores the rest of its batch. A
- * batch that cannot be read at all travels on the same way as an empty {@link IngestRequest}, so
- * that an IngestStream answers it like any refused batch and stays open. The reason rides in an
- * unknown field of a number that {@code ApiCall} and {@code IngestRequest} reserve for it.
+ * unpaired surrogate in JSON text) travels on in its place as an empty {@link ApiCall} carrying the
+ * field and the reason, so that ingest refuses it alone and stores the rest of its batch. A batch
+ * that cannot be read at all travels on the same way as an empty {@link IngestRequest}, so that an
+ * IngestStream answers it like any refused batch and stays open. The reason rides in an unknown
+ * field of a number that {@code ApiCall} and {@code IngestRequest} reserve for it.
  */
 public final class UnreadableCalls {
 

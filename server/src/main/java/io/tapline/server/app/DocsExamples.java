@@ -39,35 +39,47 @@ final class DocsExamples {
   static DocService docService() {
     return DocService.builder()
         .exampleRequests(
-            IngestServiceGrpc.SERVICE_NAME, "Ingest", IngestRequest.newBuilder()
+            IngestServiceGrpc.SERVICE_NAME,
+            "Ingest",
+            IngestRequest.newBuilder()
                 .setBatchId("example-batch-1")
                 .addCalls(exampleCall())
                 .build())
         .exampleRequests(
-            QueryServiceGrpc.SERVICE_NAME, "SearchCalls", SearchCallsRequest.newBuilder()
+            QueryServiceGrpc.SERVICE_NAME,
+            "SearchCalls",
+            SearchCallsRequest.newBuilder()
                 .setFilter(CallFilter.newBuilder().setService("checkout"))
                 .setPageSize(20)
                 .build())
         .exampleRequests(
-            QueryServiceGrpc.SERVICE_NAME, "GetMetrics", GetMetricsRequest.newBuilder()
+            QueryServiceGrpc.SERVICE_NAME,
+            "GetMetrics",
+            GetMetricsRequest.newBuilder()
                 .setFilter(CallFilter.newBuilder().setService("checkout"))
                 .addAllQuantiles(List.of(0.5, 0.95, 0.99))
                 .build())
         .exampleRequests(
-            QueryServiceGrpc.SERVICE_NAME, "GetBreakdown", GetBreakdownRequest.newBuilder()
+            QueryServiceGrpc.SERVICE_NAME,
+            "GetBreakdown",
+            GetBreakdownRequest.newBuilder()
                 .setFilter(CallFilter.newBuilder().setService("checkout"))
                 .addDimensions(Dimension.DIMENSION_PLAN)
                 .addDimensions(Dimension.DIMENSION_STATUS_CLASS)
                 .setLimit(10)
                 .build())
         .exampleRequests(
-            QueryServiceGrpc.SERVICE_NAME, "GetTimeSeries", GetTimeSeriesRequest.newBuilder()
+            QueryServiceGrpc.SERVICE_NAME,
+            "GetTimeSeries",
+            GetTimeSeriesRequest.newBuilder()
                 .setFilter(CallFilter.newBuilder().setService("checkout"))
                 .setSplitBy(Dimension.DIMENSION_ROUTE)
                 .setSeriesLimit(5)
                 .build())
         .exampleRequests(
-            AdminServiceGrpc.SERVICE_NAME, "CreateService", CreateServiceRequest.newBuilder()
+            AdminServiceGrpc.SERVICE_NAME,
+            "CreateService",
+            CreateServiceRequest.newBuilder()
                 .setService(
                     Service.newBuilder()
                         .setName("checkout")
@@ -78,7 +90,9 @@ final class DocsExamples {
         .exampleRequests(
             AdminServiceGrpc.SERVICE_NAME, "ListServices", ListServicesRequest.getDefaultInstance())
         .exampleRequests(
-            AdminServiceGrpc.SERVICE_NAME, "CreateApiKey", CreateApiKeyRequest.newBuilder()
+            AdminServiceGrpc.SERVICE_NAME,
+            "CreateApiKey",
+            CreateApiKeyRequest.newBuilder()
                 .setName("checkout ingest")
                 .addScopes("ingest")
                 .setService("checkout")
@@ -86,7 +100,9 @@ final class DocsExamples {
         .exampleRequests(
             AdminServiceGrpc.SERVICE_NAME, "ListApiKeys", ListApiKeysRequest.getDefaultInstance())
         .exampleRequests(
-            AlertServiceGrpc.SERVICE_NAME, "CreateAlertRule", CreateAlertRuleRequest.newBuilder()
+            AlertServiceGrpc.SERVICE_NAME,
+            "CreateAlertRule",
+            CreateAlertRuleRequest.newBuilder()
                 .setRule(
                     AlertRule.newBuilder()
                         .setName("checkout 5xx")
@@ -102,7 +118,9 @@ final class DocsExamples {
                                         .setValue("500"))))
                 .build())
         .exampleRequests(
-            AlertServiceGrpc.SERVICE_NAME, "ListAlertEvents", ListAlertEventsRequest.newBuilder()
+            AlertServiceGrpc.SERVICE_NAME,
+            "ListAlertEvents",
+            ListAlertEventsRequest.newBuilder()
                 .setFilter(AlertEventFilter.newBuilder().setService("checkout"))
                 .setPageSize(20)
                 .build())
@@ -128,5 +146,4 @@ final class DocsExamples {
         .setCustomerId("acme")
         .build();
   }
-
 }

@@ -27,8 +27,8 @@ final class HttpDecorators {
   private HttpDecorators() {}
 
   /**
-   * Per-method limits: an IngestStream is long-lived, so it has neither a total size limit (each
-   * of its messages is still limited to {@code ingest.max-message-bytes}) nor a request timeout.
+   * Per-method limits: an IngestStream is long-lived, so it has neither a total size limit (each of
+   * its messages is still limited to {@code ingest.max-message-bytes}) nor a request timeout.
    * Answers that ask the client to retry later get a {@code Retry-After} header (JSON clients).
    */
   static HttpService requestLimits(HttpService delegate) {
@@ -60,8 +60,8 @@ final class HttpDecorators {
   }
 
   /**
-   * Lets web pages on the configured origins call the API with gRPC-Web or JSON: answers
-   * preflight requests and exposes the gRPC status headers to scripts. No origins: no CORS.
+   * Lets web pages on the configured origins call the API with gRPC-Web or JSON: answers preflight
+   * requests and exposes the gRPC status headers to scripts. No origins: no CORS.
    */
   static Function<? super HttpService, ? extends HttpService> cors(List<String> origins) {
     if (origins.isEmpty()) {

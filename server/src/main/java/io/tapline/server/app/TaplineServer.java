@@ -62,9 +62,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Tapline: the embedded engine (when no ClickHouse URL is configured), the store, and
- * the Armeria server that serves gRPC, gRPC-Web, JSON over HTTP, reflection, health and {@code
- * /docs} on one port.
+ * A running Tapline: the embedded engine (when no ClickHouse URL is configured), the store, and the
+ * Armeria server that serves gRPC, gRPC-Web, JSON over HTTP, reflection, health and {@code /docs}
+ * on one port.
  */
 public final class TaplineServer implements AutoCloseable {
 
@@ -113,7 +113,10 @@ public final class TaplineServer implements AutoCloseable {
         TaplineConfig.Embedded embedded = config.embedded();
         engine =
             EmbeddedClickHouse.start(
-                embedded.library(), embedded.dataDir(), embedded.httpPort(), embedded.startTimeout());
+                embedded.library(),
+                embedded.dataDir(),
+                embedded.httpPort(),
+                embedded.startTimeout());
         url = engine.jdbcUrl();
         user = engine.user();
         password = engine.password();
@@ -140,9 +143,7 @@ public final class TaplineServer implements AutoCloseable {
 
       Stores stores = Stores.on(storage, meters);
       KeyBootstrap.ensureAdminKey(
-          stores.apiKeys(),
-          config.auth().bootstrapAdminKey(),
-          config.embedded().dataDir());
+          stores.apiKeys(), config.auth().bootstrapAdminKey(), config.embedded().dataDir());
 
       SettableHealthChecker storeHealth = new SettableHealthChecker(true);
       ScheduledExecutorService healthChecks =
@@ -156,7 +157,8 @@ public final class TaplineServer implements AutoCloseable {
           TimeUnit.MILLISECONDS);
 
       ServerBuilder sb = Server.builder().http(config.server().port()).meterRegistry(meters);
-      Authenticator authenticator = configureServices(sb, config, stores, storage, storeHealth, meters);
+      Authenticator authenticator =
+          configureServices(sb, config, stores, storage, storeHealth, meters);
       Server server = sb.build();
       server.start().join();
       TaplineServer tapline =
@@ -202,7 +204,8 @@ public final class TaplineServer implements AutoCloseable {
                 AlertServiceGrpc.SERVICE_NAME, Scope.READ));
     // One guard for every request Tapline sends (replays, webhooks); one masker for ingest and
     // replays.
-    OutboundGuard outbound = new OutboundGuard(HostResolver.SYSTEM, config.outbound().allowedHosts());
+    OutboundGuard outbound =
+        new OutboundGuard(HostResolver.SYSTEM, config.outbound().allowedHosts());
     Masker masker = config.ingest().masker();
     AlertEngine alerts =
         AlertEngine.start(
@@ -313,7 +316,8 @@ public final class TaplineServer implements AutoCloseable {
     // decoder but from direct memory byte by byte. Sockets still read into direct buffers.
     sb.childChannelOption(ChannelOption.ALLOCATOR, new AdaptiveByteBufAllocator(false));
     // A unary gRPC or JSON request is one message; IngestStream lifts both limits for itself.
-    sb.maxRequestLength((long) ingestConfig.maxMessageBytes() + HttpDecorators.REQUEST_FRAMING_BYTES);
+    sb.maxRequestLength(
+        (long) ingestConfig.maxMessageBytes() + HttpDecorators.REQUEST_FRAMING_BYTES);
     sb.requestTimeout(Duration.ofMinutes(1));
     return authenticator;
   }
@@ -342,7 +346,9 @@ public final class TaplineServer implements AutoCloseable {
     return meters;
   }
 
-  /** Stops accepting requests, finishes the ones in flight, then closes the store and the engine. */
+  /**
+   * Stops accepting requests, finishes the ones in flight, then closes the store and the engine.
+   */
   @Override
   public void close() {
     server.stop().join();

@@ -44,7 +44,9 @@ public final class ApiKeys {
     return new Generated(id, key, hash(secret));
   }
 
-  /** The key's parts, or null when it is not a well-formed Tapline key (wrong shape or checksum). */
+  /**
+   * The key's parts, or null when it is not a well-formed Tapline key (wrong shape or checksum).
+   */
   public static Parsed parse(String key) {
     if (key == null) {
       return null;
@@ -60,11 +62,15 @@ public final class ApiKeys {
     return new Parsed(m.group(1), m.group(2));
   }
 
-  /** The stored form of a secret: SHA-256, hex. The secret has 130 random bits, so no salt is needed. */
+  /**
+   * The stored form of a secret: SHA-256, hex. The secret has 130 random bits, so no salt is
+   * needed.
+   */
   public static String hash(String secret) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }

@@ -8,10 +8,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.tapline.server.api.TaplineExceptionHandler;
-import java.util.Map;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Scope;
+import io.tapline.server.api.TaplineExceptionHandler;
+import java.util.Map;
 
 /**
  * Authenticates every gRPC call, framed or transcoded from JSON, from its {@code authorization:
@@ -44,8 +44,10 @@ public final class AuthInterceptor implements ServerInterceptor {
     }
     String header = headers.get(AUTHORIZATION);
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return refuse(call, Status.UNAUTHENTICATED.withDescription(
-          "an API key is required: send the header 'authorization: Bearer <key>'"));
+      return refuse(
+          call,
+          Status.UNAUTHENTICATED.withDescription(
+              "an API key is required: send the header 'authorization: Bearer <key>'"));
     }
     String key = header.substring(7).strip();
     ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
@@ -63,8 +65,12 @@ public final class AuthInterceptor implements ServerInterceptor {
     Principal principal = ((Authenticator.Authenticated) result).principal();
     Scope required = requiredScopes.get(service);
     if (required != null && !principal.has(required)) {
-      return refuse(call, Status.PERMISSION_DENIED.withDescription(
-          "this API key lacks the " + required.name().toLowerCase(java.util.Locale.ROOT) + " scope"));
+      return refuse(
+          call,
+          Status.PERMISSION_DENIED.withDescription(
+              "this API key lacks the "
+                  + required.name().toLowerCase(java.util.Locale.ROOT)
+                  + " scope"));
     }
     Runnable recheck =
         () -> {

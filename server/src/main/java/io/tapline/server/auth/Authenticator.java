@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.tapline.server.api.Principal;
+import io.tapline.server.api.Scope;
 import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
 import java.time.Clock;
@@ -17,8 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import io.tapline.server.api.Principal;
-import io.tapline.server.api.Scope;
 
 /**
  * Turns an API key into a {@link Principal}, and holds up under a flood of bad keys.
@@ -26,15 +26,14 @@ import io.tapline.server.api.Scope;
  * <ul>
  *   <li>Keys found are cached for {@code ttl}, which is therefore the bound on how long a revoked
  *       key keeps working, on this replica and on every other one sharing the store.
- *   <li>Key ids not in the store are refused from memory: the server keeps the ids of all keys
- *       (a small set, apart from the cache of keys), so a flood of made-up ids can neither evict
- *       valid keys nor cause store look-ups. When an id it does not know arrives, the set is
- *       reloaded if it is older than {@value #DIRECTORY_REFRESH_MILLIS} ms, so a key made on
- *       another replica works here within about that long; a key made on this one at once.
- *   <li>At most {@value #DEFAULT_CONCURRENT_LOOKUPS} store look-ups of keys not cached run at
- *       once, and the ids are reloaded by one caller at a time, so neither can take every
- *       connection of the store; a caller that finds the look-ups busy waits a little, then is
- *       told to retry.
+ *   <li>Key ids not in the store are refused from memory: the server keeps the ids of all keys (a
+ *       small set, apart from the cache of keys), so a flood of made-up ids can neither evict valid
+ *       keys nor cause store look-ups. When an id it does not know arrives, the set is reloaded if
+ *       it is older than {@value #DIRECTORY_REFRESH_MILLIS} ms, so a key made on another replica
+ *       works here within about that long; a key made on this one at once.
+ *   <li>At most {@value #DEFAULT_CONCURRENT_LOOKUPS} store look-ups of keys not cached run at once,
+ *       and the ids are reloaded by one caller at a time, so neither can take every connection of
+ *       the store; a caller that finds the look-ups busy waits a little, then is told to retry.
  *   <li>Failed attempts are counted per client address, in a bucket of {@code failuresPerMinute}
  *       that refills at that rate: once it is empty, keys from that address that would need a
  *       look-up are refused without one until it refills (keys already cached still pass, so a
@@ -72,8 +71,10 @@ public final class Authenticator {
   private final Cache<String, ApiKeyRecord> valid;
   private final ReentrantLock reloading = new ReentrantLock();
   private volatile Set<String> knownIds;
+
   /** When {@link #knownIds} was read from the store, in the clock's millis. */
   private volatile long knownIdsMillis;
+
   private final Cache<String, Failures> failures;
   private final Semaphore lookups = new Semaphore(DEFAULT_CONCURRENT_LOOKUPS);
   private volatile Counter refused;
@@ -139,7 +140,8 @@ public final class Authenticator {
       Optional<ApiKeyRecord> found;
       try {
         if (!lookups.tryAcquire(LOOKUP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-          return new TryLater("too many API keys are being looked up; retry", Duration.ofSeconds(1));
+          return new TryLater(
+              "too many API keys are being looked up; retry", Duration.ofSeconds(1));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -167,7 +169,11 @@ public final class Authenticator {
     }
     return new Authenticated(
         new Principal(
-            stored.keyId(), scopes(stored.scopes()), stored.service(), stored.customerId(), stored.plan()));
+            stored.keyId(),
+            scopes(stored.scopes()),
+            stored.service(),
+            stored.customerId(),
+            stored.plan()));
   }
 
   /** What the set of key ids says of an id. */
@@ -263,8 +269,8 @@ public final class Authenticator {
   }
 
   /**
-   * Drops a key from the cache on this replica and adds its id to the known ones, so a key made
-   * or changed here applies at once.
+   * Drops a key from the cache on this replica and adds its id to the known ones, so a key made or
+   * changed here applies at once.
    */
   public void invalidate(String keyId) {
     valid.invalidate(keyId);
@@ -283,7 +289,8 @@ public final class Authenticator {
     CaffeineCacheMetrics.monitor(meters, valid, "tapline.auth.keys");
     refused =
         Counter.builder("tapline.auth.refused")
-            .description("Authentications refused: malformed, unknown, wrong, revoked or expired keys")
+            .description(
+                "Authentications refused: malformed, unknown, wrong, revoked or expired keys")
             .register(meters);
   }
 

@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes sure an admin key exists. With {@code auth.bootstrap-admin-key} configured, that key is
- * stored (hashed) if it is not yet; otherwise, when the store holds no usable admin key, a new
- * one is created, printed once on standard output and written to {@code initial-admin-key} in the
- * data directory (readable by its owner only), the way CI servers hand over their first password.
- * Delete that file once the key is kept elsewhere.
+ * stored (hashed) if it is not yet; otherwise, when the store holds no usable admin key, a new one
+ * is created, printed once on standard output and written to {@code initial-admin-key} in the data
+ * directory (readable by its owner only), the way CI servers hand over their first password. Delete
+ * that file once the key is kept elsewhere.
  */
 public final class KeyBootstrap {
 
@@ -45,9 +45,10 @@ public final class KeyBootstrap {
     boolean hasAdmin =
         store.list().stream()
             .anyMatch(
-                k -> !k.revoked()
-                    && k.scopes().contains("admin")
-                    && (k.expiresAt() == null || k.expiresAt().isAfter(now)));
+                k ->
+                    !k.revoked()
+                        && k.scopes().contains("admin")
+                        && (k.expiresAt() == null || k.expiresAt().isAfter(now)));
     if (hasAdmin) {
       return;
     }
@@ -58,7 +59,8 @@ public final class KeyBootstrap {
       Files.createDirectories(dataDir);
       Files.deleteIfExists(keyFile);
       Files.createFile(
-          keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+          keyFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(keyFile, generated.key() + "\n");
     } catch (IOException | UnsupportedOperationException e) {
       logger.warn("Could not write {}: {}", keyFile, e.toString());

@@ -83,7 +83,8 @@ public final class ConfigLoader {
     try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
       properties.load(reader);
     } catch (IOException e) {
-      throw new ConfigException("Cannot read the configuration file " + path + ": " + e.getMessage());
+      throw new ConfigException(
+          "Cannot read the configuration file " + path + ": " + e.getMessage());
     }
     return properties;
   }
@@ -109,8 +110,7 @@ public final class ConfigLoader {
     return value > 0 ? value : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   }
 
-  private static void checkKnown(
-      Iterable<String> keys, Properties defaults, String where) {
+  private static void checkKnown(Iterable<String> keys, Properties defaults, String where) {
     List<String> unknown = new ArrayList<>();
     for (String key : keys) {
       if (RENAMED.containsKey(key)) {
@@ -121,7 +121,10 @@ public final class ConfigLoader {
     }
     if (!unknown.isEmpty()) {
       throw new ConfigException(
-          "Unknown configuration key(s) " + where + ": " + String.join(", ", unknown)
+          "Unknown configuration key(s) "
+              + where
+              + ": "
+              + String.join(", ", unknown)
               + " (see tapline.properties for the keys)");
     }
   }
@@ -131,7 +134,11 @@ public final class ConfigLoader {
     String database = r.string("clickhouse.database");
     if (!ClickHouseStorage.IDENTIFIER.matcher(database).matches()) {
       throw new ConfigException(
-          "clickhouse.database must match " + ClickHouseStorage.IDENTIFIER.pattern() + "; got '" + database + "'");
+          "clickhouse.database must match "
+              + ClickHouseStorage.IDENTIFIER.pattern()
+              + "; got '"
+              + database
+              + "'");
     }
     return new TaplineConfig(
         new TaplineConfig.Server(
@@ -228,7 +235,8 @@ public final class ConfigLoader {
       try {
         long parsed = Long.parseLong(value);
         if (parsed < min || parsed > max) {
-          throw new ConfigException(key + " must be between " + min + " and " + max + "; got " + value);
+          throw new ConfigException(
+              key + " must be between " + min + " and " + max + "; got " + value);
         }
         return parsed;
       } catch (NumberFormatException e) {
@@ -243,7 +251,8 @@ public final class ConfigLoader {
           return candidate;
         }
       }
-      throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + "; got '" + value + "'");
+      throw new ConfigException(
+          key + " must be one of " + String.join(", ", allowed) + "; got '" + value + "'");
     }
 
     /** A comma-separated list; blanks dropped. */
@@ -287,7 +296,11 @@ public final class ConfigLoader {
           default -> throw new NumberFormatException();
         };
       } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-        throw new ConfigException(key + " must be a duration such as 500ms, 30s, 5m, 2h, 7d or PT1H; got '" + value + "'");
+        throw new ConfigException(
+            key
+                + " must be a duration such as 500ms, 30s, 5m, 2h, 7d or PT1H; got '"
+                + value
+                + "'");
       }
     }
 
@@ -307,7 +320,8 @@ public final class ConfigLoader {
         String name = value.substring(4);
         String resolved = env.get(name);
         if (resolved == null) {
-          throw new ConfigException(key + " refers to the environment variable " + name + ", which is not set");
+          throw new ConfigException(
+              key + " refers to the environment variable " + name + ", which is not set");
         }
         return resolved;
       }

@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The server's configuration, bound from {@code tapline.properties} (every key documented there),
- * a file given with {@code --config}, environment variables and command-line flags, in rising
- * order of precedence. See {@link ConfigLoader}.
+ * The server's configuration, bound from {@code tapline.properties} (every key documented there), a
+ * file given with {@code --config}, environment variables and command-line flags, in rising order
+ * of precedence. See {@link ConfigLoader}.
  */
 public record TaplineConfig(
     Server server,
@@ -39,11 +39,7 @@ public record TaplineConfig(
    * never logged.
    */
   public record ClickHouse(
-      String url,
-      String user,
-      String password,
-      String database,
-      int internalPoolSize) {
+      String url, String user, String password, String database, int internalPoolSize) {
 
     public boolean embedded() {
       return url.isBlank();
@@ -51,8 +47,15 @@ public record TaplineConfig(
 
     @Override
     public String toString() {
-      return "ClickHouse[url=" + url + ", user=" + user + ", database=" + database
-          + ", internalPoolSize=" + internalPoolSize + "]";
+      return "ClickHouse[url="
+          + url
+          + ", user="
+          + user
+          + ", database="
+          + database
+          + ", internalPoolSize="
+          + internalPoolSize
+          + "]";
     }
   }
 
@@ -110,16 +113,21 @@ public record TaplineConfig(
   }
 
   /**
-   * API keys. {@code cacheTtl} bounds how long a revoked key keeps working on any replica.
-   * The bootstrap key is a secret (by reference) and never logged.
+   * API keys. {@code cacheTtl} bounds how long a revoked key keeps working on any replica. The
+   * bootstrap key is a secret (by reference) and never logged.
    */
   public record Auth(
       String bootstrapAdminKey, Duration cacheTtl, int cacheSize, int failuresPerMinute) {
 
     @Override
     public String toString() {
-      return "Auth[cacheTtl=" + cacheTtl + ", cacheSize=" + cacheSize
-          + ", failuresPerMinute=" + failuresPerMinute + "]";
+      return "Auth[cacheTtl="
+          + cacheTtl
+          + ", cacheSize="
+          + cacheSize
+          + ", failuresPerMinute="
+          + failuresPerMinute
+          + "]";
     }
   }
 
@@ -154,8 +162,8 @@ public record TaplineConfig(
       Duration keyCheckInterval) {}
 
   /**
-   * Requests Tapline sends (replays, webhooks) go only to public addresses, unless this list
-   * names the host (any of its addresses) or the address: the operator's allow-list.
+   * Requests Tapline sends (replays, webhooks) go only to public addresses, unless this list names
+   * the host (any of its addresses) or the address: the operator's allow-list.
    */
   public record Outbound(List<String> allowedHosts) {
 
@@ -165,9 +173,9 @@ public record TaplineConfig(
   }
 
   /**
-   * Limits of client queries: the server-side time and memory limit of each; how many run at
-   * once, in all and per API key; the engine threads each may use and their priority.
-   * {@code maxConcurrent} and {@code maxThreads} are resolved (never 0 here).
+   * Limits of client queries: the server-side time and memory limit of each; how many run at once,
+   * in all and per API key; the engine threads each may use and their priority. {@code
+   * maxConcurrent} and {@code maxThreads} are resolved (never 0 here).
    */
   public record Query(
       Duration timeout,
@@ -195,7 +203,15 @@ public record TaplineConfig(
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
     return new TaplineConfig(
-        new Server(port, server.corsAllowedOrigins()), clickhouse, embedded, ingest, auth, log,
-        replay, alerts, outbound, query);
+        new Server(port, server.corsAllowedOrigins()),
+        clickhouse,
+        embedded,
+        ingest,
+        auth,
+        log,
+        replay,
+        alerts,
+        outbound,
+        query);
   }
 }

@@ -35,16 +35,16 @@ import org.slf4j.LoggerFactory;
  * A ClickHouse engine run from chDB's {@code libchdb.so} in a supervised child process, serving
  * ClickHouse's HTTP interface on a loopback port.
  *
- * <p>The child's standard input is a pipe held by this process: when the server exits, even when
- * it is killed, the pipe closes and the engine stops, so no orphan engine survives the server.
- * When the engine dies while the server runs, it is started again on the same port, data
- * directory and credentials, so connection pools keep their URL.
+ * <p>The child's standard input is a pipe held by this process: when the server exits, even when it
+ * is killed, the pipe closes and the engine stops, so no orphan engine survives the server. When
+ * the engine dies while the server runs, it is started again on the same port, data directory and
+ * credentials, so connection pools keep their URL.
  *
- * <p><b>Credentials.</b> The engine answers only requests that carry its credentials: user
- * {@value #USER} and a password generated at start, held in memory only. clickhouse-local runs
- * its own query as the user {@code default}, which must exist without a password, so the HTTP
- * interface serves only requests authenticated as {@value #USER}: every other request (any user,
- * any password, none) is answered 404 by ClickHouse's HTTP handler rules, {@code /ping} excepted.
+ * <p><b>Credentials.</b> The engine answers only requests that carry its credentials: user {@value
+ * #USER} and a password generated at start, held in memory only. clickhouse-local runs its own
+ * query as the user {@code default}, which must exist without a password, so the HTTP interface
+ * serves only requests authenticated as {@value #USER}: every other request (any user, any
+ * password, none) is answered 404 by ClickHouse's HTTP handler rules, {@code /ping} excepted.
  * Without this, anything on the host that reached the loopback port could run SQL, and
  * clickhouse-local reads any file the server can ({@code file('/etc/passwd')}). The password
  * reaches the engine in configuration files readable by this user only, deleted once the engine
@@ -158,8 +158,11 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         // Nothing held.
       }
       throw new EmbeddedEngineException(
-          "The data directory " + dir + " is in use by another Tapline server (it holds "
-              + dir.resolve(LOCK_FILE) + "); stop that server, or give this one another"
+          "The data directory "
+              + dir
+              + " is in use by another Tapline server (it holds "
+              + dir.resolve(LOCK_FILE)
+              + "); stop that server, or give this one another"
               + " directory with embedded.data-dir.");
     }
     int port = httpPort != 0 ? httpPort : freePort();
@@ -260,7 +263,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             + "SELECT * FROM file('/dev/stdin', 'LineAsString') FORMAT Null");
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.redirectErrorStream(true);
-    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("engine.log").toFile()));
+    builder.redirectOutput(
+        ProcessBuilder.Redirect.appendTo(dataDir.resolve("engine.log").toFile()));
     // stdin stays a pipe (the default): its write end lives only in this process.
     try {
       process = builder.start();
@@ -321,8 +325,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
   }
 
   /**
-   * Writes the engine's configuration into a directory only this user may read: the user
-   * {@value #USER} with the password's SHA-256, and HTTP handler rules that serve only requests
+   * Writes the engine's configuration into a directory only this user may read: the user {@value
+   * #USER} with the password's SHA-256, and HTTP handler rules that serve only requests
    * authenticated as that user (by basic authentication or ClickHouse's own headers) and {@code
    * /ping}.
    */
@@ -337,13 +341,22 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             + "</handler>";
     String config =
         "<clickhouse>\n"
-            + "  <user_directories><users_xml><path>" + dir.resolve("users.xml")
+            + "  <user_directories><users_xml><path>"
+            + dir.resolve("users.xml")
             + "</path></users_xml></user_directories>\n"
             + "  <http_handlers>\n"
-            + "    <rule><headers><Authorization>" + basic + "</Authorization></headers>" + handler
+            + "    <rule><headers><Authorization>"
+            + basic
+            + "</Authorization></headers>"
+            + handler
             + "</rule>\n"
-            + "    <rule><headers><X-ClickHouse-User>" + USER + "</X-ClickHouse-User>"
-            + "<X-ClickHouse-Key>" + password + "</X-ClickHouse-Key></headers>" + handler
+            + "    <rule><headers><X-ClickHouse-User>"
+            + USER
+            + "</X-ClickHouse-User>"
+            + "<X-ClickHouse-Key>"
+            + password
+            + "</X-ClickHouse-Key></headers>"
+            + handler
             + "</rule>\n"
             + "    <rule><url>/ping</url><methods>GET,HEAD</methods><handler><type>static</type>"
             + "<status>200</status><response_content>Ok.</response_content></handler></rule>\n"
@@ -356,9 +369,14 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             + "  <users>\n"
             + "    <default><no_password/><networks><ip>::1</ip><ip>127.0.0.1</ip></networks>"
             + "<profile>default</profile><quota>default</quota></default>\n"
-            + "    <" + USER + "><password_sha256_hex>" + sha256(password)
+            + "    <"
+            + USER
+            + "><password_sha256_hex>"
+            + sha256(password)
             + "</password_sha256_hex><networks><ip>::1</ip><ip>127.0.0.1</ip></networks>"
-            + "<profile>default</profile><quota>default</quota></" + USER + ">\n"
+            + "<profile>default</profile><quota>default</quota></"
+            + USER
+            + ">\n"
             + "  </users>\n"
             + "  <profiles><default/></profiles>\n"
             + "  <quotas><default/></quotas>\n"
@@ -392,7 +410,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       Files.deleteIfExists(dir.resolve("config.xml"));
       Files.deleteIfExists(dir.resolve("users.xml"));
     } catch (IOException e) {
-      logger.warn("Could not remove the embedded engine's configuration from {}: {}", dir, e.toString());
+      logger.warn(
+          "Could not remove the embedded engine's configuration from {}: {}", dir, e.toString());
     }
   }
 
@@ -434,7 +453,10 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       }
     }
     throw new EmbeddedEngineException(
-        "The embedded ClickHouse did not answer within " + startTimeout + lastLogLine() + "; see "
+        "The embedded ClickHouse did not answer within "
+            + startTimeout
+            + lastLogLine()
+            + "; see "
             + dataDir.resolve("engine.log"));
   }
 

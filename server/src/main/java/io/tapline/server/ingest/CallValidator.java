@@ -1,7 +1,7 @@
 package io.tapline.server.ingest;
 
-import io.tapline.masking.UrlDecoding;
 import com.google.protobuf.Timestamp;
+import io.tapline.masking.UrlDecoding;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.server.api.UnreadableCalls;
 import io.tapline.server.config.TaplineConfig;
@@ -17,16 +17,17 @@ import java.util.regex.Pattern;
 
 /**
  * Checks one incoming call and turns it into a {@link CallRecord}, deriving what the client left
- * out (id, path, query parameters, body sizes). A call that breaks a rule is refused with the
- * field and a reason; it never affects the other calls of its batch. The limits (url and path,
- * headers, query parameters, tags, error text, timestamps) come from the {@code ingest.*}
- * configuration, so no field of a record can grow without bound.
+ * out (id, path, query parameters, body sizes). A call that breaks a rule is refused with the field
+ * and a reason; it never affects the other calls of its batch. The limits (url and path, headers,
+ * query parameters, tags, error text, timestamps) come from the {@code ingest.*} configuration, so
+ * no field of a record can grow without bound.
  */
 final class CallValidator {
 
   static final int MAX_SERVICE_LENGTH = 128;
   static final int MAX_ROUTE_LENGTH = 1024;
   static final int MAX_SHORT_FIELD_LENGTH = 256;
+
   /** Latency is stored as microseconds in a UInt32: about 71 minutes at most. */
   static final double MAX_LATENCY_MS = 4_294_967.295;
 
@@ -74,9 +75,13 @@ final class CallValidator {
     }
     String id = call.getId();
     if (id.isEmpty()) {
-      id = batchKey == null || !call.hasTimestamp() ? Ids.uuidV7()
-          : batchKey.recordId(index, call.getTimestamp().getSeconds() * 1000
-              + call.getTimestamp().getNanos() / 1_000_000);
+      id =
+          batchKey == null || !call.hasTimestamp()
+              ? Ids.uuidV7()
+              : batchKey.recordId(
+                  index,
+                  call.getTimestamp().getSeconds() * 1000
+                      + call.getTimestamp().getNanos() / 1_000_000);
     } else if (!ID.matcher(id).matches()) {
       return Result.refused("id", "must be 1 to 64 characters from [A-Za-z0-9._:-]");
     }
@@ -84,7 +89,9 @@ final class CallValidator {
       return Result.refused("timestamp", "is required");
     }
     Timestamp ts = call.getTimestamp();
-    if (ts.getSeconds() < 0 || ts.getSeconds() > 253_402_300_799L || ts.getNanos() < 0
+    if (ts.getSeconds() < 0
+        || ts.getSeconds() > 253_402_300_799L
+        || ts.getNanos() < 0
         || ts.getNanos() > 999_999_999) {
       return Result.refused("timestamp", "is not a valid time between 1970 and 9999");
     }
@@ -92,7 +99,8 @@ final class CallValidator {
     Instant now = clock.instant();
     if (timestamp.isAfter(now.plus(limits.maxFuture()))) {
       return Result.refused(
-          "timestamp", "is more than " + limits.maxFuture() + " in the future (check the sender's clock)");
+          "timestamp",
+          "is more than " + limits.maxFuture() + " in the future (check the sender's clock)");
     }
     if (timestamp.isBefore(now.minus(limits.maxPast()))) {
       return Result.refused("timestamp", "is more than " + limits.maxPast() + " in the past");
@@ -154,12 +162,15 @@ final class CallValidator {
       return Result.refused("source_ip", "must be an IPv4 or IPv6 address");
     }
     String longField =
-        call.getTraceId().length() > MAX_SHORT_FIELD_LENGTH ? "trace_id"
-            : call.getSpanId().length() > MAX_SHORT_FIELD_LENGTH ? "span_id"
-            : call.getCustomerId().length() > MAX_SHORT_FIELD_LENGTH ? "customer_id"
-            : call.getApiKeyId().length() > MAX_SHORT_FIELD_LENGTH ? "api_key_id"
-            : call.getPlan().length() > MAX_SHORT_FIELD_LENGTH ? "plan"
-            : null;
+        call.getTraceId().length() > MAX_SHORT_FIELD_LENGTH
+            ? "trace_id"
+            : call.getSpanId().length() > MAX_SHORT_FIELD_LENGTH
+                ? "span_id"
+                : call.getCustomerId().length() > MAX_SHORT_FIELD_LENGTH
+                    ? "customer_id"
+                    : call.getApiKeyId().length() > MAX_SHORT_FIELD_LENGTH
+                        ? "api_key_id"
+                        : call.getPlan().length() > MAX_SHORT_FIELD_LENGTH ? "plan" : null;
     if (longField != null) {
       return Result.refused(longField, "is longer than " + MAX_SHORT_FIELD_LENGTH + " characters");
     }
@@ -240,12 +251,18 @@ final class CallValidator {
         return "has a tag without a key";
       }
       if (exceeds(tag.getKey(), limits.maxTagKeyBytes())) {
-        return "key '" + abbreviate(tag.getKey()) + "' is longer than " + limits.maxTagKeyBytes()
+        return "key '"
+            + abbreviate(tag.getKey())
+            + "' is longer than "
+            + limits.maxTagKeyBytes()
             + " bytes";
       }
       if (exceeds(tag.getValue(), limits.maxTagValueBytes())) {
-        return "value of '" + abbreviate(tag.getKey()) + "' is longer than "
-            + limits.maxTagValueBytes() + " bytes";
+        return "value of '"
+            + abbreviate(tag.getKey())
+            + "' is longer than "
+            + limits.maxTagValueBytes()
+            + " bytes";
       }
     }
     return null;
@@ -253,16 +270,24 @@ final class CallValidator {
 
   private String checkQueryParams(Map<String, String> params) {
     return checkPairs(
-        params, "parameter", "parameters", limits.maxQueryParams(), limits.maxQueryParamBytes(),
+        params,
+        "parameter",
+        "parameters",
+        limits.maxQueryParams(),
+        limits.maxQueryParamBytes(),
         false);
   }
 
   /**
-   * What is wrong with name/value pairs (headers, query parameters): too many, a name missing
-   * (when {@code named}), or a pair longer than {@code maxPairBytes}; null when nothing is.
+   * What is wrong with name/value pairs (headers, query parameters): too many, a name missing (when
+   * {@code named}), or a pair longer than {@code maxPairBytes}; null when nothing is.
    */
   private static String checkPairs(
-      Map<String, String> pairs, String one, String many, int maxCount, int maxPairBytes,
+      Map<String, String> pairs,
+      String one,
+      String many,
+      int maxCount,
+      int maxPairBytes,
       boolean named) {
     if (pairs.size() > maxCount) {
       return "has " + pairs.size() + " " + many + "; at most " + maxCount + " are accepted";
@@ -272,7 +297,11 @@ final class CallValidator {
         return "has a " + one + " without a name";
       }
       if (exceeds(pair.getKey(), pair.getValue(), maxPairBytes)) {
-        return one + " '" + abbreviate(pair.getKey()) + "' is longer than " + maxPairBytes
+        return one
+            + " '"
+            + abbreviate(pair.getKey())
+            + "' is longer than "
+            + maxPairBytes
             + " bytes";
       }
     }

@@ -28,16 +28,16 @@ import org.slf4j.LoggerFactory;
  * The record path of ingest, whatever the protocol a batch came in:
  *
  * <ol>
- *   <li>limits of the batch (records, rate limit of the key), then each record is validated
- *       ({@link CallValidator}); refused records are reported by index and reason;
- *   <li>secrets are masked ({@link Masker}) before anything else sees the record, then bodies
- *       over {@code ingest.max-body-bytes} are cut and flagged;
+ *   <li>limits of the batch (records, rate limit of the key), then each record is validated ({@link
+ *       CallValidator}); refused records are reported by index and reason;
+ *   <li>secrets are masked ({@link Masker}) before anything else sees the record, then bodies over
+ *       {@code ingest.max-body-bytes} are cut and flagged;
  *   <li>enrichment: route template when missing ({@link RouteTemplates}), the key's customer and
  *       plan, the service's retention ({@link ServiceSettings}).
  * </ol>
  *
- * <p>What comes out is a {@link CallBatch} for the sink, and the answer to send once it is
- * stored. Thread-safe.
+ * <p>What comes out is a {@link CallBatch} for the sink, and the answer to send once it is stored.
+ * Thread-safe.
  */
 public final class IngestPipeline {
 
@@ -80,8 +80,8 @@ public final class IngestPipeline {
   }
 
   /**
-   * Validates, masks and enriches a batch: its answer (with every refused record's index, field
-   * and reason) and the batch of accepted records to store.
+   * Validates, masks and enriches a batch: its answer (with every refused record's index, field and
+   * reason) and the batch of accepted records to store.
    *
    * @throws InvalidRequestException when the batch as a whole is refused (unreadable, too many
    *     records, an invalid batch id)
@@ -102,10 +102,14 @@ public final class IngestPipeline {
     if (request.getCallsCount() > config.maxBatchRecords()) {
       throw new InvalidRequestException(
           "calls",
-          "a batch holds at most " + config.maxBatchRecords() + " records; got "
-              + request.getCallsCount() + " (split it)");
+          "a batch holds at most "
+              + config.maxBatchRecords()
+              + " records; got "
+              + request.getCallsCount()
+              + " (split it)");
     }
-    Duration wait = rateLimiter.acquire(principal.keyId(), principal.plan(), request.getCallsCount());
+    Duration wait =
+        rateLimiter.acquire(principal.keyId(), principal.plan(), request.getCallsCount());
     if (!wait.isZero()) {
       throw new RetryLaterException(
           RetryLaterException.Reason.OVERLOADED,
@@ -127,12 +131,15 @@ public final class IngestPipeline {
         result = validator.validate(call, batchKey, i);
       } catch (Throwable t) { // whatever one record does, the batch goes on without it
         logger.warn("Record {} of batch {} could not be validated", i, batchId, t);
-        result = CallValidator.Result.refused("", "could not be read (" + t.getClass().getSimpleName() + ")");
+        result =
+            CallValidator.Result.refused(
+                "", "could not be read (" + t.getClass().getSimpleName() + ")");
       }
       if (result.accepted() && !principal.allows(Scope.INGEST, result.record().service())) {
         result =
             CallValidator.Result.refused(
-                "service", "this API key may only send calls of service '" + principal.service() + "'");
+                "service",
+                "this API key may only send calls of service '" + principal.service() + "'");
       }
       if (result.accepted()) {
         // Outside the per-record guard: an unreadable store fails the batch (retryable).
@@ -141,10 +148,14 @@ public final class IngestPipeline {
         try {
           accepted.add(
               stored.toStore(
-                  result.record(), settings.sensitiveHeaders(), principal.customerId(), principal.plan()));
+                  result.record(),
+                  settings.sensitiveHeaders(),
+                  principal.customerId(),
+                  principal.plan()));
           continue;
         } catch (MaskingFailedException e) {
-          logger.warn("Record {} of batch {}: {} {}", i, batchId, e.field(), e.getMessage(), e.getCause());
+          logger.warn(
+              "Record {} of batch {}: {} {}", i, batchId, e.field(), e.getMessage(), e.getCause());
           result = CallValidator.Result.refused(e.field(), e.getMessage());
         }
       }

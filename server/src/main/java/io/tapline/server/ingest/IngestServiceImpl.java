@@ -57,8 +57,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   }
 
   /** A batch's answer, and its commit under way. */
-  private record Submitted(
-      IngestResponse response, CompletableFuture<List<CallRecord>> commit) {}
+  private record Submitted(IngestResponse response, CompletableFuture<List<CallRecord>> commit) {}
 
   @Override
   public void ingest(IngestRequest request, StreamObserver<IngestResponse> responseObserver) {

@@ -6,8 +6,11 @@ final class MaskingFailedException extends RuntimeException {
   private final String field;
 
   MaskingFailedException(String field, Throwable cause) {
-    super("could not be masked (" + cause.getClass().getSimpleName() + "); the call was not stored",
-        cause, false, false);
+    super(
+        "could not be masked (" + cause.getClass().getSimpleName() + "); the call was not stored",
+        cause,
+        false,
+        false);
     this.field = field;
   }
 

@@ -8,10 +8,10 @@ import java.util.function.ToIntFunction;
 
 /**
  * A token bucket per API key, counting records, so one noisy key cannot starve the others. Each
- * bucket holds one second of its rate; a batch passes while the bucket is not empty and may take
- * it below zero (so batches larger than the rate still pass, and the key then waits for the debt
- * to be repaid). The rate is the key's plan's {@code rate_limit_per_second} when it has one,
- * otherwise the configured default; 0 means unlimited.
+ * bucket holds one second of its rate; a batch passes while the bucket is not empty and may take it
+ * below zero (so batches larger than the rate still pass, and the key then waits for the debt to be
+ * repaid). The rate is the key's plan's {@code rate_limit_per_second} when it has one, otherwise
+ * the configured default; 0 means unlimited.
  */
 final class RateLimiter {
 

@@ -85,7 +85,10 @@ final class RouteTemplates {
       return false; // words, and things like 2024-01-01 stay (dates are rare in paths)
     }
     // Letters and digits mixed: an id unless it is short and mostly letters (v2, oauth2, s3).
-    if (len <= SHORT_WORD && digits <= 2 && letters >= digits && Character.isLetter(s.charAt(from))) {
+    if (len <= SHORT_WORD
+        && digits <= 2
+        && letters >= digits
+        && Character.isLetter(s.charAt(from))) {
       return false;
     }
     return true;

@@ -8,9 +8,9 @@ import io.tapline.server.storage.ServiceStore;
 import java.time.Duration;
 
 /**
- * What ingest needs to know of a service (retention, extra sensitive headers), read from the
- * {@link ServiceStore} through a Caffeine cache: a change made to a service applies to new calls
- * within {@code ingest.service-cache-ttl}. Services that are not registered get the defaults.
+ * What ingest needs to know of a service (retention, extra sensitive headers), read from the {@link
+ * ServiceStore} through a Caffeine cache: a change made to a service applies to new calls within
+ * {@code ingest.service-cache-ttl}. Services that are not registered get the defaults.
  */
 final class ServiceSettings {
 
@@ -28,7 +28,9 @@ final class ServiceSettings {
         Caffeine.newBuilder()
             .expireAfterWrite(ttl)
             .maximumSize(DEFAULT_CACHE_SIZE)
-            .build(name -> store.get(name).map(s -> resolve(s, defaultRetentionDays)).orElse(defaults));
+            .build(
+                name ->
+                    store.get(name).map(s -> resolve(s, defaultRetentionDays)).orElse(defaults));
   }
 
   private static Settings resolve(ServiceRecord service, int defaultRetentionDays) {
@@ -40,8 +42,8 @@ final class ServiceSettings {
   /**
    * The settings of {@code service}.
    *
-   * @throws io.tapline.server.storage.RetryLaterException when they are not cached and
-   *     the store cannot be read
+   * @throws io.tapline.server.storage.RetryLaterException when they are not cached and the store
+   *     cannot be read
    */
   Settings of(String service) {
     return cache.get(service);

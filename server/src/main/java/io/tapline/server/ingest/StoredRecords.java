@@ -7,9 +7,8 @@ import java.util.Map;
 
 /**
  * Turns a validated call into the record as it is stored, built once: secrets masked, then bodies
- * cut to {@code ingest.max-body-bytes}; a route template derived (from the masked path)
- * when the sender gave none; the customer and plan of the sending key where it has them.
- * Thread-safe.
+ * cut to {@code ingest.max-body-bytes}; a route template derived (from the masked path) when the
+ * sender gave none; the customer and plan of the sending key where it has them. Thread-safe.
  *
  * <p>Masking is linear and throws nothing by design; should it fail all the same, the record is
  * refused alone with a {@link MaskingFailedException} naming the field, never stored unmasked.
@@ -29,7 +28,8 @@ final class StoredRecords {
    * @param customerId the sending key's customer, or empty to keep the record's
    * @param plan the sending key's plan, or empty to keep the record's
    */
-  CallRecord toStore(CallRecord r, SensitiveNames sensitiveHeaders, String customerId, String plan) {
+  CallRecord toStore(
+      CallRecord r, SensitiveNames sensitiveHeaders, String customerId, String plan) {
     String field = "request_body";
     try {
       String requestBody = masker.body(r.requestBody(), Masker.contentType(r.requestHeaders()));
@@ -52,17 +52,27 @@ final class StoredRecords {
       field = "tags";
       Map<String, String> tags = masker.tags(r.tags());
       return new CallRecord(
-          r.id(), r.timestamp(), r.service(), r.method(),
+          r.id(),
+          r.timestamp(),
+          r.service(),
+          r.method(),
           url,
           path,
           r.route().isEmpty() ? RouteTemplates.derive(path) : r.route(),
           queryParams,
           requestHeaders,
           responseHeaders,
-          cutRequest, r.requestBodySize(), cutResponse, r.responseBodySize(),
-          r.statusCode(), r.latencyMicros(),
+          cutRequest,
+          r.requestBodySize(),
+          cutResponse,
+          r.responseBodySize(),
+          r.statusCode(),
+          r.latencyMicros(),
           error,
-          r.sourceIp(), tags, r.traceId(), r.spanId(),
+          r.sourceIp(),
+          tags,
+          r.traceId(),
+          r.spanId(),
           customerId.isEmpty() ? r.customerId() : customerId,
           r.apiKeyId(),
           plan.isEmpty() ? r.plan() : plan,

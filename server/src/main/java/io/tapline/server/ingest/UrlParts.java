@@ -6,15 +6,15 @@ import java.net.URISyntaxException;
 /**
  * The raw path and query of a call's url, exactly as {@link URI} gives them, and whether URI
  * accepts the url at all. The common form, {@code scheme://host[:port][/path][?query][#fragment]}
- * in plain ASCII with well-formed escapes, is read directly, without building a URI, which costs
- * a noticeable share of the server's CPU at high ingest rates (figures in bench/README.md,
- * "Figures behind the code"); every other url, and every url this reader is unsure of, goes
- * through URI itself, so what is accepted or refused, and why, never changes.
+ * in plain ASCII with well-formed escapes, is read directly, without building a URI, which costs a
+ * noticeable share of the server's CPU at high ingest rates (figures in bench/README.md, "Figures
+ * behind the code"); every other url, and every url this reader is unsure of, goes through URI
+ * itself, so what is accepted or refused, and why, never changes.
  *
- * <p>The direct form only allows characters URI allows in the same place: in the authority
- * letters, digits and {@code -._~:} (all valid in a registry-based authority, so URI accepts the
- * authority whether or not it also reads as host and port); in the path RFC 2396's path
- * characters; in query and fragment its uric characters but {@code [ ]}.
+ * <p>The direct form only allows characters URI allows in the same place: in the authority letters,
+ * digits and {@code -._~:} (all valid in a registry-based authority, so URI accepts the authority
+ * whether or not it also reads as host and port); in the path RFC 2396's path characters; in query
+ * and fragment its uric characters but {@code [ ]}.
  */
 final class UrlParts {
 

@@ -7,9 +7,9 @@ import java.net.UnknownHostException;
 import java.util.Optional;
 
 /**
- * Which addresses a replay must not reach unless a service lists them exactly: anything that is
- * not a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible,
- * NAT64, 6to4) are judged by that IPv4 address.
+ * Which addresses a replay must not reach unless a service lists them exactly: anything that is not
+ * a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4)
+ * are judged by that IPv4 address.
  */
 public final class AddressPolicy {
 
@@ -73,8 +73,13 @@ public final class AddressPolicy {
       return Optional.of("a loopback address");
     }
     // fd00:ec2::254 (AWS) lies in fc00::/7 too; named for a clearer message.
-    if (b[0] == (byte) 0xfd && b[1] == 0 && b[2] == 0x0e && b[3] == (byte) 0xc2
-        && isZero(b, 4, 14) && b[14] == 0x02 && b[15] == 0x54) {
+    if (b[0] == (byte) 0xfd
+        && b[1] == 0
+        && b[2] == 0x0e
+        && b[3] == (byte) 0xc2
+        && isZero(b, 4, 14)
+        && b[14] == 0x02
+        && b[15] == 0x54) {
       return Optional.of("a cloud metadata address");
     }
     if (isZero(b, 0, 10) && b[10] == (byte) 0xFF && b[11] == (byte) 0xFF) {

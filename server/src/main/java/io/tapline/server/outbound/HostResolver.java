@@ -5,8 +5,8 @@ import java.net.UnknownHostException;
 import java.util.List;
 
 /**
- * Resolves a host name to its addresses, once per outbound hop; the request then goes to an
- * address that was checked, never to the name. Injectable so tests can map names to any address.
+ * Resolves a host name to its addresses, once per outbound hop; the request then goes to an address
+ * that was checked, never to the name. Injectable so tests can map names to any address.
  */
 @FunctionalInterface
 public interface HostResolver {

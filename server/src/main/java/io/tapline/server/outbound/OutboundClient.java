@@ -14,8 +14,8 @@ import java.time.Duration;
  * HTTP clients for targets the {@link OutboundGuard} checked: each connects to the checked address
  * only (the name is never looked up again, and never through a proxy, which would resolve it
  * again), presenting the URL's host as the Host header and, for https, as the TLS server name,
- * whose certificate is verified. Redirects are not followed: a caller that follows one checks
- * the next hop first.
+ * whose certificate is verified. Redirects are not followed: a caller that follows one checks the
+ * next hop first.
  */
 public final class OutboundClient implements AutoCloseable {
 
@@ -23,7 +23,10 @@ public final class OutboundClient implements AutoCloseable {
 
   public OutboundClient(Duration connectTimeout) {
     this.factory =
-        ClientFactory.builder().connectTimeout(connectTimeout).proxyConfig(ProxyConfig.direct()).build();
+        ClientFactory.builder()
+            .connectTimeout(connectTimeout)
+            .proxyConfig(ProxyConfig.direct())
+            .build();
   }
 
   /** A client of {@code target}'s checked address; the whole response is read, without limit. */

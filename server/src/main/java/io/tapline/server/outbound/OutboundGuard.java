@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  * The caller connects to the returned address, never to the name again.
  *
  * <p>Two allow-lists: the operator's ({@code outbound.allowed-hosts}: host names, whose every
- * address passes, and exact addresses), which applies to every request; and the caller's own
- * (a service's replay allow-list), passed to {@link #resolve}.
+ * address passes, and exact addresses), which applies to every request; and the caller's own (a
+ * service's replay allow-list), passed to {@link #resolve}.
  */
 public final class OutboundGuard {
 
@@ -64,7 +64,8 @@ public final class OutboundGuard {
 
   private static final Pattern NUMERIC_LABEL = Pattern.compile("[0-9]+|0[xX][0-9a-fA-F]*");
   private static final Pattern CANONICAL_OCTET = Pattern.compile("0|[1-9][0-9]{0,2}");
-  private static final Pattern HOST_LABEL = Pattern.compile("[a-z0-9_]|[a-z0-9_][a-z0-9_-]{0,61}[a-z0-9_]");
+  private static final Pattern HOST_LABEL =
+      Pattern.compile("[a-z0-9_]|[a-z0-9_][a-z0-9_-]{0,61}[a-z0-9_]");
   private static final Pattern DOT_SEGMENT =
       Pattern.compile("(^|/)(\\.|%2e){1,2}(/|$)", Pattern.CASE_INSENSITIVE);
 
@@ -73,8 +74,8 @@ public final class OutboundGuard {
   private final Set<InetAddress> allowedAddresses = new HashSet<>();
 
   /**
-   * @param allowedHosts the operator's allow-list: host names and IP addresses that may be
-   *     reached even when they are not public
+   * @param allowedHosts the operator's allow-list: host names and IP addresses that may be reached
+   *     even when they are not public
    */
   public OutboundGuard(HostResolver resolver, List<String> allowedHosts) {
     this.resolver = resolver;
@@ -133,8 +134,8 @@ public final class OutboundGuard {
   }
 
   /**
-   * A URL taken apart, or refused: only http and https, a host, no user information, a valid
-   * port, no dot segments, no percent-encoded host, IPv4 written as four decimal numbers.
+   * A URL taken apart, or refused: only http and https, a host, no user information, a valid port,
+   * no dot segments, no percent-encoded host, IPv4 written as four decimal numbers.
    */
   public static Destination parse(URI url) {
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
@@ -199,7 +200,9 @@ public final class OutboundGuard {
     if (NUMERIC_LABEL.matcher(last).matches()) {
       if (!isCanonicalIpv4(host)) {
         throw new OutboundRefusedException(
-            "the host " + host + " is an IPv4 address in decimal, octal, hexadecimal or short"
+            "the host "
+                + host
+                + " is an IPv4 address in decimal, octal, hexadecimal or short"
                 + " notation, which is not accepted; write it as four decimal numbers (a.b.c.d)");
       }
       return new Destination(url, https, host, port, path, InetAddress.ofLiteral(host));
@@ -226,7 +229,8 @@ public final class OutboundGuard {
 
   /** An IP address written plainly (brackets optional for IPv6), else empty. */
   public static Optional<InetAddress> ipLiteral(String text) {
-    String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+    String t =
+        text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
     if (t.isEmpty() || !(t.contains(":") || t.matches("[0-9.]+"))) {
       return Optional.empty();
     }

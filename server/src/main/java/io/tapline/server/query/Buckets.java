@@ -7,14 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The buckets of a time series: a width (given, or the smallest "round" width that keeps the
- * range within {@value #MAX_AUTO_BUCKETS} buckets) and the range widened to whole buckets,
- * aligned to the epoch.
+ * The buckets of a time series: a width (given, or the smallest "round" width that keeps the range
+ * within {@value #MAX_AUTO_BUCKETS} buckets) and the range widened to whole buckets, aligned to the
+ * epoch.
  */
 record Buckets(Instant start, Instant end, Duration width) {
 
   /** Most buckets a chosen width makes: {@value}. */
   static final int MAX_AUTO_BUCKETS = 500;
+
   /** Most buckets a given width may make: {@value}. */
   static final int MAX_BUCKETS = 5000;
 
@@ -50,7 +51,9 @@ record Buckets(Instant start, Instant end, Duration width) {
     long endExact = end.getEpochSecond() + (end.getNano() > 0 ? 1 : 0);
     long endSeconds = Math.ceilDiv(endExact, width) * width;
     return new Buckets(
-        Instant.ofEpochSecond(startSeconds), Instant.ofEpochSecond(endSeconds), Duration.ofSeconds(width));
+        Instant.ofEpochSecond(startSeconds),
+        Instant.ofEpochSecond(endSeconds),
+        Duration.ofSeconds(width));
   }
 
   long widthMicros() {

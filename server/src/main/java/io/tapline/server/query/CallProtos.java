@@ -1,7 +1,7 @@
 package io.tapline.server.query;
 
-import io.tapline.server.api.Times;
 import io.tapline.proto.v1.ApiCall;
+import io.tapline.server.api.Times;
 import io.tapline.server.storage.CallRecord;
 
 /** Stored calls as the API shows them. */

@@ -1,11 +1,11 @@
 package io.tapline.server.query;
 
-import io.tapline.server.api.Times;
 import io.grpc.Status;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.StatusClass;
 import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.api.Principal;
+import io.tapline.server.api.Times;
 import io.tapline.server.storage.CallCriteria;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +29,11 @@ final class Filters {
    *     derive it from {@code defaultWindow}
    */
   static CallCriteria toCriteria(
-      CallFilter filter, Principal principal, Duration defaultWindow, Instant now, Instant defaultStart) {
+      CallFilter filter,
+      Principal principal,
+      Duration defaultWindow,
+      Instant now,
+      Instant defaultStart) {
     String service = scopedService(filter.getService(), principal);
     Instant end = filter.hasEndTime() ? Times.instant(filter.getEndTime(), "filter.end_time") : now;
     Instant start;
@@ -55,10 +59,13 @@ final class Filters {
       }
       classes.add(statusClass.getNumber());
     }
-    Long min = filter.hasMinLatencyMs() ? micros(filter.getMinLatencyMs(), "filter.min_latency_ms") : null;
-    Long max = filter.hasMaxLatencyMs() ? micros(filter.getMaxLatencyMs(), "filter.max_latency_ms") : null;
+    Long min =
+        filter.hasMinLatencyMs() ? micros(filter.getMinLatencyMs(), "filter.min_latency_ms") : null;
+    Long max =
+        filter.hasMaxLatencyMs() ? micros(filter.getMaxLatencyMs(), "filter.max_latency_ms") : null;
     if (min != null && max != null && min > max) {
-      throw new InvalidRequestException("filter.max_latency_ms", "must not be below filter.min_latency_ms");
+      throw new InvalidRequestException(
+          "filter.max_latency_ms", "must not be below filter.min_latency_ms");
     }
     for (String key : filter.getTagsMap().keySet()) {
       if (key.isEmpty()) {
@@ -102,7 +109,6 @@ final class Filters {
     }
     return bound;
   }
-
 
   private static long micros(double millis, String field) {
     if (!(millis >= 0) || millis > 4.0e6) {

@@ -32,7 +32,8 @@ final class MetricsProtos {
             .setRecorded(m.recorded());
     int standard = QueryServiceImpl.STANDARD_LEVELS.size();
     for (int i = standard; i < levels.size(); i++) {
-      out.addQuantiles(Quantile.newBuilder().setLevel(levels.get(i)).setLatencyMs(q.get(i) / 1000.0));
+      out.addQuantiles(
+          Quantile.newBuilder().setLevel(levels.get(i)).setLatencyMs(q.get(i) / 1000.0));
     }
     return out.build();
   }

@@ -9,10 +9,9 @@ import java.time.Instant;
 
 /**
  * Page tokens, opaque to clients: {@code v2:<order>:<window start micros>:<latency
- * micros>:<timestamp micros>:<id>} in URL-safe base64. They carry the position of the last call
- * of a page and the start of the default window the first page used, so later pages cover the
- * same window. A malformed token, or one issued for another order, is refused naming {@code
- * page_token}.
+ * micros>:<timestamp micros>:<id>} in URL-safe base64. They carry the position of the last call of
+ * a page and the start of the default window the first page used, so later pages cover the same
+ * window. A malformed token, or one issued for another order, is refused naming {@code page_token}.
  */
 final class PageTokens {
 

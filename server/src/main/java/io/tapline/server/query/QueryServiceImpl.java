@@ -1,6 +1,5 @@
 package io.tapline.server.query;
 
-import io.tapline.server.api.Times;
 import io.grpc.stub.StreamObserver;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.BreakdownGroup;
@@ -16,10 +15,10 @@ import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.proto.v1.SearchCallsResponse;
 import io.tapline.proto.v1.TimeBucket;
 import io.tapline.proto.v1.TimeSeries;
-import io.tapline.server.api.InvalidRequestException;
-import io.tapline.server.api.NotFoundException;
 import io.tapline.server.api.CallIds;
+import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.api.Principal;
+import io.tapline.server.api.Times;
 import io.tapline.server.storage.BreakdownQuery;
 import io.tapline.server.storage.BreakdownResult;
 import io.tapline.server.storage.BreakdownSort;
@@ -50,22 +49,31 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
 
   /** Page size when the request gives none: {@value}. */
   public static final int DEFAULT_PAGE_SIZE = 50;
+
   /** Largest page size: {@value}. */
   public static final int MAX_PAGE_SIZE = 1000;
+
   /** How far back a search without start_time reaches. */
   public static final Duration DEFAULT_SEARCH_WINDOW = Duration.ofDays(7);
+
   /** How far back metrics, breakdowns and time series without start_time reach. */
   public static final Duration DEFAULT_ANALYTICS_WINDOW = Duration.ofHours(24);
+
   /** Breakdown groups before "other" when the request gives no limit: {@value}. */
   public static final int DEFAULT_BREAKDOWN_LIMIT = 10;
+
   /** Most breakdown groups before "other": {@value}. */
   public static final int MAX_BREAKDOWN_LIMIT = 1000;
+
   /** Quantile level a breakdown sorted by latency uses when the request gives none: {@value}. */
   public static final double DEFAULT_SORT_QUANTILE = 0.95;
+
   /** Series before "other" when a time series is split and no limit is given: {@value}. */
   public static final int DEFAULT_SERIES_LIMIT = 5;
+
   /** Most series before "other": {@value}. */
   public static final int MAX_SERIES_LIMIT = 50;
+
   /** Most extra quantile levels per request: {@value}. */
   public static final int MAX_EXTRA_QUANTILES = 20;
 
@@ -97,7 +105,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
           case SEARCH_ORDER_OLDEST_FIRST -> SearchOrder.OLDEST_FIRST;
           case SEARCH_ORDER_SLOWEST_FIRST -> SearchOrder.SLOWEST_FIRST;
           case UNRECOGNIZED ->
-              throw new InvalidRequestException("order", "unknown order " + request.getOrderValue());
+              throw new InvalidRequestException(
+                  "order", "unknown order " + request.getOrderValue());
         };
     PageTokens.Position position = PageTokens.decode(request.getPageToken(), order);
     CallCriteria criteria =
@@ -141,13 +150,18 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
             .setStartTime(Times.timestamp(criteria.startTime()))
             .setEndTime(Times.timestamp(criteria.endTime()));
     Map<String, Double> byClass = new TreeMap<>();
-    result.countByMethod().forEach((method, count) -> response.putCountByMethod(method, Math.round(count)));
-    result.countByStatus().forEach(
-        (status, count) -> {
-          response.putCountByStatus(Integer.toString(status), Math.round(count));
-          byClass.merge(status / 100 + "xx", count, Double::sum);
-        });
-    byClass.forEach((statusClass, count) -> response.putCountByStatusClass(statusClass, Math.round(count)));
+    result
+        .countByMethod()
+        .forEach((method, count) -> response.putCountByMethod(method, Math.round(count)));
+    result
+        .countByStatus()
+        .forEach(
+            (status, count) -> {
+              response.putCountByStatus(Integer.toString(status), Math.round(count));
+              byClass.merge(status / 100 + "xx", count, Double::sum);
+            });
+    byClass.forEach(
+        (statusClass, count) -> response.putCountByStatusClass(statusClass, Math.round(count)));
     responseObserver.onNext(response.build());
     responseObserver.onCompleted();
   }
@@ -160,7 +174,9 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     }
     List<Dimension> dimensions = new ArrayList<>();
     for (int i = 0; i < request.getDimensionsCount(); i++) {
-      dimensions.add(MetricsProtos.dimension(request.getDimensions(i), request.getDimensionsValue(i), "dimensions"));
+      dimensions.add(
+          MetricsProtos.dimension(
+              request.getDimensions(i), request.getDimensionsValue(i), "dimensions"));
     }
     requireTagKey(dimensions.contains(Dimension.TAG), request.getTagKey());
     int limit = request.getLimit() == 0 ? DEFAULT_BREAKDOWN_LIMIT : request.getLimit();
@@ -176,7 +192,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
           case UNRECOGNIZED ->
               throw new InvalidRequestException("sort", "unknown sort " + request.getSortValue());
         };
-    double sortQuantile = request.getSortQuantile() == 0 ? DEFAULT_SORT_QUANTILE : request.getSortQuantile();
+    double sortQuantile =
+        request.getSortQuantile() == 0 ? DEFAULT_SORT_QUANTILE : request.getSortQuantile();
     if (!(sortQuantile > 0 && sortQuantile <= 1)) {
       throw new InvalidRequestException("sort_quantile", "must be in (0, 1]");
     }
@@ -184,7 +201,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     CallCriteria criteria = analyticsCriteria(request.getFilter());
     BreakdownResult result =
         store.breakdown(
-            new BreakdownQuery(criteria, dimensions, request.getTagKey(), limit, sort, sortQuantile, levels));
+            new BreakdownQuery(
+                criteria, dimensions, request.getTagKey(), limit, sort, sortQuantile, levels));
     double total = result.groups().stream().mapToDouble(g -> g.metrics().count()).sum();
     GetBreakdownResponse.Builder response =
         GetBreakdownResponse.newBuilder()
@@ -211,9 +229,11 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
             ? null
             : MetricsProtos.dimension(request.getSplitBy(), request.getSplitByValue(), "split_by");
     requireTagKey(splitBy == Dimension.TAG, request.getTagKey());
-    int seriesLimit = request.getSeriesLimit() == 0 ? DEFAULT_SERIES_LIMIT : request.getSeriesLimit();
+    int seriesLimit =
+        request.getSeriesLimit() == 0 ? DEFAULT_SERIES_LIMIT : request.getSeriesLimit();
     if (seriesLimit < 1 || seriesLimit > MAX_SERIES_LIMIT) {
-      throw new InvalidRequestException("series_limit", "must be between 1 and " + MAX_SERIES_LIMIT);
+      throw new InvalidRequestException(
+          "series_limit", "must be between 1 and " + MAX_SERIES_LIMIT);
     }
     List<Double> levels = levels(request.getQuantilesList(), "quantiles");
     CallCriteria requested = analyticsCriteria(request.getFilter());
@@ -223,7 +243,12 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     TimeSeriesResult result =
         store.timeSeries(
             new TimeSeriesQuery(
-                criteria, buckets.widthMicros(), splitBy, request.getTagKey(), seriesLimit, levels));
+                criteria,
+                buckets.widthMicros(),
+                splitBy,
+                request.getTagKey(),
+                seriesLimit,
+                levels));
     GetTimeSeriesResponse.Builder response =
         GetTimeSeriesResponse.newBuilder()
             .setBucketSeconds(buckets.width().toSeconds())

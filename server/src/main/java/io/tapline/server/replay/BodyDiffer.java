@@ -20,8 +20,10 @@ final class BodyDiffer {
 
   /** Most changes (or text lines) listed: {@value}; beyond it the diff says it is truncated. */
   static final int MAX_ENTRIES = 200;
+
   /** Longest text (in lines on either side) diffed line by line: {@value}. */
   static final int MAX_TEXT_LINES = 2_000;
+
   /** Longest value shown in a field change, in characters: {@value}. */
   static final int MAX_VALUE_CHARS = 1_000;
 
@@ -133,7 +135,8 @@ final class BodyDiffer {
       String[] a = original.split("\n", -1);
       String[] b = replay.split("\n", -1);
       if ((long) a.length * b.length > (long) MAX_TEXT_LINES * MAX_TEXT_LINES / 4
-          || a.length > MAX_TEXT_LINES || b.length > MAX_TEXT_LINES) {
+          || a.length > MAX_TEXT_LINES
+          || b.length > MAX_TEXT_LINES) {
         // Too long for a line diff in bounded memory: name the first differing line instead.
         int i = 0;
         while (i < a.length && i < b.length && a[i].equals(b[i])) {
@@ -148,7 +151,8 @@ final class BodyDiffer {
       int[][] lcs = new int[a.length + 1][b.length + 1];
       for (int i = a.length - 1; i >= 0; i--) {
         for (int j = b.length - 1; j >= 0; j--) {
-          lcs[i][j] = a[i].equals(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+          lcs[i][j] =
+              a[i].equals(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
         }
       }
       int i = 0;

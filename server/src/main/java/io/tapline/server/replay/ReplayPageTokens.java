@@ -15,7 +15,8 @@ final class ReplayPageTokens {
     if (cursor == null) {
       return "";
     }
-    return PageTokenCodec.encode(VERSION, Long.toString(Micros.of(cursor.createdAt())), cursor.id());
+    return PageTokenCodec.encode(
+        VERSION, Long.toString(Micros.of(cursor.createdAt())), cursor.id());
   }
 
   static ReplayStore.Cursor decode(String token) {

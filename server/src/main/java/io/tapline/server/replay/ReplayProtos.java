@@ -1,6 +1,5 @@
 package io.tapline.server.replay;
 
-import io.tapline.server.api.Times;
 import io.tapline.masking.Masker;
 import io.tapline.proto.v1.BodyDiff;
 import io.tapline.proto.v1.FieldChange;
@@ -8,6 +7,7 @@ import io.tapline.proto.v1.Replay;
 import io.tapline.proto.v1.ReplayComparison;
 import io.tapline.proto.v1.ReplayOverrides;
 import io.tapline.proto.v1.ReplayedRequest;
+import io.tapline.server.api.Times;
 import io.tapline.server.storage.ReplayRecord;
 import java.util.List;
 
@@ -77,7 +77,13 @@ final class ReplayProtos {
 
   private static List<FieldChange> changes(List<ReplayRecord.FieldChange> changes) {
     return changes.stream()
-        .map(c -> FieldChange.newBuilder().setPath(c.path()).setBefore(c.before()).setAfter(c.after()).build())
+        .map(
+            c ->
+                FieldChange.newBuilder()
+                    .setPath(c.path())
+                    .setBefore(c.before())
+                    .setAfter(c.after())
+                    .build())
         .toList();
   }
 }

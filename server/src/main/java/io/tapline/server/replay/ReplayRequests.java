@@ -1,6 +1,5 @@
 package io.tapline.server.replay;
 
-import io.tapline.masking.UrlDecoding;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -11,6 +10,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.tapline.masking.Masker;
+import io.tapline.masking.UrlDecoding;
 import io.tapline.proto.v1.ReplayOverrides;
 import io.tapline.server.api.FailedPreconditionException;
 import io.tapline.server.api.InvalidRequestException;
@@ -33,10 +33,10 @@ import java.util.regex.Pattern;
 
 /**
  * Builds the request a replay sends from a recorded call and the caller's overrides, so that a
- * masked value is never sent: a masked header or query parameter is sent only with a value from
- * the overrides and otherwise left out (and named in the result); a request body with masked
- * values is sent only when the overrides supply every one of them (or a whole body), and is
- * refused otherwise, since leaving fields out would change what the request means.
+ * masked value is never sent: a masked header or query parameter is sent only with a value from the
+ * overrides and otherwise left out (and named in the result); a request body with masked values is
+ * sent only when the overrides supply every one of them (or a whole body), and is refused
+ * otherwise, since leaving fields out would change what the request means.
  */
 final class ReplayRequests {
 
@@ -51,9 +51,20 @@ final class ReplayRequests {
   /** Headers a replay never copies: per-connection ones, and those the client sets itself. */
   private static final Set<String> NOT_REPLAYED =
       Set.of(
-          "host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade",
-          "te", "trailer", "proxy-connection", "proxy-authorization", "proxy-authenticate",
-          "expect", "http2-settings", "accept-encoding");
+          "host",
+          "content-length",
+          "connection",
+          "keep-alive",
+          "transfer-encoding",
+          "upgrade",
+          "te",
+          "trailer",
+          "proxy-connection",
+          "proxy-authorization",
+          "proxy-authenticate",
+          "expect",
+          "http2-settings",
+          "accept-encoding");
 
   private ReplayRequests() {}
 
@@ -67,7 +78,8 @@ final class ReplayRequests {
       checkNotMasked("overrides.headers[" + e.getKey() + "]", e.getValue());
       if (e.getKey().isBlank() || hasControl(e.getKey()) || hasControl(e.getValue())) {
         throw new InvalidRequestException(
-            "overrides.headers[" + e.getKey() + "]", "must not be blank or hold control characters");
+            "overrides.headers[" + e.getKey() + "]",
+            "must not be blank or hold control characters");
       }
     }
     o.getQueryParamsMap().forEach((k, v) -> checkNotMasked("overrides.query_params[" + k + "]", v));
@@ -80,8 +92,15 @@ final class ReplayRequests {
     Headers headers = headers(call, o);
     String body = body(call, o);
     return new PreparedRequest(
-        method, url.sent(), headers.sent(), body, url.recorded(), headers.recorded(),
-        headers.omitted(), url.omitted(), url.filled());
+        method,
+        url.sent(),
+        headers.sent(),
+        body,
+        url.recorded(),
+        headers.recorded(),
+        headers.omitted(),
+        url.omitted(),
+        url.filled());
   }
 
   private static void checkNotMasked(String field, String value) {
@@ -102,7 +121,8 @@ final class ReplayRequests {
     URI base;
     try {
       // A literal mask is not valid in every part of a URL; encoded, it is found below.
-      String text = overridden ? o.getUrl() : call.url().replace(Masker.MASKED, Masker.MASKED_URL_ENCODED);
+      String text =
+          overridden ? o.getUrl() : call.url().replace(Masker.MASKED, Masker.MASKED_URL_ENCODED);
       base = new URI(text);
     } catch (URISyntaxException e) {
       throw new InvalidRequestException(field, "is not a valid URL: " + e.getReason());
@@ -115,7 +135,10 @@ final class ReplayRequests {
     if (base.getRawQuery() != null && !base.getRawQuery().isEmpty()) {
       for (String pair : base.getRawQuery().split("&")) {
         int eq = pair.indexOf('=');
-        params.add(eq < 0 ? new String[] {pair, null} : new String[] {pair.substring(0, eq), pair.substring(eq + 1)});
+        params.add(
+            eq < 0
+                ? new String[] {pair, null}
+                : new String[] {pair.substring(0, eq), pair.substring(eq + 1)});
       }
     }
     Map<String, String> supplied = new LinkedHashMap<>(o.getQueryParamsMap());
@@ -151,8 +174,11 @@ final class ReplayRequests {
         append(recorded, encode(e.getKey()), encode(e.getValue()));
       }
     }
-    String prefix = base.getScheme() + "://" + base.getRawAuthority()
-        + (base.getRawPath() == null || base.getRawPath().isEmpty() ? "/" : base.getRawPath());
+    String prefix =
+        base.getScheme()
+            + "://"
+            + base.getRawAuthority()
+            + (base.getRawPath() == null || base.getRawPath().isEmpty() ? "/" : base.getRawPath());
     if (Masker.holdsMask(prefix)) {
       throw new FailedPreconditionException(
           "the recorded URL holds a masked value outside its query string; supply overrides.url");
@@ -165,7 +191,8 @@ final class ReplayRequests {
           List.copyOf(omitted),
           Set.copyOf(filled));
     } catch (URISyntaxException e) {
-      throw new InvalidRequestException(field, "cannot be rebuilt with the overrides: " + e.getReason());
+      throw new InvalidRequestException(
+          field, "cannot be rebuilt with the overrides: " + e.getReason());
     }
   }
 
@@ -197,7 +224,9 @@ final class ReplayRequests {
     for (var e : new TreeMap<>(call.requestHeaders()).entrySet()) {
       String name = e.getKey();
       String lower = name.toLowerCase(Locale.ROOT);
-      if (NOT_REPLAYED.contains(lower) || name.startsWith(":") || removed.contains(name)
+      if (NOT_REPLAYED.contains(lower)
+          || name.startsWith(":")
+          || removed.contains(name)
           || overrides.containsKey(name)) {
         continue;
       }
@@ -209,15 +238,18 @@ final class ReplayRequests {
       recorded.put(name, e.getValue());
     }
     for (var e : overrides.entrySet()) {
-      if (NOT_REPLAYED.contains(e.getKey().toLowerCase(Locale.ROOT)) || e.getKey().startsWith(":")) {
+      if (NOT_REPLAYED.contains(e.getKey().toLowerCase(Locale.ROOT))
+          || e.getKey().startsWith(":")) {
         throw new InvalidRequestException(
-            "overrides.headers[" + e.getKey() + "]", "is set by the replay itself and cannot be overridden");
+            "overrides.headers[" + e.getKey() + "]",
+            "is set by the replay itself and cannot be overridden");
       }
-      String recordedValue = call.requestHeaders().entrySet().stream()
-          .filter(h -> h.getKey().equalsIgnoreCase(e.getKey()))
-          .map(Map.Entry::getValue)
-          .findFirst()
-          .orElse(null);
+      String recordedValue =
+          call.requestHeaders().entrySet().stream()
+              .filter(h -> h.getKey().equalsIgnoreCase(e.getKey()))
+              .map(Map.Entry::getValue)
+              .findFirst()
+              .orElse(null);
       boolean fillsMask = recordedValue != null && Masker.holdsMask(recordedValue);
       sent.put(e.getKey(), e.getValue());
       recorded.put(e.getKey(), fillsMask ? Masker.MASKED : e.getValue());
@@ -238,8 +270,11 @@ final class ReplayRequests {
     String body = call.requestBody();
     if (call.requestBodyTruncated()) {
       throw new FailedPreconditionException(
-          "the recorded request body was cut to " + body.length() + " characters at ingest (of "
-              + call.requestBodySize() + " bytes) and cannot be replayed faithfully; supply"
+          "the recorded request body was cut to "
+              + body.length()
+              + " characters at ingest (of "
+              + call.requestBodySize()
+              + " bytes) and cannot be replayed faithfully; supply"
               + " overrides.body");
     }
     if (!Masker.holdsMask(body) && o.getBodyFieldsCount() == 0) {
@@ -265,7 +300,8 @@ final class ReplayRequests {
     findMasked(tree, "", maskedKeys, maskedValues);
     if (!maskedKeys.isEmpty()) {
       throw new FailedPreconditionException(
-          "the recorded request body has masked field names (" + String.join(", ", maskedKeys)
+          "the recorded request body has masked field names ("
+              + String.join(", ", maskedKeys)
               + "); supply the whole body in overrides.body");
     }
     for (var e : o.getBodyFieldsMap().entrySet()) {
@@ -292,8 +328,11 @@ final class ReplayRequests {
         maskedValues.stream().filter(p -> !o.getBodyFieldsMap().containsKey(p)).toList();
     if (!missing.isEmpty()) {
       throw new FailedPreconditionException(
-          "the recorded request body has masked fields " + String.join(", ", missing)
-              + ", which are not sent as \"" + Masker.MASKED + "\"; supply their values in"
+          "the recorded request body has masked fields "
+              + String.join(", ", missing)
+              + ", which are not sent as \""
+              + Masker.MASKED
+              + "\"; supply their values in"
               + " overrides.body_fields (by JSON Pointer) or the whole body in overrides.body");
     }
     try {

@@ -9,10 +9,9 @@ import io.tapline.proto.v1.Replay;
 import io.tapline.proto.v1.ReplayCallRequest;
 import io.tapline.proto.v1.ReplayOverrides;
 import io.tapline.proto.v1.ReplayServiceGrpc;
+import io.tapline.server.api.CallIds;
 import io.tapline.server.api.FailedPreconditionException;
 import io.tapline.server.api.InvalidRequestException;
-import io.tapline.server.api.NotFoundException;
-import io.tapline.server.api.CallIds;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Scope;
 import io.tapline.server.config.TaplineConfig;
@@ -33,17 +32,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replays recorded calls against their service and lists the replays of a call. Both need an
- * admin key or a replay key for the call's service. Runs on Armeria's blocking task executor:
- * a replay blocks for at most {@code replay.timeout}.
+ * Replays recorded calls against their service and lists the replays of a call. Both need an admin
+ * key or a replay key for the call's service. Runs on Armeria's blocking task executor: a replay
+ * blocks for at most {@code replay.timeout}.
  */
 public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImplBase
     implements AutoCloseable {
 
   /** Page size of ListReplays when the request gives none: {@value}. */
   public static final int DEFAULT_PAGE_SIZE = 20;
+
   /** Largest page size of ListReplays: {@value}. */
   public static final int MAX_PAGE_SIZE = 100;
+
   private static final Logger logger = LoggerFactory.getLogger(ReplayServiceImpl.class);
 
   private final CallStore calls;
@@ -93,17 +94,20 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
             .orElseThrow(
                 () ->
                     new FailedPreconditionException(
-                        "replay refused: service '" + call.service() + "' is not registered;"
+                        "replay refused: service '"
+                            + call.service()
+                            + "' is not registered;"
                             + " register it with a base URL to replay its calls"));
     ReplayOverrides overrides = request.getOverrides();
     SensitiveNames serviceHeaders = SensitiveNames.of(service.sensitiveHeaders());
     PreparedRequest prepared = ReplayRequests.prepare(call, overrides);
     Replayer.Outcome outcome;
     try {
-      outcome = masked(replayer.send(prepared, service, request.getFollowRedirects()), serviceHeaders);
+      outcome =
+          masked(replayer.send(prepared, service, request.getFollowRedirects()), serviceHeaders);
     } catch (FailedPreconditionException e) {
-      logger.info("Replay of call {} by key {} refused: {}", call.id(), principal.keyId(),
-          e.getMessage());
+      logger.info(
+          "Replay of call {} by key {} refused: {}", call.id(), principal.keyId(), e.getMessage());
       throw e;
     }
     ReplayRecord record =
@@ -237,7 +241,6 @@ public final class ReplayServiceImpl extends ReplayServiceGrpc.ReplayServiceImpl
         masker.text(o.error()),
         o.redirects());
   }
-
 
   @Override
   public void close() {

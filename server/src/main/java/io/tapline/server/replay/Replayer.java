@@ -35,11 +35,11 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
 /**
- * Sends a prepared request to its checked target and reads the response, within a time limit
- * for the whole replay and a cap on the body kept. Each hop connects to the address {@link
- * TargetGuard} checked (the name is never looked up again), presenting the URL's host as the
- * Host header and, for https, as the TLS server name, whose certificate is verified. Redirects
- * are followed only when asked, each hop checked like the first.
+ * Sends a prepared request to its checked target and reads the response, within a time limit for
+ * the whole replay and a cap on the body kept. Each hop connects to the address {@link TargetGuard}
+ * checked (the name is never looked up again), presenting the URL's host as the Host header and,
+ * for https, as the TLS server name, whose certificate is verified. Redirects are followed only
+ * when asked, each hop checked like the first.
  *
  * <p>Callers block on {@link #send}; it runs on the blocking task executor.
  */
@@ -63,7 +63,9 @@ final class Replayer implements AutoCloseable {
   private final OutboundClient client;
   private final Masker masker;
 
-  /** @param masker decides which headers are not sent on to another origin */
+  /**
+   * @param masker decides which headers are not sent on to another origin
+   */
   Replayer(
       TargetGuard guard, Duration timeout, int maxResponseBytes, int maxRedirects, Masker masker) {
     if (timeout.isNegative() || timeout.isZero()) {
@@ -171,8 +173,14 @@ final class Replayer implements AutoCloseable {
 
     Outcome outcome(long latencyMicros, String error, List<String> redirects) {
       return new Outcome(
-          status, headers, new String(body, StandardCharsets.UTF_8), bodySize, truncated,
-          latencyMicros, error, List.copyOf(redirects));
+          status,
+          headers,
+          new String(body, StandardCharsets.UTF_8),
+          bodySize,
+          truncated,
+          latencyMicros,
+          error,
+          List.copyOf(redirects));
     }
   }
 
@@ -193,7 +201,9 @@ final class Replayer implements AutoCloseable {
     }
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     HttpRequest request =
-        bytes.length == 0 && !method.equals("POST") && !method.equals("PUT")
+        bytes.length == 0
+                && !method.equals("POST")
+                && !method.equals("PUT")
                 && !method.equals("PATCH")
             ? HttpRequest.of(h.build())
             : HttpRequest.of(h.build(), HttpData.wrap(bytes));

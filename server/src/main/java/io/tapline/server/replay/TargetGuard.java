@@ -16,11 +16,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides whether a replay may reach a URL: the URL must match the service's base URL (scheme,
- * host and port) or a URL prefix of its replay allow-list, and then pass the {@link
- * OutboundGuard} (resolved once, every address checked), an address that is not public being let
- * through only when the service's allow-list names it exactly. The caller connects to the
- * returned address, never to the name again.
+ * Decides whether a replay may reach a URL: the URL must match the service's base URL (scheme, host
+ * and port) or a URL prefix of its replay allow-list, and then pass the {@link OutboundGuard}
+ * (resolved once, every address checked), an address that is not public being let through only when
+ * the service's allow-list names it exactly. The caller connects to the returned address, never to
+ * the name again.
  */
 final class TargetGuard {
 
@@ -37,8 +37,12 @@ final class TargetGuard {
       Rules rules = Rules.of(service);
       if (!rules.matches(target)) {
         throw refused(
-            url + " is neither on the base URL (" + blankAsNone(service.baseUrl())
-                + ") nor a URL prefix of the replay allow-list of service '" + service.name() + "'");
+            url
+                + " is neither on the base URL ("
+                + blankAsNone(service.baseUrl())
+                + ") nor a URL prefix of the replay allow-list of service '"
+                + service.name()
+                + "'");
       }
       return guard.resolve(target, rules.exempt()::contains);
     } catch (OutboundRefusedException e) {
@@ -55,7 +59,8 @@ final class TargetGuard {
   }
 
   /** A service's replay rules: origins and path prefixes allowed, and exactly allowed addresses. */
-  private record Rules(List<Destination> origins, List<Destination> prefixes, Set<InetAddress> exempt) {
+  private record Rules(
+      List<Destination> origins, List<Destination> prefixes, Set<InetAddress> exempt) {
 
     static Rules of(ServiceRecord service) {
       List<Destination> origins = new ArrayList<>();

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * A stored alert event. {@code id} is assigned by the store (0 before it is stored) and rises in
- * the order events become visible to readers. {@code key} identifies the event across replicas:
- * two appends with the same key store one event.
+ * the order events become visible to readers. {@code key} identifies the event across replicas: two
+ * appends with the same key store one event.
  */
 public record AlertEventRecord(
     long id,

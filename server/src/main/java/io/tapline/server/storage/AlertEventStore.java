@@ -11,8 +11,8 @@ public interface AlertEventStore {
   long lastId();
 
   /**
-   * Stores events in one write. Events whose key was stored before (by any replica) are not
-   * stored again. At most {@link #MAX_EVENTS_PER_APPEND} events.
+   * Stores events in one write. Events whose key was stored before (by any replica) are not stored
+   * again. At most {@link #MAX_EVENTS_PER_APPEND} events.
    *
    * @param dedupKey identifies the whole write; a write with a key already stored stores nothing
    */
@@ -28,7 +28,8 @@ public interface AlertEventStore {
   List<AlertEventRecord> newest(AlertEventFilter filter, long beforeId, int limit);
 
   /** The latest event of each rule among the given kinds, by rule id. */
-  Map<String, AlertEventRecord> latestOfKinds(Collection<String> ruleIds, Collection<Integer> kinds);
+  Map<String, AlertEventRecord> latestOfKinds(
+      Collection<String> ruleIds, Collection<Integer> kinds);
 
   void logDelivery(WebhookDeliveryRecord delivery);
 

@@ -11,8 +11,16 @@ public record AlertRuleRecord(
 
   @Override
   public String toString() {
-    return "AlertRuleRecord[id=" + id + ", service=" + service + ", definition=("
-        + definition.length() + " characters, not printed), createdAt=" + createdAt
-        + ", updatedAt=" + updatedAt + "]";
+    return "AlertRuleRecord[id="
+        + id
+        + ", service="
+        + service
+        + ", definition=("
+        + definition.length()
+        + " characters, not printed), createdAt="
+        + createdAt
+        + ", updatedAt="
+        + updatedAt
+        + "]";
   }
 }

@@ -6,7 +6,8 @@ import java.util.Set;
 /**
  * A stored API key: its public id, a hash of its secret, and what it may do.
  *
- * @param scopes scope names, lower case ({@code ingest}, {@code read}, {@code replay}, {@code admin})
+ * @param scopes scope names, lower case ({@code ingest}, {@code read}, {@code replay}, {@code
+ *     admin})
  * @param expiresAt when the key stops working, or null for never
  */
 public record ApiKeyRecord(

@@ -3,8 +3,8 @@ package io.tapline.server.storage;
 import java.util.List;
 
 /**
- * Metrics per group of one or two dimensions: the top {@code limit} groups by {@code sort}, and
- * one "other" group for the rest.
+ * Metrics per group of one or two dimensions: the top {@code limit} groups by {@code sort}, and one
+ * "other" group for the rest.
  *
  * @param tagKey the tag {@link Dimension#TAG} reads
  * @param sortLevel the quantile level {@link BreakdownSort#LATENCY_QUANTILE} ranks by

@@ -10,11 +10,14 @@ import java.util.regex.Pattern;
  * @param batchId the client's batch id (or one the server assigned); matches {@link #BATCH_ID}
  * @param calls its calls
  * @param retentionDays days to keep each call, by service: every service of the calls is a key
- * @param mayBeStored true when the batch may have been stored before (the client named it, so
- *     this can be a retry); its calls already stored are then skipped
+ * @param mayBeStored true when the batch may have been stored before (the client named it, so this
+ *     can be a retry); its calls already stored are then skipped
  */
 public record CallBatch(
-    String batchId, List<CallRecord> calls, Map<String, Integer> retentionDays, boolean mayBeStored) {
+    String batchId,
+    List<CallRecord> calls,
+    Map<String, Integer> retentionDays,
+    boolean mayBeStored) {
 
   /** Batch ids: only these characters, so they are safe in logs and query ids. */
   public static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");

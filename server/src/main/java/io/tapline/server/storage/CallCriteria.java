@@ -5,15 +5,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which calls a query looks at. Empty strings, empty collections and nulls mean "any"; all
- * given criteria must hold.
+ * Which calls a query looks at. Empty strings, empty collections and nulls mean "any"; all given
+ * criteria must hold.
  *
  * @param startTime inclusive, or null
  * @param endTime exclusive, or null
  * @param statusClasses hundreds digits of the status codes wanted (2 for 2xx)
  * @param minLatencyMicros inclusive, or null
  * @param maxLatencyMicros inclusive, or null
- * @param hasError true for errors only (5xx or an error message), false for non-errors, null for both
+ * @param hasError true for errors only (5xx or an error message), false for non-errors, null for
+ *     both
  * @param text found in the URL, the request body or the response body
  */
 public record CallCriteria(
@@ -51,8 +52,23 @@ public record CallCriteria(
   /** The same criteria over another time range. */
   public CallCriteria withTimeRange(Instant start, Instant end) {
     return new CallCriteria(
-        service, start, end, statusCode, method, route, pathPrefix, pathContains, statusClasses,
-        minLatencyMicros, maxLatencyMicros, hasError, tags, customerId, plan, sourceIp, apiKeyId,
+        service,
+        start,
+        end,
+        statusCode,
+        method,
+        route,
+        pathPrefix,
+        pathContains,
+        statusClasses,
+        minLatencyMicros,
+        maxLatencyMicros,
+        hasError,
+        tags,
+        customerId,
+        plan,
+        sourceIp,
+        apiKeyId,
         text);
   }
 }

@@ -1,6 +1,5 @@
 package io.tapline.server.storage;
 
-import io.tapline.server.storage.CallRecord;
 import java.util.List;
 
 /**

@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
 
-/** Measures the queries of another {@link CallStore}: {@code tapline.clickhouse.query{query=...}}. */
+/**
+ * Measures the queries of another {@link CallStore}: {@code tapline.clickhouse.query{query=...}}.
+ */
 public final class MeteredCallStore implements CallStore {
 
   private final CallStore delegate;

@@ -1,8 +1,8 @@
 package io.tapline.server.storage;
 
 /**
- * A query went past a limit of the store (its time or memory limit), or was cancelled because
- * its client went away. Nothing is wrong with the store; the query should be narrowed.
+ * A query went past a limit of the store (its time or memory limit), or was cancelled because its
+ * client went away. Nothing is wrong with the store; the query should be narrowed.
  */
 public final class QueryLimitException extends RuntimeException {
 

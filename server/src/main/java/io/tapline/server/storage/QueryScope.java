@@ -4,11 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The store work done for one request on one thread, so that it can be cancelled from another:
- * when the client of a query goes away, its ClickHouse queries are killed rather than left to
- * run to their time limit. Stores register what they run with {@link #register}; a request
- * opens a scope around its store calls and calls {@link #cancel} when it is cancelled.
- * Thread-safe.
+ * The store work done for one request on one thread, so that it can be cancelled from another: when
+ * the client of a query goes away, its ClickHouse queries are killed rather than left to run to
+ * their time limit. Stores register what they run with {@link #register}; a request opens a scope
+ * around its store calls and calls {@link #cancel} when it is cancelled. Thread-safe.
  */
 public final class QueryScope implements AutoCloseable {
 
@@ -36,8 +35,8 @@ public final class QueryScope implements AutoCloseable {
   }
 
   /**
-   * Registers work that has started on this thread with the current scope, if any; it is
-   * cancelled at once when the scope was cancelled already.
+   * Registers work that has started on this thread with the current scope, if any; it is cancelled
+   * at once when the scope was cancelled already.
    */
   public static void register(Cancellable work) {
     QueryScope scope = CURRENT.get();

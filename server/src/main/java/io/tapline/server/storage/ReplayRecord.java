@@ -108,6 +108,9 @@ public record ReplayRecord(
     }
   }
 
-  /** A JSON field that differs; {@code path} is a JSON Pointer, values compact JSON ("" when absent). */
+  /**
+   * A JSON field that differs; {@code path} is a JSON Pointer, values compact JSON ("" when
+   * absent).
+   */
   public record FieldChange(String path, String before, String after) {}
 }

@@ -6,9 +6,9 @@ import java.time.Duration;
  * The request could not be served now but may succeed later; clients should retry after {@link
  * #retryAfter()}. The one retryable failure: a rate limit or a full queue ({@link
  * Reason#OVERLOADED}), or a store that could not be reached or did not answer ({@link
- * Reason#UNAVAILABLE}; the operation had no effect, or has one that repeating it does not
- * double). It becomes RESOURCE_EXHAUSTED or UNAVAILABLE with a {@code google.rpc.RetryInfo}; JSON
- * clients get 429 or 503 with a {@code Retry-After} header.
+ * Reason#UNAVAILABLE}; the operation had no effect, or has one that repeating it does not double).
+ * It becomes RESOURCE_EXHAUSTED or UNAVAILABLE with a {@code google.rpc.RetryInfo}; JSON clients
+ * get 429 or 503 with a {@code Retry-After} header.
  */
 public final class RetryLaterException extends RuntimeException {
 

@@ -3,8 +3,8 @@ package io.tapline.server.storage;
 import java.util.List;
 
 /**
- * Metrics per time bucket. The criteria's time range must be set and aligned to the bucket
- * width; buckets are aligned to the epoch (so to UTC midnight for whole days).
+ * Metrics per time bucket. The criteria's time range must be set and aligned to the bucket width;
+ * buckets are aligned to the epoch (so to UTC midnight for whole days).
  *
  * @param splitBy one series per value of this dimension (top {@code seriesLimit} by count, then
  *     "other"), or null for one series

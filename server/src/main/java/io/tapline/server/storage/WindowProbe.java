@@ -2,14 +2,13 @@ package io.tapline.server.storage;
 
 /**
  * One aggregate a windowed alert rule needs: over the calls of a service in {@code [from, end)}
- * (within the query's window) that match the optional route, customer and plan, the number of
- * calls and the {@link Measure}. A set of probes of one service and window is answered by one
- * query.
+ * (within the query's window) that match the optional route, customer and plan, the number of calls
+ * and the {@link Measure}. A set of probes of one service and window is answered by one query.
  *
  * @param fromMillis start of this probe's window (epoch millis), at or after the query's start
  * @param statusClass for {@link Measure#STATUS_CLASS_COUNT}: 1 to 5
- * @param latencyMicros for {@link Measure#BAD_COUNT}: calls slower than this are bad (0: none);
- *     for the latency measures: sample calls are those slower than this
+ * @param latencyMicros for {@link Measure#BAD_COUNT}: calls slower than this are bad (0: none); for
+ *     the latency measures: sample calls are those slower than this
  */
 public record WindowProbe(
     String route,

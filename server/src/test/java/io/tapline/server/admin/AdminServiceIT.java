@@ -72,14 +72,20 @@ class AdminServiceIT {
                     .build());
     assertThat(created.getSensitiveHeadersList()).containsExactly("x-card-token");
     assertThat(created.hasCreateTime()).isTrue();
-    assertThat(codeOf(() -> admin().createService(CreateServiceRequest.newBuilder().setService(created).build())))
+    assertThat(
+            codeOf(
+                () ->
+                    admin()
+                        .createService(
+                            CreateServiceRequest.newBuilder().setService(created).build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
 
     Service updated =
         admin()
             .updateService(
                 UpdateServiceRequest.newBuilder()
-                    .setService(created.toBuilder().setRetentionDays(90).setDescription("card payments"))
+                    .setService(
+                        created.toBuilder().setRetentionDays(90).setDescription("card payments"))
                     .build());
     assertThat(updated.getCreateTime()).isEqualTo(created.getCreateTime());
     assertThat(admin().getService(GetServiceRequest.newBuilder().setName("payments").build()))
@@ -89,7 +95,10 @@ class AdminServiceIT {
         .contains("payments");
 
     admin().deleteService(DeleteServiceRequest.newBuilder().setName("payments").build());
-    assertThat(codeOf(() -> admin().getService(GetServiceRequest.newBuilder().setName("payments").build())))
+    assertThat(
+            codeOf(
+                () ->
+                    admin().getService(GetServiceRequest.newBuilder().setName("payments").build())))
         .isEqualTo(Status.Code.NOT_FOUND);
   }
 
@@ -105,10 +114,13 @@ class AdminServiceIT {
         .hasMessageContaining("INVALID_ARGUMENT")
         .hasMessageContaining("service.base_url");
     assertThatThrownBy(
-            () -> admin().createApiKey(CreateApiKeyRequest.newBuilder().addScopes("superuser").build()))
+            () ->
+                admin()
+                    .createApiKey(CreateApiKeyRequest.newBuilder().addScopes("superuser").build()))
         .hasMessageContaining("scopes");
     assertThatThrownBy(
-            () -> admin().createApiKey(CreateApiKeyRequest.newBuilder().addScopes("ingest").build()))
+            () ->
+                admin().createApiKey(CreateApiKeyRequest.newBuilder().addScopes("ingest").build()))
         .hasMessageContaining("service");
     assertThatThrownBy(
             () ->
@@ -122,7 +134,9 @@ class AdminServiceIT {
 
   @Test
   void aKeyIsShownOnceStoredHashedUsableAndRevocable() throws Exception {
-    admin().createPlan(CreatePlanRequest.newBuilder().setPlan(Plan.newBuilder().setId("gold")).build());
+    admin()
+        .createPlan(
+            CreatePlanRequest.newBuilder().setPlan(Plan.newBuilder().setId("gold")).build());
     admin()
         .createCustomer(
             CreateCustomerRequest.newBuilder()
@@ -142,7 +156,8 @@ class AdminServiceIT {
     assertThat(key).startsWith("tap_" + created.getApiKey().getKeyId() + "_");
 
     // Never shown again, never stored in clear.
-    assertThat(admin().listApiKeys(ListApiKeysRequest.getDefaultInstance()).toString()).doesNotContain(key.substring(17));
+    assertThat(admin().listApiKeys(ListApiKeysRequest.getDefaultInstance()).toString())
+        .doesNotContain(key.substring(17));
     try (Connection c = tapline.server().storage().dataSource().getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT * FROM api_keys")) {
@@ -166,11 +181,16 @@ class AdminServiceIT {
             .build();
     assertThat(ingest.ingest(batch).getAccepted()).isEqualTo(1);
     // A key without the admin scope cannot manage anything.
-    assertThat(codeOf(() -> AdminServiceGrpc.newBlockingStub(tapline.channel(key))
-            .listServices(ListServicesRequest.getDefaultInstance())))
+    assertThat(
+            codeOf(
+                () ->
+                    AdminServiceGrpc.newBlockingStub(tapline.channel(key))
+                        .listServices(ListServicesRequest.getDefaultInstance())))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
 
-    admin().revokeApiKey(RevokeApiKeyRequest.newBuilder().setKeyId(created.getApiKey().getKeyId()).build());
+    admin()
+        .revokeApiKey(
+            RevokeApiKeyRequest.newBuilder().setKeyId(created.getApiKey().getKeyId()).build());
     // Revoked on this server at once.
     assertThat(codeOf(() -> ingest.ingest(batch))).isEqualTo(Status.Code.UNAUTHENTICATED);
   }
@@ -178,22 +198,30 @@ class AdminServiceIT {
   @Test
   void jsonClientsManageServicesAndKeys() throws Exception {
     AggregatedHttpResponse created =
-        tapline.http()
+        tapline
+            .http()
             .execute(
                 HttpRequest.of(
-                    HttpMethod.POST, "/v1/services", MediaType.JSON,
-                    "{\"name\": \"search\", \"base_url\": \"http://search.internal\", \"retention_days\": 14}"))
+                    HttpMethod.POST,
+                    "/v1/services",
+                    MediaType.JSON,
+                    "{\"name\": \"search\", \"base_url\": \"http://search.internal\","
+                        + " \"retention_days\": 14}"))
             .aggregate()
             .join();
     assertThat(created.status().code()).as(created.contentUtf8()).isEqualTo(200);
-    JsonNode service = json.readTree(tapline.http().get("/v1/services/search").aggregate().join().contentUtf8());
+    JsonNode service =
+        json.readTree(tapline.http().get("/v1/services/search").aggregate().join().contentUtf8());
     assertThat(service.get("retentionDays").asInt()).isEqualTo(14);
 
     AggregatedHttpResponse key =
-        tapline.http()
+        tapline
+            .http()
             .execute(
                 HttpRequest.of(
-                    HttpMethod.POST, "/v1/api-keys", MediaType.JSON,
+                    HttpMethod.POST,
+                    "/v1/api-keys",
+                    MediaType.JSON,
                     "{\"name\": \"dashboards\", \"scopes\": [\"read\"]}"))
             .aggregate()
             .join();
@@ -203,7 +231,8 @@ class AdminServiceIT {
 
     AggregatedHttpResponse missing = tapline.http().get("/v1/services/nope").aggregate().join();
     assertThat(missing.status().code()).isEqualTo(404);
-    AggregatedHttpResponse denied = tapline.http(body.get("key").asText()).get("/v1/services").aggregate().join();
+    AggregatedHttpResponse denied =
+        tapline.http(body.get("key").asText()).get("/v1/services").aggregate().join();
     assertThat(denied.status().code()).isEqualTo(403);
   }
 }

@@ -7,12 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.Durations;
+import io.tapline.proto.v1.AbsenceCondition;
 import io.tapline.proto.v1.Aggregate;
 import io.tapline.proto.v1.AlertEvent;
 import io.tapline.proto.v1.AlertEventFilter;
 import io.tapline.proto.v1.AlertEventKind;
 import io.tapline.proto.v1.AlertRule;
-import io.tapline.proto.v1.AbsenceCondition;
 import io.tapline.proto.v1.BurnRateCondition;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
@@ -66,14 +66,19 @@ class AlertEventsIT {
     ingest(tapline.channel(), "orders", 100, 500, 10);
     await().untilAsserted(() -> assertThat(subscriber.events).hasSize(2));
     assertThat(subscriber.events.get(1).getCount()).isEqualTo(200);
-    assertThat(subscriber.events.get(1).getSampleCallIdsCount()).isEqualTo(PerCallEvaluator.SAMPLES);
+    assertThat(subscriber.events.get(1).getSampleCallIdsCount())
+        .isEqualTo(PerCallEvaluator.SAMPLES);
     assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(2);
     subscriber.cancel();
 
     // The same history over JSON, newest first, one page at a time.
     String page =
-        tapline.http().get("/v1/alert-events?filter.rule_id=" + rule.getId() + "&page_size=1")
-            .aggregate().join().contentUtf8();
+        tapline
+            .http()
+            .get("/v1/alert-events?filter.rule_id=" + rule.getId() + "&page_size=1")
+            .aggregate()
+            .join()
+            .contentUtf8();
     assertThat(page).contains("\"count\":\"200\"").contains("nextPageToken");
   }
 
@@ -81,7 +86,8 @@ class AlertEventsIT {
   void aRetriedBatchCountsItsCallsOnce() {
     AlertRule rule = create(tapline.channel(), AlertFixtures.perCallServerErrors("retries", 1500));
     ingest(tapline.channel(), "retries", 1, 503, 10);
-    await().untilAsserted(() -> assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(1));
+    await()
+        .untilAsserted(() -> assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(1));
 
     // Ten failing calls within the cooldown, their batch sent twice (as a client retries a batch
     // whose ack it lost): the rule sees ten calls, not twenty.
@@ -89,10 +95,12 @@ class AlertEventsIT {
     for (int i = 0; i < 10; i++) {
       batch.addCalls(AlertFixtures.call("retries", 500, 10));
     }
-    IngestServiceGrpc.IngestServiceBlockingStub ingest = IngestServiceGrpc.newBlockingStub(tapline.channel());
+    IngestServiceGrpc.IngestServiceBlockingStub ingest =
+        IngestServiceGrpc.newBlockingStub(tapline.channel());
     assertThat(ingest.ingest(batch.build()).getAccepted()).isEqualTo(10);
     assertThat(ingest.ingest(batch.build()).getAccepted()).isEqualTo(10);
-    await().untilAsserted(() -> assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(2));
+    await()
+        .untilAsserted(() -> assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(2));
     assertThat(storedEvents(tapline.channel(), rule.getId()))
         .extracting(AlertEvent::getCount)
         .containsExactlyInAnyOrder(1L, 10L);
@@ -131,9 +139,12 @@ class AlertEventsIT {
 
     // Healthy traffic dilutes the rate; once the failures leave the window, it resolves, once.
     ingest(tapline.channel(), "payments", 100, 200, 10);
-    await().atMost(Duration.ofSeconds(30))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+                    .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
   }
 
   @Test
@@ -172,13 +183,20 @@ class AlertEventsIT {
                 .setAbsence(AbsenceCondition.newBuilder().setWindow(Durations.fromSeconds(10)))
                 .setRenotifyInterval(Durations.fromSeconds(2))
                 .build());
-    await().atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .startsWith(AlertEventKind.FIRING, AlertEventKind.STILL_FIRING));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+                    .startsWith(AlertEventKind.FIRING, AlertEventKind.STILL_FIRING));
     ingest(tapline.channel(), "silent", 1, 200, 10);
-    await().atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .last().isEqualTo(AlertEventKind.RESOLVED));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+                    .last()
+                    .isEqualTo(AlertEventKind.RESOLVED));
     List<AlertEventKind> kinds = kinds(storedEvents(tapline.channel(), rule.getId()));
     assertThat(kinds.subList(1, kinds.size() - 1)).containsOnly(AlertEventKind.STILL_FIRING);
   }
@@ -207,16 +225,22 @@ class AlertEventsIT {
     assertThat(firing.getThreshold()).isEqualTo(10);
     // Once the short window is clean the burn has stopped, although the long one still burns.
     ingest(tapline.channel(), "search", 5, 200, 20);
-    await().atMost(Duration.ofSeconds(25))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
+    await()
+        .atMost(Duration.ofSeconds(25))
+        .untilAsserted(
+            () ->
+                assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+                    .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
   }
 
   /** Waits until the rule's only stored event is FIRING, and returns it. */
   private static AlertEvent awaitOnlyFiring(String ruleId) {
-    await().atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), ruleId)))
-            .containsExactly(AlertEventKind.FIRING));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(kinds(storedEvents(tapline.channel(), ruleId)))
+                    .containsExactly(AlertEventKind.FIRING));
     return storedEvents(tapline.channel(), ruleId).getFirst();
   }
 }

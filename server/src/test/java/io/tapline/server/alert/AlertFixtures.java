@@ -6,6 +6,8 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tapline.proto.v1.AlertEvent;
 import io.tapline.proto.v1.AlertEventFilter;
 import io.tapline.proto.v1.AlertRule;
@@ -20,8 +22,6 @@ import io.tapline.proto.v1.ListAlertEventsResponse;
 import io.tapline.proto.v1.PerCallCondition;
 import io.tapline.proto.v1.SubscribeAlertsRequest;
 import io.tapline.proto.v1.SubscribeAlertsResponse;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,8 @@ final class AlertFixtures {
     Instant now = Instant.now();
     return ApiCall.newBuilder()
         .setId(UUID.randomUUID().toString())
-        .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+        .setTimestamp(
+            Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
         .setService(service)
         .setMethod("GET")
         .setUrl("https://api.example.com/orders/1")
@@ -68,7 +69,8 @@ final class AlertFixtures {
         .setEnabled(true)
         .setPerCall(
             PerCallCondition.newBuilder()
-                .addClauses(CallClause.newBuilder().setField("status_code").setOp(">=").setValue("500")))
+                .addClauses(
+                    CallClause.newBuilder().setField("status_code").setOp(">=").setValue("500")))
         .setCooldown(Durations.fromMillis(cooldownMillis))
         .build();
   }
@@ -103,7 +105,8 @@ final class AlertFixtures {
   }
 
   /** A subscriber that records what it receives; optionally reads only when told to. */
-  static final class Subscriber implements ClientResponseObserver<SubscribeAlertsRequest, SubscribeAlertsResponse> {
+  static final class Subscriber
+      implements ClientResponseObserver<SubscribeAlertsRequest, SubscribeAlertsResponse> {
     final List<AlertEvent> events = new CopyOnWriteArrayList<>();
     final AtomicInteger heartbeats = new AtomicInteger();
     final AtomicReference<Status> closed = new AtomicReference<>();

@@ -40,13 +40,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AlertReplicasIT {
 
   private static final String[] FLAGS = {
-    "--alerts.evaluation-interval=1s", "--alerts.event-poll-interval=100ms", "--alerts.rule-cache-ttl=1s",
+    "--alerts.evaluation-interval=1s",
+    "--alerts.event-poll-interval=100ms",
+    "--alerts.rule-cache-ttl=1s",
     // The webhook receiver of this test listens on loopback, which only an allow-list opens.
     "--outbound.allowed-hosts=127.0.0.1"
   };
 
   @RegisterExtension
-  static final TestTapline tapline = new TestTapline().withFlags(FLAGS).withFlags("--alerts.replica-id=replica-a");
+  static final TestTapline tapline =
+      new TestTapline().withFlags(FLAGS).withFlags("--alerts.replica-id=replica-a");
 
   private static TaplineServer second;
   private static ManagedChannel secondChannel;
@@ -64,19 +67,30 @@ class AlertReplicasIT {
         TaplineServer.start(
             ConfigLoader.load(flags)
                 .withPort(0)
-                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), tapline.server().storage().database()));
-    secondChannel = NettyChannelBuilder.forAddress("127.0.0.1", second.port()).usePlaintext().build();
+                .withClickHouse(
+                    SharedClickHouse.engine().jdbcUrl(),
+                    SharedClickHouse.engine().user(),
+                    SharedClickHouse.engine().password(),
+                    tapline.server().storage().database()));
+    secondChannel =
+        NettyChannelBuilder.forAddress("127.0.0.1", second.port()).usePlaintext().build();
     Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + tapline.adminKey());
-    replicaB = ClientInterceptors.intercept(secondChannel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + tapline.adminKey());
+    replicaB =
+        ClientInterceptors.intercept(
+            secondChannel, MetadataUtils.newAttachHeadersInterceptor(headers));
 
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext("/", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      webhookCalls.incrementAndGet();
-      exchange.sendResponseHeaders(204, -1);
-      exchange.close();
-    });
+    receiver.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          webhookCalls.incrementAndGet();
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
     receiver.start();
   }
 
@@ -105,36 +119,55 @@ class AlertReplicasIT {
                         .setThreshold(0.5)
                         .setMinSamples(5)
                         .setWindow(Durations.fromSeconds(10)))
-                .addWebhooks(Webhook.newBuilder().setUrl("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"))
+                .addWebhooks(
+                    Webhook.newBuilder()
+                        .setUrl("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"))
                 .build());
     SubscribeAlertsRequest request =
-        SubscribeAlertsRequest.newBuilder().setFilter(AlertEventFilter.newBuilder().setRuleId(rule.getId())).build();
-    AlertFixtures.Subscriber onA = AlertFixtures.Subscriber.subscribe(tapline.channel(), request, false);
+        SubscribeAlertsRequest.newBuilder()
+            .setFilter(AlertEventFilter.newBuilder().setRuleId(rule.getId()))
+            .build();
+    AlertFixtures.Subscriber onA =
+        AlertFixtures.Subscriber.subscribe(tapline.channel(), request, false);
     AlertFixtures.Subscriber onB = AlertFixtures.Subscriber.subscribe(replicaB, request, false);
 
     // Traffic through both replicas.
     ingest(tapline.channel(), "shared", 10, 500, 10);
     ingest(replicaB, "shared", 10, 500, 10);
-    await().atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .containsExactly(AlertEventKind.FIRING));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+                    .containsExactly(AlertEventKind.FIRING));
     // Both keep evaluating the breach for several slots: still one event.
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6))
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(6))
         .until(() -> storedEvents(replicaB, rule.getId()).size() == 1);
 
     ingest(replicaB, "shared", 200, 200, 10);
-    await().atMost(Duration.ofSeconds(30))
-        .untilAsserted(() -> assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
-            .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
-    List<Long> ids = storedEvents(tapline.channel(), rule.getId()).stream().map(AlertEvent::getId).toList();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
+                    .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
+    List<Long> ids =
+        storedEvents(tapline.channel(), rule.getId()).stream().map(AlertEvent::getId).toList();
 
     // Each replica streams every event once, whichever replica stored it.
-    await().untilAsserted(() -> {
-      assertThat(onA.ids()).isEqualTo(ids);
-      assertThat(onB.ids()).isEqualTo(ids);
-    });
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(onA.ids()).isEqualTo(ids);
+              assertThat(onB.ids()).isEqualTo(ids);
+            });
     // Only the replica that stored an event delivers its webhook.
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> webhookCalls.get() == 2);
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> webhookCalls.get() == 2);
     onA.cancel();
     onB.cancel();
   }
@@ -143,9 +176,12 @@ class AlertReplicasIT {
   void aRuleCreatedOnOneReplicaActsOnTheOtherWithinTheCacheBound() {
     AlertRule rule = create(tapline.channel(), AlertFixtures.perCallServerErrors("crossover", 0));
     // Calls ingested through replica B are checked by B's per-call rules once its cache refreshed.
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      ingest(replicaB, "crossover", 1, 500, 10);
-      assertThat(storedEvents(tapline.channel(), rule.getId())).isNotEmpty();
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              ingest(replicaB, "crossover", 1, 500, 10);
+              assertThat(storedEvents(tapline.channel(), rule.getId())).isNotEmpty();
+            });
   }
 }

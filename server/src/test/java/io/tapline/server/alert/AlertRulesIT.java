@@ -54,7 +54,8 @@ class AlertRulesIT {
   }
 
   private static void assertInvalid(AlertRule rule, String field) {
-    assertThatThrownBy(() -> alerts.createAlertRule(CreateAlertRuleRequest.newBuilder().setRule(rule).build()))
+    assertThatThrownBy(
+            () -> alerts.createAlertRule(CreateAlertRuleRequest.newBuilder().setRule(rule).build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
@@ -67,29 +68,55 @@ class AlertRulesIT {
   void invalidRulesAreRefusedNamingTheField() {
     AlertRule.Builder perCall = AlertFixtures.perCallServerErrors("checkout", 1000).toBuilder();
     assertInvalid(
-        perCall.clone().setPerCall(PerCallCondition.newBuilder()
-            .addClauses(CallClause.newBuilder().setField("colour").setOp("=").setValue("red"))).build(),
+        perCall
+            .clone()
+            .setPerCall(
+                PerCallCondition.newBuilder()
+                    .addClauses(
+                        CallClause.newBuilder().setField("colour").setOp("=").setValue("red")))
+            .build(),
         "rule.per_call.clauses[0].field");
     assertInvalid(
-        perCall.clone().setPerCall(PerCallCondition.newBuilder()
-            .addClauses(CallClause.newBuilder().setField("status_code").setOp("=").setValue("500"))
-            .addClauses(CallClause.newBuilder().setField("method").setOp(">").setValue("GET"))).build(),
+        perCall
+            .clone()
+            .setPerCall(
+                PerCallCondition.newBuilder()
+                    .addClauses(
+                        CallClause.newBuilder().setField("status_code").setOp("=").setValue("500"))
+                    .addClauses(
+                        CallClause.newBuilder().setField("method").setOp(">").setValue("GET")))
+            .build(),
         "rule.per_call.clauses[1].op");
     assertInvalid(
-        perCall.clone().setPerCall(PerCallCondition.newBuilder()
-            .addClauses(CallClause.newBuilder().setField("latency_ms").setOp(">").setValue("slow"))).build(),
+        perCall
+            .clone()
+            .setPerCall(
+                PerCallCondition.newBuilder()
+                    .addClauses(
+                        CallClause.newBuilder().setField("latency_ms").setOp(">").setValue("slow")))
+            .build(),
         "rule.per_call.clauses[0].value");
     assertInvalid(
-        perCall.clone().setPerCall(PerCallCondition.newBuilder()
-            .addClauses(CallClause.newBuilder().setField("route").setOp("matches").setValue("(unclosed"))).build(),
+        perCall
+            .clone()
+            .setPerCall(
+                PerCallCondition.newBuilder()
+                    .addClauses(
+                        CallClause.newBuilder()
+                            .setField("route")
+                            .setOp("matches")
+                            .setValue("(unclosed")))
+            .build(),
         "rule.per_call.clauses[0].value");
     assertInvalid(windowed(Durations.fromSeconds(2)), "rule.windowed.window");
     assertInvalid(windowed(Durations.fromDays(3)), "rule.windowed.window");
-    assertInvalid(windowed(Durations.fromMinutes(5)).toBuilder().clearService().build(), "rule.service");
+    assertInvalid(
+        windowed(Durations.fromMinutes(5)).toBuilder().clearService().build(), "rule.service");
     assertInvalid(AlertRule.newBuilder().setService("checkout").build(), "rule.condition");
     assertInvalid(
         windowed(Durations.fromMinutes(5)).toBuilder()
-            .addWebhooks(Webhook.newBuilder().setUrl("ftp://example.com/hook")).build(),
+            .addWebhooks(Webhook.newBuilder().setUrl("ftp://example.com/hook"))
+            .build(),
         "rule.webhooks[0].url");
   }
 
@@ -160,9 +187,14 @@ class AlertRulesIT {
   @Test
   void invalidRuleOverJsonIsA400NamingTheField() {
     AggregatedHttpResponse response =
-        tapline.http()
-            .execute(HttpRequest.of(HttpMethod.POST, "/v1/alert-rules", MediaType.JSON,
-                "{\"service\":\"checkout\",\"windowed\":{\"aggregate\":\"ERROR_RATE\",\"threshold\":0.1,\"window\":\"1s\"}}"))
+        tapline
+            .http()
+            .execute(
+                HttpRequest.of(
+                    HttpMethod.POST,
+                    "/v1/alert-rules",
+                    MediaType.JSON,
+                    "{\"service\":\"checkout\",\"windowed\":{\"aggregate\":\"ERROR_RATE\",\"threshold\":0.1,\"window\":\"1s\"}}"))
             .aggregate()
             .join();
     assertThat(response.status()).isEqualTo(HttpStatus.BAD_REQUEST);
@@ -177,7 +209,10 @@ class AlertRulesIT {
                 .setRule(
                     windowed(Durations.fromMinutes(5)).toBuilder()
                         .setName("slow checkout")
-                        .addWebhooks(Webhook.newBuilder().setUrl("https://93.184.216.34/a").setSecret("s3cret")))
+                        .addWebhooks(
+                            Webhook.newBuilder()
+                                .setUrl("https://93.184.216.34/a")
+                                .setSecret("s3cret")))
                 .build());
     assertThat(created.getId()).isNotEmpty();
     assertThat(created.getSeverity()).isEqualTo(Severity.WARNING);
@@ -185,7 +220,8 @@ class AlertRulesIT {
     assertThat(created.getWebhooks(0).getSecret()).isEmpty();
     assertThat(created.getWebhooks(0).getHasSecret()).isTrue();
 
-    AlertRule read = alerts.getAlertRule(GetAlertRuleRequest.newBuilder().setId(created.getId()).build());
+    AlertRule read =
+        alerts.getAlertRule(GetAlertRuleRequest.newBuilder().setId(created.getId()).build());
     assertThat(read.getName()).isEqualTo("slow checkout");
     assertThat(read.getCreateTime()).isEqualTo(created.getCreateTime());
 
@@ -196,44 +232,66 @@ class AlertRulesIT {
                 .build());
     assertThat(updated.getName()).isEqualTo("slower checkout");
     assertThat(updated.getWebhooks(0).getHasSecret()).as("the secret is kept").isTrue();
-    assertThat(alerts.listAlertRules(ListAlertRulesRequest.newBuilder().setService("checkout").build()).getRulesList())
+    assertThat(
+            alerts
+                .listAlertRules(ListAlertRulesRequest.newBuilder().setService("checkout").build())
+                .getRulesList())
         .extracting(AlertRule::getId, AlertRule::getSeverity)
         .contains(org.assertj.core.groups.Tuple.tuple(created.getId(), Severity.CRITICAL));
 
     alerts.deleteAlertRule(DeleteAlertRuleRequest.newBuilder().setId(created.getId()).build());
-    assertThatThrownBy(() -> alerts.getAlertRule(GetAlertRuleRequest.newBuilder().setId(created.getId()).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
+    assertThatThrownBy(
+            () ->
+                alerts.getAlertRule(
+                    GetAlertRuleRequest.newBuilder().setId(created.getId()).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
   }
 
   @Test
   void rulesAreManagedOverJson() {
     AggregatedHttpResponse created =
-        tapline.http()
-            .execute(HttpRequest.of(HttpMethod.POST, "/v1/alert-rules", MediaType.JSON,
-                "{\"service\":\"search\",\"enabled\":true,\"perCall\":{\"clauses\":"
-                    + "[{\"field\":\"latency_ms\",\"op\":\">\",\"value\":\"1000\"}]}}"))
+        tapline
+            .http()
+            .execute(
+                HttpRequest.of(
+                    HttpMethod.POST,
+                    "/v1/alert-rules",
+                    MediaType.JSON,
+                    "{\"service\":\"search\",\"enabled\":true,\"perCall\":{\"clauses\":"
+                        + "[{\"field\":\"latency_ms\",\"op\":\">\",\"value\":\"1000\"}]}}"))
             .aggregate()
             .join();
     assertThat(created.status()).isEqualTo(HttpStatus.OK);
     assertThat(created.contentUtf8()).contains("\"cooldown\":\"60s\"");
-    AggregatedHttpResponse listed = tapline.http().get("/v1/alert-rules?service=search").aggregate().join();
+    AggregatedHttpResponse listed =
+        tapline.http().get("/v1/alert-rules?service=search").aggregate().join();
     assertThat(listed.contentUtf8()).contains("latency_ms");
   }
 
   @Test
   void managingRulesNeedsTheAdminScopeButReadingOnlyRead() {
     String key = tapline.newKey(java.util.Set.of("read"), "checkout");
-    AlertServiceGrpc.AlertServiceBlockingStub reader = AlertServiceGrpc.newBlockingStub(tapline.channel(key));
-    assertThatThrownBy(() -> reader.createAlertRule(
-            CreateAlertRuleRequest.newBuilder().setRule(windowed(Durations.fromMinutes(5))).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
+    AlertServiceGrpc.AlertServiceBlockingStub reader =
+        AlertServiceGrpc.newBlockingStub(tapline.channel(key));
+    assertThatThrownBy(
+            () ->
+                reader.createAlertRule(
+                    CreateAlertRuleRequest.newBuilder()
+                        .setRule(windowed(Durations.fromMinutes(5)))
+                        .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
     assertThat(reader.listAlertRules(ListAlertRulesRequest.getDefaultInstance()).getRulesList())
         .allSatisfy(rule -> assertThat(rule.getService()).isEqualTo("checkout"));
-    assertThatThrownBy(() -> AlertServiceGrpc.newBlockingStub(tapline.channel(null))
-            .listAlertRules(ListAlertRulesRequest.getDefaultInstance()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
+    assertThatThrownBy(
+            () ->
+                AlertServiceGrpc.newBlockingStub(tapline.channel(null))
+                    .listAlertRules(ListAlertRulesRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
   }
 }

@@ -41,7 +41,8 @@ class AlertStreamIT {
 
   private static SubscribeAlertsRequest forRule(AlertRule rule, Long afterId) {
     SubscribeAlertsRequest.Builder request =
-        SubscribeAlertsRequest.newBuilder().setFilter(AlertEventFilter.newBuilder().setRuleId(rule.getId()));
+        SubscribeAlertsRequest.newBuilder()
+            .setFilter(AlertEventFilter.newBuilder().setRuleId(rule.getId()));
     if (afterId != null) {
       request.setAfterId(afterId);
     }
@@ -56,15 +57,17 @@ class AlertStreamIT {
   void resumingAfterADisconnectMissesNothingAndRepeatsNothing() {
     AlertRule rule = create(tapline.channel(), AlertFixtures.perCallServerErrors("resume", 0));
     int total = 300;
-    AlertFixtures.Subscriber first = AlertFixtures.Subscriber.subscribe(tapline.channel(), forRule(rule, 0L), false);
+    AlertFixtures.Subscriber first =
+        AlertFixtures.Subscriber.subscribe(tapline.channel(), forRule(rule, 0L), false);
     AtomicInteger batches = new AtomicInteger();
     CompletableFuture<Void> producer =
-        CompletableFuture.runAsync(() -> {
-          for (int i = 0; i < total / 10; i++) {
-            ingest(tapline.channel(), "resume", 10, 500, 5);
-            batches.incrementAndGet();
-          }
-        });
+        CompletableFuture.runAsync(
+            () -> {
+              for (int i = 0; i < total / 10; i++) {
+                ingest(tapline.channel(), "resume", 10, 500, 5);
+                batches.incrementAndGet();
+              }
+            });
     await().untilAsserted(() -> assertThat(first.events).hasSizeGreaterThanOrEqualTo(30));
     first.cancel();
     await().until(() -> first.closed.get() != null);
@@ -72,10 +75,13 @@ class AlertStreamIT {
     assertThat(batches.get()).as("the producer is still running").isLessThan(total / 10);
 
     AlertFixtures.Subscriber second =
-        AlertFixtures.Subscriber.subscribe(tapline.channel(), forRule(rule, before.getLast().getId()), false);
+        AlertFixtures.Subscriber.subscribe(
+            tapline.channel(), forRule(rule, before.getLast().getId()), false);
     producer.join();
-    await().atMost(Duration.ofSeconds(30))
-        .untilAsserted(() -> assertThat(before.size() + second.events.size()).isGreaterThanOrEqualTo(total));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(before.size() + second.events.size()).isGreaterThanOrEqualTo(total));
 
     List<Long> received = new ArrayList<>(ids(before));
     received.addAll(second.ids());
@@ -87,27 +93,47 @@ class AlertStreamIT {
   @Test
   void aSlowSubscriberIsClosedWithBoundedMemoryAndResumes() {
     AlertRule rule = create(tapline.channel(), AlertFixtures.perCallServerErrors("flood", 0));
-    double subscribersBefore = gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA);
-    // Reads one message, then nothing until told; a small HTTP/2 window, so the client's transport stops taking messages soon.
+    double subscribersBefore =
+        gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA);
+    // Reads one message, then nothing until told; a small HTTP/2 window, so the client's transport
+    // stops taking messages soon.
     io.grpc.ManagedChannel narrow =
-        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", tapline.port())
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(
+                "127.0.0.1", tapline.port())
             .usePlaintext()
             .flowControlWindow(16 * 1024)
             .build();
     io.grpc.Metadata headers = new io.grpc.Metadata();
-    headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + tapline.adminKey());
+    headers.put(
+        io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + tapline.adminKey());
     io.grpc.Channel narrowChannel =
-        io.grpc.ClientInterceptors.intercept(narrow, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
-    AlertFixtures.Subscriber slow = AlertFixtures.Subscriber.subscribe(narrowChannel, forRule(rule, null), true);
-    await().until(() -> gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == subscribersBefore + 1);
+        io.grpc.ClientInterceptors.intercept(
+            narrow, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    AlertFixtures.Subscriber slow =
+        AlertFixtures.Subscriber.subscribe(narrowChannel, forRule(rule, null), true);
+    await()
+        .until(
+            () ->
+                gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA)
+                    == subscribersBefore + 1);
 
     int total = 5000;
-    CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> ingest(tapline.channel(), "flood", total, 500, 5));
+    CompletableFuture<Void> producer =
+        CompletableFuture.runAsync(() -> ingest(tapline.channel(), "flood", total, 500, 5));
     double[] maxBuffered = {0};
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> {
-      maxBuffered[0] = Math.max(maxBuffered[0], gauge(tapline.server().meters(), "tapline.alerts.buffered.events", REPLICA));
-      return gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == subscribersBefore;
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () -> {
+              maxBuffered[0] =
+                  Math.max(
+                      maxBuffered[0],
+                      gauge(tapline.server().meters(), "tapline.alerts.buffered.events", REPLICA));
+              return gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA)
+                  == subscribersBefore;
+            });
     assertThat(maxBuffered[0]).as("events buffered on the server").isLessThanOrEqualTo(BUFFER);
     producer.join();
 
@@ -122,9 +148,14 @@ class AlertStreamIT {
     assertThat(slow.events.size()).isLessThan(total);
 
     AlertFixtures.Subscriber resumed =
-        AlertFixtures.Subscriber.subscribe(tapline.channel(), forRule(rule, slow.events.isEmpty() ? 0L : afterId), false);
-    await().atMost(Duration.ofSeconds(30))
-        .untilAsserted(() -> assertThat(slow.events.size() + resumed.events.size()).isGreaterThanOrEqualTo(total));
+        AlertFixtures.Subscriber.subscribe(
+            tapline.channel(), forRule(rule, slow.events.isEmpty() ? 0L : afterId), false);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(slow.events.size() + resumed.events.size())
+                    .isGreaterThanOrEqualTo(total));
     List<Long> received = new ArrayList<>(slow.ids());
     received.addAll(resumed.ids());
     assertThat(received).doesNotHaveDuplicates().isSorted().hasSize(total);
@@ -138,12 +169,24 @@ class AlertStreamIT {
     List<AlertFixtures.Subscriber> subscribers = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       subscribers.add(
-          AlertFixtures.Subscriber.subscribe(tapline.channel(), SubscribeAlertsRequest.getDefaultInstance(), false));
+          AlertFixtures.Subscriber.subscribe(
+              tapline.channel(), SubscribeAlertsRequest.getDefaultInstance(), false));
     }
-    await().until(() -> gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == before + 5);
+    await()
+        .until(
+            () ->
+                gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA)
+                    == before + 5);
     // Idle streams are kept alive by heartbeats, past any request timeout.
-    await().untilAsserted(() -> assertThat(subscribers).allSatisfy(s -> assertThat(s.heartbeats.get()).isGreaterThan(1)));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(subscribers)
+                    .allSatisfy(s -> assertThat(s.heartbeats.get()).isGreaterThan(1)));
     subscribers.forEach(AlertFixtures.Subscriber::cancel);
-    await().until(() -> gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == before);
+    await()
+        .until(
+            () ->
+                gauge(tapline.server().meters(), "tapline.alerts.subscribers", REPLICA) == before);
   }
 }

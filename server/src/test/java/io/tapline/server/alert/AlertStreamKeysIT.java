@@ -65,7 +65,10 @@ class AlertStreamKeysIT {
     assertThat(fourth.closed.get().getDescription()).contains("max-subscriptions-per-key");
     // Another key is not affected, and a closed stream frees its place.
     AlertFixtures.Subscriber other =
-        AlertFixtures.Subscriber.subscribe(tapline.channel(tapline.newKey(java.util.Set.of("read"), "")), SubscribeAlertsRequest.getDefaultInstance(), false);
+        AlertFixtures.Subscriber.subscribe(
+            tapline.channel(tapline.newKey(java.util.Set.of("read"), "")),
+            SubscribeAlertsRequest.getDefaultInstance(),
+            false);
     open.getFirst().cancel();
     AlertFixtures.Subscriber again =
         await()
@@ -83,5 +86,4 @@ class AlertStreamKeysIT {
     other.cancel();
     open.forEach(AlertFixtures.Subscriber::cancel);
   }
-
 }

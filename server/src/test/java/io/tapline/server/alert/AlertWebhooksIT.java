@@ -30,7 +30,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Webhooks to a real loopback HTTP server: signature, retries with backoff, delivery log, Slack. */
+/**
+ * Webhooks to a real loopback HTTP server: signature, retries with backoff, delivery log, Slack.
+ */
 class AlertWebhooksIT {
 
   @RegisterExtension
@@ -50,7 +52,8 @@ class AlertWebhooksIT {
   record Received(Map<String, List<String>> headers, String body) {}
 
   private static HttpServer receiver;
-  private static final Map<String, List<Received>> received = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, List<Received>> received =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private static final AtomicInteger flakyFailuresLeft = new AtomicInteger(2);
 
   @BeforeAll
@@ -68,7 +71,8 @@ class AlertWebhooksIT {
   private static void handle(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().getPath();
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-    received.computeIfAbsent(path, p -> new CopyOnWriteArrayList<>())
+    received
+        .computeIfAbsent(path, p -> new CopyOnWriteArrayList<>())
         .add(new Received(Map.copyOf(exchange.getRequestHeaders()), body));
     int status = path.equals("/flaky") && flakyFailuresLeft.getAndDecrement() > 0 ? 500 : 204;
     exchange.sendResponseHeaders(status, -1);
@@ -86,7 +90,8 @@ class AlertWebhooksIT {
             tapline.channel(),
             AlertFixtures.perCallServerErrors("hooks", 60_000).toBuilder()
                 .addWebhooks(Webhook.newBuilder().setUrl(url("/flaky")).setSecret("k3y"))
-                .addWebhooks(Webhook.newBuilder().setUrl(url("/slack")).setFormat(WebhookFormat.SLACK))
+                .addWebhooks(
+                    Webhook.newBuilder().setUrl(url("/slack")).setFormat(WebhookFormat.SLACK))
                 .build());
     ingest(tapline.channel(), "hooks", 1, 502, 10);
     await().untilAsserted(() -> assertThat(received.getOrDefault("/flaky", List.of())).hasSize(3));
@@ -96,8 +101,10 @@ class AlertWebhooksIT {
     for (Received request : received.get("/flaky")) {
       String signature = request.headers().get("X-tapline-signature").getFirst();
       String t = signature.substring(2, signature.indexOf(','));
-      assertThat(signature).endsWith(",v1=" + WebhookNotifier.sign("k3y", t + "." + request.body()));
-      assertThat(signature).doesNotEndWith(",v1=" + WebhookNotifier.sign("other", t + "." + request.body()));
+      assertThat(signature)
+          .endsWith(",v1=" + WebhookNotifier.sign("k3y", t + "." + request.body()));
+      assertThat(signature)
+          .doesNotEndWith(",v1=" + WebhookNotifier.sign("other", t + "." + request.body()));
       JsonNode body = json.readTree(request.body());
       assertThat(body.get("ruleId").asText()).isEqualTo(rule.getId());
       assertThat(body.get("id").asLong()).isEqualTo(event.getId());
@@ -106,24 +113,38 @@ class AlertWebhooksIT {
     Received slack = received.get("/slack").getFirst();
     assertThat(slack.headers()).doesNotContainKey("X-tapline-signature");
     assertThat(json.readTree(slack.body()).get("text").asText())
-        .contains("TRIGGERED").contains("5xx on hooks").contains("value 502.0");
+        .contains("TRIGGERED")
+        .contains("5xx on hooks")
+        .contains("value 502.0");
 
-    AlertServiceGrpc.AlertServiceBlockingStub alerts = AlertServiceGrpc.newBlockingStub(tapline.channel());
-    await().untilAsserted(() -> {
-      List<WebhookDelivery> log =
-          alerts.listWebhookDeliveries(ListWebhookDeliveriesRequest.newBuilder().setRuleId(rule.getId()).build())
-              .getDeliveriesList();
-      assertThat(log.stream().filter(d -> d.getUrl().endsWith("/flaky")).sorted(
-              java.util.Comparator.comparingInt(WebhookDelivery::getAttempt)).toList())
-          .extracting(WebhookDelivery::getAttempt, WebhookDelivery::getHttpStatus, WebhookDelivery::getSuccess)
-          .containsExactly(
-              org.assertj.core.groups.Tuple.tuple(1, 500, false),
-              org.assertj.core.groups.Tuple.tuple(2, 500, false),
-              org.assertj.core.groups.Tuple.tuple(3, 204, true));
-      assertThat(log.stream().filter(d -> d.getUrl().endsWith("/slack")).toList())
-          .extracting(WebhookDelivery::getSuccess).containsExactly(true);
-      assertThat(log).allSatisfy(d -> assertThat(d.getEventId()).isEqualTo(event.getId()));
-    });
+    AlertServiceGrpc.AlertServiceBlockingStub alerts =
+        AlertServiceGrpc.newBlockingStub(tapline.channel());
+    await()
+        .untilAsserted(
+            () -> {
+              List<WebhookDelivery> log =
+                  alerts
+                      .listWebhookDeliveries(
+                          ListWebhookDeliveriesRequest.newBuilder().setRuleId(rule.getId()).build())
+                      .getDeliveriesList();
+              assertThat(
+                      log.stream()
+                          .filter(d -> d.getUrl().endsWith("/flaky"))
+                          .sorted(java.util.Comparator.comparingInt(WebhookDelivery::getAttempt))
+                          .toList())
+                  .extracting(
+                      WebhookDelivery::getAttempt,
+                      WebhookDelivery::getHttpStatus,
+                      WebhookDelivery::getSuccess)
+                  .containsExactly(
+                      org.assertj.core.groups.Tuple.tuple(1, 500, false),
+                      org.assertj.core.groups.Tuple.tuple(2, 500, false),
+                      org.assertj.core.groups.Tuple.tuple(3, 204, true));
+              assertThat(log.stream().filter(d -> d.getUrl().endsWith("/slack")).toList())
+                  .extracting(WebhookDelivery::getSuccess)
+                  .containsExactly(true);
+              assertThat(log).allSatisfy(d -> assertThat(d.getEventId()).isEqualTo(event.getId()));
+            });
   }
 
   @Test
@@ -138,17 +159,28 @@ class AlertWebhooksIT {
     for (int i = 0; i < 5; i++) {
       ingest(tapline.channel(), "deadhook", 20, 500, 10);
     }
-    await().untilAsserted(() -> assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(100));
-    AlertServiceGrpc.AlertServiceBlockingStub alerts = AlertServiceGrpc.newBlockingStub(tapline.channel());
-    await().untilAsserted(() ->
-        assertThat(alerts.listWebhookDeliveries(
-                ListWebhookDeliveriesRequest.newBuilder().setRuleId(rule.getId()).setPageSize(1000).build())
-            .getDeliveriesList())
-            .hasSize(100 * 4)
-            .allSatisfy(d -> {
-              assertThat(d.getSuccess()).isFalse();
-              assertThat(d.getHttpStatus()).isZero();
-              assertThat(d.getError()).isNotEmpty();
-            }));
+    await()
+        .untilAsserted(
+            () -> assertThat(storedEvents(tapline.channel(), rule.getId())).hasSize(100));
+    AlertServiceGrpc.AlertServiceBlockingStub alerts =
+        AlertServiceGrpc.newBlockingStub(tapline.channel());
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        alerts
+                            .listWebhookDeliveries(
+                                ListWebhookDeliveriesRequest.newBuilder()
+                                    .setRuleId(rule.getId())
+                                    .setPageSize(1000)
+                                    .build())
+                            .getDeliveriesList())
+                    .hasSize(100 * 4)
+                    .allSatisfy(
+                        d -> {
+                          assertThat(d.getSuccess()).isFalse();
+                          assertThat(d.getHttpStatus()).isZero();
+                          assertThat(d.getError()).isNotEmpty();
+                        }));
   }
 }

@@ -13,11 +13,36 @@ import org.junit.jupiter.api.Test;
 
 class CallClausesTest {
 
-  private static CallRecord call(int status, long latencyMicros, String error, Map<String, String> tags) {
+  private static CallRecord call(
+      int status, long latencyMicros, String error, Map<String, String> tags) {
     return new CallRecord(
-        "c1", Instant.now(), "checkout", "POST", "https://x.test/v1/orders", "/v1/orders", "/v1/orders",
-        Map.of(), Map.of(), Map.of(), "", 0, "", 0, status, latencyMicros, error, "203.0.113.7", tags,
-        "", "", "acme", "", "gold", 1, false, false);
+        "c1",
+        Instant.now(),
+        "checkout",
+        "POST",
+        "https://x.test/v1/orders",
+        "/v1/orders",
+        "/v1/orders",
+        Map.of(),
+        Map.of(),
+        Map.of(),
+        "",
+        0,
+        "",
+        0,
+        status,
+        latencyMicros,
+        error,
+        "203.0.113.7",
+        tags,
+        "",
+        "",
+        "acme",
+        "",
+        "gold",
+        1,
+        false,
+        false);
   }
 
   private static boolean matches(String field, String op, String value, CallRecord call) {
@@ -33,7 +58,13 @@ class CallClausesTest {
     assertThat(matches("latency_ms", ">", "1000", slow)).isTrue();
     assertThat(matches("latency_ms", "<=", "1000", slow)).isFalse();
     assertThat(matches("status_code", "!=", "503", slow)).isFalse();
-    CallClause in = CallClause.newBuilder().setField("status_code").setOp("in").addValues("502").addValues("503").build();
+    CallClause in =
+        CallClause.newBuilder()
+            .setField("status_code")
+            .setOp("in")
+            .addValues("502")
+            .addValues("503")
+            .build();
     assertThat(CallClauses.matches(List.of(CallClauses.compile(in, "c")), slow)).isTrue();
   }
 
@@ -52,14 +83,26 @@ class CallClausesTest {
 
   @Test
   void errorsNameTheField() {
-    assertThatThrownBy(() -> CallClauses.compile(CallClause.newBuilder().setField("size").setOp("=").build(), "rule.x"))
+    assertThatThrownBy(
+            () ->
+                CallClauses.compile(
+                    CallClause.newBuilder().setField("size").setOp("=").build(), "rule.x"))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageStartingWith("rule.x.field: unknown field 'size'");
-    assertThatThrownBy(() -> CallClauses.compile(
-            CallClause.newBuilder().setField("has_error").setOp("<").setValue("true").build(), "rule.x"))
+    assertThatThrownBy(
+            () ->
+                CallClauses.compile(
+                    CallClause.newBuilder()
+                        .setField("has_error")
+                        .setOp("<")
+                        .setValue("true")
+                        .build(),
+                    "rule.x"))
         .hasMessageStartingWith("rule.x.op: operator '<' is not valid for boolean field has_error");
-    assertThatThrownBy(() -> CallClauses.compile(
-            CallClause.newBuilder().setField("method").setOp("in").build(), "rule.x"))
+    assertThatThrownBy(
+            () ->
+                CallClauses.compile(
+                    CallClause.newBuilder().setField("method").setOp("in").build(), "rule.x"))
         .hasMessageStartingWith("rule.x.values:");
   }
 
@@ -69,12 +112,33 @@ class CallClausesTest {
     String hostile = "a".repeat(50_000) + "!";
     CallRecord long_ =
         new CallRecord(
-            call.id(), call.timestamp(), call.service(), call.method(), call.url(), hostile,
-            hostile, call.queryParams(), call.requestHeaders(), call.responseHeaders(),
-            call.requestBody(), call.requestBodySize(), call.responseBody(),
-            call.responseBodySize(), call.statusCode(), call.latencyMicros(), call.error(),
-            call.sourceIp(), call.tags(), call.traceId(), call.spanId(), call.customerId(),
-            call.apiKeyId(), call.plan(), call.sampleRate(), false, false);
+            call.id(),
+            call.timestamp(),
+            call.service(),
+            call.method(),
+            call.url(),
+            hostile,
+            hostile,
+            call.queryParams(),
+            call.requestHeaders(),
+            call.responseHeaders(),
+            call.requestBody(),
+            call.requestBodySize(),
+            call.responseBody(),
+            call.responseBodySize(),
+            call.statusCode(),
+            call.latencyMicros(),
+            call.error(),
+            call.sourceIp(),
+            call.tags(),
+            call.traceId(),
+            call.spanId(),
+            call.customerId(),
+            call.apiKeyId(),
+            call.plan(),
+            call.sampleRate(),
+            false,
+            false);
     // Exponential for a backtracking engine on this text; linear for RE2.
     assertThat(matches("route", "matches", "^(a+)+$", long_)).isFalse();
     assertThat(matches("route", "matches", "(a|aa)*c", long_)).isFalse();
@@ -82,7 +146,11 @@ class CallClausesTest {
     assertThatThrownBy(
             () ->
                 CallClauses.compile(
-                    CallClause.newBuilder().setField("route").setOp("matches").setValue("(a)\\1").build(),
+                    CallClause.newBuilder()
+                        .setField("route")
+                        .setOp("matches")
+                        .setValue("(a)\\1")
+                        .build(),
                     "rule.per_call.clauses[0]"))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("rule.per_call.clauses[0].value")

@@ -28,9 +28,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Webhooks are checked where they go at every delivery, not only when their rule was saved: a
- * name that now resolves to a refused address is not delivered to, and redirects are not
- * followed. The resolver maps test names to chosen addresses; only loopback is ever contacted.
+ * Webhooks are checked where they go at every delivery, not only when their rule was saved: a name
+ * that now resolves to a refused address is not delivered to, and redirects are not followed. The
+ * resolver maps test names to chosen addresses; only loopback is ever contacted.
  */
 class WebhookGuardIT {
 
@@ -40,8 +40,7 @@ class WebhookGuardIT {
 
   @BeforeAll
   static void start() throws Exception {
-    storage =
-        SharedClickHouse.openStorage(WebhookGuardIT.class, 2);
+    storage = SharedClickHouse.openStorage(WebhookGuardIT.class, 2);
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
         "/hook",
@@ -88,7 +87,11 @@ class WebhookGuardIT {
             .setService("guarded")
             .setPerCall(
                 PerCallCondition.newBuilder()
-                    .addClauses(CallClause.newBuilder().setField("status_code").setOp(">=").setValue("500")))
+                    .addClauses(
+                        CallClause.newBuilder()
+                            .setField("status_code")
+                            .setOp(">=")
+                            .setValue("500")))
             .addWebhooks(
                 Webhook.newBuilder()
                     .setUrl("http://rebind.test:" + receiver.getAddress().getPort() + path))
@@ -99,12 +102,31 @@ class WebhookGuardIT {
     rules.put(RuleParser.toRecord(rule));
     try (WebhookNotifier notifier =
         new WebhookNotifier(
-            new Rules(rules, Duration.ofMillis(1)), events, 1, Duration.ofMillis(10),
-            Duration.ofSeconds(2), guard)) {
+            new Rules(rules, Duration.ofMillis(1)),
+            events,
+            1,
+            Duration.ofMillis(10),
+            Duration.ofSeconds(2),
+            guard)) {
       notifier.deliver(
           new AlertEventRecord(
-              7, "k", ruleId, "guarded", "guarded", 3, AlertEventKind.TRIGGERED_VALUE, 500, 500, 0,
-              Instant.now(), Instant.now(), Instant.now(), List.of(), 1, "", "o"));
+              7,
+              "k",
+              ruleId,
+              "guarded",
+              "guarded",
+              3,
+              AlertEventKind.TRIGGERED_VALUE,
+              500,
+              500,
+              0,
+              Instant.now(),
+              Instant.now(),
+              Instant.now(),
+              List.of(),
+              1,
+              "",
+              "o"));
       await().until(() -> !events.deliveries(ruleId, 0, 10).isEmpty());
       return events.deliveries(ruleId, 0, 10);
     }
@@ -114,11 +136,14 @@ class WebhookGuardIT {
   void aNameResolvingToARefusedAddressAtDeliveryIsNotContacted() {
     int before = hooks.get();
     List<WebhookDeliveryRecord> log = deliver("/hook", guard(List.of()), "r-rebind");
-    assertThat(log).singleElement().satisfies(d -> {
-      assertThat(d.success()).isFalse();
-      assertThat(d.httpStatus()).isZero();
-      assertThat(d.error()).contains("refused").contains("loopback");
-    });
+    assertThat(log)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.success()).isFalse();
+              assertThat(d.httpStatus()).isZero();
+              assertThat(d.error()).contains("refused").contains("loopback");
+            });
     assertThat(hooks.get()).isEqualTo(before);
   }
 
@@ -132,10 +157,14 @@ class WebhookGuardIT {
 
   @Test
   void redirectsAreNotFollowed() {
-    List<WebhookDeliveryRecord> log = deliver("/redirect", guard(List.of("rebind.test")), "r-redirect");
-    assertThat(log).singleElement().satisfies(d -> {
-      assertThat(d.success()).isFalse();
-      assertThat(d.httpStatus()).isEqualTo(302);
-    });
+    List<WebhookDeliveryRecord> log =
+        deliver("/redirect", guard(List.of("rebind.test")), "r-redirect");
+    assertThat(log)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.success()).isFalse();
+              assertThat(d.httpStatus()).isEqualTo(302);
+            });
   }
 }

@@ -44,7 +44,8 @@ class IngestRequestMarshallerTest {
     assertThat(UnreadableCalls.problem(IngestRequestMarshaller.read(InvalidUtf8.at(batch))))
         .isEqualTo(new UnreadableCalls.Problem("batch_id", "is not valid UTF-8"));
 
-    byte[] whole = IngestRequest.newBuilder().addCalls(call("https://a.test/1")).build().toByteArray();
+    byte[] whole =
+        IngestRequest.newBuilder().addCalls(call("https://a.test/1")).build().toByteArray();
     byte[] cut = Arrays.copyOf(whole, whole.length - 3);
     UnreadableCalls.Problem problem = UnreadableCalls.problem(IngestRequestMarshaller.read(cut));
     assertThat(problem).isNotNull();
@@ -58,11 +59,13 @@ class IngestRequestMarshallerTest {
             .setUnknownFields(
                 UnknownFieldSet.newBuilder()
                     .addField(
-                        UnreadableCalls.FIELD, UnknownFieldSet.Field.newBuilder().addVarint(7).build())
+                        UnreadableCalls.FIELD,
+                        UnknownFieldSet.Field.newBuilder().addVarint(7).build())
                     .build())
             .build();
     IngestRequest read =
-        IngestRequestMarshaller.read(IngestRequest.newBuilder().addCalls(call).build().toByteArray());
+        IngestRequestMarshaller.read(
+            IngestRequest.newBuilder().addCalls(call).build().toByteArray());
     assertThat(UnreadableCalls.problem(read.getCalls(0)))
         .isEqualTo(new UnreadableCalls.Problem("", "uses a field number the server reserves"));
   }

@@ -40,16 +40,20 @@ class JsonApiIT {
 
   @Test
   void aMisspelledFieldIsRefusedInsteadOfWideningTheQuery() {
-    AggregatedHttpResponse typo = post("/v1/calls:search", "{\"filter\": {\"servce\": \"checkout\"}}");
+    AggregatedHttpResponse typo =
+        post("/v1/calls:search", "{\"filter\": {\"servce\": \"checkout\"}}");
     assertThat(typo.status().code()).isEqualTo(400);
     assertThat(typo.contentUtf8()).contains("servce");
 
     AggregatedHttpResponse unframed =
-        post("/tapline.v1.QueryService/SearchCalls", "{\"filter\": {\"service\": \"c\"}, \"pagesize\": 3}");
+        post(
+            "/tapline.v1.QueryService/SearchCalls",
+            "{\"filter\": {\"service\": \"c\"}, \"pagesize\": 3}");
     assertThat(unframed.status().code()).isEqualTo(400);
     assertThat(unframed.contentUtf8()).contains("pagesize");
 
-    AggregatedHttpResponse fine = post("/v1/calls:search", "{\"filter\": {\"service\": \"checkout\"}}");
+    AggregatedHttpResponse fine =
+        post("/v1/calls:search", "{\"filter\": {\"service\": \"checkout\"}}");
     assertThat(fine.status().code()).isEqualTo(200);
   }
 
@@ -76,9 +80,7 @@ class JsonApiIT {
   @Test
   void answersPrintTextPlainly() {
     AggregatedHttpResponse created =
-        post(
-            "/v1/services",
-            "{\"name\": \"plain-json\", \"description\": \"a=b <c> & 'd'\"}");
+        post("/v1/services", "{\"name\": \"plain-json\", \"description\": \"a=b <c> & 'd'\"}");
     assertThat(created.status().code()).as(created.contentUtf8()).isEqualTo(200);
     assertThat(created.contentUtf8()).contains("a=b <c> & 'd'").doesNotContain("\\u003d");
   }
@@ -95,7 +97,9 @@ class JsonApiIT {
   void aBatchWithACallThatIsNotValidUnicodeStoresTheOthers() {
     String now = Instant.now().toString();
     String call =
-        "{\"timestamp\": \"" + now + "\", \"service\": \"unicode\", \"method\": \"GET\","
+        "{\"timestamp\": \""
+            + now
+            + "\", \"service\": \"unicode\", \"method\": \"GET\","
             + " \"url\": \"https://a.test/%s\", \"status_code\": 200, \"request_body\": \"%s\"}";
     AggregatedHttpResponse response =
         post(
@@ -141,6 +145,7 @@ class JsonApiIT {
     assertThat(read.getName()).isEqualTo(name);
     assertThat(read.getDescription()).isEqualTo(name);
     assertThat(read.getPerCall().getClauses(0).getValue()).isEqualTo(name);
-    assertThat(get("/v1/alert-rules/" + created.getId()).contentUtf8()).contains("a{fn b} c {d '2026-01-01'} ?");
+    assertThat(get("/v1/alert-rules/" + created.getId()).contentUtf8())
+        .contains("a{fn b} c {d '2026-01-01'} ?");
   }
 }

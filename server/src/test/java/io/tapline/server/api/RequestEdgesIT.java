@@ -22,12 +22,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 
-/** Requests at the edges of what they may say get INVALID_ARGUMENT naming the field, never INTERNAL. */
+/**
+ * Requests at the edges of what they may say get INVALID_ARGUMENT naming the field, never INTERNAL.
+ */
 class RequestEdgesIT {
 
   @RegisterExtension static final TestTapline tapline = new TestTapline();
 
-  private static final Timestamp FAR = Timestamp.newBuilder().setSeconds(Long.MAX_VALUE / 2).build();
+  private static final Timestamp FAR =
+      Timestamp.newBuilder().setSeconds(Long.MAX_VALUE / 2).build();
   private static final Timestamp BEFORE_1970 = Timestamp.newBuilder().setSeconds(-86_400).build();
 
   private static Consumer<StatusRuntimeException> invalid(String field) {
@@ -64,10 +67,7 @@ class RequestEdgesIT {
           () ->
               AdminServiceGrpc.newBlockingStub(tapline.channel())
                   .createApiKey(
-                      CreateApiKeyRequest.newBuilder()
-                          .addScopes("read")
-                          .setExpireTime(t)
-                          .build()),
+                      CreateApiKeyRequest.newBuilder().addScopes("read").setExpireTime(t).build()),
           "expire_time");
     }
     IngestResponse ingest =

@@ -21,7 +21,8 @@ class CorsIT {
       new TestTapline().withFlags("--server.cors-allowed-origins=" + ALLOWED);
 
   private static AggregatedHttpResponse preflight(String origin) {
-    return tapline.http(null)
+    return tapline
+        .http(null)
         .execute(
             RequestHeaders.builder(HttpMethod.OPTIONS, "/tapline.v1.QueryService/SearchCalls")
                 .add("origin", origin)
@@ -40,7 +41,8 @@ class CorsIT {
     assertThat(preflight.headers().get("access-control-allow-headers")).contains("x-grpc-web");
 
     AggregatedHttpResponse call =
-        tapline.http()
+        tapline
+            .http()
             .execute(
                 HttpRequest.of(
                     RequestHeaders.builder(HttpMethod.POST, "/v1/calls:search")

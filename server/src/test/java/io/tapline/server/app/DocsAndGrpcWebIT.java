@@ -26,7 +26,9 @@ class DocsAndGrpcWebIT {
   @Test
   void everyDocsExampleWorksAsGiven() throws Exception {
     JsonNode spec =
-        new ObjectMapper().readTree(tapline.http().get("/docs/specification.json").aggregate().join().contentUtf8());
+        new ObjectMapper()
+            .readTree(
+                tapline.http().get("/docs/specification.json").aggregate().join().contentUtf8());
     List<String> tried = new ArrayList<>();
     for (JsonNode service : spec.get("services")) {
       if (!service.get("name").asText().startsWith("tapline.v1.")) {
@@ -39,11 +41,13 @@ class DocsAndGrpcWebIT {
           }
           String path = "/" + service.get("name").asText() + "/" + method.get("name").asText();
           AggregatedHttpResponse response =
-              tapline.http()
+              tapline
+                  .http()
                   .execute(HttpRequest.of(HttpMethod.POST, path, MediaType.JSON, example.asText()))
                   .aggregate()
                   .join();
-          assertThat(response.status().code()).as("%s with %s: %s", path, example, response.contentUtf8())
+          assertThat(response.status().code())
+              .as("%s with %s: %s", path, example, response.contentUtf8())
               .isEqualTo(200);
           tried.add(path);
         }
@@ -68,7 +72,10 @@ class DocsAndGrpcWebIT {
       return true;
     }
     String value = node.asText();
-    return value.isEmpty() || value.equals("0") || value.equals("0.0") || value.equals("false")
+    return value.isEmpty()
+        || value.equals("0")
+        || value.equals("0.0")
+        || value.equals("false")
         || value.endsWith("_UNSPECIFIED");
   }
 
@@ -79,7 +86,9 @@ class DocsAndGrpcWebIT {
             .serializationFormat(GrpcSerializationFormats.PROTO_WEB)
             .addHeader("authorization", "Bearer " + tapline.adminKey())
             .build(QueryServiceGrpc.QueryServiceBlockingStub.class);
-    assertThat(stub.searchCalls(SearchCallsRequest.newBuilder().setPageSize(1).build()).getCallsCount())
+    assertThat(
+            stub.searchCalls(SearchCallsRequest.newBuilder().setPageSize(1).build())
+                .getCallsCount())
         .isLessThanOrEqualTo(1);
   }
 }

@@ -44,16 +44,23 @@ class GracefulShutdownIT {
                       "--ingest.commit-interval=30s"
                     })
                 .withPort(0)
-                .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), database));
+                .withClickHouse(
+                    SharedClickHouse.engine().jdbcUrl(),
+                    SharedClickHouse.engine().user(),
+                    SharedClickHouse.engine().password(),
+                    database));
     ManagedChannel channel =
-        Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", server.port(), InsecureChannelCredentials.create())
             .build();
     try {
       Metadata headers = new Metadata();
-      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+      headers.put(
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
       var ingest =
           IngestServiceGrpc.newFutureStub(
-              ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)));
+              ClientInterceptors.intercept(
+                  channel, MetadataUtils.newAttachHeadersInterceptor(headers)));
       List<ListenableFuture<IngestResponse>> acks = new ArrayList<>();
       for (int b = 0; b < 3; b++) {
         IngestRequest.Builder batch = IngestRequest.newBuilder().setBatchId("drain-" + b);
@@ -80,10 +87,16 @@ class GracefulShutdownIT {
       channel.shutdownNow();
     }
     try (ClickHouseStorage storage =
-            ClickHouseStorage.open(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), database, 1);
+            ClickHouseStorage.open(
+                SharedClickHouse.engine().jdbcUrl(),
+                SharedClickHouse.engine().user(),
+                SharedClickHouse.engine().password(),
+                database,
+                1);
         Connection connection = storage.dataSource().getConnection();
         Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery("SELECT count() FROM api_calls WHERE service = 'drained'")) {
+        ResultSet rs =
+            statement.executeQuery("SELECT count() FROM api_calls WHERE service = 'drained'")) {
       rs.next();
       assertThat(rs.getLong(1)).isEqualTo(30);
     }
@@ -92,10 +105,14 @@ class GracefulShutdownIT {
   /** Waits for the queue depth, read the way an operator does: from the metrics endpoint. */
   private static void awaitQueued(TaplineServer server, long records) {
     var http = com.linecorp.armeria.client.WebClient.of("http://127.0.0.1:" + server.port());
-    await().atMost(java.time.Duration.ofSeconds(20))
+    await()
+        .atMost(java.time.Duration.ofSeconds(20))
         .until(
             () ->
-                http.get("/internal/metrics").aggregate().join().contentUtf8()
+                http.get("/internal/metrics")
+                    .aggregate()
+                    .join()
+                    .contentUtf8()
                     .contains("tapline_ingest_queue_records " + records + ".0"));
   }
 }

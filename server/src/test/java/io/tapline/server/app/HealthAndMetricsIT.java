@@ -36,7 +36,8 @@ class HealthAndMetricsIT {
             IngestRequest.newBuilder()
                 .addCalls(
                     ApiCall.newBuilder()
-                        .setTimestamp(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
+                        .setTimestamp(
+                            Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
                         .setService("metered")
                         .setMethod("GET")
                         .setUrl("https://x.test/")
@@ -70,26 +71,37 @@ class HealthAndMetricsIT {
                 .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "tapline"));
     EmbeddedClickHouse restarted = null;
     ManagedChannel channel =
-        Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", server.port(), InsecureChannelCredentials.create())
             .build();
     try {
       WebClient http = WebClient.of("http://127.0.0.1:" + server.port());
       var health = HealthGrpc.newBlockingStub(channel);
-      assertThat(http.get("/internal/health/ready").aggregate().join().status().code()).isEqualTo(200);
+      assertThat(http.get("/internal/health/ready").aggregate().join().status().code())
+          .isEqualTo(200);
 
       engine.close();
-      await().atMost(Duration.ofSeconds(20))
-          .until(() -> http.get("/internal/health/ready").aggregate().join().status().code() == 503);
-      assertThat(http.get("/internal/health/live").aggregate().join().status().code()).isEqualTo(200);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> http.get("/internal/health/ready").aggregate().join().status().code() == 503);
+      assertThat(http.get("/internal/health/live").aggregate().join().status().code())
+          .isEqualTo(200);
       assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
           .isEqualTo(ServingStatus.NOT_SERVING);
 
       // Restarted as a supervisor would: same port, same credentials.
       restarted =
           EmbeddedClickHouse.start(
-              SharedClickHouse.library(), dataDir, enginePort, Duration.ofSeconds(60), engine.password());
-      await().atMost(Duration.ofSeconds(20))
-          .until(() -> http.get("/internal/health/ready").aggregate().join().status().code() == 200);
+              SharedClickHouse.library(),
+              dataDir,
+              enginePort,
+              Duration.ofSeconds(60),
+              engine.password());
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> http.get("/internal/health/ready").aggregate().join().status().code() == 200);
       assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
           .isEqualTo(ServingStatus.SERVING);
     } finally {

@@ -43,7 +43,8 @@ class MainIT {
     ObjectMapper json = new ObjectMapper();
     List<JsonNode> lines = new ArrayList<>();
     try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
         if (line.startsWith("WARNING:")) {
@@ -57,7 +58,8 @@ class MainIT {
       }
       assertThat(lines).isNotEmpty();
       assertThat(lines.getLast().get("level").asText()).isEqualTo("INFO");
-      assertThat(lines.getLast().get("loggerName").asText()).isEqualTo(TaplineServer.class.getName());
+      assertThat(lines.getLast().get("loggerName").asText())
+          .isEqualTo(TaplineServer.class.getName());
 
       process.destroy(); // SIGTERM: the shutdown hook stops the server
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -9,22 +9,22 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
-import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ClientCalls;
-import java.util.HashMap;
-import java.util.Map;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.internal.testing.StreamRecorder;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.tapline.server.testing.TestTapline;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,7 +34,8 @@ class ReflectionAndHealthIT {
 
   @RegisterExtension static final TestTapline tapline = new TestTapline();
 
-  private List<ServerReflectionResponse> reflect(ServerReflectionRequest... requests) throws Exception {
+  private List<ServerReflectionResponse> reflect(ServerReflectionRequest... requests)
+      throws Exception {
     StreamRecorder<ServerReflectionResponse> responses = StreamRecorder.create();
     StreamObserver<ServerReflectionRequest> out =
         ServerReflectionGrpc.newStub(tapline.channel()).serverReflectionInfo(responses);
@@ -64,16 +65,22 @@ class ReflectionAndHealthIT {
                 .setFileContainingSymbol("tapline.v1.IngestService")
                 .build());
     List<FileDescriptorProto> files = new ArrayList<>();
-    for (var bytes : described.getFirst().getFileDescriptorResponse().getFileDescriptorProtoList()) {
+    for (var bytes :
+        described.getFirst().getFileDescriptorResponse().getFileDescriptorProtoList()) {
       files.add(parse(bytes));
     }
     FileDescriptorProto ingest =
-        files.stream().filter(f -> f.getName().equals("tapline/v1/ingest.proto")).findFirst().orElseThrow();
+        files.stream()
+            .filter(f -> f.getName().equals("tapline/v1/ingest.proto"))
+            .findFirst()
+            .orElseThrow();
     assertThat(ingest.getService(0).getMethodList())
         .extracting(m -> m.getName())
         .containsExactly("Ingest", "IngestStream");
     // Dependencies come along, so a client can build every message type.
-    assertThat(files).extracting(FileDescriptorProto::getName).contains("tapline/v1/api_call.proto");
+    assertThat(files)
+        .extracting(FileDescriptorProto::getName)
+        .contains("tapline/v1/api_call.proto");
   }
 
   private static FileDescriptorProto parse(com.google.protobuf.ByteString bytes)
@@ -84,17 +91,22 @@ class ReflectionAndHealthIT {
   @Test
   @SuppressWarnings("deprecation")
   void olderClientsUseV1alpha() throws Exception {
-    StreamRecorder<io.grpc.reflection.v1alpha.ServerReflectionResponse> responses = StreamRecorder.create();
+    StreamRecorder<io.grpc.reflection.v1alpha.ServerReflectionResponse> responses =
+        StreamRecorder.create();
     StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> out =
         io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(tapline.channel())
             .serverReflectionInfo(responses);
-    out.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+    out.onNext(
+        io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+            .setListServices("")
+            .build());
     out.onCompleted();
     assertThat(responses.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     assertThat(responses.getValues().getFirst().getListServicesResponse().getServiceList())
         .extracting(io.grpc.reflection.v1alpha.ServiceResponse::getName)
         .contains(
-            "tapline.v1.QueryService", "grpc.reflection.v1.ServerReflection",
+            "tapline.v1.QueryService",
+            "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection");
   }
 
@@ -107,12 +119,14 @@ class ReflectionAndHealthIT {
                 .setFileContainingSymbol("tapline.v1.QueryService")
                 .build());
     Map<String, FileDescriptorProto> protos = new HashMap<>();
-    for (var bytes : described.getFirst().getFileDescriptorResponse().getFileDescriptorProtoList()) {
+    for (var bytes :
+        described.getFirst().getFileDescriptorResponse().getFileDescriptorProtoList()) {
       FileDescriptorProto proto = parse(bytes);
       protos.put(proto.getName(), proto);
     }
     Descriptors.FileDescriptor query = build("tapline/v1/query.proto", protos, new HashMap<>());
-    Descriptors.MethodDescriptor method = query.findServiceByName("QueryService").findMethodByName("SearchCalls");
+    Descriptors.MethodDescriptor method =
+        query.findServiceByName("QueryService").findMethodByName("SearchCalls");
     DynamicMessage.Builder request = DynamicMessage.newBuilder(method.getInputType());
     JsonFormat.parser().merge("{\"page_size\": 3}", request);
 
@@ -120,16 +134,22 @@ class ReflectionAndHealthIT {
         MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY)
             .setFullMethodName("tapline.v1.QueryService/SearchCalls")
-            .setRequestMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getInputType())))
-            .setResponseMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getOutputType())))
+            .setRequestMarshaller(
+                ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getInputType())))
+            .setResponseMarshaller(
+                ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getOutputType())))
             .build();
     DynamicMessage response =
-        ClientCalls.blockingUnaryCall(tapline.channel(), grpcMethod, CallOptions.DEFAULT, request.build());
-    assertThat(response.getDescriptorForType().getFullName()).isEqualTo("tapline.v1.SearchCallsResponse");
+        ClientCalls.blockingUnaryCall(
+            tapline.channel(), grpcMethod, CallOptions.DEFAULT, request.build());
+    assertThat(response.getDescriptorForType().getFullName())
+        .isEqualTo("tapline.v1.SearchCallsResponse");
   }
 
   private static Descriptors.FileDescriptor build(
-      String name, Map<String, FileDescriptorProto> protos, Map<String, Descriptors.FileDescriptor> built)
+      String name,
+      Map<String, FileDescriptorProto> protos,
+      Map<String, Descriptors.FileDescriptor> built)
       throws Descriptors.DescriptorValidationException {
     if (built.containsKey(name)) {
       return built.get(name);
@@ -141,7 +161,8 @@ class ReflectionAndHealthIT {
       dependencies.add(build(dependency, protos, built));
     }
     Descriptors.FileDescriptor file =
-        Descriptors.FileDescriptor.buildFrom(proto, dependencies.toArray(Descriptors.FileDescriptor[]::new));
+        Descriptors.FileDescriptor.buildFrom(
+            proto, dependencies.toArray(Descriptors.FileDescriptor[]::new));
     built.put(name, file);
     return file;
   }
@@ -149,9 +170,11 @@ class ReflectionAndHealthIT {
   @Test
   void healthSaysServing() {
     HealthCheckResponse response =
-        HealthGrpc.newBlockingStub(tapline.channel()).check(HealthCheckRequest.getDefaultInstance());
+        HealthGrpc.newBlockingStub(tapline.channel())
+            .check(HealthCheckRequest.getDefaultInstance());
     assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-    assertThat(tapline.http().get("/internal/health").aggregate().join().status().code()).isEqualTo(200);
+    assertThat(tapline.http().get("/internal/health").aggregate().join().status().code())
+        .isEqualTo(200);
   }
 
   @Test

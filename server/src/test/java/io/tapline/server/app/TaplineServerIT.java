@@ -41,9 +41,11 @@ class TaplineServerIT {
   @RegisterExtension static final TestTapline tapline = new TestTapline();
 
   private static final ObjectMapper json = new ObjectMapper();
+
   /** Recent, whole seconds: calls must be inside the retention period to be kept. */
   private static final Instant base =
       Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).minusSeconds(86_400);
+
   private static IngestServiceGrpc.IngestServiceBlockingStub ingest;
   private static QueryServiceGrpc.QueryServiceBlockingStub query;
 
@@ -155,21 +157,33 @@ class TaplineServerIT {
     for (int batch = 0; batch < 5; batch++) {
       IngestRequest.Builder request = IngestRequest.newBuilder().setBatchId("stream-" + batch);
       for (int i = 0; i < 20; i++) {
-        request.addCalls(call("streamed", "s-" + batch + "-" + i, at.plusMillis(batch * 100L + i), 200));
+        request.addCalls(
+            call("streamed", "s-" + batch + "-" + i, at.plusMillis(batch * 100L + i), 200));
       }
       requests.onNext(request.build());
     }
     // A malformed batch gets an error in its ack; the stream goes on.
     requests.onNext(IngestRequest.newBuilder().setBatchId("bad batch id").build());
     requests.onNext(
-        IngestRequest.newBuilder().setBatchId("stream-last").addCalls(call("streamed", "s-last", at, 201)).build());
+        IngestRequest.newBuilder()
+            .setBatchId("stream-last")
+            .addCalls(call("streamed", "s-last", at, 201))
+            .build());
     requests.onCompleted();
 
     assertThat(acks.awaitCompletion(30, TimeUnit.SECONDS)).isTrue();
     assertThat(acks.getError()).isNull();
     List<IngestResponse> values = acks.getValues();
-    assertThat(values).extracting(IngestResponse::getBatchId)
-        .containsExactly("stream-0", "stream-1", "stream-2", "stream-3", "stream-4", "bad batch id", "stream-last");
+    assertThat(values)
+        .extracting(IngestResponse::getBatchId)
+        .containsExactly(
+            "stream-0",
+            "stream-1",
+            "stream-2",
+            "stream-3",
+            "stream-4",
+            "bad batch id",
+            "stream-last");
     assertThat(values.subList(0, 5)).allSatisfy(ack -> assertThat(ack.getAccepted()).isEqualTo(20));
     assertThat(values.get(5).getError().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
     assertThat(values.get(5).getError().getMessage()).contains("batch_id");
@@ -218,23 +232,32 @@ class TaplineServerIT {
         IngestRequest.newBuilder()
             .addCalls(call("filtered", "f-1", at, 200))
             .addCalls(call("filtered", "f-2", at.plusSeconds(60), 404))
-            .addCalls(call("filtered", "f-3", at.plusSeconds(120), 200).toBuilder().setMethod("POST").setRoute("/orders"))
+            .addCalls(
+                call("filtered", "f-3", at.plusSeconds(120), 200).toBuilder()
+                    .setMethod("POST")
+                    .setRoute("/orders"))
             .build());
 
-    assertThat(ids(CallFilter.newBuilder().setService("filtered").setStatusCode(404))).containsExactly("f-2");
-    assertThat(ids(CallFilter.newBuilder().setService("filtered").setMethod("POST"))).containsExactly("f-3");
+    assertThat(ids(CallFilter.newBuilder().setService("filtered").setStatusCode(404)))
+        .containsExactly("f-2");
+    assertThat(ids(CallFilter.newBuilder().setService("filtered").setMethod("POST")))
+        .containsExactly("f-3");
     assertThat(ids(CallFilter.newBuilder().setService("filtered").setRoute("/users/{id}")))
         .containsExactly("f-2", "f-1");
     assertThat(
-            ids(CallFilter.newBuilder()
-                .setService("filtered")
-                .setStartTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond() + 60))
-                .setEndTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond() + 120))))
+            ids(
+                CallFilter.newBuilder()
+                    .setService("filtered")
+                    .setStartTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond() + 60))
+                    .setEndTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond() + 120))))
         .containsExactly("f-2");
   }
 
   private static List<String> ids(CallFilter.Builder filter) {
-    return query.searchCalls(SearchCallsRequest.newBuilder().setFilter(filter).build()).getCallsList().stream()
+    return query
+        .searchCalls(SearchCallsRequest.newBuilder().setFilter(filter).build())
+        .getCallsList()
+        .stream()
         .map(ApiCall::getId)
         .toList();
   }
@@ -242,14 +265,17 @@ class TaplineServerIT {
   @Test
   void badRequestsGetInvalidArgumentNamingTheField() {
     assertThatThrownBy(
-            () -> query.searchCalls(SearchCallsRequest.newBuilder().setPageToken("not-a-token").build()))
+            () ->
+                query.searchCalls(
+                    SearchCallsRequest.newBuilder().setPageToken("not-a-token").build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
               assertThat(e.getStatus().getDescription()).startsWith("page_token");
             });
-    assertThatThrownBy(() -> query.getCall(GetCallRequest.newBuilder().setId("no-such-call").build()))
+    assertThatThrownBy(
+            () -> query.getCall(GetCallRequest.newBuilder().setId("no-such-call").build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
@@ -269,8 +295,7 @@ class TaplineServerIT {
         ]}
         """
             .formatted(JSON_TIME);
-    AggregatedHttpResponse ingested =
-        post("/v1/calls:ingest", body);
+    AggregatedHttpResponse ingested = post("/v1/calls:ingest", body);
     assertThat(ingested.status()).isEqualTo(HttpStatus.OK);
     JsonNode ack = json.readTree(ingested.contentUtf8());
     assertThat(ack.get("accepted").asInt()).isEqualTo(1);
@@ -292,7 +317,8 @@ class TaplineServerIT {
   }
 
   private static AggregatedHttpResponse post(String path, String body) {
-    return tapline.http()
+    return tapline
+        .http()
         .execute(HttpRequest.of(HttpMethod.POST, path, MediaType.JSON, body))
         .aggregate()
         .join();
@@ -304,10 +330,10 @@ class TaplineServerIT {
     assertThat(missing.status()).isEqualTo(HttpStatus.NOT_FOUND);
     assertThat(json.readTree(missing.contentUtf8()).get("message").asText()).contains("nope");
 
-    AggregatedHttpResponse invalid =
-        post("/v1/calls:search", "{\"page_size\": 5000}");
+    AggregatedHttpResponse invalid = post("/v1/calls:search", "{\"page_size\": 5000}");
     assertThat(invalid.status()).isEqualTo(HttpStatus.BAD_REQUEST);
-    assertThat(json.readTree(invalid.contentUtf8()).get("message").asText()).startsWith("page_size");
+    assertThat(json.readTree(invalid.contentUtf8()).get("message").asText())
+        .startsWith("page_size");
   }
 
   @Test
@@ -320,6 +346,8 @@ class TaplineServerIT {
     assertThat(ingest.ingest(request.build()).getAccepted()).isEqualTo(50);
     Set<String> ids = new HashSet<>();
     searchAll("generated-ids").forEach(c -> ids.add(c.getId()));
-    assertThat(ids).hasSize(50).allSatisfy(id -> assertThat(id).matches("[0-9a-f]{8}-[0-9a-f]{4}-7.*"));
+    assertThat(ids)
+        .hasSize(50)
+        .allSatisfy(id -> assertThat(id).matches("[0-9a-f]{8}-[0-9a-f]{4}-7.*"));
   }
 }

@@ -62,12 +62,15 @@ class AuthIT {
     char last = valid.charAt(valid.length() - 1);
     String badChecksum = valid.substring(0, valid.length() - 1) + (last == 'a' ? 'b' : 'a');
     for (String key : new String[] {null, "hello", badChecksum, wellFormedButUnknown}) {
-      assertThat(codeOf(() -> IngestServiceGrpc.newBlockingStub(tapline.channel(key)).ingest(batch("a"))))
+      assertThat(
+              codeOf(
+                  () -> IngestServiceGrpc.newBlockingStub(tapline.channel(key)).ingest(batch("a"))))
           .as("key %s", key)
           .isEqualTo(Status.Code.UNAUTHENTICATED);
     }
     AggregatedHttpResponse json =
-        tapline.http(null)
+        tapline
+            .http(null)
             .execute(HttpRequest.of(HttpMethod.POST, "/v1/calls:search", MediaType.JSON, "{}"))
             .aggregate()
             .join();
@@ -79,13 +82,23 @@ class AuthIT {
   void scopesAreEnforced() {
     String ingestOnly = tapline.newKey(Set.of("ingest"), "orders", "", "");
     String readOnly = tapline.newKey(Set.of("read"), "", "", "");
-    assertThat(codeOf(() -> QueryServiceGrpc.newBlockingStub(tapline.channel(ingestOnly))
-            .searchCalls(SearchCallsRequest.getDefaultInstance())))
+    assertThat(
+            codeOf(
+                () ->
+                    QueryServiceGrpc.newBlockingStub(tapline.channel(ingestOnly))
+                        .searchCalls(SearchCallsRequest.getDefaultInstance())))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
-    assertThat(codeOf(() -> IngestServiceGrpc.newBlockingStub(tapline.channel(readOnly)).ingest(batch("orders"))))
+    assertThat(
+            codeOf(
+                () ->
+                    IngestServiceGrpc.newBlockingStub(tapline.channel(readOnly))
+                        .ingest(batch("orders"))))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
-    assertThat(codeOf(() -> QueryServiceGrpc.newBlockingStub(tapline.channel(readOnly))
-            .searchCalls(SearchCallsRequest.getDefaultInstance())))
+    assertThat(
+            codeOf(
+                () ->
+                    QueryServiceGrpc.newBlockingStub(tapline.channel(readOnly))
+                        .searchCalls(SearchCallsRequest.getDefaultInstance())))
         .isEqualTo(Status.Code.OK);
   }
 
@@ -113,26 +126,46 @@ class AuthIT {
   @Test
   void revokedAndExpiredKeysStopWorkingWithinTheCacheTtl() {
     ApiKeys.Generated generated = ApiKeys.generate();
-    ClickHouseApiKeyStore store = new ClickHouseApiKeyStore(tapline.server().storage().dataSource());
+    ClickHouseApiKeyStore store =
+        new ClickHouseApiKeyStore(tapline.server().storage().dataSource());
     ApiKeyRecord record =
         new ApiKeyRecord(
-            generated.keyId(), "revoked later", generated.secretHash(), Set.of("ingest"), "svc", "",
-            "", Instant.now(), null, false);
+            generated.keyId(),
+            "revoked later",
+            generated.secretHash(),
+            Set.of("ingest"),
+            "svc",
+            "",
+            "",
+            Instant.now(),
+            null,
+            false);
     store.put(record); // as another replica would: this one knows the key within a second
     var ingest = IngestServiceGrpc.newBlockingStub(tapline.channel(generated.key()));
-    await().atMost(Duration.ofSeconds(5)).until(() -> codeOf(() -> ingest.ingest(batch("svc"))) == Status.Code.OK);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> codeOf(() -> ingest.ingest(batch("svc"))) == Status.Code.OK);
 
     store.put(record.revoke());
 
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> codeOf(() -> ingest.ingest(batch("svc"))) == Status.Code.UNAUTHENTICATED);
 
     String expired = ApiKeys.generate().key();
     ApiKeys.Parsed parsed = ApiKeys.parse(expired);
     store.put(
         new ApiKeyRecord(
-            parsed.keyId(), "expired", ApiKeys.hash(parsed.secret()), Set.of("admin"), "", "", "",
-            Instant.now().minusSeconds(60), Instant.now().minusSeconds(1), false));
+            parsed.keyId(),
+            "expired",
+            ApiKeys.hash(parsed.secret()),
+            Set.of("admin"),
+            "",
+            "",
+            "",
+            Instant.now().minusSeconds(60),
+            Instant.now().minusSeconds(1),
+            false));
     var withExpired = IngestServiceGrpc.newBlockingStub(tapline.channel(expired));
     await()
         .atMost(Duration.ofSeconds(5))

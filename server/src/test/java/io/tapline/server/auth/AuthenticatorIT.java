@@ -90,8 +90,16 @@ class AuthenticatorIT {
     ApiKeys.Generated key = ApiKeys.generate();
     store.put(
         new ApiKeyRecord(
-            key.keyId(), "valid", key.secretHash(), Set.of("ingest"), "svc", "", "", Instant.now(),
-            null, false));
+            key.keyId(),
+            "valid",
+            key.secretHash(),
+            Set.of("ingest"),
+            "svc",
+            "",
+            "",
+            Instant.now(),
+            null,
+            false));
     return key.key();
   }
 
@@ -102,7 +110,8 @@ class AuthenticatorIT {
     // A cache of ten keys: a thousand made-up ones would evict the valid one if they shared it.
     Authenticator auth = new Authenticator(store, Duration.ofMinutes(5), 10, 0, clock);
     String valid = storedKey(store);
-    assertThat(auth.authenticate(valid, "10.0.0.1")).isInstanceOf(Authenticator.Authenticated.class);
+    assertThat(auth.authenticate(valid, "10.0.0.1"))
+        .isInstanceOf(Authenticator.Authenticated.class);
     assertThat(store.lookups.get()).isEqualTo(1);
     assertThat(store.idLoads.get()).isEqualTo(1);
 
@@ -121,11 +130,13 @@ class AuthenticatorIT {
     }
     assertThat(store.idLoads.get()).isEqualTo(2);
     assertThat(store.lookups.get()).isEqualTo(1);
-    assertThat(auth.authenticate(valid, "10.0.0.1")).isInstanceOf(Authenticator.Authenticated.class);
+    assertThat(auth.authenticate(valid, "10.0.0.1"))
+        .isInstanceOf(Authenticator.Authenticated.class);
     assertThat(store.lookups.get()).isEqualTo(1);
     // A wrong secret for a valid id is refused from the cache.
     String wrongSecret = valid.substring(0, valid.length() - 8) + "aaaaaaaa";
-    assertThat(auth.authenticate(wrongSecret, "10.0.0.1")).isInstanceOf(Authenticator.Refused.class);
+    assertThat(auth.authenticate(wrongSecret, "10.0.0.1"))
+        .isInstanceOf(Authenticator.Refused.class);
   }
 
   @Test
@@ -135,8 +146,10 @@ class AuthenticatorIT {
     Authenticator here = new Authenticator(store, Duration.ofMinutes(5), 100, 0, clock);
     Authenticator there = new Authenticator(store, Duration.ofMinutes(5), 100, 0, clock);
     // Both have loaded their ids.
-    assertThat(here.authenticate(ApiKeys.generate().key(), "")).isInstanceOf(Authenticator.Refused.class);
-    assertThat(there.authenticate(ApiKeys.generate().key(), "")).isInstanceOf(Authenticator.Refused.class);
+    assertThat(here.authenticate(ApiKeys.generate().key(), ""))
+        .isInstanceOf(Authenticator.Refused.class);
+    assertThat(there.authenticate(ApiKeys.generate().key(), ""))
+        .isInstanceOf(Authenticator.Refused.class);
 
     String key = storedKey(store);
     here.invalidate(ApiKeys.parse(key).keyId()); // what the admin service does after storing it
@@ -149,9 +162,11 @@ class AuthenticatorIT {
   @Test
   void anAddressFailingTooOftenIsRefusedWithoutLookupsButCachedKeysStillPass() {
     CountingStore store = new CountingStore();
-    Authenticator auth = new Authenticator(store, Duration.ofMinutes(5), 1000, 5, Clock.systemUTC());
+    Authenticator auth =
+        new Authenticator(store, Duration.ofMinutes(5), 1000, 5, Clock.systemUTC());
     String valid = storedKey(store);
-    assertThat(auth.authenticate(valid, "198.51.100.7")).isInstanceOf(Authenticator.Authenticated.class);
+    assertThat(auth.authenticate(valid, "198.51.100.7"))
+        .isInstanceOf(Authenticator.Authenticated.class);
     for (int i = 0; i < 5; i++) {
       assertThat(auth.authenticate(ApiKeys.generate().key(), "198.51.100.7"))
           .isInstanceOf(Authenticator.Refused.class);
@@ -162,7 +177,8 @@ class AuthenticatorIT {
     assertThat(((Authenticator.TryLater) blocked).retryAfter()).isPositive();
     assertThat(store.lookups.get()).isEqualTo(lookups);
     // A key already cached passes from the same address; other addresses are not affected.
-    assertThat(auth.authenticate(valid, "198.51.100.7")).isInstanceOf(Authenticator.Authenticated.class);
+    assertThat(auth.authenticate(valid, "198.51.100.7"))
+        .isInstanceOf(Authenticator.Authenticated.class);
     assertThat(auth.authenticate(ApiKeys.generate().key(), "198.51.100.8"))
         .isInstanceOf(Authenticator.Refused.class);
   }

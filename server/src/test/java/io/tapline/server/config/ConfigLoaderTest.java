@@ -27,7 +27,8 @@ class ConfigLoaderTest {
   @Test
   void fileThenEnvironmentThenFlagsOverride(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("tapline.properties");
-    Files.writeString(file, "server.port=7000\nquery.max-concurrent=3\nclickhouse.user=file-user\n");
+    Files.writeString(
+        file, "server.port=7000\nquery.max-concurrent=3\nclickhouse.user=file-user\n");
     TaplineConfig config =
         ConfigLoader.load(
             new String[] {"--config=" + file, "--server.port=9000"},
@@ -43,8 +44,7 @@ class ConfigLoaderTest {
     int half = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     assertThat(config.query().maxConcurrent()).isEqualTo(half);
     assertThat(config.query().maxThreads()).isEqualTo(half);
-    assertThatThrownBy(
-            () -> ConfigLoader.load(new String[] {"--clickhouse.pool-size=8"}, Map.of()))
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--clickhouse.pool-size=8"}, Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("clickhouse.pool-size (now query.max-concurrent)");
   }
@@ -54,7 +54,8 @@ class ConfigLoaderTest {
     Path secret = dir.resolve("pw");
     Files.writeString(secret, "from-file\n");
     TaplineConfig fromEnv =
-        ConfigLoader.load(new String[] {"--clickhouse.password=env:CH_PW"}, Map.of("CH_PW", "s3cret"));
+        ConfigLoader.load(
+            new String[] {"--clickhouse.password=env:CH_PW"}, Map.of("CH_PW", "s3cret"));
     assertThat(fromEnv.clickhouse().password()).isEqualTo("s3cret");
     assertThat(fromEnv.clickhouse().toString()).doesNotContain("s3cret");
     TaplineConfig fromFile =
@@ -73,9 +74,11 @@ class ConfigLoaderTest {
         .hasMessageContaining("server.port");
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--server.prot=1"}, Map.of()))
         .hasMessageContaining("server.prot");
-    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--embedded.start-timeout=soon"}, Map.of()))
+    assertThatThrownBy(
+            () -> ConfigLoader.load(new String[] {"--embedded.start-timeout=soon"}, Map.of()))
         .hasMessageContaining("embedded.start-timeout");
-    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--clickhouse.database=a;drop"}, Map.of()))
+    assertThatThrownBy(
+            () -> ConfigLoader.load(new String[] {"--clickhouse.database=a;drop"}, Map.of()))
         .hasMessageContaining("clickhouse.database");
   }
 

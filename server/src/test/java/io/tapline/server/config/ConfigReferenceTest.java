@@ -27,7 +27,11 @@ class ConfigReferenceTest {
       String value = defaults.getProperty(key);
       Pattern row =
           Pattern.compile(
-              "\\| `" + Pattern.quote(key) + "` \\| `" + ConfigLoader.envName(key) + "` \\| ([^|]*)\\|");
+              "\\| `"
+                  + Pattern.quote(key)
+                  + "` \\| `"
+                  + ConfigLoader.envName(key)
+                  + "` \\| ([^|]*)\\|");
       Matcher m = row.matcher(readme);
       assertThat(m.find()).as("README configuration table has a row for %s", key).isTrue();
       if (!value.isEmpty()) {
@@ -53,14 +57,18 @@ class ConfigReferenceTest {
         continue;
       }
       passed++;
-      assertThat(byVariable).as("%s is a configuration key's variable", entry.getKey()).containsKey(entry.getKey());
+      assertThat(byVariable)
+          .as("%s is a configuration key's variable", entry.getKey())
+          .containsKey(entry.getKey());
       if (entry.getValue().startsWith("env:")) {
-        assertThat(environment).as("%s refers to a variable compose sets", entry.getKey())
+        assertThat(environment)
+            .as("%s refers to a variable compose sets", entry.getKey())
             .containsKey(entry.getValue().substring(4));
       }
     }
     assertThat(passed).isGreaterThan(3);
-    assertThat(environment.get("TAPLINE_CLICKHOUSE_URL")).startsWith("jdbc:clickhouse://clickhouse:8123");
+    assertThat(environment.get("TAPLINE_CLICKHOUSE_URL"))
+        .startsWith("jdbc:clickhouse://clickhouse:8123");
     // The environment compose gives must load as a valid configuration.
     Map<String, String> env = new LinkedHashMap<>(environment);
     env.replaceAll((k, v) -> v.replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1"));
@@ -72,9 +80,11 @@ class ConfigReferenceTest {
   @Test
   void dockerComposePinsTheClickHouseImageTheContainerTestsUse() throws Exception {
     String compose = Files.readString(ROOT.resolve("docker-compose.yml"));
-    Matcher image = Pattern.compile("image:\\s*(clickhouse/clickhouse-server:\\S+)").matcher(compose);
+    Matcher image =
+        Pattern.compile("image:\\s*(clickhouse/clickhouse-server:\\S+)").matcher(compose);
     assertThat(image.find()).isTrue();
-    assertThat(image.group(1)).doesNotEndWith(":latest")
+    assertThat(image.group(1))
+        .doesNotEndWith(":latest")
         .isEqualTo(io.tapline.server.storage.ContainerStorageIT.IMAGE);
   }
 }

@@ -32,7 +32,8 @@ class EmbeddedClickHouseIT {
     if (user != null) {
       request.header(
           "Authorization",
-          "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes()));
+          "Basic "
+              + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes()));
     }
     return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -48,11 +49,16 @@ class EmbeddedClickHouseIT {
       String read = "SELECT * FROM file('/etc/hostname', 'LineAsString')";
       for (String[] credentials :
           new String[][] {
-            {null, null}, {"default", ""}, {"tapline", "wrong"}, {"default", engine.password()},
+            {null, null},
+            {"default", ""},
+            {"tapline", "wrong"},
+            {"default", engine.password()},
             {"tapline", engine.password().toUpperCase(java.util.Locale.ROOT)}
           }) {
         HttpResponse<String> response = send(engine, read, credentials[0], credentials[1]);
-        assertThat(response.statusCode()).as(String.join("/", java.util.Arrays.asList(credentials))).isNotEqualTo(200);
+        assertThat(response.statusCode())
+            .as(String.join("/", java.util.Arrays.asList(credentials)))
+            .isNotEqualTo(200);
       }
       assertThat(engine.isHealthy()).isTrue(); // /ping needs nothing
       // The configuration holding the password is gone once the engine read it.
@@ -103,7 +109,9 @@ class EmbeddedClickHouseIT {
       firstPid = engine.pid();
       ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();
 
-      await().atMost(Duration.ofSeconds(60)).until(() -> engine.restarts() == 1 && engine.isHealthy());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> engine.restarts() == 1 && engine.isHealthy());
       assertThat(engine.pid()).isNotEqualTo(firstPid);
       assertThat(query(engine, "SELECT sum(n) FROM kept")).isEqualTo("6");
     } finally {
@@ -117,7 +125,9 @@ class EmbeddedClickHouseIT {
   @Test
   void missingLibrarySaysWhatToRun(@TempDir Path dataDir) {
     assertThatThrownBy(
-            () -> EmbeddedClickHouse.start(dataDir.resolve("nope.so"), dataDir, 0, Duration.ofSeconds(5)))
+            () ->
+                EmbeddedClickHouse.start(
+                    dataDir.resolve("nope.so"), dataDir, 0, Duration.ofSeconds(5)))
         .isInstanceOf(EmbeddedEngineException.class)
         .hasMessageContaining("./scripts/setup");
   }

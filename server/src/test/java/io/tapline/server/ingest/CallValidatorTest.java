@@ -70,10 +70,12 @@ class CallValidatorTest {
       manyTags.putTags("t" + i, "v");
     }
     assertThat(refusedField(manyTags)).isEqualTo("tags");
-    assertThat(validator.validate(valid().putTags("k", "é".repeat(2048)).build()).accepted()).isTrue();
+    assertThat(validator.validate(valid().putTags("k", "é".repeat(2048)).build()).accepted())
+        .isTrue();
     assertThat(refusedField(valid().putTags("k", "é".repeat(2049)))).isEqualTo("tags");
 
-    assertThat(refusedField(valid().putQueryParams("q", "x".repeat(8192)))).isEqualTo("query_params");
+    assertThat(refusedField(valid().putQueryParams("q", "x".repeat(8192))))
+        .isEqualTo("query_params");
     ApiCall.Builder manyParams = valid();
     for (int i = 0; i < 101; i++) {
       manyParams.putQueryParams("p" + i, "v");
@@ -114,10 +116,14 @@ class CallValidatorTest {
     assertThat(result.record().path()).isEqualTo("/");
     assertThat(result.record().queryParams())
         .containsExactly(
-            java.util.Map.entry("a", "1"), java.util.Map.entry("b", " "), java.util.Map.entry("c", ""),
-            java.util.Map.entry("", "x"), java.util.Map.entry("d", "a b"));
+            java.util.Map.entry("a", "1"),
+            java.util.Map.entry("b", " "),
+            java.util.Map.entry("c", ""),
+            java.util.Map.entry("", "x"),
+            java.util.Map.entry("d", "a b"));
     // Forms java.net.URI reads as a relative reference, or refuses with its reason.
-    assertThat(validator.validate(valid().setUrl("/v1/x?y=2").build()).record().path()).isEqualTo("/v1/x");
+    assertThat(validator.validate(valid().setUrl("/v1/x?y=2").build()).record().path())
+        .isEqualTo("/v1/x");
     assertThat(validator.validate(valid().setUrl("http://[::1]:8080/x?q").build()).record().path())
         .isEqualTo("/x");
     CallValidator.Result refused = validator.validate(valid().setUrl("http://h/a%2").build());
@@ -127,7 +133,8 @@ class CallValidatorTest {
   @Test
   void acceptsIpv4AndIpv6Literals() {
     assertThat(validator.validate(valid().setSourceIp("192.0.2.1").build()).accepted()).isTrue();
-    assertThat(validator.validate(valid().setSourceIp("::ffff:192.0.2.1").build()).accepted()).isTrue();
+    assertThat(validator.validate(valid().setSourceIp("::ffff:192.0.2.1").build()).accepted())
+        .isTrue();
   }
 
   @Test
@@ -140,7 +147,10 @@ class CallValidatorTest {
     assertThat(refusedField(manyHeaders)).isEqualTo("request_headers");
     assertThat(refusedField(valid().putResponseHeaders("big", "x".repeat(8190))))
         .isEqualTo("response_headers");
-    assertThat(validator.validate(valid().putResponseHeaders("ok", "x".repeat(8000)).build()).accepted())
+    assertThat(
+            validator
+                .validate(valid().putResponseHeaders("ok", "x".repeat(8000)).build())
+                .accepted())
         .isTrue();
   }
 
@@ -149,13 +159,23 @@ class CallValidatorTest {
     long now = 1_790_000_100L;
     assertThat(refusedField(valid().setTimestamp(Timestamp.newBuilder().setSeconds(now + 301))))
         .isEqualTo("timestamp");
-    assertThat(refusedField(valid().setTimestamp(Timestamp.newBuilder().setSeconds(now - 7 * 86_400 - 1))))
+    assertThat(
+            refusedField(
+                valid().setTimestamp(Timestamp.newBuilder().setSeconds(now - 7 * 86_400 - 1))))
         .isEqualTo("timestamp");
-    assertThat(validator.validate(valid().setTimestamp(Timestamp.newBuilder().setSeconds(now + 299)).build())
-            .accepted())
+    assertThat(
+            validator
+                .validate(
+                    valid().setTimestamp(Timestamp.newBuilder().setSeconds(now + 299)).build())
+                .accepted())
         .isTrue();
-    assertThat(validator.validate(valid().setTimestamp(Timestamp.newBuilder().setSeconds(now - 6 * 86_400)).build())
-            .accepted())
+    assertThat(
+            validator
+                .validate(
+                    valid()
+                        .setTimestamp(Timestamp.newBuilder().setSeconds(now - 6 * 86_400))
+                        .build())
+                .accepted())
         .isTrue();
   }
 
@@ -163,12 +183,15 @@ class CallValidatorTest {
   void givesRecordsOfANamedBatchStableIds() {
     Ids.BatchKey key = Ids.BatchKey.of("svc", "batch-1");
     String first = validator.validate(valid().build(), key, 3).record().id();
-    assertThat(validator.validate(valid().build(), Ids.BatchKey.of("svc", "batch-1"), 3).record().id())
+    assertThat(
+            validator.validate(valid().build(), Ids.BatchKey.of("svc", "batch-1"), 3).record().id())
         .isEqualTo(first);
     assertThat(validator.validate(valid().build(), key, 4).record().id()).isNotEqualTo(first);
-    assertThat(validator.validate(valid().build(), Ids.BatchKey.of("svc", "batch-2"), 3).record().id())
+    assertThat(
+            validator.validate(valid().build(), Ids.BatchKey.of("svc", "batch-2"), 3).record().id())
         .isNotEqualTo(first);
-    assertThat(validator.validate(valid().setId("mine").build(), key, 3).record().id()).isEqualTo("mine");
+    assertThat(validator.validate(valid().setId("mine").build(), key, 3).record().id())
+        .isEqualTo("mine");
   }
 
   @Test

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The engine stops answering (SIGSTOP) and resumes (SIGCONT): readiness turns NOT_SERVING,
- * commits fail UNAVAILABLE within the commit timeout rather than hanging, and once the engine
- * resumes the retried batch is stored exactly once, even if the INSERT left without an answer
- * commits after all. This class runs its own server on its own engine, since it stops it.
+ * The engine stops answering (SIGSTOP) and resumes (SIGCONT): readiness turns NOT_SERVING, commits
+ * fail UNAVAILABLE within the commit timeout rather than hanging, and once the engine resumes the
+ * retried batch is stored exactly once, even if the INSERT left without an answer commits after
+ * all. This class runs its own server on its own engine, since it stops it.
  */
 class EngineStallIT {
 
@@ -51,7 +51,9 @@ class EngineStallIT {
 
   private static void signal(String name) throws Exception {
     if (tapline != null && tapline.engine().pid() > 0) {
-      new ProcessBuilder("kill", "-" + name, Long.toString(tapline.engine().pid())).start().waitFor();
+      new ProcessBuilder("kill", "-" + name, Long.toString(tapline.engine().pid()))
+          .start()
+          .waitFor();
     }
   }
 

@@ -33,9 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The engine dies in the middle of a 100,000-record stream and comes back; the client retries
- * every batch it got no successful ack for, and in the end every record is stored exactly once.
- * This class runs its own server on its own engine, since it kills it.
+ * The engine dies in the middle of a 100,000-record stream and comes back; the client retries every
+ * batch it got no successful ack for, and in the end every record is stored exactly once. This
+ * class runs its own server on its own engine, since it kills it.
  */
 class IngestCrashIT {
 
@@ -49,7 +49,10 @@ class IngestCrashIT {
   static void start() {
     tapline =
         ServerOnOwnEngine.start(
-            dataDir, "crash", "--ingest.commit-max-records=5000", "--ingest.rate-limit-per-second=0");
+            dataDir,
+            "crash",
+            "--ingest.commit-max-records=5000",
+            "--ingest.rate-limit-per-second=0");
   }
 
   @AfterAll
@@ -82,7 +85,9 @@ class IngestCrashIT {
             },
             clientThread);
 
-    await().atMost(Duration.ofMinutes(2)).until(() -> acked.get() >= BATCHES / 4 || sending.isDone());
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(() -> acked.get() >= BATCHES / 4 || sending.isDone());
     assertThat(sending).isNotDone(); // the crash must happen mid-stream
     ProcessHandle.of(pidBefore).orElseThrow().destroyForcibly();
 
@@ -94,7 +99,8 @@ class IngestCrashIT {
     String json =
         "{\"batch_id\":\"json-during-outage\",\"calls\":[{\"service\":\"crash-json\",\"method\":\"GET\","
             + "\"url\":\"https://a.test/\",\"status_code\":200,\"timestamp\":\""
-            + Instant.now().minusSeconds(60) + "\"}]}";
+            + Instant.now().minusSeconds(60)
+            + "\"}]}";
     AtomicReference<AggregatedHttpResponse> refused = new AtomicReference<>();
     await()
         .atMost(Duration.ofSeconds(30))
@@ -102,7 +108,8 @@ class IngestCrashIT {
         .until(
             () -> {
               AggregatedHttpResponse r =
-                  http.execute(HttpRequest.of(HttpMethod.POST, "/v1/calls:ingest", MediaType.JSON, json))
+                  http.execute(
+                          HttpRequest.of(HttpMethod.POST, "/v1/calls:ingest", MediaType.JSON, json))
                       .aggregate()
                       .join();
               if (r.status().code() == 503) {
@@ -123,11 +130,13 @@ class IngestCrashIT {
         Statement statement = connection.createStatement();
         ResultSet rs =
             statement.executeQuery(
-                "SELECT count(), uniqExact(service, batch_id, id), uniqExact(batch_id) FROM api_calls"
-                    + " WHERE service IN ('crash-a', 'crash-b')")) {
+                "SELECT count(), uniqExact(service, batch_id, id), uniqExact(batch_id) FROM"
+                    + " api_calls WHERE service IN ('crash-a', 'crash-b')")) {
       rs.next();
       assertThat(rs.getLong(1)).as("rows").isEqualTo((long) BATCHES * RECORDS_PER_BATCH);
-      assertThat(rs.getLong(2)).as("distinct records").isEqualTo((long) BATCHES * RECORDS_PER_BATCH);
+      assertThat(rs.getLong(2))
+          .as("distinct records")
+          .isEqualTo((long) BATCHES * RECORDS_PER_BATCH);
       assertThat(rs.getLong(3)).as("batches").isEqualTo(BATCHES);
     }
   }
@@ -160,7 +169,12 @@ class IngestCrashIT {
                   .setUrl("https://api.test/orders/" + i + "?page=" + b)
                   .setStatusCode(201)
                   .setLatencyMs(3.5)
-                  .setRequestBody("{\"sku\":\"A-" + i + "\",\"quantity\":2,\"note\":\"" + "x".repeat(200) + "\"}")
+                  .setRequestBody(
+                      "{\"sku\":\"A-"
+                          + i
+                          + "\",\"quantity\":2,\"note\":\""
+                          + "x".repeat(200)
+                          + "\"}")
                   .setResponseBody("{\"id\":\"ord_" + b + "_" + i + "\"}"));
         }
         return batch.build();

@@ -24,7 +24,8 @@ class IngestFuzzIT {
   private static final int BATCHES = 80;
 
   @RegisterExtension
-  static final TestTapline tapline = new TestTapline().withFlags("--ingest.rate-limit-per-second=0");
+  static final TestTapline tapline =
+      new TestTapline().withFlags("--ingest.rate-limit-per-second=0");
 
   @Test
   void noInputFailsABatchOrAValidCall() throws Exception {
@@ -38,8 +39,16 @@ class IngestFuzzIT {
       FuzzTarget.Answer answer = target.send(batch);
       if (answer.problem() != null) {
         failures.add(
-            "seed " + SEED + ", batch " + batch.number() + " (" + batch.encoding() + "): "
-                + answer.problem() + "; " + batch.mutations());
+            "seed "
+                + SEED
+                + ", batch "
+                + batch.number()
+                + " ("
+                + batch.encoding()
+                + "): "
+                + answer.problem()
+                + "; "
+                + batch.mutations());
         continue;
       }
       accepted += answer.response().getAccepted();

@@ -89,8 +89,16 @@ class IngestPathIT {
     ApiKeyRecord stored = store.get(parsed.keyId()).orElseThrow();
     store.put(
         new ApiKeyRecord(
-            stored.keyId(), stored.name(), stored.secretHash(), stored.scopes(), stored.service(),
-            stored.customerId(), stored.plan(), stored.createdAt(), stored.expiresAt(), true));
+            stored.keyId(),
+            stored.name(),
+            stored.secretHash(),
+            stored.scopes(),
+            stored.service(),
+            stored.customerId(),
+            stored.plan(),
+            stored.createdAt(),
+            stored.expiresAt(),
+            true));
   }
 
   private static long count(String sql, Object... params) throws SQLException {
@@ -114,14 +122,26 @@ class IngestPathIT {
                 "secrets", "", "", List.of(), 0, List.of("x-tenant-secret"), Instant.now()));
     List<String> secrets =
         List.of(
-            "Bearer-s3cr3t-auth", "session=c00kie-s3cr3t", "setc00kie-s3cr3t", "xapikey-s3cr3t",
-            "tenant-s3cr3t", "query-tok-s3cr3t", "query-pw-s3cr3t", "url-userinfo-s3cr3t",
-            "json-pw-s3cr3t", "json-deep-token-s3cr3t", "form-pw-s3cr3t", "4111111111111111",
-            "5500 0000 0000 0004", "378282246310005", "resp-secret-s3cr3t");
+            "Bearer-s3cr3t-auth",
+            "session=c00kie-s3cr3t",
+            "setc00kie-s3cr3t",
+            "xapikey-s3cr3t",
+            "tenant-s3cr3t",
+            "query-tok-s3cr3t",
+            "query-pw-s3cr3t",
+            "url-userinfo-s3cr3t",
+            "json-pw-s3cr3t",
+            "json-deep-token-s3cr3t",
+            "form-pw-s3cr3t",
+            "4111111111111111",
+            "5500 0000 0000 0004",
+            "378282246310005",
+            "resp-secret-s3cr3t");
     ApiCall seeded =
         call("secrets")
             .setMethod("POST")
-            .setUrl("https://me:url-userinfo-s3cr3t@api.test/login?token=query-tok-s3cr3t&page=1&password=query-pw-s3cr3t")
+            .setUrl(
+                "https://me:url-userinfo-s3cr3t@api.test/login?token=query-tok-s3cr3t&page=1&password=query-pw-s3cr3t")
             .putRequestHeaders("Authorization", "Bearer-s3cr3t-auth")
             .putRequestHeaders("Cookie", "session=c00kie-s3cr3t")
             .putRequestHeaders("X-API-Key", "xapikey-s3cr3t")
@@ -129,9 +149,10 @@ class IngestPathIT {
             .putRequestHeaders("content-type", "application/json")
             .putResponseHeaders("Set-Cookie", "setc00kie-s3cr3t")
             .setRequestBody(
-                "{\"user\":\"ann\",\"password\":\"json-pw-s3cr3t\",\"deep\":[{\"a\":{\"access_token\":\"json-deep-token-s3cr3t\"}}],"
-                    + "\"payment\":{\"note\":\"card 4111111111111111\",\"amount\":5}}")
-            .setResponseBody("{\"client_secret\":\"resp-secret-s3cr3t\",\"echo\":\"5500 0000 0000 0004\"}")
+                "{\"user\":\"ann\",\"password\":\"json-pw-s3cr3t\",\"deep\":[{\"a\":{\"access_token\":\"json-deep-token-s3cr3t\"}}],\"payment\":{\"note\":\"card"
+                    + " 4111111111111111\",\"amount\":5}}")
+            .setResponseBody(
+                "{\"client_secret\":\"resp-secret-s3cr3t\",\"echo\":\"5500 0000 0000 0004\"}")
             .setError("charge failed for 378282246310005")
             .build();
     ApiCall form =
@@ -190,7 +211,8 @@ class IngestPathIT {
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT request_body FROM api_calls WHERE service = 'hostile' AND url LIKE '%/4'")) {
+                "SELECT request_body FROM api_calls WHERE service = 'hostile' AND url LIKE"
+                    + " '%/4'")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(1))
           .startsWith("{\"user\":\"ann\",\"password\":\"[masked]")
@@ -260,7 +282,8 @@ class IngestPathIT {
       concurrent.add(CompletableFuture.supplyAsync(() -> streamOne(request)));
       concurrent.add(
           CompletableFuture.supplyAsync(
-              () -> stub().ingest(IngestRequest.newBuilder().addCalls(call("five-other")).build())));
+              () ->
+                  stub().ingest(IngestRequest.newBuilder().addCalls(call("five-other")).build())));
     }
     for (CompletableFuture<IngestResponse> f : concurrent) {
       assertThat(f.get(60, TimeUnit.SECONDS).hasError()).isFalse();
@@ -303,7 +326,11 @@ class IngestPathIT {
         List.of(
             IngestRequest.newBuilder().setBatchId("order-1").addCalls(call("order")).build(),
             tooMany.build(),
-            IngestRequest.newBuilder().setBatchId("order-3").addCalls(call("order")).addCalls(call("order")).build());
+            IngestRequest.newBuilder()
+                .setBatchId("order-3")
+                .addCalls(call("order"))
+                .addCalls(call("order"))
+                .build());
     CopyOnWriteArrayList<IngestResponse> acks = new CopyOnWriteArrayList<>();
     CompletableFuture<Void> done = new CompletableFuture<>();
     StreamObserver<IngestRequest> stream =
@@ -328,7 +355,9 @@ class IngestPathIT {
     batches.forEach(stream::onNext);
     stream.onCompleted();
     done.get(60, TimeUnit.SECONDS);
-    assertThat(acks).extracting(IngestResponse::getBatchId).containsExactly("order-1", "order-2", "order-3");
+    assertThat(acks)
+        .extracting(IngestResponse::getBatchId)
+        .containsExactly("order-1", "order-2", "order-3");
     assertThat(acks.get(0).getAccepted()).isEqualTo(1);
     assertThat(acks.get(1).getError().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
     assertThat(acks.get(1).getError().getMessage()).contains("calls");
@@ -346,8 +375,10 @@ class IngestPathIT {
                 .addCalls(call("short-lived"))
                 .addCalls(call("unregistered"))
                 .build());
-    assertThat(count("SELECT max(retention_days) FROM api_calls WHERE service = 'short-lived'")).isEqualTo(3);
-    assertThat(count("SELECT max(retention_days) FROM api_calls WHERE service = 'unregistered'")).isEqualTo(45);
+    assertThat(count("SELECT max(retention_days) FROM api_calls WHERE service = 'short-lived'"))
+        .isEqualTo(3);
+    assertThat(count("SELECT max(retention_days) FROM api_calls WHERE service = 'unregistered'"))
+        .isEqualTo(45);
   }
 
   @Test
@@ -360,7 +391,8 @@ class IngestPathIT {
                     .addCalls(
                         call("shapes")
                             .setId("shape-1")
-                            .setUrl("https://api.test/users/123/orders/9f1c2e4b-7a1d-4c3e-9b2a-1d2e3f4a5b6c?x=1")
+                            .setUrl(
+                                "https://api.test/users/123/orders/9f1c2e4b-7a1d-4c3e-9b2a-1d2e3f4a5b6c?x=1")
                             .setRequestBody(big))
                     .addCalls(call("shapes").setId("shape-2").setRoute("/users/{user}"))
                     .build());
@@ -370,11 +402,13 @@ class IngestPathIT {
         ResultSet rs =
             s.executeQuery(
                 "SELECT id, route, length(request_body), request_body_size, request_body_truncated,"
-                    + " response_body_truncated FROM api_calls WHERE service = 'shapes' ORDER BY id")) {
+                    + " response_body_truncated FROM api_calls WHERE service = 'shapes' ORDER"
+                    + " BY id")) {
       rs.next();
       assertThat(rs.getString(2)).isEqualTo("/users/{id}/orders/{id}");
       assertThat(rs.getLong(3)).isBetween(1000L, 1024L);
-      assertThat(rs.getLong(4)).isEqualTo(big.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+      assertThat(rs.getLong(4))
+          .isEqualTo(big.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
       assertThat(rs.getInt(5)).isEqualTo(1);
       assertThat(rs.getInt(6)).isEqualTo(0);
       rs.next();
@@ -394,10 +428,18 @@ class IngestPathIT {
             .ingest(
                 IngestRequest.newBuilder()
                     .addCalls(call("mixed"))
-                    .addCalls(call("mixed").setTimestamp(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() + 3600)))
+                    .addCalls(
+                        call("mixed")
+                            .setTimestamp(
+                                Timestamp.newBuilder()
+                                    .setSeconds(Instant.now().getEpochSecond() + 3600)))
                     .addCalls(manyHeaders)
                     .addCalls(call("mixed").setUrl("https://api.test/" + "a".repeat(9000)))
-                    .addCalls(call("mixed").setTimestamp(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 30 * 86_400)))
+                    .addCalls(
+                        call("mixed")
+                            .setTimestamp(
+                                Timestamp.newBuilder()
+                                    .setSeconds(Instant.now().getEpochSecond() - 30 * 86_400)))
                     .build());
     assertThat(response.getAccepted()).isEqualTo(1);
     assertThat(response.getRejectionsList())
@@ -420,7 +462,9 @@ class IngestPathIT {
               assertThat(e.getStatus().getDescription()).contains("calls").contains("2000");
             });
     IngestRequest tooBig =
-        IngestRequest.newBuilder().addCalls(call("limits").setRequestBody("x".repeat(1_100_000))).build();
+        IngestRequest.newBuilder()
+            .addCalls(call("limits").setRequestBody("x".repeat(1_100_000)))
+            .build();
     assertThatThrownBy(() -> stub().ingest(tooBig))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
@@ -430,8 +474,12 @@ class IngestPathIT {
             .http()
             .execute(
                 HttpRequest.of(
-                    HttpMethod.POST, "/v1/calls:ingest", MediaType.JSON,
-                    "{\"calls\":[{\"service\":\"limits\",\"request_body\":\"" + "x".repeat(1_200_000) + "\"}]}"))
+                    HttpMethod.POST,
+                    "/v1/calls:ingest",
+                    MediaType.JSON,
+                    "{\"calls\":[{\"service\":\"limits\",\"request_body\":\""
+                        + "x".repeat(1_200_000)
+                        + "\"}]}"))
             .aggregate()
             .join();
     assertThat(json.status()).isEqualTo(HttpStatus.REQUEST_ENTITY_TOO_LARGE);
@@ -450,10 +498,12 @@ class IngestPathIT {
       batches.add(batch.build());
     }
     RetryingIngestClient.Result result =
-        RetryingIngestClient.of(tapline.channel(), 4).sendAll(batches.iterator(), l -> {}, Duration.ofMinutes(2));
+        RetryingIngestClient.of(tapline.channel(), 4)
+            .sendAll(batches.iterator(), l -> {}, Duration.ofMinutes(2));
     assertThat(result.streams()).isEqualTo(1);
     assertThat(result.records()).isEqualTo(24 * 600);
-    assertThat(count("SELECT count() FROM api_calls WHERE service = 'long-stream'")).isEqualTo(24 * 600);
+    assertThat(count("SELECT count() FROM api_calls WHERE service = 'long-stream'"))
+        .isEqualTo(24 * 600);
   }
 
   @Test
@@ -481,9 +531,13 @@ class IngestPathIT {
             .http(key)
             .execute(
                 HttpRequest.of(
-                    HttpMethod.POST, "/v1/calls:ingest", MediaType.JSON,
+                    HttpMethod.POST,
+                    "/v1/calls:ingest",
+                    MediaType.JSON,
                     "{\"calls\":[{\"service\":\"rated\",\"method\":\"GET\",\"url\":\"https://a.test/\","
-                        + "\"status_code\":200,\"timestamp\":\"" + NOW + "\"}]}"))
+                        + "\"status_code\":200,\"timestamp\":\""
+                        + NOW
+                        + "\"}]}"))
             .aggregate()
             .join();
     assertThat(json.status()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);

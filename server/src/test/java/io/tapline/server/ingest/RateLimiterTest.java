@@ -14,7 +14,8 @@ class RateLimiterTest {
 
   @Test
   void aKeyOverItsRateWaitsWhileOthersPass() {
-    assertThat(limiter.acquire("noisy", "", 1500)).isEqualTo(Duration.ZERO); // a full bucket may go into debt
+    assertThat(limiter.acquire("noisy", "", 1500))
+        .isEqualTo(Duration.ZERO); // a full bucket may go into debt
     Duration wait = limiter.acquire("noisy", "", 10);
     assertThat(wait).isGreaterThan(Duration.ofMillis(400)).isLessThan(Duration.ofMillis(600));
     assertThat(limiter.acquire("quiet", "", 10)).isEqualTo(Duration.ZERO);

@@ -16,20 +16,48 @@ class StoredRecordsTest {
 
   private static CallRecord record(String requestBody, String error, Map<String, String> tags) {
     return new CallRecord(
-        "id1", Instant.parse("2026-01-01T00:00:00Z"), "svc", "POST",
-        "https://a.test/v1/users/4111111111111111?token=t#id_token=x", "/v1/users/4111111111111111",
-        "", Map.of("token", "t"), Map.of("Authorization", "Bearer x"), Map.of(), requestBody, 10,
-        "", 0, 200, 1000, error, "", tags, "", "", "", "", "", 1, false, false);
+        "id1",
+        Instant.parse("2026-01-01T00:00:00Z"),
+        "svc",
+        "POST",
+        "https://a.test/v1/users/4111111111111111?token=t#id_token=x",
+        "/v1/users/4111111111111111",
+        "",
+        Map.of("token", "t"),
+        Map.of("Authorization", "Bearer x"),
+        Map.of(),
+        requestBody,
+        10,
+        "",
+        0,
+        200,
+        1000,
+        error,
+        "",
+        tags,
+        "",
+        "",
+        "",
+        "",
+        "",
+        1,
+        false,
+        false);
   }
 
   @Test
   void masksEveryPartOfTheRecordAndCutsBodies() {
     CallRecord r =
         stored.toStore(
-            record("{\"password\":\"x\",\"note\":\"" + "n".repeat(100) + "\"}",
-                "login failed: password=hunter2", Map.of("api_token", "t", "region", "eu")),
-            SensitiveNames.none(), "", "");
-    assertThat(r.url()).isEqualTo("https://a.test/v1/users/[masked]?token=[masked]#id_token=[masked]");
+            record(
+                "{\"password\":\"x\",\"note\":\"" + "n".repeat(100) + "\"}",
+                "login failed: password=hunter2",
+                Map.of("api_token", "t", "region", "eu")),
+            SensitiveNames.none(),
+            "",
+            "");
+    assertThat(r.url())
+        .isEqualTo("https://a.test/v1/users/[masked]?token=[masked]#id_token=[masked]");
     assertThat(r.path()).isEqualTo("/v1/users/[masked]");
     assertThat(r.queryParams()).containsEntry("token", Masker.MASKED);
     assertThat(r.requestHeaders()).containsEntry("Authorization", Masker.MASKED);
@@ -41,11 +69,13 @@ class StoredRecordsTest {
 
   @Test
   void aFieldThatCannotBeMaskedRefusesTheRecordNamingTheField() {
-    assertThatThrownBy(() -> stored.toStore(record(null, "", Map.of()), SensitiveNames.none(), "", ""))
+    assertThatThrownBy(
+            () -> stored.toStore(record(null, "", Map.of()), SensitiveNames.none(), "", ""))
         .isInstanceOfSatisfying(
             MaskingFailedException.class, e -> assertThat(e.field()).isEqualTo("request_body"))
         .hasMessageContaining("could not be masked");
-    assertThatThrownBy(() -> stored.toStore(record("", null, Map.of()), SensitiveNames.none(), "", ""))
+    assertThatThrownBy(
+            () -> stored.toStore(record("", null, Map.of()), SensitiveNames.none(), "", ""))
         .isInstanceOfSatisfying(
             MaskingFailedException.class, e -> assertThat(e.field()).isEqualTo("error"));
   }

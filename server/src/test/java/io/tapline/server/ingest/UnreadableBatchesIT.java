@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Binary batches protobuf cannot read whole: a call with invalid UTF-8 is refused alone, naming
- * its field, and the rest of its batch is stored; a batch whose framing is broken is refused
- * with INVALID_ARGUMENT, and an IngestStream carries on with the next batch.
+ * Binary batches protobuf cannot read whole: a call with invalid UTF-8 is refused alone, naming its
+ * field, and the rest of its batch is stored; a batch whose framing is broken is refused with
+ * INVALID_ARGUMENT, and an IngestStream carries on with the next batch.
  */
 class UnreadableBatchesIT {
 
@@ -50,8 +50,8 @@ class UnreadableBatchesIT {
       };
 
   private static final MethodDescriptor<byte[], IngestResponse> RAW_STREAM =
-      IngestServiceGrpc.getIngestStreamMethod()
-          .toBuilder(BYTES, ProtoUtils.marshaller(IngestResponse.getDefaultInstance()))
+      IngestServiceGrpc.getIngestStreamMethod().toBuilder(
+              BYTES, ProtoUtils.marshaller(IngestResponse.getDefaultInstance()))
           .build();
 
   private static ApiCall call(String url) {
@@ -101,10 +101,19 @@ class UnreadableBatchesIT {
                 .addCalls(call("https://a.test/MARK"))
                 .addCalls(call("https://a.test/3"))
                 .build()));
-    byte[] whole = IngestRequest.newBuilder().setBatchId("cut-1").addCalls(call("https://a.test/4")).build().toByteArray();
+    byte[] whole =
+        IngestRequest.newBuilder()
+            .setBatchId("cut-1")
+            .addCalls(call("https://a.test/4"))
+            .build()
+            .toByteArray();
     requests.onNext(Arrays.copyOf(whole, whole.length - 5));
     requests.onNext(
-        IngestRequest.newBuilder().setBatchId("fine-1").addCalls(call("https://a.test/5")).build().toByteArray());
+        IngestRequest.newBuilder()
+            .setBatchId("fine-1")
+            .addCalls(call("https://a.test/5"))
+            .build()
+            .toByteArray());
     requests.onCompleted();
 
     assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
@@ -124,8 +133,8 @@ class UnreadableBatchesIT {
     IngestResponse answer =
         ClientCalls.blockingUnaryCall(
             tapline.channel(),
-            IngestServiceGrpc.getIngestMethod()
-                .toBuilder(BYTES, ProtoUtils.marshaller(IngestResponse.getDefaultInstance()))
+            IngestServiceGrpc.getIngestMethod().toBuilder(
+                    BYTES, ProtoUtils.marshaller(IngestResponse.getDefaultInstance()))
                 .build(),
             io.grpc.CallOptions.DEFAULT,
             InvalidUtf8.at(

@@ -16,26 +16,76 @@ class UrlPartsTest {
       List.of(
           // the common form, read directly
           "https://api.example.com/v1/users/123/orders/9f1c?page=2&limit=50",
-          "http://h", "http://h:8080", "HTTP://H.test/", "svn+ssh://h.test/r", "http://h/p;x=1/q",
-          "http://h/a%20b/%C3%A9?q=caf%C3%A9", "http://h/p?a=1?b=2", "http://h/p?#", "http://h?q",
-          "http://h#f", "http://h/p?q=1#f/?;:", "http://h:/x", "http://h:abc/", "http://1.2.3.999/",
-          "http://h:99999999999/x", "http://-h-/", "http://a:b:c/", "http://h/p?a=1&&b=",
+          "http://h",
+          "http://h:8080",
+          "HTTP://H.test/",
+          "svn+ssh://h.test/r",
+          "http://h/p;x=1/q",
+          "http://h/a%20b/%C3%A9?q=caf%C3%A9",
+          "http://h/p?a=1?b=2",
+          "http://h/p?#",
+          "http://h?q",
+          "http://h#f",
+          "http://h/p?q=1#f/?;:",
+          "http://h:/x",
+          "http://h:abc/",
+          "http://1.2.3.999/",
+          "http://h:99999999999/x",
+          "http://-h-/",
+          "http://a:b:c/",
+          "http://h/p?a=1&&b=",
           // missing scheme: URI reads these as relative references
-          "api.example.com/x?y=1", "/v1/x?y=2", "//host/x", "?q=1", "#f", "x:", ":x", "1http://h",
+          "api.example.com/x?y=1",
+          "/v1/x?y=2",
+          "//host/x",
+          "?q=1",
+          "#f",
+          "x:",
+          ":x",
+          "1http://h",
           // spaces, control and non-ASCII characters
-          "http://a b", "http://a.test/a b", "http://a.test/?q=a b", "http://a.test/#a b",
-          " http://h/", "http://h/\t", "http://h/é", "http://h/?q=é", "http://h/\u00a0",
+          "http://a b",
+          "http://a.test/a b",
+          "http://a.test/?q=a b",
+          "http://a.test/#a b",
+          " http://h/",
+          "http://h/\t",
+          "http://h/é",
+          "http://h/?q=é",
+          "http://h/\u00a0",
           "ht tp://h/",
           // IPv6 hosts
-          "http://[::1]:8080/x", "http://[::1/x", "http://[fe80::1%25eth0]/", "http://[::1]x/",
-          "http://[v1.x]/", "http://[::ffff:192.0.2.1]/",
+          "http://[::1]:8080/x",
+          "http://[::1/x",
+          "http://[fe80::1%25eth0]/",
+          "http://[::1]x/",
+          "http://[v1.x]/",
+          "http://[::ffff:192.0.2.1]/",
           // percent-encoding
-          "http://h/a%2", "http://h/a%zz", "http://h/?q=%", "http://h/?q=%4", "http://h/#%",
-          "http://h%41/", "http://h/%",
+          "http://h/a%2",
+          "http://h/a%zz",
+          "http://h/?q=%",
+          "http://h/?q=%4",
+          "http://h/#%",
+          "http://h%41/",
+          "http://h/%",
           // user info, brackets, other shapes
-          "http://u:p@h/", "http://@h/", "http://h/?a[]=1", "http://h/#a[1]", "http://h/p#f#g",
-          "http:///x", "file:///x", "http://", "http:/x", "mailto:a@b.test", "urn:isbn:1",
-          "http://h/p|q", "http://h/{id}", "http://h/p\"", "http://h/p^", "http://h/p`");
+          "http://u:p@h/",
+          "http://@h/",
+          "http://h/?a[]=1",
+          "http://h/#a[1]",
+          "http://h/p#f#g",
+          "http:///x",
+          "file:///x",
+          "http://",
+          "http:/x",
+          "mailto:a@b.test",
+          "urn:isbn:1",
+          "http://h/p|q",
+          "http://h/{id}",
+          "http://h/p\"",
+          "http://h/p^",
+          "http://h/p`");
 
   @Test
   void agreesWithUriOnEdgeCases() {
@@ -60,7 +110,9 @@ class UrlPartsTest {
 
   @Test
   void agreesWithUriOnRandomUrls() {
-    String[] starts = {"http://", "https://h.test", "https://h.test/", "http://h:80/a?", "", "h", "x:"};
+    String[] starts = {
+      "http://", "https://h.test", "https://h.test/", "http://h:80/a?", "", "h", "x:"
+    };
     String alphabet = "abcXYZ019-._~:/?#[]@!$&'()*+,;=% %2fé\"<>\\^`{|}\u0000\t";
     Random random = new Random(5);
     int plain = 0;

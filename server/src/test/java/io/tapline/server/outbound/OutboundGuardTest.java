@@ -22,7 +22,8 @@ class OutboundGuardTest {
   private static OutboundGuard guard(String... allowed) {
     return new OutboundGuard(
         host -> {
-          String address = DNS.get(host.endsWith(".") ? host.substring(0, host.length() - 1) : host);
+          String address =
+              DNS.get(host.endsWith(".") ? host.substring(0, host.length() - 1) : host);
           if (address == null) {
             throw new UnknownHostException(host);
           }
@@ -51,7 +52,8 @@ class OutboundGuardTest {
     assertThat(guard("10.0.0.9").check(URI.create("http://alerts.internal/hook")).host())
         .isEqualTo("alerts.internal");
     // Allowing one name or address allows nothing else.
-    assertThatThrownBy(() -> guard("alerts.internal").check(URI.create("http://engine.internal:8123/")))
+    assertThatThrownBy(
+            () -> guard("alerts.internal").check(URI.create("http://engine.internal:8123/")))
         .hasMessageContaining("loopback");
     assertThatThrownBy(() -> guard("10.0.0.9").check(URI.create("http://127.0.0.1:8123/")))
         .hasMessageContaining("loopback");

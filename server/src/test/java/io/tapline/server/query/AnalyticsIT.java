@@ -64,14 +64,25 @@ class AnalyticsIT {
   static final TestTapline tapline = new TestTapline().withFlags("--ingest.max-future=2h");
 
   /** Four whole hours, the first starting three hours ago (hour-aligned). */
-  static final Instant BASE = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
+  static final Instant BASE =
+      Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
 
   static final String[] METHODS = {"GET", "GET", "POST", "PUT"};
   static final String[] ROUTES = {"/v1/orders/{id}", "/v1/orders", "/v1/search", "/v1/users/{id}"};
   static final int[] STATUSES = {200, 200, 200, 201, 204, 400, 404, 429, 500, 503};
   static final String[] CUSTOMERS = {"acme", "globex", "initech", "umbrella", "hooli"};
   static final Map<String, String> PLANS =
-      Map.of("acme", "enterprise", "globex", "pro", "initech", "free", "umbrella", "free", "hooli", "pro");
+      Map.of(
+          "acme",
+          "enterprise",
+          "globex",
+          "pro",
+          "initech",
+          "free",
+          "umbrella",
+          "free",
+          "hooli",
+          "pro");
 
   static final List<ApiCall> shop = new ArrayList<>();
   static final List<ApiCall> other = new ArrayList<>();
@@ -110,7 +121,8 @@ class AnalyticsIT {
     ApiCall.Builder call =
         ApiCall.newBuilder()
             .setId(id)
-            .setTimestamp(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()))
+            .setTimestamp(
+                Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()))
             .setService(service)
             .setMethod(METHODS[random.nextInt(METHODS.length)])
             .setUrl("https://api.example.com" + path + "?q=" + random.nextInt(50))
@@ -145,7 +157,10 @@ class AnalyticsIT {
     return Math.round(c.getLatencyMs() * 1000);
   }
 
-  /** Nearest-rank weighted quantile: the smallest latency whose cumulative weight reaches level * total. */
+  /**
+   * Nearest-rank weighted quantile: the smallest latency whose cumulative weight reaches level *
+   * total.
+   */
   static double exactQuantileMs(List<ApiCall> calls, double level) {
     List<ApiCall> sorted = new ArrayList<>(calls);
     sorted.sort(Comparator.comparingLong(AnalyticsIT::micros));
@@ -170,7 +185,8 @@ class AnalyticsIT {
 
   static void assertMetrics(CallMetrics actual, List<ApiCall> calls) {
     double count = calls.stream().mapToDouble(AnalyticsIT::weight).sum();
-    double errors = calls.stream().filter(AnalyticsIT::isError).mapToDouble(AnalyticsIT::weight).sum();
+    double errors =
+        calls.stream().filter(AnalyticsIT::isError).mapToDouble(AnalyticsIT::weight).sum();
     double latency = calls.stream().mapToDouble(c -> micros(c) * weight(c)).sum();
     assertThat(actual.getCount()).isEqualTo(Math.round(count));
     assertThat(actual.getErrors()).isEqualTo(Math.round(errors));
@@ -190,7 +206,8 @@ class AnalyticsIT {
   static CallFilter.Builder window() {
     return CallFilter.newBuilder()
         .setStartTime(Timestamp.newBuilder().setSeconds(BASE.getEpochSecond()))
-        .setEndTime(Timestamp.newBuilder().setSeconds(BASE.plus(4, ChronoUnit.HOURS).getEpochSecond()));
+        .setEndTime(
+            Timestamp.newBuilder().setSeconds(BASE.plus(4, ChronoUnit.HOURS).getEpochSecond()));
   }
 
   static <K> Map<K, Long> weightedCounts(List<ApiCall> calls, Function<ApiCall, K> key) {
@@ -215,8 +232,10 @@ class AnalyticsIT {
 
     assertMetrics(response.getMetrics(), shop);
     assertThat(response.getMetrics().getQuantilesList()).hasSize(2);
-    assertQuantile(response.getMetrics().getQuantiles(0).getLatencyMs(), exactQuantileMs(shop, 0.999));
-    assertQuantile(response.getMetrics().getQuantiles(1).getLatencyMs(), exactQuantileMs(shop, 0.25));
+    assertQuantile(
+        response.getMetrics().getQuantiles(0).getLatencyMs(), exactQuantileMs(shop, 0.999));
+    assertQuantile(
+        response.getMetrics().getQuantiles(1).getLatencyMs(), exactQuantileMs(shop, 0.25));
     assertThat(response.getCountByMethodMap()).isEqualTo(weightedCounts(shop, ApiCall::getMethod));
     assertThat(response.getCountByStatusMap())
         .isEqualTo(weightedCounts(shop, c -> Integer.toString(c.getStatusCode())));
@@ -227,9 +246,12 @@ class AnalyticsIT {
   @Test
   void metricsOfAFilteredSubsetAndOfNothing() {
     List<ApiCall> expected =
-        shop.stream().filter(c -> c.getCustomerId().equals("acme") && c.getStatusCode() >= 400).toList();
+        shop.stream()
+            .filter(c -> c.getCustomerId().equals("acme") && c.getStatusCode() >= 400)
+            .toList();
     CallMetrics metrics =
-        query.getMetrics(
+        query
+            .getMetrics(
                 GetMetricsRequest.newBuilder()
                     .setFilter(
                         window()
@@ -243,7 +265,9 @@ class AnalyticsIT {
 
     GetMetricsResponse none =
         query.getMetrics(
-            GetMetricsRequest.newBuilder().setFilter(window().setService("no-such-service")).build());
+            GetMetricsRequest.newBuilder()
+                .setFilter(window().setService("no-such-service"))
+                .build());
     assertThat(none.getMetrics()).isEqualTo(CallMetrics.getDefaultInstance());
   }
 
@@ -251,17 +275,23 @@ class AnalyticsIT {
   void withoutStartTimeTheDefaultWindowIsTheLastDay() {
     GetMetricsResponse response =
         query.getMetrics(
-            GetMetricsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("shop")).build());
+            GetMetricsRequest.newBuilder()
+                .setFilter(CallFilter.newBuilder().setService("shop"))
+                .build());
     Instant start =
-        Instant.ofEpochSecond(response.getStartTime().getSeconds(), response.getStartTime().getNanos());
+        Instant.ofEpochSecond(
+            response.getStartTime().getSeconds(), response.getStartTime().getNanos());
     Instant end =
         Instant.ofEpochSecond(response.getEndTime().getSeconds(), response.getEndTime().getNanos());
     assertThat(java.time.Duration.between(start, end)).isEqualTo(java.time.Duration.ofHours(24));
     // Calls of the current hour may lie after the window's end (now), to the microsecond.
     List<ApiCall> inWindow =
         shop.stream()
-            .filter(c -> Instant.ofEpochSecond(c.getTimestamp().getSeconds(), c.getTimestamp().getNanos())
-                .isBefore(end))
+            .filter(
+                c ->
+                    Instant.ofEpochSecond(
+                            c.getTimestamp().getSeconds(), c.getTimestamp().getNanos())
+                        .isBefore(end))
             .toList();
     assertThat(response.getMetrics().getRecorded()).isEqualTo(inWindow.size());
   }
@@ -282,7 +312,10 @@ class AnalyticsIT {
     shop.forEach(c -> byCustomer.merge(c.getCustomerId(), weight(c), Double::sum));
     List<String> ranked =
         byCustomer.entrySet().stream()
-            .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+            .sorted(
+                Map.Entry.<String, Double>comparingByValue()
+                    .reversed()
+                    .thenComparing(Map.Entry.comparingByKey()))
             .map(Map.Entry::getKey)
             .toList();
     double total = byCustomer.values().stream().mapToDouble(Double::doubleValue).sum();
@@ -294,13 +327,17 @@ class AnalyticsIT {
       String customer = ranked.get(i);
       assertThat(group.getValuesList()).containsExactly(customer);
       assertThat(group.getOther()).isFalse();
-      assertMetrics(group.getMetrics(), shop.stream().filter(c -> c.getCustomerId().equals(customer)).toList());
+      assertMetrics(
+          group.getMetrics(),
+          shop.stream().filter(c -> c.getCustomerId().equals(customer)).toList());
       assertThat(group.getShare()).isCloseTo(byCustomer.get(customer) / total, within(1e-9));
     }
     BreakdownGroup rest = response.getGroups(2);
     assertThat(rest.getOther()).isTrue();
     assertThat(rest.getValuesList()).isEmpty();
-    assertMetrics(rest.getMetrics(), shop.stream().filter(c -> !ranked.subList(0, 2).contains(c.getCustomerId())).toList());
+    assertMetrics(
+        rest.getMetrics(),
+        shop.stream().filter(c -> !ranked.subList(0, 2).contains(c.getCustomerId())).toList());
   }
 
   @Test
@@ -319,7 +356,8 @@ class AnalyticsIT {
     response.getGroupsList().forEach(g -> actual.put(g.getValuesList(), g.getMetrics().getCount()));
     assertThat(actual).isEqualTo(expected);
     assertThat(response.getGroupsList()).noneMatch(BreakdownGroup::getOther);
-    List<Long> counts = response.getGroupsList().stream().map(g -> g.getMetrics().getCount()).toList();
+    List<Long> counts =
+        response.getGroupsList().stream().map(g -> g.getMetrics().getCount()).toList();
     assertThat(counts).isSortedAccordingTo(Comparator.reverseOrder());
   }
 
@@ -334,10 +372,15 @@ class AnalyticsIT {
                 .build());
     List<String> expectedByRate =
         groupBy(shop, ApiCall::getRoute).entrySet().stream()
-            .sorted(Comparator.comparingDouble((Map.Entry<String, List<ApiCall>> e) -> errorRate(e.getValue())).reversed())
+            .sorted(
+                Comparator.comparingDouble(
+                        (Map.Entry<String, List<ApiCall>> e) -> errorRate(e.getValue()))
+                    .reversed())
             .map(Map.Entry::getKey)
             .toList();
-    assertThat(byRate.getGroupsList()).extracting(g -> g.getValues(0)).containsExactlyElementsOf(expectedByRate);
+    assertThat(byRate.getGroupsList())
+        .extracting(g -> g.getValues(0))
+        .containsExactlyElementsOf(expectedByRate);
 
     GetBreakdownResponse byP95 =
         query.getBreakdown(
@@ -350,10 +393,15 @@ class AnalyticsIT {
                 .build());
     List<String> expectedByP95 =
         groupBy(shop, c -> c.getTagsOrThrow("region")).entrySet().stream()
-            .sorted(Comparator.comparingDouble((Map.Entry<String, List<ApiCall>> e) -> exactQuantileMs(e.getValue(), 0.95)).reversed())
+            .sorted(
+                Comparator.comparingDouble(
+                        (Map.Entry<String, List<ApiCall>> e) -> exactQuantileMs(e.getValue(), 0.95))
+                    .reversed())
             .map(Map.Entry::getKey)
             .toList();
-    assertThat(byP95.getGroupsList()).extracting(g -> g.getValues(0)).containsExactlyElementsOf(expectedByP95);
+    assertThat(byP95.getGroupsList())
+        .extracting(g -> g.getValues(0))
+        .containsExactlyElementsOf(expectedByP95);
   }
 
   static <K> Map<K, List<ApiCall>> groupBy(List<ApiCall> calls, Function<ApiCall, K> key) {
@@ -384,7 +432,8 @@ class AnalyticsIT {
           .isEqualTo(BASE.plus(hour, ChronoUnit.HOURS).getEpochSecond());
       List<ApiCall> inHour = shop.stream().filter(c -> hourOf(c) == h).toList();
       if (inHour.isEmpty()) {
-        assertThat(series.getBuckets(hour).getMetrics()).isEqualTo(CallMetrics.getDefaultInstance());
+        assertThat(series.getBuckets(hour).getMetrics())
+            .isEqualTo(CallMetrics.getDefaultInstance());
       } else {
         assertMetrics(series.getBuckets(hour).getMetrics(), inHour);
       }
@@ -403,12 +452,21 @@ class AnalyticsIT {
                 .build());
     // Four hours in at most 500 buckets: 30-second buckets.
     assertThat(response.getBucketSeconds()).isEqualTo(30);
-    assertThat(response.getSeriesList()).extracting(TimeSeries::getValue).containsExactly("GET", "");
+    assertThat(response.getSeriesList())
+        .extracting(TimeSeries::getValue)
+        .containsExactly("GET", "");
     assertThat(response.getSeries(1).getOther()).isTrue();
-    long getCount = response.getSeries(0).getBucketsList().stream().mapToLong(b -> b.getMetrics().getRecorded()).sum();
-    long restCount = response.getSeries(1).getBucketsList().stream().mapToLong(b -> b.getMetrics().getRecorded()).sum();
+    long getCount =
+        response.getSeries(0).getBucketsList().stream()
+            .mapToLong(b -> b.getMetrics().getRecorded())
+            .sum();
+    long restCount =
+        response.getSeries(1).getBucketsList().stream()
+            .mapToLong(b -> b.getMetrics().getRecorded())
+            .sum();
     assertThat(getCount).isEqualTo(shop.stream().filter(c -> c.getMethod().equals("GET")).count());
-    assertThat(restCount).isEqualTo(shop.stream().filter(c -> !c.getMethod().equals("GET")).count());
+    assertThat(restCount)
+        .isEqualTo(shop.stream().filter(c -> !c.getMethod().equals("GET")).count());
     assertThat(response.getSeries(0).getBucketsCount()).isEqualTo(480);
   }
 
@@ -454,26 +512,37 @@ class AnalyticsIT {
     cases.put(window().setPathContains("users"), c -> c.getRoute().startsWith("/v1/users"));
     cases.put(window().setHasError(true), AnalyticsIT::isError);
     cases.put(window().setHasError(false), c -> !isError(c));
-    cases.put(window().setMinLatencyMs(50).setMaxLatencyMs(80), c -> c.getLatencyMs() >= 50 && c.getLatencyMs() <= 80);
-    cases.put(window().putTags("region", "eu").setMethod("POST"), c -> c.getTagsOrThrow("region").equals("eu") && c.getMethod().equals("POST"));
-    cases.put(window().setPlan("pro").setStatusCode(404), c -> c.getPlan().equals("pro") && c.getStatusCode() == 404);
-    cases.put(window().setSourceIp("10.0.0.2").setApiKeyId("key-acme"), c -> c.getSourceIp().equals("10.0.0.2") && c.getCustomerId().equals("acme"));
-    cases.put(window().setText("needle\":\"s-1"), c -> c.getRequestBody().contains("needle\":\"s-1"));
-    cases.put(window().setText("?q=7").setRoute("/v1/search"), c -> c.getUrl().endsWith("?q=7") && c.getRoute().equals("/v1/search"));
+    cases.put(
+        window().setMinLatencyMs(50).setMaxLatencyMs(80),
+        c -> c.getLatencyMs() >= 50 && c.getLatencyMs() <= 80);
+    cases.put(
+        window().putTags("region", "eu").setMethod("POST"),
+        c -> c.getTagsOrThrow("region").equals("eu") && c.getMethod().equals("POST"));
+    cases.put(
+        window().setPlan("pro").setStatusCode(404),
+        c -> c.getPlan().equals("pro") && c.getStatusCode() == 404);
+    cases.put(
+        window().setSourceIp("10.0.0.2").setApiKeyId("key-acme"),
+        c -> c.getSourceIp().equals("10.0.0.2") && c.getCustomerId().equals("acme"));
+    cases.put(
+        window().setText("needle\":\"s-1"), c -> c.getRequestBody().contains("needle\":\"s-1"));
+    cases.put(
+        window().setText("?q=7").setRoute("/v1/search"),
+        c -> c.getUrl().endsWith("?q=7") && c.getRoute().equals("/v1/search"));
     cases.put(window().setText("50%_"), c -> false);
     List<ApiCall> all = new ArrayList<>(shop);
     all.addAll(other);
     cases.forEach(
         (filter, predicate) -> {
-          List<String> expected = ids(all.stream().filter(predicate).sorted(newestFirst()).toList());
-          // The paging test adds calls of service "live" concurrently; they are not part of this set.
+          List<String> expected =
+              ids(all.stream().filter(predicate).sorted(newestFirst()).toList());
+          // The paging test adds calls of service "live" concurrently; they are not part of this
+          // set.
           List<ApiCall> found =
               searchAll(filter, SearchOrder.SEARCH_ORDER_NEWEST_FIRST, 1000).stream()
                   .filter(c -> !c.getService().equals("live"))
                   .toList();
-          assertThat(ids(found))
-              .as("filter %s", filter)
-              .containsExactlyElementsOf(expected);
+          assertThat(ids(found)).as("filter %s", filter).containsExactlyElementsOf(expected);
         });
   }
 
@@ -508,7 +577,11 @@ class AnalyticsIT {
     do {
       SearchCallsResponse page =
           query.searchCalls(
-              SearchCallsRequest.newBuilder().setFilter(filter).setPageSize(7).setPageToken(token).build());
+              SearchCallsRequest.newBuilder()
+                  .setFilter(filter)
+                  .setPageSize(7)
+                  .setPageToken(token)
+                  .build());
       seen.addAll(page.getCallsList());
       token = page.getNextPageToken();
       // New calls, newer than anything already listed, arrive between pages.
@@ -517,11 +590,16 @@ class AnalyticsIT {
           IngestRequest.newBuilder()
               .addCalls(
                   call("live", "new-" + arriving++, 0, random).toBuilder()
-                      .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano())))
+                      .setTimestamp(
+                          Timestamp.newBuilder()
+                              .setSeconds(now.getEpochSecond())
+                              .setNanos(now.getNano())))
               .build());
     } while (!token.isEmpty());
 
-    assertThat(ids(seen)).doesNotHaveDuplicates().containsExactlyElementsOf(ids(before.stream().sorted(newestFirst()).toList()));
+    assertThat(ids(seen))
+        .doesNotHaveDuplicates()
+        .containsExactlyElementsOf(ids(before.stream().sorted(newestFirst()).toList()));
   }
 
   // ---- scope ----
@@ -535,30 +613,60 @@ class AnalyticsIT {
     String key = readKeyFor("other");
     var scoped = QueryServiceGrpc.newBlockingStub(tapline.channel(key));
 
-    assertThat(scoped.getMetrics(GetMetricsRequest.newBuilder().setFilter(window()).build()).getMetrics().getRecorded())
-        .isEqualTo(other.size());
-    assertThat(scoped.getMetrics(GetMetricsRequest.newBuilder().setFilter(window().setService("other")).build())
-            .getMetrics().getRecorded())
-        .isEqualTo(other.size());
-    assertThat(ids(searchAllWith(scoped, window()))).containsExactlyInAnyOrderElementsOf(ids(other));
     assertThat(
-            scoped.getBreakdown(
-                    GetBreakdownRequest.newBuilder().setFilter(window()).addDimensions(Dimension.DIMENSION_SERVICE).build())
+            scoped
+                .getMetrics(GetMetricsRequest.newBuilder().setFilter(window()).build())
+                .getMetrics()
+                .getRecorded())
+        .isEqualTo(other.size());
+    assertThat(
+            scoped
+                .getMetrics(
+                    GetMetricsRequest.newBuilder().setFilter(window().setService("other")).build())
+                .getMetrics()
+                .getRecorded())
+        .isEqualTo(other.size());
+    assertThat(ids(searchAllWith(scoped, window())))
+        .containsExactlyInAnyOrderElementsOf(ids(other));
+    assertThat(
+            scoped
+                .getBreakdown(
+                    GetBreakdownRequest.newBuilder()
+                        .setFilter(window())
+                        .addDimensions(Dimension.DIMENSION_SERVICE)
+                        .build())
                 .getGroupsList())
         .extracting(g -> g.getValues(0))
         .containsExactly("other");
     assertThat(
-            scoped.getTimeSeries(GetTimeSeriesRequest.newBuilder().setFilter(window()).build())
-                .getSeries(0).getBucketsList().stream().mapToLong(b -> b.getMetrics().getRecorded()).sum())
+            scoped
+                .getTimeSeries(GetTimeSeriesRequest.newBuilder().setFilter(window()).build())
+                .getSeries(0)
+                .getBucketsList()
+                .stream()
+                .mapToLong(b -> b.getMetrics().getRecorded())
+                .sum())
         .isEqualTo(other.size());
 
     List<Runnable> forbidden =
         List.of(
-            () -> scoped.getMetrics(GetMetricsRequest.newBuilder().setFilter(window().setService("shop")).build()),
-            () -> scoped.searchCalls(SearchCallsRequest.newBuilder().setFilter(window().setService("shop")).build()),
-            () -> scoped.getBreakdown(
-                GetBreakdownRequest.newBuilder().setFilter(window().setService("shop")).addDimensions(Dimension.DIMENSION_ROUTE).build()),
-            () -> scoped.getTimeSeries(GetTimeSeriesRequest.newBuilder().setFilter(window().setService("shop")).build()));
+            () ->
+                scoped.getMetrics(
+                    GetMetricsRequest.newBuilder().setFilter(window().setService("shop")).build()),
+            () ->
+                scoped.searchCalls(
+                    SearchCallsRequest.newBuilder().setFilter(window().setService("shop")).build()),
+            () ->
+                scoped.getBreakdown(
+                    GetBreakdownRequest.newBuilder()
+                        .setFilter(window().setService("shop"))
+                        .addDimensions(Dimension.DIMENSION_ROUTE)
+                        .build()),
+            () ->
+                scoped.getTimeSeries(
+                    GetTimeSeriesRequest.newBuilder()
+                        .setFilter(window().setService("shop"))
+                        .build()));
     for (Runnable call : forbidden) {
       assertThatThrownBy(call::run)
           .isInstanceOfSatisfying(
@@ -569,18 +677,28 @@ class AnalyticsIT {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
-    assertThat(scoped.getCall(GetCallRequest.newBuilder().setId("o-1").build()).getService()).isEqualTo("other");
+    assertThat(scoped.getCall(GetCallRequest.newBuilder().setId("o-1").build()).getService())
+        .isEqualTo("other");
 
     AggregatedHttpResponse json =
-        tapline.http(key)
-            .execute(HttpRequest.of(HttpMethod.POST, "/v1/calls:metrics", MediaType.JSON, "{\"filter\":{\"service\":\"shop\"}}"))
+        tapline
+            .http(key)
+            .execute(
+                HttpRequest.of(
+                    HttpMethod.POST,
+                    "/v1/calls:metrics",
+                    MediaType.JSON,
+                    "{\"filter\":{\"service\":\"shop\"}}"))
             .aggregate()
             .join();
     assertThat(json.status().code()).isEqualTo(403);
   }
 
-  static List<ApiCall> searchAllWith(QueryServiceGrpc.QueryServiceBlockingStub stub, CallFilter.Builder filter) {
-    return stub.searchCalls(SearchCallsRequest.newBuilder().setFilter(filter).setPageSize(1000).build()).getCallsList();
+  static List<ApiCall> searchAllWith(
+      QueryServiceGrpc.QueryServiceBlockingStub stub, CallFilter.Builder filter) {
+    return stub.searchCalls(
+            SearchCallsRequest.newBuilder().setFilter(filter).setPageSize(1000).build())
+        .getCallsList();
   }
 
   // ---- bad requests and JSON ----
@@ -598,39 +716,95 @@ class AnalyticsIT {
   @Test
   void badRequestsNameTheField() {
     Timestamp t = Timestamp.newBuilder().setSeconds(BASE.getEpochSecond()).build();
-    assertThat(fieldOf(() -> query.getMetrics(GetMetricsRequest.newBuilder()
-            .setFilter(CallFilter.newBuilder().setStartTime(t).setEndTime(t)).build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.getMetrics(
+                        GetMetricsRequest.newBuilder()
+                            .setFilter(CallFilter.newBuilder().setStartTime(t).setEndTime(t))
+                            .build())))
         .isEqualTo("filter.end_time");
-    assertThat(fieldOf(() -> query.getMetrics(GetMetricsRequest.newBuilder().addQuantiles(1.5).build())))
+    assertThat(
+            fieldOf(
+                () -> query.getMetrics(GetMetricsRequest.newBuilder().addQuantiles(1.5).build())))
         .isEqualTo("quantiles");
-    assertThat(fieldOf(() -> query.getBreakdown(GetBreakdownRequest.newBuilder().addDimensionsValue(99).build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.getBreakdown(
+                        GetBreakdownRequest.newBuilder().addDimensionsValue(99).build())))
         .isEqualTo("dimensions");
     assertThat(fieldOf(() -> query.getBreakdown(GetBreakdownRequest.newBuilder().build())))
         .isEqualTo("dimensions");
-    assertThat(fieldOf(() -> query.getBreakdown(GetBreakdownRequest.newBuilder()
-            .addDimensions(Dimension.DIMENSION_TAG).build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.getBreakdown(
+                        GetBreakdownRequest.newBuilder()
+                            .addDimensions(Dimension.DIMENSION_TAG)
+                            .build())))
         .isEqualTo("tag_key");
-    assertThat(fieldOf(() -> query.getBreakdown(GetBreakdownRequest.newBuilder()
-            .addDimensions(Dimension.DIMENSION_ROUTE).setSortValue(42).build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.getBreakdown(
+                        GetBreakdownRequest.newBuilder()
+                            .addDimensions(Dimension.DIMENSION_ROUTE)
+                            .setSortValue(42)
+                            .build())))
         .isEqualTo("sort");
-    assertThat(fieldOf(() -> query.getTimeSeries(GetTimeSeriesRequest.newBuilder()
-            .setFilter(window()).setBucketSeconds(1).build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.getTimeSeries(
+                        GetTimeSeriesRequest.newBuilder()
+                            .setFilter(window())
+                            .setBucketSeconds(1)
+                            .build())))
         .isEqualTo("bucket_seconds");
-    assertThat(fieldOf(() -> query.searchCalls(SearchCallsRequest.newBuilder().setPageToken("nonsense").build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.searchCalls(
+                        SearchCallsRequest.newBuilder().setPageToken("nonsense").build())))
         .isEqualTo("page_token");
-    assertThat(fieldOf(() -> query.searchCalls(SearchCallsRequest.newBuilder().setOrderValue(9).build())))
+    assertThat(
+            fieldOf(
+                () -> query.searchCalls(SearchCallsRequest.newBuilder().setOrderValue(9).build())))
         .isEqualTo("order");
-    assertThat(fieldOf(() -> query.searchCalls(SearchCallsRequest.newBuilder()
-            .setFilter(CallFilter.newBuilder().addStatusClassesValue(7)).build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.searchCalls(
+                        SearchCallsRequest.newBuilder()
+                            .setFilter(CallFilter.newBuilder().addStatusClassesValue(7))
+                            .build())))
         .isEqualTo("filter.status_classes");
-    assertThat(fieldOf(() -> query.searchCalls(SearchCallsRequest.newBuilder()
-            .setFilter(CallFilter.newBuilder().setMinLatencyMs(10).setMaxLatencyMs(5)).build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.searchCalls(
+                        SearchCallsRequest.newBuilder()
+                            .setFilter(
+                                CallFilter.newBuilder().setMinLatencyMs(10).setMaxLatencyMs(5))
+                            .build())))
         .isEqualTo("filter.max_latency_ms");
     String newestToken =
-        query.searchCalls(SearchCallsRequest.newBuilder().setFilter(window().setService("shop")).setPageSize(1).build())
+        query
+            .searchCalls(
+                SearchCallsRequest.newBuilder()
+                    .setFilter(window().setService("shop"))
+                    .setPageSize(1)
+                    .build())
             .getNextPageToken();
-    assertThat(fieldOf(() -> query.searchCalls(SearchCallsRequest.newBuilder()
-            .setOrder(SearchOrder.SEARCH_ORDER_SLOWEST_FIRST).setPageToken(newestToken).build())))
+    assertThat(
+            fieldOf(
+                () ->
+                    query.searchCalls(
+                        SearchCallsRequest.newBuilder()
+                            .setOrder(SearchOrder.SEARCH_ORDER_SLOWEST_FIRST)
+                            .setPageToken(newestToken)
+                            .build())))
         .isEqualTo("page_token");
   }
 
@@ -638,27 +812,52 @@ class AnalyticsIT {
   void jsonClientsGetTheSameAnswersAndErrors() throws Exception {
     ObjectMapper json = new ObjectMapper();
     String filter =
-        "{\"filter\":{\"service\":\"shop\",\"startTime\":\"" + BASE + "\",\"endTime\":\""
-            + BASE.plus(4, ChronoUnit.HOURS) + "\"},\"dimensions\":[\"DIMENSION_PLAN\"]}";
+        "{\"filter\":{\"service\":\"shop\",\"startTime\":\""
+            + BASE
+            + "\",\"endTime\":\""
+            + BASE.plus(4, ChronoUnit.HOURS)
+            + "\"},\"dimensions\":[\"DIMENSION_PLAN\"]}";
     AggregatedHttpResponse breakdown =
-        tapline.http().execute(HttpRequest.of(HttpMethod.POST, "/v1/calls:breakdown", MediaType.JSON, filter))
-            .aggregate().join();
+        tapline
+            .http()
+            .execute(HttpRequest.of(HttpMethod.POST, "/v1/calls:breakdown", MediaType.JSON, filter))
+            .aggregate()
+            .join();
     assertThat(breakdown.status().code()).isEqualTo(200);
     JsonNode body = json.readTree(breakdown.contentUtf8());
     Map<String, Long> byPlan = new TreeMap<>();
-    body.get("groups").forEach(g -> byPlan.put(g.get("values").get(0).asText(), g.get("metrics").get("count").asLong()));
+    body.get("groups")
+        .forEach(
+            g ->
+                byPlan.put(
+                    g.get("values").get(0).asText(), g.get("metrics").get("count").asLong()));
     assertThat(byPlan).isEqualTo(weightedCounts(shop, ApiCall::getPlan));
 
     AggregatedHttpResponse metrics =
-        tapline.http().execute(HttpRequest.of(HttpMethod.POST, "/v1/calls:metrics", MediaType.JSON, filter.replace(",\"dimensions\":[\"DIMENSION_PLAN\"]", "")))
-            .aggregate().join();
+        tapline
+            .http()
+            .execute(
+                HttpRequest.of(
+                    HttpMethod.POST,
+                    "/v1/calls:metrics",
+                    MediaType.JSON,
+                    filter.replace(",\"dimensions\":[\"DIMENSION_PLAN\"]", "")))
+            .aggregate()
+            .join();
     assertThat(json.readTree(metrics.contentUtf8()).get("metrics").get("count").asLong())
         .isEqualTo(Math.round(shop.stream().mapToDouble(AnalyticsIT::weight).sum()));
 
     AggregatedHttpResponse series =
-        tapline.http().execute(HttpRequest.of(HttpMethod.POST, "/v1/calls:timeseries", MediaType.JSON,
-                "{\"bucketSeconds\":-1}"))
-            .aggregate().join();
+        tapline
+            .http()
+            .execute(
+                HttpRequest.of(
+                    HttpMethod.POST,
+                    "/v1/calls:timeseries",
+                    MediaType.JSON,
+                    "{\"bucketSeconds\":-1}"))
+            .aggregate()
+            .join();
     assertThat(series.status().code()).isEqualTo(400);
     assertThat(series.contentUtf8()).contains("bucket_seconds");
   }

@@ -4,21 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.tapline.proto.v1.ApiCall;
-import io.tapline.proto.v1.CallFilter;
-import io.tapline.proto.v1.IngestRequest;
-import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.server.testing.TestTapline;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Client queries cannot hold the engine: each has a server-side time limit, a request whose client
- * goes away has its query killed, and one key may run only so many at once (searches are made
- * slow by {@link SlowCalls}).
+ * goes away has its query killed, and one key may run only so many at once (searches are made slow
+ * by {@link SlowCalls}).
  */
 class QueryLimitsIT {
 
@@ -55,7 +46,8 @@ class QueryLimitsIT {
   @Test
   void aQueryPastItsTimeLimitIsStoppedWithAClearError() throws Exception {
     long before = SlowCalls.failedSelects(tapline);
-    assertThatThrownBy(() -> QueryServiceGrpc.newBlockingStub(tapline.channel()).searchCalls(search()))
+    assertThatThrownBy(
+            () -> QueryServiceGrpc.newBlockingStub(tapline.channel()).searchCalls(search()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
@@ -86,8 +78,10 @@ class QueryLimitsIT {
     String key = tapline.newKey(Set.of("read"), "");
     var stub = QueryServiceGrpc.newBlockingStub(tapline.channel(key));
     var clients = java.util.concurrent.Executors.newFixedThreadPool(2);
-    CompletableFuture<?> first = CompletableFuture.runAsync(() -> stub.searchCalls(search()), clients);
-    CompletableFuture<?> second = CompletableFuture.runAsync(() -> stub.searchCalls(search()), clients);
+    CompletableFuture<?> first =
+        CompletableFuture.runAsync(() -> stub.searchCalls(search()), clients);
+    CompletableFuture<?> second =
+        CompletableFuture.runAsync(() -> stub.searchCalls(search()), clients);
     await().atMost(Duration.ofSeconds(10)).until(() -> runningSearches() >= 2);
     assertThatThrownBy(() -> stub.searchCalls(search()))
         .isInstanceOfSatisfying(
@@ -99,16 +93,13 @@ class QueryLimitsIT {
     // Another key is not held back by this one's queries.
     assertThat(
             QueryServiceGrpc.newBlockingStub(tapline.channel())
-                    .searchCalls(SlowCalls.quickSearch())
+                .searchCalls(SlowCalls.quickSearch())
                 .getCallsCount())
         .isZero();
     first.handle((v, t) -> null).join();
     second.handle((v, t) -> null).join();
     clients.shutdown();
     // Their places are free again once they ended.
-    assertThat(
-            stub.searchCalls(SlowCalls.quickSearch())
-                .getCallsCount())
-        .isZero();
+    assertThat(stub.searchCalls(SlowCalls.quickSearch()).getCallsCount()).isZero();
   }
 }

@@ -73,7 +73,9 @@ class QueryTurnsIT {
             return new Outcome(Status.Code.OK, "", System.nanoTime());
           } catch (StatusRuntimeException e) {
             return new Outcome(
-                e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription()), System.nanoTime());
+                e.getStatus().getCode(),
+                String.valueOf(e.getStatus().getDescription()),
+                System.nanoTime());
           }
         },
         clients);

@@ -13,10 +13,10 @@ import java.sql.Statement;
 import java.time.Instant;
 
 /**
- * Makes searches slow on purpose: 30 calls of service {@code slow} are stored, then the calls
- * table of the test's database is replaced by a view that sleeps half a second per row, so a
- * search of them runs about 15 s when nothing stops it. Searches of another service skip those
- * rows by the table's order and answer at once.
+ * Makes searches slow on purpose: 30 calls of service {@code slow} are stored, then the calls table
+ * of the test's database is replaced by a view that sleeps half a second per row, so a search of
+ * them runs about 15 s when nothing stops it. Searches of another service skip those rows by the
+ * table's order and answer at once.
  */
 final class SlowCalls {
 
@@ -56,7 +56,8 @@ final class SlowCalls {
             st.executeQuery(
                 "SELECT count() FROM system.processes WHERE query LIKE '%FROM api_calls%'"
                     + " AND query NOT LIKE '%system.processes%' AND current_database = '"
-                    + tapline.server().storage().database() + "'")) {
+                    + tapline.server().storage().database()
+                    + "'")) {
       rs.next();
       return rs.getLong(1);
     }

@@ -30,7 +30,8 @@ class BodyDifferTest {
             new FieldChange("/old", "true", ""), new FieldChange("/items/2", "3", ""));
     assertThat(d.changed())
         .containsExactlyInAnyOrder(
-            new FieldChange("/status", "\"new\"", "\"paid\""), new FieldChange("/items/1", "2", "5"));
+            new FieldChange("/status", "\"new\"", "\"paid\""),
+            new FieldChange("/items/1", "2", "5"));
     assertThat(d.textDiff()).isEmpty();
   }
 
@@ -45,7 +46,8 @@ class BodyDifferTest {
 
   @Test
   void fieldsMaskedInTheOriginalAreNotCompared() {
-    BodyDiff d = BodyDiffer.diff("{\"token\":\"[masked]\",\"a\":1}", "{\"token\":\"t-1\",\"a\":2}", "");
+    BodyDiff d =
+        BodyDiffer.diff("{\"token\":\"[masked]\",\"a\":1}", "{\"token\":\"t-1\",\"a\":2}", "");
     assertThat(d.changed()).containsExactly(new FieldChange("/a", "1", "2"));
   }
 

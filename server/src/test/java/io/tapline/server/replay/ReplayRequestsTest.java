@@ -15,10 +15,36 @@ import org.junit.jupiter.api.Test;
 /** Masked values are never sent: filled from overrides, left out and named, or refused. */
 class ReplayRequestsTest {
 
-  private static CallRecord call(String url, Map<String, String> headers, String body, boolean truncated) {
+  private static CallRecord call(
+      String url, Map<String, String> headers, String body, boolean truncated) {
     return new CallRecord(
-        "c1", Instant.now(), "svc", "POST", url, "/", "", Map.of(), headers, Map.of(), body,
-        body.length(), "", 0, 200, 1000, "", "", Map.of(), "", "", "", "", "", 1, truncated, false);
+        "c1",
+        Instant.now(),
+        "svc",
+        "POST",
+        url,
+        "/",
+        "",
+        Map.of(),
+        headers,
+        Map.of(),
+        body,
+        body.length(),
+        "",
+        0,
+        200,
+        1000,
+        "",
+        "",
+        Map.of(),
+        "",
+        "",
+        "",
+        "",
+        "",
+        1,
+        truncated,
+        false);
   }
 
   private static Map<String, String> headers(String... kv) {
@@ -41,8 +67,18 @@ class ReplayRequestsTest {
         call(
             "https://api.example.com/v1",
             headers(
-                "Authorization", "[masked]", "X-Api-Key", "Bearer [masked]", "Accept", "*/*",
-                "Host", "evil.example", "Content-Length", "12", "Accept-Encoding", "gzip"),
+                "Authorization",
+                "[masked]",
+                "X-Api-Key",
+                "Bearer [masked]",
+                "Accept",
+                "*/*",
+                "Host",
+                "evil.example",
+                "Content-Length",
+                "12",
+                "Accept-Encoding",
+                "gzip"),
             "",
             false);
     PreparedRequest plain = ReplayRequests.prepare(c, ReplayOverrides.getDefaultInstance());
@@ -60,11 +96,13 @@ class ReplayRequestsTest {
 
   @Test
   void anOverrideMayNotBeTheMaskItself() {
-    CallRecord c = call("https://api.example.com/v1", headers("Authorization", "[masked]"), "", false);
+    CallRecord c =
+        call("https://api.example.com/v1", headers("Authorization", "[masked]"), "", false);
     assertThatThrownBy(
             () ->
                 ReplayRequests.prepare(
-                    c, ReplayOverrides.newBuilder().putHeaders("Authorization", "[masked]").build()))
+                    c,
+                    ReplayOverrides.newBuilder().putHeaders("Authorization", "[masked]").build()))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("overrides.headers[Authorization]");
   }
@@ -72,7 +110,9 @@ class ReplayRequestsTest {
   @Test
   void maskedQueryParametersAreLeftOutAndNamedUnlessOverridden() {
     CallRecord c =
-        call("https://api.example.com/v1/x?a=1&token=%5Bmasked%5D&b=two&key=[masked]", Map.of(), "", false);
+        call(
+            "https://api.example.com/v1/x?a=1&token=%5Bmasked%5D&b=two&key=[masked]",
+            Map.of(), "", false);
     PreparedRequest plain = ReplayRequests.prepare(c, ReplayOverrides.getDefaultInstance());
     assertThat(plain.url().toString()).isEqualTo("https://api.example.com/v1/x?a=1&b=two");
     assertThat(plain.omittedQueryParams()).containsExactly("token", "key");
@@ -82,7 +122,8 @@ class ReplayRequestsTest {
             c, ReplayOverrides.newBuilder().putQueryParams("token", "abc def").build());
     assertThat(filled.url().toString())
         .isEqualTo("https://api.example.com/v1/x?a=1&token=abc%20def&b=two");
-    assertThat(filled.recordedUrl()).isEqualTo("https://api.example.com/v1/x?a=1&token=%5Bmasked%5D&b=two");
+    assertThat(filled.recordedUrl())
+        .isEqualTo("https://api.example.com/v1/x?a=1&token=%5Bmasked%5D&b=two");
     assertThat(filled.omittedQueryParams()).containsExactly("key");
     assertThat(filled.filledQueryParams()).containsExactly("token");
   }
@@ -141,7 +182,8 @@ class ReplayRequestsTest {
 
   @Test
   void aNonJsonBodyWithMaskedValuesNeedsAWholeBody() {
-    CallRecord c = call("https://api.example.com/login", Map.of(), "user=ann&password=[masked]", false);
+    CallRecord c =
+        call("https://api.example.com/login", Map.of(), "user=ann&password=[masked]", false);
     assertThatThrownBy(() -> ReplayRequests.prepare(c, ReplayOverrides.getDefaultInstance()))
         .isInstanceOf(FailedPreconditionException.class)
         .hasMessageContaining("overrides.body");
@@ -163,7 +205,8 @@ class ReplayRequestsTest {
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("overrides.method");
     assertThatThrownBy(
-            () -> ReplayRequests.prepare(c, ReplayOverrides.newBuilder().setUrl("/relative").build()))
+            () ->
+                ReplayRequests.prepare(c, ReplayOverrides.newBuilder().setUrl("/relative").build()))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("overrides.url");
     PreparedRequest r =

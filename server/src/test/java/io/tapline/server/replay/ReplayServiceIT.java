@@ -56,9 +56,15 @@ class ReplayServiceIT {
             "shop", "", target.url(""), List.of("127.0.0.1"), 0, List.of(), Instant.now()));
     services.put(
         new ServiceRecord(
-            "local-shop", "", "http://localhost:" + target.port(), List.of(), 0, List.of(),
+            "local-shop",
+            "",
+            "http://localhost:" + target.port(),
+            List.of(),
+            0,
+            List.of(),
             Instant.now()));
-    Timestamp now = Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 3600).build();
+    Timestamp now =
+        Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 3600).build();
     IngestServiceGrpc.newBlockingStub(tapline.channel())
         .ingest(
             IngestRequest.newBuilder()
@@ -79,12 +85,20 @@ class ReplayServiceIT {
                                 + "\"coupon\":\"X\"}"))
                 .addCalls(call("c-echo", "shop", target.url("/echo"), "{\"sku\":\"A-1\"}", now))
                 .addCalls(
-                    call("c-local", "local-shop", "http://localhost:" + target.port() + "/echo", "",
+                    call(
+                        "c-local",
+                        "local-shop",
+                        "http://localhost:" + target.port() + "/echo",
+                        "",
                         now))
                 .addCalls(call("c-unregistered", "nobody", target.url("/echo"), "", now))
                 .addCalls(
-                    call("c-secret-body", "shop", target.url("/echo"),
-                        "{\"user\":\"ann\",\"password\":\"[masked]\"}", now))
+                    call(
+                        "c-secret-body",
+                        "shop",
+                        target.url("/echo"),
+                        "{\"user\":\"ann\",\"password\":\"[masked]\"}",
+                        now))
                 .build());
   }
 
@@ -95,7 +109,8 @@ class ReplayServiceIT {
         .ingest(
             IngestRequest.newBuilder()
                 .addCalls(call("c-shared", "shop", target.url("/echo"), "{\"from\":\"shop\"}", at))
-                .addCalls(call("c-shared", "other", "https://other.test/x", "{\"from\":\"other\"}", at))
+                .addCalls(
+                    call("c-shared", "other", "https://other.test/x", "{\"from\":\"other\"}", at))
                 .build());
     Replay shopReplay =
         replay(tapline.adminKey())
@@ -118,7 +133,10 @@ class ReplayServiceIT {
             () ->
                 replay(otherKey)
                     .listReplays(
-                        ListReplaysRequest.newBuilder().setCallId("c-shared").setService("shop").build()))
+                        ListReplaysRequest.newBuilder()
+                            .setCallId("c-shared")
+                            .setService("shop")
+                            .build()))
         .hasMessageContaining("NOT_FOUND");
     // Its own call is the one replayed: not registered, so refused, never the shop's call.
     assertThatThrownBy(() -> replay(otherKey).replayCall(request("c-shared")))
@@ -129,13 +147,17 @@ class ReplayServiceIT {
     assertThatThrownBy(
             () ->
                 io.tapline.proto.v1.QueryServiceGrpc.newBlockingStub(tapline.channel())
-                    .getCall(io.tapline.proto.v1.GetCallRequest.newBuilder().setId("c-shared").build()))
+                    .getCall(
+                        io.tapline.proto.v1.GetCallRequest.newBuilder().setId("c-shared").build()))
         .hasMessageContaining("INVALID_ARGUMENT")
         .hasMessageContaining("service");
     assertThat(
             replay(tapline.adminKey())
                 .listReplays(
-                    ListReplaysRequest.newBuilder().setCallId("c-shared").setService("shop").build())
+                    ListReplaysRequest.newBuilder()
+                        .setCallId("c-shared")
+                        .setService("shop")
+                        .build())
                 .getReplaysList())
         .extracting(Replay::getId)
         .containsExactly(shopReplay.getId());
@@ -225,7 +247,8 @@ class ReplayServiceIT {
             .replayCall(
                 ReplayCallRequest.newBuilder()
                     .setCallId("c-echo")
-                    .setOverrides(ReplayOverrides.newBuilder().putHeaders("Authorization", "Bearer real"))
+                    .setOverrides(
+                        ReplayOverrides.newBuilder().putHeaders("Authorization", "Bearer real"))
                     .build());
     assertThat(target.lastEchoHeaders.get())
         .containsEntry("authorization", "Bearer real")
@@ -252,7 +275,8 @@ class ReplayServiceIT {
     }
     var stub = replay(tapline.adminKey());
     ListReplaysResponse first =
-        stub.listReplays(ListReplaysRequest.newBuilder().setCallId("c-echo").setPageSize(2).build());
+        stub.listReplays(
+            ListReplaysRequest.newBuilder().setCallId("c-echo").setPageSize(2).build());
     assertThat(first.getReplaysList()).hasSize(2);
     assertThat(first.getNextPageToken()).isNotEmpty();
     ListReplaysResponse second =
@@ -267,7 +291,8 @@ class ReplayServiceIT {
     all.addAll(second.getReplaysList());
     assertThat(all).extracting(Replay::getId).doesNotHaveDuplicates();
     assertThat(all)
-        .extracting(r -> r.getCreateTime().getSeconds() * 1_000_000_000L + r.getCreateTime().getNanos())
+        .extracting(
+            r -> r.getCreateTime().getSeconds() * 1_000_000_000L + r.getCreateTime().getNanos())
         .isSortedAccordingTo(java.util.Comparator.reverseOrder());
   }
 
@@ -287,7 +312,9 @@ class ReplayServiceIT {
     assertThat(created.status().code()).isEqualTo(200);
     Map<String, Object> replay = TargetServer.read(created.contentUtf8());
     assertThat(replay).containsEntry("statusCode", 201).containsEntry("callId", "c-order");
-    assertThat(replay.get("request").toString()).contains("token=%5Bmasked%5D").doesNotContain("t0k");
+    assertThat(replay.get("request").toString())
+        .contains("token=%5Bmasked%5D")
+        .doesNotContain("t0k");
     assertThat(replay.get("comparison").toString()).contains("statusChanged=true");
 
     AggregatedHttpResponse listed =
@@ -298,7 +325,8 @@ class ReplayServiceIT {
     AggregatedHttpResponse refused =
         tapline
             .http()
-            .execute(HttpRequest.of(HttpMethod.POST, "/v1/calls/c-local/replays", MediaType.JSON, "{}"))
+            .execute(
+                HttpRequest.of(HttpMethod.POST, "/v1/calls/c-local/replays", MediaType.JSON, "{}"))
             .aggregate()
             .join();
     assertThat(refused.status().code()).isEqualTo(400);
@@ -333,7 +361,8 @@ class ReplayServiceIT {
     AggregatedHttpResponse json =
         tapline
             .http(readOnly)
-            .execute(HttpRequest.of(HttpMethod.POST, "/v1/calls/c-echo/replays", MediaType.JSON, "{}"))
+            .execute(
+                HttpRequest.of(HttpMethod.POST, "/v1/calls/c-echo/replays", MediaType.JSON, "{}"))
             .aggregate()
             .join();
     assertThat(json.status().code()).isEqualTo(403);
@@ -354,7 +383,8 @@ class ReplayServiceIT {
             request("c-unregistered"), "not registered",
             request("c-secret-body"), "/password",
             overrideUrl("http://169.254.169.254/latest/meta-data/"), "neither on the base URL",
-            overrideUrl("http://127.0.0.1:" + (target.port() + 1) + "/echo"), "neither on the base URL",
+            overrideUrl("http://127.0.0.1:" + (target.port() + 1) + "/echo"),
+                "neither on the base URL",
             overrideUrl("http://0x7f000001:" + target.port() + "/echo"), "notation",
             overrideUrl("http://2130706433:" + target.port() + "/echo"), "notation",
             overrideUrl("ftp://127.0.0.1:" + target.port() + "/echo"), "only http and https");
@@ -365,7 +395,8 @@ class ReplayServiceIT {
                 .isInstanceOfSatisfying(
                     StatusRuntimeException.class,
                     e -> {
-                      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                      assertThat(e.getStatus().getCode())
+                          .isEqualTo(Status.Code.FAILED_PRECONDITION);
                       assertThat(e.getStatus().getDescription()).contains(reason);
                     }));
     assertThat(target.requests.get()).isEqualTo(before);

@@ -1,5 +1,8 @@
 package io.tapline.server.replay;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.tapline.masking.Masker;
 import io.tapline.server.api.FailedPreconditionException;
 import io.tapline.server.outbound.OutboundGuard;
@@ -15,12 +18,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Replays against a real HTTP server on loopback (allowed for the test by its exact address),
- * with a resolver that maps test names to chosen addresses.
+ * Replays against a real HTTP server on loopback (allowed for the test by its exact address), with
+ * a resolver that maps test names to chosen addresses.
  */
 class ReplayerIT {
 
@@ -42,7 +43,9 @@ class ReplayerIT {
     int port = target.port();
     service =
         new ServiceRecord(
-            "svc", "", "http://127.0.0.1:" + port,
+            "svc",
+            "",
+            "http://127.0.0.1:" + port,
             List.of(
                 "127.0.0.1",
                 "http://api.test:" + port + "/",
@@ -50,7 +53,9 @@ class ReplayerIT {
                 "http://meta.test:" + port + "/",
                 "http://loop.test:" + port + "/",
                 "https://api.test:" + target.httpsPort() + "/"),
-            0, List.of(), Instant.EPOCH);
+            0,
+            List.of(),
+            Instant.EPOCH);
     TargetGuard guard =
         new TargetGuard(
             new OutboundGuard(
@@ -72,13 +77,22 @@ class ReplayerIT {
     target.close();
   }
 
-  private static PreparedRequest request(String method, String url, String body, String... headers) {
+  private static PreparedRequest request(
+      String method, String url, String body, String... headers) {
     List<Map.Entry<String, String>> list = new java.util.ArrayList<>();
     for (int i = 0; i < headers.length; i += 2) {
       list.add(Map.entry(headers[i], headers[i + 1]));
     }
     return new PreparedRequest(
-        method, URI.create(url), list, body, url, Map.of(), List.of(), List.of(), java.util.Set.of());
+        method,
+        URI.create(url),
+        list,
+        body,
+        url,
+        Map.of(),
+        List.of(),
+        List.of(),
+        java.util.Set.of());
   }
 
   @SuppressWarnings("unchecked")
@@ -98,7 +112,9 @@ class ReplayerIT {
     assertThat(outcome.statusCode()).isEqualTo(200);
     assertThat(outcome.error()).isEmpty();
     Map<String, Object> echo = TargetServer.read(outcome.body());
-    assertThat(echo).containsEntry("method", "POST").containsEntry("body", "{\"x\":1}")
+    assertThat(echo)
+        .containsEntry("method", "POST")
+        .containsEntry("body", "{\"x\":1}")
         .containsEntry("query", "a=1");
     assertThat(echoedHeaders(outcome))
         .containsEntry("host", "api.test:" + target.port())
@@ -130,19 +146,31 @@ class ReplayerIT {
     int port = target.port();
     for (var refused :
         Map.of(
-                "http://internal.test:" + port + "/echo", "resolves to 10.0.0.5, a private",
-                "http://meta.test:" + port + "/latest/meta-data", "169.254.169.254, a cloud metadata",
-                "http://loop.test:" + port + "/echo", "127.0.0.2, a loopback",
-                "http://169.254.169.254/latest/meta-data", "neither on the base URL",
-                "http://localhost:" + port + "/echo", "neither on the base URL",
-                "http://2130706433:" + port + "/echo", "notation",
-                "file:///etc/passwd", "only http and https")
+                "http://internal.test:" + port + "/echo",
+                "resolves to 10.0.0.5, a private",
+                "http://meta.test:" + port + "/latest/meta-data",
+                "169.254.169.254, a cloud metadata",
+                "http://loop.test:" + port + "/echo",
+                "127.0.0.2, a loopback",
+                "http://169.254.169.254/latest/meta-data",
+                "neither on the base URL",
+                "http://localhost:" + port + "/echo",
+                "neither on the base URL",
+                "http://2130706433:" + port + "/echo",
+                "notation",
+                "file:///etc/passwd",
+                "only http and https")
             .entrySet()) {
       int before = target.requests.get();
       Replayer.Outcome outcome =
           replayer.send(
-              request("GET", target.url("/redirect?to=" + java.net.URLEncoder.encode(
-                  refused.getKey(), java.nio.charset.StandardCharsets.UTF_8)), ""),
+              request(
+                  "GET",
+                  target.url(
+                      "/redirect?to="
+                          + java.net.URLEncoder.encode(
+                              refused.getKey(), java.nio.charset.StandardCharsets.UTF_8)),
+                  ""),
               service,
               true);
       assertThat(outcome.statusCode()).as(refused.getKey()).isEqualTo(302);
@@ -161,7 +189,14 @@ class ReplayerIT {
     String to = "http://api.test:" + target.port() + "/echo";
     Replayer.Outcome outcome =
         replayer.send(
-            request("GET", target.url("/redirect?to=" + to), "", "Authorization", "Bearer s", "X-A", "1"),
+            request(
+                "GET",
+                target.url("/redirect?to=" + to),
+                "",
+                "Authorization",
+                "Bearer s",
+                "X-A",
+                "1"),
             service,
             true);
     assertThat(outcome.statusCode()).isEqualTo(200);
@@ -170,26 +205,30 @@ class ReplayerIT {
 
   @Test
   void redirectsStopAtTheLimit() {
-    Replayer.Outcome outcome = replayer.send(request("GET", target.url("/hops/10"), ""), service, true);
+    Replayer.Outcome outcome =
+        replayer.send(request("GET", target.url("/hops/10"), ""), service, true);
     assertThat(outcome.statusCode()).isEqualTo(307);
     assertThat(outcome.redirects()).hasSize(3);
     assertThat(outcome.error()).contains("stopped after 3 redirects");
 
-    Replayer.Outcome within = replayer.send(request("GET", target.url("/hops/2"), ""), service, true);
+    Replayer.Outcome within =
+        replayer.send(request("GET", target.url("/hops/2"), ""), service, true);
     assertThat(within.statusCode()).isEqualTo(200);
     assertThat(within.body()).isEqualTo("done");
   }
 
   @Test
   void aSlowTargetTimesOut() {
-    Replayer.Outcome outcome = replayer.send(request("GET", target.url("/slow"), ""), service, false);
+    Replayer.Outcome outcome =
+        replayer.send(request("GET", target.url("/slow"), ""), service, false);
     assertThat(outcome.statusCode()).isZero();
     assertThat(outcome.error()).contains("timed out");
   }
 
   @Test
   void theBodyIsCutAtTheCap() {
-    Replayer.Outcome outcome = replayer.send(request("GET", target.url("/big"), ""), service, false);
+    Replayer.Outcome outcome =
+        replayer.send(request("GET", target.url("/big"), ""), service, false);
     assertThat(outcome.statusCode()).isEqualTo(200);
     assertThat(outcome.truncated()).isTrue();
     assertThat(outcome.body()).hasSize(1024);
@@ -208,9 +247,18 @@ class ReplayerIT {
         .isInstanceOf(FailedPreconditionException.class)
         .hasMessageContaining("private");
     assertThatThrownBy(
-            () -> replayer.send(request("GET", "http://[::ffff:127.0.0.1]:" + target.port() + "/echo", ""),
-                new ServiceRecord("s", "", "http://[::ffff:127.0.0.1]:" + target.port(), List.of(),
-                    0, List.of(), Instant.EPOCH), false))
+            () ->
+                replayer.send(
+                    request("GET", "http://[::ffff:127.0.0.1]:" + target.port() + "/echo", ""),
+                    new ServiceRecord(
+                        "s",
+                        "",
+                        "http://[::ffff:127.0.0.1]:" + target.port(),
+                        List.of(),
+                        0,
+                        List.of(),
+                        Instant.EPOCH),
+                    false))
         .isInstanceOf(FailedPreconditionException.class)
         .hasMessageContaining("loopback");
     assertThat(target.requests.get()).isEqualTo(before);

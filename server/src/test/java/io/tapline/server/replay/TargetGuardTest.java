@@ -34,20 +34,22 @@ class TargetGuardTest {
           "lab.example.com", List.of("10.0.0.7"));
 
   private final TargetGuard guard =
-      new TargetGuard(new OutboundGuard(
-          host -> {
-            lookups.add(host);
-            // As in DNS, a trailing dot names the same host.
-            List<String> found = dns.get(host.endsWith(".") ? host.substring(0, host.length() - 1) : host);
-            if (found == null) {
-              throw new UnknownHostException(host);
-            }
-            return found.stream().map(InetAddress::ofLiteral).toList();
-          }, List.of()));
+      new TargetGuard(
+          new OutboundGuard(
+              host -> {
+                lookups.add(host);
+                // As in DNS, a trailing dot names the same host.
+                List<String> found =
+                    dns.get(host.endsWith(".") ? host.substring(0, host.length() - 1) : host);
+                if (found == null) {
+                  throw new UnknownHostException(host);
+                }
+                return found.stream().map(InetAddress::ofLiteral).toList();
+              },
+              List.of()));
 
   private static ServiceRecord service(String baseUrl, String... allowList) {
-    return new ServiceRecord(
-        "svc", "", baseUrl, List.of(allowList), 0, List.of(), Instant.EPOCH);
+    return new ServiceRecord("svc", "", baseUrl, List.of(allowList), 0, List.of(), Instant.EPOCH);
   }
 
   private OutboundGuard.Target check(String url, ServiceRecord service) {
@@ -75,8 +77,11 @@ class TargetGuardTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "ftp://api.example.com/x", "file:///etc/passwd", "gopher://api.example.com/",
-        "jar:http://api.example.com/x!/y", "ws://api.example.com/"
+        "ftp://api.example.com/x",
+        "file:///etc/passwd",
+        "gopher://api.example.com/",
+        "jar:http://api.example.com/x!/y",
+        "ws://api.example.com/"
       })
   void onlyHttpAndHttpsAreReplayed(String url) {
     assertRefused(url, service("https://api.example.com"), "only http and https");
@@ -102,11 +107,23 @@ class TargetGuardTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "http://127.0.0.1/", "http://[::1]/", "http://10.0.0.1/", "http://169.254.169.254/",
-        "http://[fd00:ec2::254]/", "http://100.100.100.200/", "http://100.64.1.1/",
-        "http://0.0.0.0/", "http://[::]/", "http://[::ffff:127.0.0.1]/",
-        "http://[::ffff:7f00:1]/", "http://[::127.0.0.1]/", "http://[fe80::1]/",
-        "http://[fc00::1]/", "http://224.0.0.1/", "http://[ff02::1]/", "http://172.20.0.1/",
+        "http://127.0.0.1/",
+        "http://[::1]/",
+        "http://10.0.0.1/",
+        "http://169.254.169.254/",
+        "http://[fd00:ec2::254]/",
+        "http://100.100.100.200/",
+        "http://100.64.1.1/",
+        "http://0.0.0.0/",
+        "http://[::]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://[::127.0.0.1]/",
+        "http://[fe80::1]/",
+        "http://[fc00::1]/",
+        "http://224.0.0.1/",
+        "http://[ff02::1]/",
+        "http://172.20.0.1/",
         "http://192.168.0.1/"
       })
   void forbiddenLiteralAddressesAreRefusedEvenOnTheBaseUrl(String url) {
@@ -135,16 +152,15 @@ class TargetGuardTest {
         "resolves to 169.254.169.254, a cloud metadata address");
     assertRefused(
         "http://internal.example.com/", service("http://internal.example.com"), "private");
-    assertRefused(
-        "http://v6meta.example.com/", service("http://v6meta.example.com"), "metadata");
-    assertRefused(
-        "http://mapped.example.com/", service("http://mapped.example.com"), "loopback");
+    assertRefused("http://v6meta.example.com/", service("http://v6meta.example.com"), "metadata");
+    assertRefused("http://mapped.example.com/", service("http://mapped.example.com"), "loopback");
   }
 
   @Test
   void everyResolvedAddressIsChecked() {
     assertRefused(
-        "http://mixed.example.com/", service("http://mixed.example.com"),
+        "http://mixed.example.com/",
+        service("http://mixed.example.com"),
         "resolves to 127.0.0.1, a loopback address");
   }
 
@@ -152,7 +168,9 @@ class TargetGuardTest {
   void aRealNameResolvingToLoopbackIsRefused() {
     TargetGuard system = new TargetGuard(new OutboundGuard(HostResolver.SYSTEM, List.of()));
     assertThatThrownBy(
-            () -> system.check(URI.create("http://localhost:8080/"), service("http://localhost:8080")))
+            () ->
+                system.check(
+                    URI.create("http://localhost:8080/"), service("http://localhost:8080")))
         .isInstanceOf(FailedPreconditionException.class)
         .hasMessageContaining("loopback");
   }
@@ -162,12 +180,16 @@ class TargetGuardTest {
     ServiceRecord lab = service("http://lab.example.com:8080", "10.0.0.7");
     assertThat(check("http://lab.example.com:8080/x", lab).address())
         .isEqualTo(InetAddress.ofLiteral("10.0.0.7"));
-    assertRefused("http://internal.example.com/", service("http://internal.example.com", "10.0.0.7"), "private");
+    assertRefused(
+        "http://internal.example.com/",
+        service("http://internal.example.com", "10.0.0.7"),
+        "private");
 
     ServiceRecord loopback = service("http://127.0.0.1:9000", "127.0.0.1");
     assertThat(check("http://127.0.0.1:9000/", loopback).address())
         .isEqualTo(InetAddress.ofLiteral("127.0.0.1"));
-    assertRefused("http://127.0.0.2:9000/", service("http://127.0.0.2:9000", "127.0.0.1"), "loopback");
+    assertRefused(
+        "http://127.0.0.2:9000/", service("http://127.0.0.2:9000", "127.0.0.1"), "loopback");
     assertRefused("http://127.0.0.1:9001/", loopback, "neither on the base URL");
 
     ServiceRecord metadata = service("http://169.254.169.254", "[169.254.169.254]");
@@ -176,6 +198,7 @@ class TargetGuardTest {
 
   @Test
   void unresolvableHostsAreRefused() {
-    assertRefused("http://nowhere.example.com/", service("http://nowhere.example.com"), "cannot be resolved");
+    assertRefused(
+        "http://nowhere.example.com/", service("http://nowhere.example.com"), "cannot be resolved");
   }
 }

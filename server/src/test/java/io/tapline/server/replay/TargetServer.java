@@ -23,8 +23,10 @@ final class TargetServer implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   final AtomicInteger requests = new AtomicInteger();
+
   /** The headers of the last request to /echo, as received. */
   final AtomicReference<Map<String, String>> lastEchoHeaders = new AtomicReference<>();
+
   private final Server server;
 
   TargetServer() {
@@ -33,10 +35,11 @@ final class TargetServer implements AutoCloseable {
             .http(new InetSocketAddress("127.0.0.1", 0))
             .https(new InetSocketAddress("127.0.0.1", 0))
             .tlsSelfSigned()
-            .decorator((delegate, ctx, req) -> {
-              requests.incrementAndGet();
-              return delegate.serve(ctx, req);
-            })
+            .decorator(
+                (delegate, ctx, req) -> {
+                  requests.incrementAndGet();
+                  return delegate.serve(ctx, req);
+                })
             .service(
                 "/echo",
                 (ctx, req) ->
@@ -53,7 +56,8 @@ final class TargetServer implements AutoCloseable {
                                   echo.put("query", ctx.query() == null ? "" : ctx.query());
                                   echo.put("headers", headers);
                                   echo.put("body", agg.contentUtf8());
-                                  return HttpResponse.of(HttpStatus.OK, MediaType.JSON, write(echo));
+                                  return HttpResponse.of(
+                                      HttpStatus.OK, MediaType.JSON, write(echo));
                                 })))
             .service(
                 "/order",
@@ -67,8 +71,7 @@ final class TargetServer implements AutoCloseable {
                 "/redirect",
                 (ctx, req) ->
                     HttpResponse.of(
-                        ResponseHeaders.of(
-                            HttpStatus.FOUND, "location", ctx.queryParam("to"))))
+                        ResponseHeaders.of(HttpStatus.FOUND, "location", ctx.queryParam("to"))))
             .service(
                 "prefix:/hops/",
                 (ctx, req) -> {
@@ -76,7 +79,8 @@ final class TargetServer implements AutoCloseable {
                   return n == 0
                       ? HttpResponse.of("done")
                       : HttpResponse.of(
-                          ResponseHeaders.of(HttpStatus.TEMPORARY_REDIRECT, "location", "/hops/" + (n - 1)));
+                          ResponseHeaders.of(
+                              HttpStatus.TEMPORARY_REDIRECT, "location", "/hops/" + (n - 1)));
                 })
             .service(
                 "/slow",

@@ -12,9 +12,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link AlertEventStore} must do, whatever the backend: events get ids that rise in
- * the order they are stored, a write whose dedup key was stored before stores nothing, the reads
- * bound, filter, order and limit as documented, and webhook deliveries read back newest first.
+ * What every {@link AlertEventStore} must do, whatever the backend: events get ids that rise in the
+ * order they are stored, a write whose dedup key was stored before stores nothing, the reads bound,
+ * filter, order and limit as documented, and webhook deliveries read back newest first.
  *
  * <p>The tests of one backend share one database (and its ids), so each test uses rule ids and
  * services of its own, reads with filters on them, and compares ids only with each other.
@@ -68,9 +68,23 @@ public abstract class AlertEventStoreContract {
   /** {@code e} as the store returns it, with {@code id}. */
   static AlertEventRecord withId(AlertEventRecord e, long id) {
     return new AlertEventRecord(
-        id, e.key(), e.ruleId(), e.ruleName(), e.service(), e.severity(), e.kind(), e.value(),
-        e.threshold(), e.windowMillis(), e.windowStart(), e.windowEnd(), e.eventTime(),
-        e.sampleCallIds(), e.count(), e.description(), e.origin());
+        id,
+        e.key(),
+        e.ruleId(),
+        e.ruleName(),
+        e.service(),
+        e.severity(),
+        e.kind(),
+        e.value(),
+        e.threshold(),
+        e.windowMillis(),
+        e.windowStart(),
+        e.windowEnd(),
+        e.eventTime(),
+        e.sampleCallIds(),
+        e.count(),
+        e.description(),
+        e.origin());
   }
 
   static AlertEventFilter ofRule(String ruleId) {
@@ -224,8 +238,7 @@ public abstract class AlertEventStoreContract {
     Map<String, AlertEventRecord> transitions =
         store().latestOfKinds(List.of(ruleA, ruleB, quiet), List.of(FIRING, RESOLVED));
     assertThat(transitions).containsOnlyKeys(ruleA, ruleB);
-    assertThat(transitions.get(ruleA))
-        .isEqualTo(withId(aFiringAgain, transitions.get(ruleA).id()));
+    assertThat(transitions.get(ruleA)).isEqualTo(withId(aFiringAgain, transitions.get(ruleA).id()));
     assertThat(transitions.get(ruleB)).isEqualTo(withId(bResolved, transitions.get(ruleB).id()));
 
     Map<String, AlertEventRecord> states =
@@ -252,14 +265,14 @@ public abstract class AlertEventStoreContract {
         new WebhookDeliveryRecord(
             t, event1, rule, "https://hooks.test/a", 1, 0, false, "connection refused");
     WebhookDeliveryRecord e1Second =
-        new WebhookDeliveryRecord(t.plusSeconds(2), event1, rule, "https://hooks.test/a", 2, 200,
-            true, "");
+        new WebhookDeliveryRecord(
+            t.plusSeconds(2), event1, rule, "https://hooks.test/a", 2, 200, true, "");
     WebhookDeliveryRecord e2First =
-        new WebhookDeliveryRecord(t.plusSeconds(4), event2, rule, "https://hooks.test/b", 1, 503,
-            false, "HTTP 503");
+        new WebhookDeliveryRecord(
+            t.plusSeconds(4), event2, rule, "https://hooks.test/b", 1, 503, false, "HTTP 503");
     WebhookDeliveryRecord other =
-        new WebhookDeliveryRecord(t.plusSeconds(6), event1, otherRule, "https://hooks.test/c", 1,
-            204, true, "");
+        new WebhookDeliveryRecord(
+            t.plusSeconds(6), event1, otherRule, "https://hooks.test/c", 1, 204, true, "");
     store().logDelivery(e1First);
     store().logDelivery(e2First);
     store().logDelivery(e1Second);

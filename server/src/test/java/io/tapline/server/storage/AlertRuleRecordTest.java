@@ -11,9 +11,11 @@ class AlertRuleRecordTest {
   void printsNeitherWebhookUrlsNorSecrets() {
     AlertRuleRecord rule =
         new AlertRuleRecord(
-            "r1", "checkout",
+            "r1",
+            "checkout",
             "{\"webhooks\":[{\"url\":\"https://hooks.test/T0/B0/xyz\",\"secret\":\"hunter2\"}]}",
-            Instant.EPOCH, Instant.EPOCH);
+            Instant.EPOCH,
+            Instant.EPOCH);
     assertThat(rule.toString()).contains("r1", "checkout").doesNotContain("hunter2", "xyz");
   }
 }

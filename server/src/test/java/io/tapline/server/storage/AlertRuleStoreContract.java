@@ -31,8 +31,13 @@ public abstract class AlertRuleStoreContract {
     return new AlertRuleRecord(
         id,
         "service-" + version,
-        "{\"name\":\"rule v" + version + "\",\"threshold\":" + version
-            + ",\"webhooks\":[{\"url\":\"https://hooks.test/" + version + "\"}]}",
+        "{\"name\":\"rule v"
+            + version
+            + "\",\"threshold\":"
+            + version
+            + ",\"webhooks\":[{\"url\":\"https://hooks.test/"
+            + version
+            + "\"}]}",
         CREATED,
         CREATED.plusSeconds(version));
   }

@@ -29,8 +29,16 @@ public abstract class ApiKeyStoreContract {
 
   static ApiKeyRecord key(String keyId, String name, Instant expiresAt) {
     return new ApiKeyRecord(
-        keyId, name, "sha256:" + name + ":" + keyId, Set.of("ingest", "read"), "svc-" + name,
-        "cust-" + name, "plan-" + name, CREATED, expiresAt, false);
+        keyId,
+        name,
+        "sha256:" + name + ":" + keyId,
+        Set.of("ingest", "read"),
+        "svc-" + name,
+        "cust-" + name,
+        "plan-" + name,
+        CREATED,
+        expiresAt,
+        false);
   }
 
   /** The listed keys whose id starts with {@code prefix}, in the order listed. */
@@ -43,8 +51,16 @@ public abstract class ApiKeyStoreContract {
     String id = unique("key-get");
     ApiKeyRecord key =
         new ApiKeyRecord(
-            id, "ci deploys", "hash-" + id, Set.of("ingest", "read", "replay", "admin"),
-            "checkout", "cust-1", "pro", CREATED, CREATED.plus(Duration.ofDays(30)), false);
+            id,
+            "ci deploys",
+            "hash-" + id,
+            Set.of("ingest", "read", "replay", "admin"),
+            "checkout",
+            "cust-1",
+            "pro",
+            CREATED,
+            CREATED.plus(Duration.ofDays(30)),
+            false);
     store().put(key);
 
     assertThat(store().get(id)).contains(key);

@@ -9,8 +9,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every store must do, run against each real backend: the embedded engine always, a
- * ClickHouse server in a container where Docker exists.
+ * What every store must do, run against each real backend: the embedded engine always, a ClickHouse
+ * server in a container where Docker exists.
  */
 public abstract class CallStorageContract {
 
@@ -35,13 +35,38 @@ public abstract class CallStorageContract {
 
   static CallRecord record(String service, String id, Instant at, int status) {
     return new CallRecord(
-        id, at, service, "PUT", "https://x.test/a?b=c", "/a", "/a", Map.of("b", "c"),
-        Map.of("h", "v'\"\\"), Map.of(), "req", 3, "résumé", 8, status, 1_500, "", "10.0.0.1",
-        Map.of("k", "v"), "", "", "cust", "key", "pro", 0.5, false, true);
+        id,
+        at,
+        service,
+        "PUT",
+        "https://x.test/a?b=c",
+        "/a",
+        "/a",
+        Map.of("b", "c"),
+        Map.of("h", "v'\"\\"),
+        Map.of(),
+        "req",
+        3,
+        "résumé",
+        8,
+        status,
+        1_500,
+        "",
+        "10.0.0.1",
+        Map.of("k", "v"),
+        "",
+        "",
+        "cust",
+        "key",
+        "pro",
+        0.5,
+        false,
+        true);
   }
 
   private static CallQuery all(String service, int pageSize, CallQuery.Cursor after) {
-    return new CallQuery(CallCriteria.ofService(service), SearchOrder.NEWEST_FIRST, pageSize, after);
+    return new CallQuery(
+        CallCriteria.ofService(service), SearchOrder.NEWEST_FIRST, pageSize, after);
   }
 
   @Test
@@ -69,8 +94,11 @@ public abstract class CallStorageContract {
     CallRecord c = record("contract-partial", "p-c", BASE.minusSeconds(10), 200);
     write("contract-partial-batch", List.of(a)); // as if the first write was cut
     List<CallBatch> written =
-        writer().write(
-            List.of(batch("contract-partial-batch", List.of(a, b)), batch("contract-partial-other", List.of(c))));
+        writer()
+            .write(
+                List.of(
+                    batch("contract-partial-batch", List.of(a, b)),
+                    batch("contract-partial-other", List.of(c))));
     assertThat(written).extracting(CallBatch::calls).containsExactly(List.of(b), List.of(c));
     assertThat(write("contract-partial-batch", List.of(a, b))).isEmpty();
 
@@ -84,12 +112,35 @@ public abstract class CallStorageContract {
     // Bodies longer than the writer's encoding chunks, multi-byte characters across them.
     String body = "x".repeat(70_000) + "é".repeat(40_000) + "\"'\\";
     CallRecord big = record("contract-prepared", "pr-big", BASE.minusSeconds(40), 200);
-    big = new CallRecord(
-        big.id(), big.timestamp(), big.service(), big.method(), big.url(), big.path(), big.route(),
-        big.queryParams(), big.requestHeaders(), big.responseHeaders(), body, body.length(),
-        "ok", 2, big.statusCode(), big.latencyMicros(), big.error(), big.sourceIp(), big.tags(),
-        big.traceId(), big.spanId(), big.customerId(), big.apiKeyId(), big.plan(),
-        big.sampleRate(), true, false);
+    big =
+        new CallRecord(
+            big.id(),
+            big.timestamp(),
+            big.service(),
+            big.method(),
+            big.url(),
+            big.path(),
+            big.route(),
+            big.queryParams(),
+            big.requestHeaders(),
+            big.responseHeaders(),
+            body,
+            body.length(),
+            "ok",
+            2,
+            big.statusCode(),
+            big.latencyMicros(),
+            big.error(),
+            big.sourceIp(),
+            big.tags(),
+            big.traceId(),
+            big.spanId(),
+            big.customerId(),
+            big.apiKeyId(),
+            big.plan(),
+            big.sampleRate(),
+            true,
+            false);
     CallRecord small = record("contract-prepared", "pr-small", BASE.minusSeconds(30), 201);
 
     write("contract-prepared-batch", List.of(small));
@@ -104,7 +155,8 @@ public abstract class CallStorageContract {
   void keysetPagesCoverEveryCallOnce() {
     List<CallRecord> records = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
-      records.add(record("contract-pages", "pg-" + i, BASE.minusSeconds(3600).plusSeconds(i % 3), 200));
+      records.add(
+          record("contract-pages", "pg-" + i, BASE.minusSeconds(3600).plusSeconds(i % 3), 200));
     }
     write("contract-pages", records);
 

@@ -22,9 +22,9 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.clickhouse.ClickHouseContainer;
 
 /**
- * Every storage contract on a ClickHouse server in a container (the image docker-compose.yml
- * uses), wired as {@link EmbeddedStorageIT} wires them. Skipped, saying so, where no Docker engine
- * runs; {@link EmbeddedStorageIT} runs the same contracts on the embedded engine everywhere.
+ * Every storage contract on a ClickHouse server in a container (the image docker-compose.yml uses),
+ * wired as {@link EmbeddedStorageIT} wires them. Skipped, saying so, where no Docker engine runs;
+ * {@link EmbeddedStorageIT} runs the same contracts on the embedded engine everywhere.
  */
 @ExtendWith(ContainerStorageIT.RequiresDocker.class)
 public class ContainerStorageIT {
@@ -41,7 +41,10 @@ public class ContainerStorageIT {
     storage =
         ClickHouseStorage.open(
             "jdbc:clickhouse://" + container.getHost() + ":" + container.getMappedPort(8123),
-            container.getUsername(), container.getPassword(), "tapline", 2);
+            container.getUsername(),
+            container.getPassword(),
+            "tapline",
+            2);
   }
 
   @AfterAll

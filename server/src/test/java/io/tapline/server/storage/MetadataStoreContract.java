@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every {@link MetadataStore} (services, customers, plans) must do, whatever the backend: a
- * put creates or replaces the value of its key, a delete removes it, and the list holds every
- * value once, ordered by key. Each entity's contract says how to make its values.
+ * put creates or replaces the value of its key, a delete removes it, and the list holds every value
+ * once, ordered by key. Each entity's contract says how to make its values.
  *
- * <p>The tests of one backend share one database, so each test uses keys of its own and looks at
- * no other.
+ * <p>The tests of one backend share one database, so each test uses keys of its own and looks at no
+ * other.
  */
 public abstract class MetadataStoreContract<T> {
 

@@ -13,7 +13,10 @@ public abstract class PlanStoreContract extends MetadataStoreContract<PlanRecord
   @Override
   protected PlanRecord value(String id, int variant) {
     return new PlanRecord(
-        id, "Plan " + variant, "description " + variant, 100 * (variant + 1),
+        id,
+        "Plan " + variant,
+        "description " + variant,
+        100 * (variant + 1),
         CREATED.plusSeconds(variant));
   }
 

@@ -11,9 +11,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link ReplayStore} must do, whatever the backend: a replay reads back as written,
- * the replays of a call of a service come in pages, newest first, that together hold each replay
- * once, and the services with replays of a call are found by its id.
+ * What every {@link ReplayStore} must do, whatever the backend: a replay reads back as written, the
+ * replays of a call of a service come in pages, newest first, that together hold each replay once,
+ * and the services with replays of a call are found by its id.
  *
  * <p>The tests of one backend share one database, so each test uses call ids and services of its
  * own.
@@ -43,8 +43,13 @@ public abstract class ReplayStoreContract {
         List.of("cookie", "x-forwarded-for"),
         List.of("token"),
         new ReplayRecord.Overrides(
-            "", "PUT", Map.of("x-test", "1"), List.of("x-old"), Map.of("page", "2"),
-            Map.of("/amount", "3"), true),
+            "",
+            "PUT",
+            Map.of("x-test", "1"),
+            List.of("x-old"),
+            Map.of("page", "2"),
+            Map.of("/amount", "3"),
+            true),
         true,
         List.of("https://svc.test/v2/orders", "https://svc.test/v3/orders"),
         201,
@@ -73,11 +78,31 @@ public abstract class ReplayStoreContract {
   /** A replay whose request got no response. */
   static ReplayRecord failed(String id, String callId, String service, Instant createdAt) {
     return new ReplayRecord(
-        id, callId, service, createdAt, "key-1", "GET", "https://svc.test/health", Map.of(),
-        List.of(), List.of(), ReplayRecord.Overrides.NONE, false, List.of(), 0, Map.of(), "", 0,
-        false, 0, "connect timed out",
+        id,
+        callId,
+        service,
+        createdAt,
+        "key-1",
+        "GET",
+        "https://svc.test/health",
+        Map.of(),
+        List.of(),
+        List.of(),
+        ReplayRecord.Overrides.NONE,
+        false,
+        List.of(),
+        0,
+        Map.of(),
+        "",
+        0,
+        false,
+        0,
+        "connect timed out",
         new ReplayRecord.Comparison(
-            true, 200, 0, 0,
+            true,
+            200,
+            0,
+            0,
             new ReplayRecord.BodyDiff(
                 "TEXT", List.of(), List.of(), List.of(), List.of("- ok", "+ "), true, "")),
         7);

@@ -35,8 +35,13 @@ public abstract class ServiceStoreContract extends MetadataStoreContract<Service
     String ordered = unique("svc-ordered");
     ServiceRecord unsorted =
         new ServiceRecord(
-            ordered, "d", "https://z.test", List.of("https://z.test/", "https://a.test/", "::1"),
-            365, List.of("x-z", "x-a"), CREATED);
+            ordered,
+            "d",
+            "https://z.test",
+            List.of("https://z.test/", "https://a.test/", "::1"),
+            365,
+            List.of("x-z", "x-a"),
+            CREATED);
     store().put(empty);
     store().put(unsorted);
 

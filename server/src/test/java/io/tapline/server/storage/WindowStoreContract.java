@@ -49,9 +49,33 @@ public abstract class WindowStoreContract {
       long latencyMicros,
       String error) {
     return new CallRecord(
-        id, at, service, "GET", "https://svc.test" + route, route, route, Map.of(), Map.of(),
-        Map.of(), "", 0, "", 0, status, latencyMicros, error, "10.0.0.1", Map.of(), "", "",
-        customerId, "key-1", plan, 1, false, false);
+        id,
+        at,
+        service,
+        "GET",
+        "https://svc.test" + route,
+        route,
+        route,
+        Map.of(),
+        Map.of(),
+        Map.of(),
+        "",
+        0,
+        "",
+        0,
+        status,
+        latencyMicros,
+        error,
+        "10.0.0.1",
+        Map.of(),
+        "",
+        "",
+        customerId,
+        "key-1",
+        plan,
+        1,
+        false,
+        false);
   }
 
   /** A call on route /a of customer c1 on plan p1, 200 OK in 10 ms. */
@@ -210,7 +234,15 @@ public abstract class WindowStoreContract {
     for (int i = 0; i < 100; i++) {
       long latency = i < 97 ? 20_000 : 900_000;
       calls.add(
-          call(service, "call-" + i, START.plusMillis(100L * i), "/a", "c1", "p1", 200, latency,
+          call(
+              service,
+              "call-" + i,
+              START.plusMillis(100L * i),
+              "/a",
+              "c1",
+              "p1",
+              200,
+              latency,
               ""));
     }
     write(calls);

@@ -20,9 +20,9 @@ import java.util.function.BiConsumer;
  * Seeded batches for fuzzing the record path: valid calls, some of them mutated (huge fields,
  * deeply nested or cut-off JSON bodies, odd URLs, random maps, odd numbers, random text, invalid
  * UTF-8 and damaged bytes in protobuf, lone surrogates in JSON). The same seed gives the same
- * batches. Every batch stays a well-formed message within the server's size limit, so the
- * server must answer each one and refuse mutated records one by one: calls left as generated
- * must be stored.
+ * batches. Every batch stays a well-formed message within the server's size limit, so the server
+ * must answer each one and refuse mutated records one by one: calls left as generated must be
+ * stored.
  */
 public final class BatchFuzzer {
 
@@ -45,24 +45,56 @@ public final class BatchFuzzer {
       BitSet untouched,
       List<String> mutations) {}
 
-  /** The most bytes the mutated calls of a batch take together: {@value}, half the default limit. */
+  /**
+   * The most bytes the mutated calls of a batch take together: {@value}, half the default limit.
+   */
   private static final long MAX_BATCH_BYTES = 8 << 20;
 
   /** Replaced by a lone surrogate's escape in JSON text. */
   private static final String LONE_SURROGATE = "LONESURROGATEMARK";
 
   private static final String[] ODD_URLS = {
-    "", "/", "//", "http://", "https://[::1", "http://a b.test/x y", "https://a.test/%zz%",
-    "https://a.test/#access_token=secret-token", "javascript:alert(1)", "file:///etc/passwd",
-    "https://user:password@a.test/", "https://a.test/?password=1&password=2&&=&x",
-    "https://a.test:99999/", "https://ü.test/ü?ü=ü", "https://a.test/" + "a/".repeat(3000),
-    "http://0x7f.1/", "http://[::ffff:169.254.169.254]/latest", "mailto:a@b", "?", "#", "\t\n",
-    "https://a.test/\u0000/\u0001", "https://a.test/?token=" + "x".repeat(10_000),
+    "",
+    "/",
+    "//",
+    "http://",
+    "https://[::1",
+    "http://a b.test/x y",
+    "https://a.test/%zz%",
+    "https://a.test/#access_token=secret-token",
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "https://user:password@a.test/",
+    "https://a.test/?password=1&password=2&&=&x",
+    "https://a.test:99999/",
+    "https://ü.test/ü?ü=ü",
+    "https://a.test/" + "a/".repeat(3000),
+    "http://0x7f.1/",
+    "http://[::ffff:169.254.169.254]/latest",
+    "mailto:a@b",
+    "?",
+    "#",
+    "\t\n",
+    "https://a.test/\u0000/\u0001",
+    "https://a.test/?token=" + "x".repeat(10_000),
   };
 
   private static final String[] STRING_FIELDS = {
-    "id", "service", "method", "url", "path", "route", "request_body", "response_body", "error",
-    "source_ip", "trace_id", "span_id", "customer_id", "api_key_id", "plan",
+    "id",
+    "service",
+    "method",
+    "url",
+    "path",
+    "route",
+    "request_body",
+    "response_body",
+    "error",
+    "source_ip",
+    "trace_id",
+    "span_id",
+    "customer_id",
+    "api_key_id",
+    "plan",
   };
 
   private final SplittableRandom random;
@@ -131,7 +163,8 @@ public final class BatchFuzzer {
   private ApiCall.Builder validCall(int i) {
     Instant now = Instant.now().minusMillis(random.nextInt(60_000));
     return ApiCall.newBuilder()
-        .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+        .setTimestamp(
+            Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
         .setService(service)
         .setMethod(random.nextBoolean() ? "GET" : "POST")
         .setUrl("https://shop.test/orders/" + random.nextInt(1000) + "?page=" + i)
@@ -180,13 +213,15 @@ public final class BatchFuzzer {
               default -> call::putQueryParams;
             };
         for (int i = 0; i < size; i++) {
-          put.accept(text(random.nextInt(300)), text(random.nextInt(random.nextBoolean() ? 50 : 20_000)));
+          put.accept(
+              text(random.nextInt(300)), text(random.nextInt(random.nextBoolean() ? 50 : 20_000)));
         }
         return "random map of " + size;
       }
       case 5 -> {
         call.setStatusCode(random.nextInt());
-        call.setLatencyMs(pick(new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY, 1e300, -0.0}));
+        call.setLatencyMs(
+            pick(new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY, 1e300, -0.0}));
         call.setRequestBodySize(random.nextLong());
         call.setSampleRate(pick(new double[] {0, -1, 2, Double.NaN, 1e-300}));
         if (encoding == Encoding.PROTOBUF) {
@@ -282,7 +317,9 @@ public final class BatchFuzzer {
       switch (kind == 3 ? random.nextInt(6) : kind) {
         case 0 -> out.append((char) (' ' + random.nextInt(95)));
         case 1 -> out.append((char) random.nextInt(32));
-        case 2 -> out.append(pick("é", "ß", "中", "🙂", "\u2028", "\u00a0", "\uFEFF", "=", "&", "%", "\""));
+        case 2 ->
+            out.append(
+                pick("é", "ß", "中", "🙂", "\u2028", "\u00a0", "\uFEFF", "=", "&", "%", "\""));
         case 3 -> out.append("password=").append(random.nextInt());
         case 4 -> out.append("{\"token\":\"").append(random.nextInt()).append("\"}");
         default -> out.append("4111 1111 1111 1111");

@@ -30,8 +30,8 @@ public final class FuzzTarget {
 
   /** The Ingest method with the request sent as the bytes given, damaged or not. */
   private static final MethodDescriptor<byte[], IngestResponse> RAW_INGEST =
-      IngestServiceGrpc.getIngestMethod().toBuilder(new BytesMarshaller(),
-              ProtoUtils.marshaller(IngestResponse.getDefaultInstance()))
+      IngestServiceGrpc.getIngestMethod().toBuilder(
+              new BytesMarshaller(), ProtoUtils.marshaller(IngestResponse.getDefaultInstance()))
           .build();
 
   private static final MessageMarshaller JSON =
@@ -40,7 +40,9 @@ public final class FuzzTarget {
   private final Channel channel;
   private final WebClient http;
 
-  /** @param channel and {@code http} send a key that may ingest for the fuzzer's service */
+  /**
+   * @param channel and {@code http} send a key that may ingest for the fuzzer's service
+   */
   public FuzzTarget(Channel channel, WebClient http) {
     this.channel = channel;
     this.http = http;
@@ -53,7 +55,8 @@ public final class FuzzTarget {
   public Answer send(BatchFuzzer.Batch batch) {
     IngestResponse response;
     try {
-      response = batch.encoding() == BatchFuzzer.Encoding.PROTOBUF ? sendProtobuf(batch) : sendJson(batch);
+      response =
+          batch.encoding() == BatchFuzzer.Encoding.PROTOBUF ? sendProtobuf(batch) : sendJson(batch);
     } catch (StatusRuntimeException e) {
       return new Answer(null, "answered " + e.getStatus());
     } catch (RuntimeException | IOException e) {
@@ -64,12 +67,17 @@ public final class FuzzTarget {
 
   private IngestResponse sendProtobuf(BatchFuzzer.Batch batch) {
     return ClientCalls.blockingUnaryCall(
-        channel, RAW_INGEST, CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS), batch.protobuf());
+        channel,
+        RAW_INGEST,
+        CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS),
+        batch.protobuf());
   }
 
   private IngestResponse sendJson(BatchFuzzer.Batch batch) throws IOException {
     AggregatedHttpResponse answer =
-        http.execute(HttpRequest.of(HttpMethod.POST, "/v1/calls:ingest", MediaType.JSON_UTF_8, batch.json()))
+        http.execute(
+                HttpRequest.of(
+                    HttpMethod.POST, "/v1/calls:ingest", MediaType.JSON_UTF_8, batch.json()))
             .aggregate()
             .join();
     if (answer.status().code() != 200) {
@@ -85,15 +93,24 @@ public final class FuzzTarget {
       return "the batch failed: " + response.getError().getMessage();
     }
     if (response.getAccepted() + response.getRejected() != batch.calls()) {
-      return response.getAccepted() + " accepted and " + response.getRejected() + " refused of "
-          + batch.calls() + " calls";
+      return response.getAccepted()
+          + " accepted and "
+          + response.getRejected()
+          + " refused of "
+          + batch.calls()
+          + " calls";
     }
     if (response.getRejectionsCount() != response.getRejected()) {
-      return response.getRejected() + " refused but " + response.getRejectionsCount() + " rejections";
+      return response.getRejected()
+          + " refused but "
+          + response.getRejectionsCount()
+          + " rejections";
     }
     BitSet refused = new BitSet();
     for (Rejection rejection : response.getRejectionsList()) {
-      if (rejection.getIndex() < 0 || rejection.getIndex() >= batch.calls() || refused.get(rejection.getIndex())) {
+      if (rejection.getIndex() < 0
+          || rejection.getIndex() >= batch.calls()
+          || refused.get(rejection.getIndex())) {
         return "odd rejection index " + rejection.getIndex();
       }
       if (rejection.getReason().isBlank()) {

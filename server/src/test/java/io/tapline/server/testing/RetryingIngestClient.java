@@ -23,14 +23,13 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 
 /**
- * A client that streams batches over IngestStream the way a careful SDK would: up to {@code
- * window} batches in flight, and every batch that was not acknowledged as stored (an ack with a
- * retryable error, or no ack because the stream broke) sent again with the same batch id, after
- * the delay the server asked for, until it is. Used by tests and benchmarks; one thread per
- * client.
+ * A client that streams batches over IngestStream the way a careful SDK would: up to {@code window}
+ * batches in flight, and every batch that was not acknowledged as stored (an ack with a retryable
+ * error, or no ack because the stream broke) sent again with the same batch id, after the delay the
+ * server asked for, until it is. Used by tests and benchmarks; one thread per client.
  *
- * @param <B> what a batch is on this side: an {@link IngestRequest}, or a benchmark's batch
- *     already encoded, sent through a method descriptor with its own marshaller
+ * @param <B> what a batch is on this side: an {@link IngestRequest}, or a benchmark's batch already
+ *     encoded, sent through a method descriptor with its own marshaller
  */
 public final class RetryingIngestClient<B> {
 
@@ -49,7 +48,11 @@ public final class RetryingIngestClient<B> {
 
   /** What happened: acknowledged batches and records, retries, streams opened, failures. */
   public record Result(
-      long batches, long records, long retriedBatches, int streams, List<String> permanentFailures) {}
+      long batches,
+      long records,
+      long retriedBatches,
+      int streams,
+      List<String> permanentFailures) {}
 
   private final Channel channel;
   private final int window;
@@ -57,7 +60,10 @@ public final class RetryingIngestClient<B> {
   private final Function<B, String> batchIdOf;
 
   public RetryingIngestClient(
-      Channel channel, int window, MethodDescriptor<B, IngestResponse> method, Function<B, String> batchIdOf) {
+      Channel channel,
+      int window,
+      MethodDescriptor<B, IngestResponse> method,
+      Function<B, String> batchIdOf) {
     this.channel = channel;
     this.window = window;
     this.method = method;
@@ -92,14 +98,20 @@ public final class RetryingIngestClient<B> {
     while (true) {
       if (System.nanoTime() - giveUpAt > 0) {
         throw new IllegalStateException(
-            "gave up: " + acked + " batches acknowledged, " + outstanding.size() + " in flight, "
-                + retries.size() + " to retry");
+            "gave up: "
+                + acked
+                + " batches acknowledged, "
+                + outstanding.size()
+                + " in flight, "
+                + retries.size()
+                + " to retry");
       }
       if (stream == null) {
         LinkedBlockingQueue<Event> mine = new LinkedBlockingQueue<>();
         events = mine;
         stream =
-            ClientCalls.asyncBidiStreamingCall(channel.newCall(method, CallOptions.DEFAULT), observer(mine));
+            ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(method, CallOptions.DEFAULT), observer(mine));
         streams++;
       }
       boolean mayRetry = System.nanoTime() - notBefore >= 0;

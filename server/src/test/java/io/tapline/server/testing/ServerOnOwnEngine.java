@@ -43,7 +43,8 @@ public final class ServerOnOwnEngine implements AutoCloseable {
   /**
    * Starts an engine on {@code dataDir} and a server on it using {@code database}.
    *
-   * @param flags configuration flags besides the admin key, such as {@code --ingest.commit-timeout=2s}
+   * @param flags configuration flags besides the admin key, such as {@code
+   *     --ingest.commit-timeout=2s}
    */
   public static ServerOnOwnEngine start(Path dataDir, String database, String... flags) {
     String adminKey = ApiKeys.generate().key();
@@ -67,8 +68,10 @@ public final class ServerOnOwnEngine implements AutoCloseable {
   /** {@code channel} sending {@code key} as its bearer credential. */
   public static Channel withKey(Channel channel, String key) {
     Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+    return ClientInterceptors.intercept(
+        channel, MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   public EmbeddedClickHouse engine() {

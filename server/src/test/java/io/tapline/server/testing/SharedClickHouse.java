@@ -10,9 +10,9 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One embedded ClickHouse engine for the whole test run, started on first use and stopped (its
- * data directory removed) when the test JVM exits. Test classes share it and each takes a fresh
- * database with {@link #newDatabase}.
+ * One embedded ClickHouse engine for the whole test run, started on first use and stopped (its data
+ * directory removed) when the test JVM exits. Test classes share it and each takes a fresh database
+ * with {@link #newDatabase}.
  *
  * <p>The engine library comes from the {@code tapline.chdb.library} system property (set by the
  * build from {@code ./scripts/setup}'s cache).
@@ -58,7 +58,8 @@ public final class SharedClickHouse {
   /** {@code config} pointed at the shared engine, in {@code database}. */
   public static io.tapline.server.config.TaplineConfig on(
       io.tapline.server.config.TaplineConfig config, String database) {
-    return config.withClickHouse(engine().jdbcUrl(), engine().user(), engine().password(), database);
+    return config.withClickHouse(
+        engine().jdbcUrl(), engine().user(), engine().password(), database);
   }
 
   /** The engine library the tests use. */

@@ -53,7 +53,10 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
     TaplineConfig config =
         ConfigLoader.load(withBootstrapKey())
             .withPort(0)
-            .withClickHouse(SharedClickHouse.engine().jdbcUrl(), SharedClickHouse.engine().user(), SharedClickHouse.engine().password(),
+            .withClickHouse(
+                SharedClickHouse.engine().jdbcUrl(),
+                SharedClickHouse.engine().user(),
+                SharedClickHouse.engine().password(),
                 SharedClickHouse.newDatabase(context.getRequiredTestClass()));
     server = TaplineServer.start(config);
   }
@@ -89,8 +92,8 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
   }
 
   /**
-   * Stores a new API key in the server's database and tells the server, as the AdminService
-   * does, and returns it. Unlike the AdminService, it takes any combination of fields.
+   * Stores a new API key in the server's database and tells the server, as the AdminService does,
+   * and returns it. Unlike the AdminService, it takes any combination of fields.
    *
    * @param scopes scope names (ingest, read, replay, admin)
    * @param service the service the key is bound to, or empty
@@ -100,8 +103,16 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
     new ClickHouseApiKeyStore(server.storage().dataSource())
         .put(
             new ApiKeyRecord(
-                key.keyId(), "test", key.secretHash(), scopes, service, customerId, plan,
-                Instant.now(), null, false));
+                key.keyId(),
+                "test",
+                key.secretHash(),
+                scopes,
+                service,
+                customerId,
+                plan,
+                Instant.now(),
+                null,
+                false));
     server.authenticator().invalidate(key.keyId());
     return key.key();
   }
@@ -132,7 +143,8 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
     }
     Metadata headers = new Metadata();
     headers.put(AUTHORIZATION, "Bearer " + key);
-    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    return ClientInterceptors.intercept(
+        channel, MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   /** An HTTP client for the JSON API, rooted at the server, sending the admin key. */

@@ -9,20 +9,20 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The aggregates every analytics query computes over the rows of a {@link Scan}, as SQL
- * select-list fragments, and how to read them back.
+ * The aggregates every analytics query computes over the rows of a {@link Scan}, as SQL select-list
+ * fragments, and how to read them back.
  *
  * <p>Weights: a call recorded with sample rate r counts 1 / r times.
  *
- * <p>Quantiles: the weighted nearest-rank quantile (ClickHouse's {@code quantilesExactWeighted},
- * or {@link Histogram} for the same rule in Java) of latencies bucketed on a log scale, {@value
+ * <p>Quantiles: the weighted nearest-rank quantile (ClickHouse's {@code quantilesExactWeighted}, or
+ * {@link Histogram} for the same rule in Java) of latencies bucketed on a log scale, {@value
  * #BUCKETS_PER_E} buckets per factor e, stored per call as {@code api_calls.latency_bucket}. The
- * result is within half a bucket of the true quantile: a relative error of at most
- * e^(1/{@value #HALF_BUCKETS_PER_E}) - 1 (0.5 %) on 1 + latency in microseconds, plus rounding to
- * whole microseconds. Quantile weights are 1000 / r rounded, because the function takes
- * whole-number weights. The sampling {@code quantiles} is too far off at p99; finer buckets (2000
- * per e) made grouped quantiles slower and the rollups hardly smaller than the calls themselves
- * (figures in bench/README.md, "Figures behind the code").
+ * result is within half a bucket of the true quantile: a relative error of at most e^(1/{@value
+ * #HALF_BUCKETS_PER_E}) - 1 (0.5 %) on 1 + latency in microseconds, plus rounding to whole
+ * microseconds. Quantile weights are 1000 / r rounded, because the function takes whole-number
+ * weights. The sampling {@code quantiles} is too far off at p99; finer buckets (2000 per e) made
+ * grouped quantiles slower and the rollups hardly smaller than the calls themselves (figures in
+ * bench/README.md, "Figures behind the code").
  */
 final class Aggregates {
 
@@ -49,19 +49,23 @@ final class Aggregates {
 
   /** Like {@link #select}, with the quantiles as a mergeable state named {@code q_state}. */
   static String selectState(List<Double> levels) {
-    return sums() + ", quantilesExactWeightedState(" + levels(levels)
+    return sums()
+        + ", quantilesExactWeightedState("
+        + levels(levels)
         + ")(latency_bucket, s_qweight) AS q_state";
   }
 
   /** Merges rows of {@link #selectState} (columns named as there) into final aggregates. */
   static String merge(List<Double> levels) {
     return "sum(w_count), sum(w_errors), sum(recorded), sum(w_latency), min(min_us), max(max_us),"
-        + " quantilesExactWeightedMerge(" + levels(levels) + ")(q_state)";
+        + " quantilesExactWeightedMerge("
+        + levels(levels)
+        + ")(q_state)";
   }
 
   /**
-   * Quantile levels as aggregate-function parameters, which ClickHouse takes only as literals.
-   * They are doubles checked to lie in [0, 1], printed by Java, never text from a request.
+   * Quantile levels as aggregate-function parameters, which ClickHouse takes only as literals. They
+   * are doubles checked to lie in [0, 1], printed by Java, never text from a request.
    */
   static String levels(List<Double> levels) {
     for (double level : levels) {

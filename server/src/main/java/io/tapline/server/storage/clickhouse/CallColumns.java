@@ -21,10 +21,10 @@ import java.util.stream.Collectors;
 
 /**
  * The one description of the {@code api_calls} columns that make up a {@link CallRecord}: for each,
- * its name, its ClickHouse type, how it is written in RowBinary and how it is read back. The
- * INSERT column list, the RowBinary encoder, the SELECT list and the reader of every query that
- * returns calls are derived from it, so adding a column is one entry here (beside its migration
- * and the record's component). The entries follow the order of the record's components; {@code
+ * its name, its ClickHouse type, how it is written in RowBinary and how it is read back. The INSERT
+ * column list, the RowBinary encoder, the SELECT list and the reader of every query that returns
+ * calls are derived from it, so adding a column is one entry here (beside its migration and the
+ * record's component). The entries follow the order of the record's components; {@code
  * CallColumnsIT} checks the names and types against the table.
  */
 final class CallColumns {
@@ -101,8 +101,8 @@ final class CallColumns {
           flag("response_body_truncated", CallRecord::responseBodyTruncated));
 
   /**
-   * Columns every row of a batch has besides the call's: its batch id and its retention, written
-   * by {@link #writeRow} after the call's columns.
+   * Columns every row of a batch has besides the call's: its batch id and its retention, written by
+   * {@link #writeRow} after the call's columns.
    */
   static final List<Column> BATCH_COLUMNS =
       List.of(
@@ -152,15 +152,16 @@ final class CallColumns {
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
   /**
-   * A timestamp as DateTime64(6, 'UTC') text. The driver would format an Instant in the JVM's
-   * zone; text is read in the column's zone, so this stays right whatever the JVM zone is.
+   * A timestamp as DateTime64(6, 'UTC') text. The driver would format an Instant in the JVM's zone;
+   * text is read in the column's zone, so this stays right whatever the JVM zone is.
    */
   static String formatUtc(Instant instant) {
     return UTC_MICROS.format(instant);
   }
 
   private static Column string(String name, String type, Function<CallRecord, String> value) {
-    return new Column(name, type, name, (out, c) -> out.string(value.apply(c)), ResultSet::getString);
+    return new Column(
+        name, type, name, (out, c) -> out.string(value.apply(c)), ResultSet::getString);
   }
 
   private static Column uint32(String name, ToLongFunction<CallRecord> value) {
@@ -190,7 +191,8 @@ final class CallColumns {
       throw new IllegalStateException(
           "CallRecord has " + components.length + " components, api_calls " + COLUMNS.size());
     }
-    Class<?>[] types = Arrays.stream(components).map(RecordComponent::getType).toArray(Class[]::new);
+    Class<?>[] types =
+        Arrays.stream(components).map(RecordComponent::getType).toArray(Class[]::new);
     try {
       return MethodHandles.publicLookup()
           .findConstructor(CallRecord.class, MethodType.methodType(void.class, types))

@@ -37,7 +37,8 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
   private static final String ID = "(_block_number * 10000 + _block_offset)";
 
   private static final String COLUMNS =
-      ID + ", event_key, rule_id, rule_name, service, severity, kind, value, threshold, window_ms,"
+      ID
+          + ", event_key, rule_id, rule_name, service, severity, kind, value, threshold, window_ms,"
           + " toUnixTimestamp64Milli(window_start), toUnixTimestamp64Milli(window_end),"
           + " toUnixTimestamp64Milli(event_time), sample_call_ids, count, description, origin";
 
@@ -72,8 +73,12 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
     String sql =
         "INSERT INTO alert_events (event_key, rule_id, rule_name, service, severity, kind, value,"
             + " threshold, window_ms, window_start, window_end, event_time, sample_call_ids, count,"
-            + " description, origin) SETTINGS insert_deduplication_token = '" + dedupKey + "'"
-            + " VALUES (" + "?, ".repeat(15) + "?)";
+            + " description, origin) SETTINGS insert_deduplication_token = '"
+            + dedupKey
+            + "'"
+            + " VALUES ("
+            + "?, ".repeat(15)
+            + "?)";
     try (Connection connection = dataSource.getConnection();
         PreparedStatement insert = Statements.prepare(connection, sql)) {
       for (AlertEventRecord e : events) {
@@ -110,7 +115,10 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
     List<Object> parameters = new ArrayList<>();
     StringBuilder sql =
         new StringBuilder("SELECT " + COLUMNS + " FROM alert_events WHERE ")
-            .append(ID).append(" > ? AND ").append(ID).append(" <= ?");
+            .append(ID)
+            .append(" > ? AND ")
+            .append(ID)
+            .append(" <= ?");
     parameters.add(afterId);
     parameters.add(upToId);
     where(filter, sql, parameters);
@@ -139,11 +147,16 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
       return latest;
     }
     String sql =
-        "SELECT " + COLUMNS + " FROM alert_events WHERE rule_id IN (SELECT arrayJoin(?))"
+        "SELECT "
+            + COLUMNS
+            + " FROM alert_events WHERE rule_id IN (SELECT arrayJoin(?))"
             + " AND has(?, kind)"
-            + " ORDER BY " + ID + " DESC LIMIT 1 BY rule_id";
+            + " ORDER BY "
+            + ID
+            + " DESC LIMIT 1 BY rule_id";
     for (AlertEventRecord e :
-        query(sql, List.of(List.copyOf(ruleIds), kinds.stream().map(Integer::shortValue).toList()))) {
+        query(
+            sql, List.of(List.copyOf(ruleIds), kinds.stream().map(Integer::shortValue).toList()))) {
       latest.put(e.ruleId(), e);
     }
     return latest;
@@ -204,7 +217,8 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
   public void logDelivery(WebhookDeliveryRecord d) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement insert =
-            Statements.prepare(connection,
+            Statements.prepare(
+                connection,
                 "INSERT INTO alert_deliveries (time, event_id, rule_id, url, attempt, http_status,"
                     + " success, error) VALUES (fromUnixTimestamp64Milli(?, 'UTC'), ?, ?, ?, ?, ?,"
                     + " ?, ?)")) {

@@ -49,7 +49,8 @@ public final class ClickHouseAlertRuleStore implements AlertRuleStore {
   private void write(AlertRuleRecord r, boolean deleted) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement insert =
-            Statements.prepare(connection,
+            Statements.prepare(
+                connection,
                 "INSERT INTO alert_rules (id, service, definition, created_at, updated_at,"
                     + " deleted, version) VALUES (?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC'),"
                     + " fromUnixTimestamp64Milli(?, 'UTC'), ?, ?)")) {

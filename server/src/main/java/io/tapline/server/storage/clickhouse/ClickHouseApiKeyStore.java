@@ -4,12 +4,12 @@ import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
 
 /** API keys in the {@code api_keys} table; keys are revoked, never deleted. */
-public final class ClickHouseApiKeyStore extends ReplacingTable<ApiKeyRecord> implements ApiKeyStore {
+public final class ClickHouseApiKeyStore extends ReplacingTable<ApiKeyRecord>
+    implements ApiKeyStore {
 
   public ClickHouseApiKeyStore(DataSource dataSource) {
     super(

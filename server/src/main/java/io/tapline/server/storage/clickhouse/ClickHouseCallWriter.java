@@ -20,7 +20,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -42,17 +41,16 @@ import org.slf4j.LoggerFactory;
  * database) as every other query; the rows are streamed through the client underneath the JDBC
  * driver ({@code ConnectionImpl.getClient()}), in RowBinary, which we encode ourselves. For ~1 KB
  * rows this is well ahead of batched JDBC PreparedStatements and of the driver's beta RowBinary
- * writer. The beta writer would also have to be given the DateTime64 in a form that does not
- * depend on the JVM's time zone, which the VALUES text path gets from {@code
- * CallColumns.formatUtc}. Ingest is the one path where the difference decides throughput; every
- * other query stays on JDBC (figures in bench/README.md, "Figures behind the code").
+ * writer. The beta writer would also have to be given the DateTime64 in a form that does not depend
+ * on the JVM's time zone, which the VALUES text path gets from {@code CallColumns.formatUtc}.
+ * Ingest is the one path where the difference decides throughput; every other query stays on JDBC
+ * (figures in bench/README.md, "Figures behind the code").
  *
  * <p><b>Encoding.</b> {@link #encode} encodes a batch's rows when it is submitted, on the thread
  * that validated and masked it (its records still in the CPU's cache, several batches encoded in
- * parallel); the single commit then only copies those bytes to the engine. Encoding at commit
- * time instead made the committing thread walk tens of megabytes of cold objects while the
- * engine waited, and cost more JVM CPU per record (figures in bench/README.md, "Figures behind
- * the code").
+ * parallel); the single commit then only copies those bytes to the engine. Encoding at commit time
+ * instead made the committing thread walk tens of megabytes of cold objects while the engine
+ * waited, and cost more JVM CPU per record (figures in bench/README.md, "Figures behind the code").
  *
  * <p><b>Retries.</b> For batches that may be retries, the rows already present with the same
  * (service, batch_id, id) are looked up first (one SELECT per commit, narrowed by the primary key
@@ -61,16 +59,16 @@ import org.slf4j.LoggerFactory;
  * is cheap: the bloom filter leaves no granule to read, what remains is the index scan, and its
  * cost spread over a commit's records is a small share of the engine's time (figures in
  * bench/README.md, "Figures behind the code"). Two writers inserting the same batch at the same
- * moment (a retry sent to another replica while the first attempt is still in flight) can both
- * pass the lookup; the ingest service prevents that within one server.
+ * moment (a retry sent to another replica while the first attempt is still in flight) can both pass
+ * the lookup; the ingest service prevents that within one server.
  *
- * <p><b>Inserts without an answer.</b> Each INSERT carries a deduplication token of its own.
- * When no answer comes (a timeout: the engine is stopped or overloaded), the INSERT may still
- * commit later, after the look-up of a retry has missed it; so before
- * anything else is written, the same rows are sent again with the same token, and the engine
- * stores them once whichever copy arrives second (migration 0054). Every INSERT and look-up has
- * a network timeout ({@code ingest.commit-timeout}), so a stopped engine makes commits fail
- * UNAVAILABLE in bounded time, and nothing is stored twice when it comes back.
+ * <p><b>Inserts without an answer.</b> Each INSERT carries a deduplication token of its own. When
+ * no answer comes (a timeout: the engine is stopped or overloaded), the INSERT may still commit
+ * later, after the look-up of a retry has missed it; so before anything else is written, the same
+ * rows are sent again with the same token, and the engine stores them once whichever copy arrives
+ * second (migration 0054). Every INSERT and look-up has a network timeout ({@code
+ * ingest.commit-timeout}), so a stopped engine makes commits fail UNAVAILABLE in bounded time, and
+ * nothing is stored twice when it comes back.
  */
 public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.RowWriter {
 
@@ -90,8 +88,8 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
   private final Duration timeout;
 
   /**
-   * The INSERT whose outcome is not known (no answer came), or null: it may still commit, so it
-   * is sent again, same rows and same token, before anything else is written. Touched by the
+   * The INSERT whose outcome is not known (no answer came), or null: it may still commit, so it is
+   * sent again, same rows and same token, before anything else is written. Touched by the
    * committing threads under this object's monitor.
    */
   private Uncertain uncertain;
@@ -171,7 +169,12 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
     settings.setNetworkTimeout(timeout.toMillis(), ChronoUnit.MILLIS);
     try {
       client
-          .insert(TABLE, CallColumns.INSERT, out -> writeRows(out, batches), ClickHouseFormat.RowBinary, settings)
+          .insert(
+              TABLE,
+              CallColumns.INSERT,
+              out -> writeRows(out, batches),
+              ClickHouseFormat.RowBinary,
+              settings)
           .get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)
           .close();
     } catch (Exception e) {
@@ -215,7 +218,9 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
         instanceof RetryLaterException;
   }
 
-  /** Keys (service, batch id, call id) of the calls of retryable batches that are stored already. */
+  /**
+   * Keys (service, batch id, call id) of the calls of retryable batches that are stored already.
+   */
   private Set<String> alreadyStored(Client client, List<EncodedRows> batches) {
     Set<String> services = new LinkedHashSet<>();
     Set<String> batchIds = new LinkedHashSet<>();
@@ -261,7 +266,11 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
   }
 
   private static void appendIn(
-      StringBuilder sql, Map<String, Object> params, String column, String prefix, Set<String> values) {
+      StringBuilder sql,
+      Map<String, Object> params,
+      String column,
+      String prefix,
+      Set<String> values) {
     sql.append(" AND ").append(column).append(" IN (");
     int i = 0;
     for (String value : values) {
@@ -330,8 +339,7 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
     return new EncodedRows(batch, chunks, bytes);
   }
 
-  private static void writeRows(OutputStream target, List<EncodedRows> batches)
-      throws IOException {
+  private static void writeRows(OutputStream target, List<EncodedRows> batches) throws IOException {
     for (EncodedRows rows : batches) {
       for (byte[] chunk : rows.chunks()) {
         target.write(chunk);

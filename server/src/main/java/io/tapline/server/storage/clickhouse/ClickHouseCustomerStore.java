@@ -3,12 +3,11 @@ package io.tapline.server.storage.clickhouse;
 import io.tapline.server.storage.CustomerRecord;
 import io.tapline.server.storage.CustomerStore;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import javax.sql.DataSource;
 
 /** Customers in the {@code customers} table. */
-public final class ClickHouseCustomerStore extends ReplacingTable<CustomerRecord> implements CustomerStore {
+public final class ClickHouseCustomerStore extends ReplacingTable<CustomerRecord>
+    implements CustomerStore {
 
   public ClickHouseCustomerStore(DataSource dataSource) {
     super(
@@ -21,7 +20,9 @@ public final class ClickHouseCustomerStore extends ReplacingTable<CustomerRecord
         true,
         rs ->
             new CustomerRecord(
-                rs.getString(1), rs.getString(2), rs.getString(3),
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
                 Instant.ofEpochMilli(rs.getLong(4))),
         (insert, c) -> {
           insert.setString(1, c.id());

@@ -3,8 +3,6 @@ package io.tapline.server.storage.clickhouse;
 import io.tapline.server.storage.PlanRecord;
 import io.tapline.server.storage.PlanStore;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import javax.sql.DataSource;
 
 /** Usage plans in the {@code plans} table. */
@@ -21,7 +19,10 @@ public final class ClickHousePlanStore extends ReplacingTable<PlanRecord> implem
         true,
         rs ->
             new PlanRecord(
-                rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getInt(4),
                 Instant.ofEpochMilli(rs.getLong(5))),
         (insert, p) -> {
           insert.setString(1, p.id());

@@ -15,8 +15,8 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * Replays in the {@code replays} table, one row each. The overrides and the comparison are
- * nested values, kept as JSON text.
+ * Replays in the {@code replays} table, one row each. The overrides and the comparison are nested
+ * values, kept as JSON text.
  */
 public final class ClickHouseReplayStore implements ReplayStore {
 
@@ -38,7 +38,9 @@ public final class ClickHouseReplayStore implements ReplayStore {
   @Override
   public void write(ReplayRecord r) {
     String sql =
-        "INSERT INTO replays (" + COLUMNS + ") VALUES (?, ?, ?, fromUnixTimestamp64Micro(?, 'UTC'),"
+        "INSERT INTO replays ("
+            + COLUMNS
+            + ") VALUES (?, ?, ?, fromUnixTimestamp64Micro(?, 'UTC'),"
             + " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     try (Connection connection = dataSource.getConnection();
         PreparedStatement insert = Statements.prepare(connection, sql)) {

@@ -4,11 +4,11 @@ import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import javax.sql.DataSource;
 
 /** Services in the {@code services} table. */
-public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord> implements ServiceStore {
+public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord>
+    implements ServiceStore {
 
   public ClickHouseServiceStore(DataSource dataSource) {
     super(

@@ -39,17 +39,20 @@ import org.slf4j.LoggerFactory;
  *       max_memory_usage}) and a client-side timeout a little longer;
  *   <li>{@link #dataSource()}: Tapline's own work, small and frequent (API key look-ups, service
  *       settings, alert rules and events), with a shorter time limit;
- *   <li>{@link #ingestPool()}: the group commit's inserts and retry look-ups, which set their
- *       own timeouts ({@code ingest.commit-timeout}).
+ *   <li>{@link #ingestPool()}: the group commit's inserts and retry look-ups, which set their own
+ *       timeouts ({@code ingest.commit-timeout}).
  * </ul>
  */
 public final class ClickHouseStorage implements AutoCloseable {
 
   private static final org.slf4j.Logger logger = LoggerFactory.getLogger(ClickHouseStorage.class);
+
   /** Database names this store accepts: they are written into SQL as they are. */
   public static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
-  /** How long a caller waits for a pooled connection before the store counts as down: {@value} ms. */
+  /**
+   * How long a caller waits for a pooled connection before the store counts as down: {@value} ms.
+   */
   static final long DEFAULT_CONNECTION_TIMEOUT_MILLIS = 5_000;
 
   /** Time limit of Tapline's own queries (metadata, auth, alert state): {@value} s. */
@@ -76,8 +79,8 @@ public final class ClickHouseStorage implements AutoCloseable {
    * @param ingestPoolSize connections for inserts
    * @param queryTimeout the server-side time limit of a client query
    * @param queryMaxMemoryBytes the server-side memory limit of a client query
-   * @param queryNice the scheduling priority (nice, 0 to 19) of a client query's threads in
-   *     the engine: above 0, ingest and merges go first when the CPU is short
+   * @param queryNice the scheduling priority (nice, 0 to 19) of a client query's threads in the
+   *     engine: above 0, ingest and merges go first when the CPU is short
    * @param queryMaxThreads the engine threads one client query may use; 0 for the engine's own
    *     choice (all cores)
    */
@@ -120,14 +123,18 @@ public final class ClickHouseStorage implements AutoCloseable {
   /**
    * Connects, creates {@code database} when missing and brings its schema up to date.
    *
-   * @param serverUrl JDBC URL of the server, without a database ({@code jdbc:clickhouse://host:port})
+   * @param serverUrl JDBC URL of the server, without a database ({@code
+   *     jdbc:clickhouse://host:port})
    */
   public static ClickHouseStorage open(
       String serverUrl, String user, String password, String database, int poolSize) {
     return open(serverUrl, user, password, database, Settings.of(poolSize), null);
   }
 
-  /** As {@link #open(String, String, String, String, int)}, reporting pool metrics to {@code meters}. */
+  /**
+   * As {@link #open(String, String, String, String, int)}, reporting pool metrics to {@code
+   * meters}.
+   */
   public static ClickHouseStorage open(
       String serverUrl,
       String user,
@@ -138,7 +145,8 @@ public final class ClickHouseStorage implements AutoCloseable {
     if (!IDENTIFIER.matcher(database).matches()) {
       throw new IllegalArgumentException("Invalid database name: " + database);
     }
-    String base = serverUrl.endsWith("/") ? serverUrl.substring(0, serverUrl.length() - 1) : serverUrl;
+    String base =
+        serverUrl.endsWith("/") ? serverUrl.substring(0, serverUrl.length() - 1) : serverUrl;
     Properties credentials = new Properties();
     credentials.setProperty("user", user);
     credentials.setProperty("password", password);
@@ -152,7 +160,8 @@ public final class ClickHouseStorage implements AutoCloseable {
 
     Properties limits = new Properties();
     limits.setProperty(
-        "clickhouse_setting_max_execution_time", Long.toString(settings.queryTimeout().toSeconds()));
+        "clickhouse_setting_max_execution_time",
+        Long.toString(settings.queryTimeout().toSeconds()));
     if (settings.queryMaxThreads() > 0) {
       limits.setProperty(
           "clickhouse_setting_max_threads", Integer.toString(settings.queryMaxThreads()));
@@ -186,11 +195,24 @@ public final class ClickHouseStorage implements AutoCloseable {
         pool("clickhouse-queries", url, user, password, settings.queryPoolSize(), limits, meters);
     HikariDataSource internal =
         pool(
-            "clickhouse-internal", url, user, password, settings.internalPoolSize(), internalLimits,
+            "clickhouse-internal",
+            url,
+            user,
+            password,
+            settings.internalPoolSize(),
+            internalLimits,
             meters);
     HikariDataSource ingest =
-        pool("clickhouse-ingest", url, user, password, settings.ingestPoolSize(), ingestLimits, meters);
-    ClickHouseStorage storage = new ClickHouseStorage(queries, internal, ingest, queryWait, database);
+        pool(
+            "clickhouse-ingest",
+            url,
+            user,
+            password,
+            settings.ingestPoolSize(),
+            ingestLimits,
+            meters);
+    ClickHouseStorage storage =
+        new ClickHouseStorage(queries, internal, ingest, queryWait, database);
     try {
       new SchemaMigrator(storage.internal).migrate();
     } catch (RuntimeException e) {
@@ -300,8 +322,8 @@ public final class ClickHouseStorage implements AutoCloseable {
   }
 
   /**
-   * Turns a driver error into ours: failures to reach the server become {@link
-   * RetryLaterException} (retryable); errors ClickHouse itself reported stay internal.
+   * Turns a driver error into ours: failures to reach the server become {@link RetryLaterException}
+   * (retryable); errors ClickHouse itself reported stay internal.
    */
   static RuntimeException translate(String what, SQLException e) {
     switch (serverCode(e)) {
@@ -343,10 +365,10 @@ public final class ClickHouseStorage implements AutoCloseable {
   }
 
   /**
-   * A pool whose connections each wait at most {@code timeoutMillis} for an answer. The driver
-   * has no such setting that survives the pool (HikariCP resets a connection's network timeout
-   * when it makes one), so it is set on every connection handed out; the pool resets it when the
-   * connection comes back.
+   * A pool whose connections each wait at most {@code timeoutMillis} for an answer. The driver has
+   * no such setting that survives the pool (HikariCP resets a connection's network timeout when it
+   * makes one), so it is set on every connection handed out; the pool resets it when the connection
+   * comes back.
    */
   private record TimedDataSource(HikariDataSource pool, int timeoutMillis) implements DataSource {
 

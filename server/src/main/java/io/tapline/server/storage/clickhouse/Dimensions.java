@@ -9,8 +9,8 @@ final class Dimensions {
   private Dimensions() {}
 
   /**
-   * The expression for {@code dimension}, as text; a {@link Dimension#TAG} reads the tag bound to
-   * a placeholder, so its key is added to {@code parameters}.
+   * The expression for {@code dimension}, as text; a {@link Dimension#TAG} reads the tag bound to a
+   * placeholder, so its key is added to {@code parameters}.
    */
   static String expression(Dimension dimension, String tagKey, List<Object> parameters) {
     if (dimension == Dimension.STATUS_CLASS) {
@@ -20,9 +20,9 @@ final class Dimensions {
   }
 
   /**
-   * The column behind {@code dimension} in its own type (a LowCardinality column is not turned
-   * into text row by row), for {@link #expression}'s values to be compared with; a status class
-   * has none.
+   * The column behind {@code dimension} in its own type (a LowCardinality column is not turned into
+   * text row by row), for {@link #expression}'s values to be compared with; a status class has
+   * none.
    */
   static String column(Dimension dimension, String tagKey, List<Object> parameters) {
     return switch (dimension) {

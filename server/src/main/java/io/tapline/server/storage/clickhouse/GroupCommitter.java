@@ -24,24 +24,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ingest sink on ClickHouse. Group commit: client batches from every connection wait in one
- * bounded queue, and a worker writes them as large INSERTs (up to {@code
- * ingest.commit-max-records} rows, gathered for at most {@code ingest.commit-interval}). The
- * future of a batch completes only once the INSERT holding it committed, and fails when it did
- * not.
+ * bounded queue, and a worker writes them as large INSERTs (up to {@code ingest.commit-max-records}
+ * rows, gathered for at most {@code ingest.commit-interval}). The future of a batch completes only
+ * once the INSERT holding it committed, and fails when it did not.
  *
  * <ul>
  *   <li>A batch is encoded when it is submitted, on the caller's thread ({@link
  *       ClickHouseCallWriter#encode}); the commit only copies bytes.
- *   <li>Queue full (more than {@code ingest.queue-records} records, or {@code
- *       ingest.queue-bytes} bytes of encoded rows, waiting): the batch fails at once with {@link
+ *   <li>Queue full (more than {@code ingest.queue-records} records, or {@code ingest.queue-bytes}
+ *       bytes of encoded rows, waiting): the batch fails at once with {@link
  *       RetryLaterException.Reason#OVERLOADED}.
  *   <li>Store down: the INSERT fails with {@link RetryLaterException}; its batches, the ones still
  *       queued and new ones for {@code ingest.retry-after} fail with {@link
  *       RetryLaterException.Reason#UNAVAILABLE}. Nothing is retried here: the client owns the
  *       retry, so nothing unacknowledged is ever reported as stored.
  *   <li>Retries, first layer: a batch sent again while its first copy is still queued or being
- *       written (same sender and batch id) shares the first copy's outcome rather than racing
- *       it. Second layer: copies sent after the commit are found in the table by the writer.
+ *       written (same sender and batch id) shares the first copy's outcome rather than racing it.
+ *       Second layer: copies sent after the commit are found in the table by the writer.
  * </ul>
  *
  * <p>Workers ({@code ingest.commit-workers}, default 1) take groups from the queue; with more than

@@ -8,9 +8,10 @@ import java.util.TreeMap;
 
 /**
  * The metrics of one group of calls, added up from rows that each hold the sums of some of its
- * calls, and the quantile weights of its latency buckets. Quantiles follow the rule of ClickHouse's {@code quantilesExactWeighted}:
- * the smallest bucket whose cumulative weight reaches {@code ceil(level * total weight)}, so a
- * group aggregated here and one aggregated by ClickHouse get the same answer.
+ * calls, and the quantile weights of its latency buckets. Quantiles follow the rule of ClickHouse's
+ * {@code quantilesExactWeighted}: the smallest bucket whose cumulative weight reaches {@code
+ * ceil(level * total weight)}, so a group aggregated here and one aggregated by ClickHouse get the
+ * same answer.
  */
 final class Histogram {
 

@@ -62,10 +62,20 @@ class ReplacingTable<T> {
     this.reader = reader;
     this.binder = binder;
     this.select =
-        "SELECT " + selectColumns + " FROM " + table + " FINAL WHERE "
+        "SELECT "
+            + selectColumns
+            + " FROM "
+            + table
+            + " FINAL WHERE "
             + (softDelete ? "deleted = 0" : "1");
     this.insert =
-        "INSERT INTO " + table + " (" + insertColumns + ", version) VALUES (" + insertValues + ", ?)";
+        "INSERT INTO "
+            + table
+            + " ("
+            + insertColumns
+            + ", version) VALUES ("
+            + insertValues
+            + ", ?)";
     this.boundColumns = insertValues.split("\\?", -1).length - 1;
   }
 
@@ -81,7 +91,10 @@ class ReplacingTable<T> {
   /** The key of every row. */
   Set<String> keys() {
     String sql =
-        "SELECT DISTINCT " + keyColumn + " FROM " + table
+        "SELECT DISTINCT "
+            + keyColumn
+            + " FROM "
+            + table
             + (softDelete ? " FINAL WHERE deleted = 0" : "");
     return new HashSet<>(query(sql, null, rs -> rs.getString(1)));
   }
@@ -105,7 +118,11 @@ class ReplacingTable<T> {
         PreparedStatement statement =
             Statements.prepare(
                 connection,
-                "INSERT INTO " + table + " (" + keyColumn + ", deleted, version) VALUES (?, 1, ?)")) {
+                "INSERT INTO "
+                    + table
+                    + " ("
+                    + keyColumn
+                    + ", deleted, version) VALUES (?, 1, ?)")) {
       statement.setString(1, key);
       statement.setLong(2, Versions.next());
       statement.executeUpdate();

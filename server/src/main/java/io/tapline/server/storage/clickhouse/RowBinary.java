@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * ClickHouse's RowBinary encoding of the column types api_calls uses, into chunks of {@value
- * #CHUNK} bytes: small enough that the heap treats them as ordinary objects (a batch in one
- * array of a megabyte or more would be a humongous allocation in G1), large enough that
- * sending them costs nothing.
+ * #CHUNK} bytes: small enough that the heap treats them as ordinary objects (a batch in one array
+ * of a megabyte or more would be a humongous allocation in G1), large enough that sending them
+ * costs nothing.
  */
 final class RowBinary {
 

@@ -12,25 +12,25 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Where an aggregate query reads its calls: {@code api_calls}, or a rollup for the whole periods
- * of the range plus {@code api_calls} for the partial periods at its edges. Chosen per query: a
- * rollup when it holds every column the filter, the grouping and the time buckets need, and the
- * range spans at least one whole period.
+ * Where an aggregate query reads its calls: {@code api_calls}, or a rollup for the whole periods of
+ * the range plus {@code api_calls} for the partial periods at its edges. Chosen per query: a rollup
+ * when it holds every column the filter, the grouping and the time buckets need, and the range
+ * spans at least one whole period.
  *
  * <ul>
  *   <li>{@link #counts} may read {@code api_calls_counts_1h}: counts, sums, min and max per hour,
- *       service, route, method, status, plan and error flag, no latency distribution; or
- *       {@code api_calls_customers_1h}: the same per hour, service, customer, plan and error flag.
+ *       service, route, method, status, plan and error flag, no latency distribution; or {@code
+ *       api_calls_customers_1h}: the same per hour, service, customer, plan and error flag.
  *   <li>{@link #latencies} may read {@code api_calls_latency_5m}: the same per five minutes,
  *       service and latency bucket, so quantiles too, but no other dimension.
  * </ul>
  *
- * <p>Every scan yields rows with {@code timestamp} and {@code service}, the columns {@code
- * s_count, s_errors, s_recorded, s_latency, s_min, s_max} that {@link Aggregates} sums, and for
- * {@link #latencies} scans {@code latency_bucket} and {@code s_qweight}. A raw scan also yields
- * every column of {@code api_calls}; a rollup scan the columns of its dimensions. Rollups and raw
- * rows give the same answers: each rollup row holds the exact sums of the rows behind it, over
- * the same latency buckets.
+ * <p>Every scan yields rows with {@code timestamp} and {@code service}, the columns {@code s_count,
+ * s_errors, s_recorded, s_latency, s_min, s_max} that {@link Aggregates} sums, and for {@link
+ * #latencies} scans {@code latency_bucket} and {@code s_qweight}. A raw scan also yields every
+ * column of {@code api_calls}; a rollup scan the columns of its dimensions. Rollups and raw rows
+ * give the same answers: each rollup row holds the exact sums of the rows behind it, over the same
+ * latency buckets.
  */
 final class Scan {
 
@@ -48,34 +48,59 @@ final class Scan {
 
   private enum Rollup {
     COUNTS(
-        "api_calls_counts_1h", 3_600_000_000L,
-        "timestamp, service, route, method, status_code, plan", false,
+        "api_calls_counts_1h",
+        3_600_000_000L,
+        "timestamp, service, route, method, status_code, plan",
+        false,
         EnumSet.of(
-            Dimension.SERVICE, Dimension.ROUTE, Dimension.METHOD, Dimension.STATUS_CODE,
-            Dimension.STATUS_CLASS, Dimension.PLAN),
+            Dimension.SERVICE,
+            Dimension.ROUTE,
+            Dimension.METHOD,
+            Dimension.STATUS_CODE,
+            Dimension.STATUS_CLASS,
+            Dimension.PLAN),
         c -> c.customerId().isEmpty() && onlyKeyColumns(c)),
     CUSTOMERS(
-        "api_calls_customers_1h", 3_600_000_000L, "timestamp, service, customer_id, plan", false,
+        "api_calls_customers_1h",
+        3_600_000_000L,
+        "timestamp, service, customer_id, plan",
+        false,
         EnumSet.of(Dimension.SERVICE, Dimension.CUSTOMER, Dimension.PLAN),
-        c -> c.statusCode() == 0 && c.method().isEmpty() && c.route().isEmpty()
-            && c.statusClasses().isEmpty() && onlyKeyColumns(c)),
+        c ->
+            c.statusCode() == 0
+                && c.method().isEmpty()
+                && c.route().isEmpty()
+                && c.statusClasses().isEmpty()
+                && onlyKeyColumns(c)),
     LATENCY(
-        "api_calls_latency_5m", 300_000_000L, "timestamp, service", true,
+        "api_calls_latency_5m",
+        300_000_000L,
+        "timestamp, service",
+        true,
         EnumSet.of(Dimension.SERVICE),
         c -> c.withTimeRange(null, null).equals(CallCriteria.ofService(c.service())));
 
     final String table;
+
     /** The period in microseconds. */
     final long period;
+
     final String keys;
+
     /** Whether it keeps quantile weights per latency bucket. */
     final boolean quantiles;
+
     final Set<Dimension> dimensions;
+
     /** Whether the rollup keeps every column a filter names. */
     final Predicate<CallCriteria> filters;
 
     Rollup(
-        String table, long period, String keys, boolean quantiles, Set<Dimension> dimensions,
+        String table,
+        long period,
+        String keys,
+        boolean quantiles,
+        Set<Dimension> dimensions,
         Predicate<CallCriteria> filters) {
       this.table = table;
       this.period = period;
@@ -86,10 +111,10 @@ final class Scan {
     }
 
     boolean canAnswer(CallCriteria criteria, Collection<Dimension> dimensions, long bucketMicros) {
-      return filters.test(criteria) && this.dimensions.containsAll(dimensions)
+      return filters.test(criteria)
+          && this.dimensions.containsAll(dimensions)
           && bucketMicros % period == 0;
     }
-
   }
 
   /** The scan's columns from a rollup's rows, or from rows of api_calls. */
@@ -99,8 +124,10 @@ final class Scan {
 
   /** The text after FROM: a subquery. */
   final String from;
+
   /** The values for the placeholders in {@link #from}, in order. */
   final List<Object> parameters;
+
   /** The rollup read for whole periods, or null for {@code api_calls} alone. */
   private final String rollup;
 
@@ -111,8 +138,8 @@ final class Scan {
   }
 
   /**
-   * Rows for counts and sums of the calls matching {@code criteria}, from the counts rollup when
-   * it can answer.
+   * Rows for counts and sums of the calls matching {@code criteria}, from the counts rollup when it
+   * can answer.
    *
    * @param dimensions the dimensions the query groups by
    * @param bucketMicros the width of its time buckets, or 0 for none
@@ -129,8 +156,8 @@ final class Scan {
   }
 
   /**
-   * Rows for counts, sums and latency quantiles of the calls matching {@code criteria}, from
-   * the latency rollup when it can answer (a filter on service and time alone).
+   * Rows for counts, sums and latency quantiles of the calls matching {@code criteria}, from the
+   * latency rollup when it can answer (a filter on service and time alone).
    */
   static Scan latencies(
       CallCriteria criteria, Collection<Dimension> dimensions, long bucketMicros, boolean rollups) {
@@ -142,7 +169,8 @@ final class Scan {
   private static Scan raw(CallCriteria criteria, boolean latencies) {
     Where where = Where.of(criteria);
     return new Scan(
-        "(SELECT *, " + columns(true, latencies) + " FROM api_calls WHERE " + where.sql + ")", where.parameters,
+        "(SELECT *, " + columns(true, latencies) + " FROM api_calls WHERE " + where.sql + ")",
+        where.parameters,
         null);
   }
 
@@ -157,8 +185,14 @@ final class Scan {
     List<Object> parameters = new ArrayList<>();
     Where middle = Where.of(criteria.withTimeRange(middleStart, middleEnd));
     StringBuilder sql =
-        new StringBuilder("(SELECT ").append(rollup.keys).append(", ").append(columns(false, rollup.quantiles))
-            .append(" FROM ").append(rollup.table).append(" WHERE ").append(middle.sql);
+        new StringBuilder("(SELECT ")
+            .append(rollup.keys)
+            .append(", ")
+            .append(columns(false, rollup.quantiles))
+            .append(" FROM ")
+            .append(rollup.table)
+            .append(" WHERE ")
+            .append(middle.sql);
     parameters.addAll(middle.parameters);
     if (start != null && start.isBefore(middleStart)) {
       edge(rollup, sql, parameters, criteria.withTimeRange(start, middleStart));
@@ -172,14 +206,18 @@ final class Scan {
   private static void edge(
       Rollup rollup, StringBuilder sql, List<Object> parameters, CallCriteria criteria) {
     Where where = Where.of(criteria);
-    sql.append(" UNION ALL SELECT ").append(rollup.keys).append(", ").append(columns(true, rollup.quantiles))
-        .append(" FROM api_calls WHERE ").append(where.sql);
+    sql.append(" UNION ALL SELECT ")
+        .append(rollup.keys)
+        .append(", ")
+        .append(columns(true, rollup.quantiles))
+        .append(" FROM api_calls WHERE ")
+        .append(where.sql);
     parameters.addAll(where.parameters);
   }
 
   /**
-   * Whether {@code c} names no column that only {@code api_calls} has: path, latency, tags,
-   * source IP, API key or text.
+   * Whether {@code c} names no column that only {@code api_calls} has: path, latency, tags, source
+   * IP, API key or text.
    */
   private static boolean onlyKeyColumns(CallCriteria c) {
     return c.pathPrefix().isEmpty()

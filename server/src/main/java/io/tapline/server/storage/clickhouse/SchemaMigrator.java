@@ -21,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies the numbered SQL files of the {@code clickhouse-schema} module that the database has
- * not seen yet, in order, and records each in {@code schema_migrations} with its checksum.
- * Migrations are forward-only: a recorded migration whose file changed stops the start.
- * Statements are idempotent ({@code IF NOT EXISTS}), so replicas starting together are safe.
+ * Applies the numbered SQL files of the {@code clickhouse-schema} module that the database has not
+ * seen yet, in order, and records each in {@code schema_migrations} with its checksum. Migrations
+ * are forward-only: a recorded migration whose file changed stops the start. Statements are
+ * idempotent ({@code IF NOT EXISTS}), so replicas starting together are safe.
  */
 final class SchemaMigrator {
 
@@ -87,8 +87,10 @@ final class SchemaMigrator {
   void migrate() {
     try (Connection connection = dataSource.getConnection();
         Statement statement = Statements.create(connection)) {
-      statement.execute(new Migration(0, "schema_migrations.sql", resource("schema_migrations.sql"))
-          .statements().getFirst());
+      statement.execute(
+          new Migration(0, "schema_migrations.sql", resource("schema_migrations.sql"))
+              .statements()
+              .getFirst());
       Map<Integer, String> applied = new HashMap<>();
       try (ResultSet rs =
           statement.executeQuery("SELECT version, checksum FROM schema_migrations FINAL")) {
@@ -101,7 +103,9 @@ final class SchemaMigrator {
         if (recorded != null) {
           if (!recorded.equals(migration.checksum())) {
             throw new IllegalStateException(
-                "Schema migration " + migration.name() + " changed after it was applied; "
+                "Schema migration "
+                    + migration.name()
+                    + " changed after it was applied; "
                     + "migrations are forward-only: add a new numbered file instead");
           }
           continue;
@@ -111,7 +115,8 @@ final class SchemaMigrator {
           statement.execute(sql);
         }
         try (PreparedStatement record =
-            Statements.prepare(connection,
+            Statements.prepare(
+                connection,
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)")) {
           record.setInt(1, migration.version());
           record.setString(2, migration.name());

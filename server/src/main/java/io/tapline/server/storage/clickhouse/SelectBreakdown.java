@@ -17,36 +17,38 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 /**
- * Metrics per group of one or two dimensions: the top N groups and one "other" row whose
- * quantiles are those of its calls, not an average of quantiles.
+ * Metrics per group of one or two dimensions: the top N groups and one "other" row whose quantiles
+ * are those of its calls, not an average of quantiles.
  *
  * <p>Ranked by counts, errors or error rate with at most {@value #MAX_TOP_GROUPS} groups, two
  * statements. The first ranks the groups by weighted counts, from an hourly rollup when one can
- * answer (then with every group's sums). The second codes each call's group so that the top
- * groups are told apart ({@link #numbering}) and sums the calls' quantile weights (and their
- * other sums, when the first statement did not) per code and latency bucket; the metrics and
- * quantiles of each group are then added up here from those few thousand rows ({@link
- * Histogram}). This is faster than quantiles computed per group by ClickHouse, and much faster
- * than one conditional aggregate ({@code -If}) per group (figures in bench/README.md, "Figures
- * behind the code").
+ * answer (then with every group's sums). The second codes each call's group so that the top groups
+ * are told apart ({@link #numbering}) and sums the calls' quantile weights (and their other sums,
+ * when the first statement did not) per code and latency bucket; the metrics and quantiles of each
+ * group are then added up here from those few thousand rows ({@link Histogram}). This is faster
+ * than quantiles computed per group by ClickHouse, and much faster than one conditional aggregate
+ * ({@code -If}) per group (figures in bench/README.md, "Figures behind the code").
  *
- * <p>Otherwise one statement: every group's aggregates with quantiles as mergeable states,
- * ranked by a window function, the top N kept and the rest merged.
+ * <p>Otherwise one statement: every group's aggregates with quantiles as mergeable states, ranked
+ * by a window function, the top N kept and the rest merged.
  */
 final class SelectBreakdown {
 
   /**
-   * Most top groups numbered and summed per latency bucket: {@value}. The second statement
-   * returns at most a few hundred rows per group.
+   * Most top groups numbered and summed per latency bucket: {@value}. The second statement returns
+   * at most a few hundred rows per group.
    */
   static final int MAX_TOP_GROUPS = 100;
 
   private final BreakdownQuery query;
   private final boolean rollups;
+
   /** Levels computed per group: the requested ones, then the sort level. */
   private final List<Double> levels;
+
   private final String k1;
   private final String k2;
+
   /** The parameters of k1, then those of k2. */
   private final List<Object> keyParameters = new ArrayList<>();
 
@@ -78,9 +80,16 @@ final class SelectBreakdown {
     Scan counts = Scan.counts(query.criteria(), query.dimensions(), 0, rollups);
     boolean sums = counts.rollup();
     String top =
-        "SELECT " + k1 + " AS k1, " + k2 + " AS k2, sum(s_count) AS w_count, sum(s_errors) AS w_errors"
+        "SELECT "
+            + k1
+            + " AS k1, "
+            + k2
+            + " AS k2, sum(s_count) AS w_count, sum(s_errors) AS w_errors"
             + (sums ? ", sum(s_recorded), sum(s_latency), min(s_min), max(s_max)" : "")
-            + " FROM " + counts.from + " GROUP BY k1, k2 ORDER BY " + order()
+            + " FROM "
+            + counts.from
+            + " GROUP BY k1, k2 ORDER BY "
+            + order()
             + (sums ? "" : " LIMIT ?");
     List<Object> topParameters = new ArrayList<>(keyParameters);
     topParameters.addAll(counts.parameters);
@@ -101,7 +110,11 @@ final class SelectBreakdown {
         }
         if (sums) {
           group.addSums(
-              rs.getDouble(3), rs.getDouble(4), rs.getLong(5), rs.getDouble(6), rs.getLong(7),
+              rs.getDouble(3),
+              rs.getDouble(4),
+              rs.getLong(5),
+              rs.getDouble(6),
+              rs.getLong(7),
               rs.getLong(8));
         }
       }
@@ -116,8 +129,13 @@ final class SelectBreakdown {
     // One numeric key (group code, then latency bucket in the low 16 bits): ClickHouse groups
     // by a single number much faster than by several columns.
     String sql =
-        "SELECT toUInt64(" + numbering.expression + ") * 65536 + latency_bucket AS k, "
-            + "sum(s_qweight)" + (sums ? "" : ", " + Aggregates.sums()) + " FROM " + latencies.from
+        "SELECT toUInt64("
+            + numbering.expression
+            + ") * 65536 + latency_bucket AS k, "
+            + "sum(s_qweight)"
+            + (sums ? "" : ", " + Aggregates.sums())
+            + " FROM "
+            + latencies.from
             + " GROUP BY k";
     parameters.addAll(latencies.parameters);
     Map<Long, Integer> groupOfCode = new HashMap<>();
@@ -132,7 +150,11 @@ final class SelectBreakdown {
         group.addWeight((int) (k & 0xFFFF), rs.getLong(2));
         if (!sums) {
           group.addSums(
-              rs.getDouble(3), rs.getDouble(4), rs.getLong(5), rs.getDouble(6), rs.getLong(7),
+              rs.getDouble(3),
+              rs.getDouble(4),
+              rs.getLong(5),
+              rs.getDouble(6),
+              rs.getLong(7),
               rs.getLong(8));
         }
       }
@@ -142,7 +164,8 @@ final class SelectBreakdown {
     for (int i = 0; i < keys.size(); i++) {
       CallMetrics metrics = histograms.get(i).metrics(levels);
       groups.add(
-          new BreakdownResult.Group(keys.get(i).subList(0, dimensions), withoutSortLevel(metrics), false));
+          new BreakdownResult.Group(
+              keys.get(i).subList(0, dimensions), withoutSortLevel(metrics), false));
     }
     CallMetrics rest = other.metrics(levels);
     if (rest.recorded() > 0) {
@@ -156,10 +179,10 @@ final class SelectBreakdown {
 
   /**
    * A code for each call telling the top groups apart; any other call's code is none of theirs.
-   * Each dimension's value is numbered among the values the top groups hold (1, 2, ..., or 0
-   * for another value); two numbers make a code {@code n1 * 65536 + n2}. When the pairs of
-   * numbers would be many more than the top groups, the code is mapped to the group's rank in
-   * SQL instead, so the rows returned stay few.
+   * Each dimension's value is numbered among the values the top groups hold (1, 2, ..., or 0 for
+   * another value); two numbers make a code {@code n1 * 65536 + n2}. When the pairs of numbers
+   * would be many more than the top groups, the code is mapped to the group's rank in SQL instead,
+   * so the rows returned stay few.
    */
   private Numbering numbering(List<List<String>> keys, List<Object> parameters) {
     Numbered first = numbered(0, keys, parameters);
@@ -175,7 +198,12 @@ final class SelectBreakdown {
     }
     List<Long> ranks = LongStream.rangeClosed(1, keys.size()).boxed().toList();
     return new Numbering(
-        "transform(" + code + ", CAST(" + numbers(codes) + ", 'Array(UInt32)'), " + numbers(ranks)
+        "transform("
+            + code
+            + ", CAST("
+            + numbers(codes)
+            + ", 'Array(UInt32)'), "
+            + numbers(ranks)
             + ", 0)",
         ranks);
   }
@@ -188,9 +216,9 @@ final class SelectBreakdown {
   }
 
   /**
-   * Numbers the values the top groups hold in dimension {@code index}. A status class is its
-   * digit already; other values are numbered 1, 2, ... with {@code transform} over the column
-   * itself (for a LowCardinality column it maps the dictionary, not every row), the values bound.
+   * Numbers the values the top groups hold in dimension {@code index}. A status class is its digit
+   * already; other values are numbered 1, 2, ... with {@code transform} over the column itself (for
+   * a LowCardinality column it maps the dictionary, not every row), the values bound.
    */
   private Numbered numbered(int index, List<List<String>> keys, List<Object> parameters) {
     Dimension dimension = query.dimensions().get(index);
@@ -206,9 +234,13 @@ final class SelectBreakdown {
       parameters.add(dimension == Dimension.STATUS_CODE ? (Object) Integer.valueOf(value) : value);
     }
     return new Numbered(
-        "transform(" + column + ", ["
-            + values.stream().map(v -> "?").collect(Collectors.joining(", ")) + "], "
-            + numbers(LongStream.rangeClosed(1, values.size()).boxed().toList()) + ", 0)",
+        "transform("
+            + column
+            + ", ["
+            + values.stream().map(v -> "?").collect(Collectors.joining(", "))
+            + "], "
+            + numbers(LongStream.rangeClosed(1, values.size()).boxed().toList())
+            + ", 0)",
         numbers);
   }
 
@@ -219,8 +251,8 @@ final class SelectBreakdown {
   // ---- every group aggregated, ranked by a window ----
 
   /**
-   * The ranking of groups, the same on both paths (which one runs depends only on the limit):
-   * by the sort, then by count, then by key.
+   * The ranking of groups, the same on both paths (which one runs depends only on the limit): by
+   * the sort, then by count, then by key.
    */
   private String order() {
     String rank =
@@ -236,14 +268,23 @@ final class SelectBreakdown {
   private BreakdownResult executeRanked(Connection connection) throws SQLException {
     Scan scan = Scan.latencies(query.criteria(), query.dimensions(), 0, rollups);
     String groups =
-        "SELECT " + k1 + " AS k1, " + k2 + " AS k2, " + Aggregates.selectState(levels)
-            + " FROM " + scan.from + " GROUP BY k1, k2";
+        "SELECT "
+            + k1
+            + " AS k1, "
+            + k2
+            + " AS k2, "
+            + Aggregates.selectState(levels)
+            + " FROM "
+            + scan.from
+            + " GROUP BY k1, k2";
     String ranked =
-        "SELECT *, row_number() OVER (ORDER BY " + order() + ") AS rn"
-            + " FROM (" + groups + ")";
+        "SELECT *, row_number() OVER (ORDER BY " + order() + ") AS rn" + " FROM (" + groups + ")";
     String sql =
         "SELECT rn > ? AS is_other, if(is_other, '', k1) AS g1, if(is_other, '', k2) AS g2, "
-            + Aggregates.merge(levels) + " FROM (" + ranked + ")"
+            + Aggregates.merge(levels)
+            + " FROM ("
+            + ranked
+            + ")"
             + " GROUP BY is_other, g1, g2 ORDER BY is_other, min(rn)";
     // Bound in the order the placeholders appear: the outer limit, the keys, the filter.
     List<Object> parameters = new ArrayList<>();
@@ -257,7 +298,11 @@ final class SelectBreakdown {
       while (rs.next()) {
         boolean other = rs.getBoolean(1);
         List<String> values =
-            other ? List.of() : dimensions == 1 ? List.of(rs.getString(2)) : List.of(rs.getString(2), rs.getString(3));
+            other
+                ? List.of()
+                : dimensions == 1
+                    ? List.of(rs.getString(2))
+                    : List.of(rs.getString(2), rs.getString(3));
         CallMetrics all = Aggregates.read(rs, 4, levels.size());
         result.add(new BreakdownResult.Group(values, withoutSortLevel(all), other));
       }
@@ -267,8 +312,13 @@ final class SelectBreakdown {
 
   private CallMetrics withoutSortLevel(CallMetrics m) {
     return new CallMetrics(
-        m.count(), m.errors(), m.recorded(), m.avgLatencyMicros(), m.minLatencyMicros(),
-        m.maxLatencyMicros(), m.quantileMicros().subList(0, query.levels().size()));
+        m.count(),
+        m.errors(),
+        m.recorded(),
+        m.avgLatencyMicros(),
+        m.minLatencyMicros(),
+        m.maxLatencyMicros(),
+        m.quantileMicros().subList(0, query.levels().size()));
   }
 
   @Override

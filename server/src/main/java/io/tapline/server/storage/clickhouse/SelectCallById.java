@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The calls of an id, one per service (in one service when given); the bloom-filter index on
- * {@code id} skips the granules that cannot hold it.
+ * The calls of an id, one per service (in one service when given); the bloom-filter index on {@code
+ * id} skips the granules that cannot hold it.
  */
 final class SelectCallById {
 

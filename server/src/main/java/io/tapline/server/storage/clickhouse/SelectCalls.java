@@ -91,7 +91,8 @@ final class SelectCalls {
     }
     calls.removeLast();
     CallRecord last = calls.getLast();
-    return new CallPage(calls, new CallQuery.Cursor(last.latencyMicros(), last.timestamp(), last.id()));
+    return new CallPage(
+        calls, new CallQuery.Cursor(last.latencyMicros(), last.timestamp(), last.id()));
   }
 
   @Override

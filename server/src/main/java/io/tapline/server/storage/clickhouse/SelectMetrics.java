@@ -12,14 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Totals and quantiles of the calls matching a {@link MetricsQuery}, with weighted counts by
- * method and status code. Rows come in three grouping sets: per method (whose sums add up to the
- * totals), per status code, and per latency bucket (the quantile weights {@link Histogram}
- * computes the quantiles from). When both rollups can answer, or either can, the counts and the
- * buckets are two statements, each from its own table; from {@code api_calls} alone they are one
- * pass, which is faster than two statements over the same table. Method and status code are two
- * grouping sets because one grouping by both together is slower (figures in bench/README.md,
- * "Figures behind the code").
+ * Totals and quantiles of the calls matching a {@link MetricsQuery}, with weighted counts by method
+ * and status code. Rows come in three grouping sets: per method (whose sums add up to the totals),
+ * per status code, and per latency bucket (the quantile weights {@link Histogram} computes the
+ * quantiles from). When both rollups can answer, or either can, the counts and the buckets are two
+ * statements, each from its own table; from {@code api_calls} alone they are one pass, which is
+ * faster than two statements over the same table. Method and status code are two grouping sets
+ * because one grouping by both together is slower (figures in bench/README.md, "Figures behind the
+ * code").
  */
 final class SelectMetrics {
 
@@ -46,18 +46,27 @@ final class SelectMetrics {
     Histogram total = new Histogram();
     if (!counts.rollup() && !latencies.rollup()) {
       String sql =
-          "SELECT " + LEADING + ", " + Aggregates.sums() + " FROM " + latencies.from
+          "SELECT "
+              + LEADING
+              + ", "
+              + Aggregates.sums()
+              + " FROM "
+              + latencies.from
               + " GROUP BY GROUPING SETS ((method), (status_code), (latency_bucket))";
       read(connection, sql, latencies.parameters, byMethod, byStatus, total);
     } else {
       String groups =
           "SELECT toString(method) AS k_method, status_code AS k_status, 0 AS k_bucket,"
               + " grouping(method) = 0 AS by_method, grouping(status_code) = 0 AS by_status,"
-              + " 0 AS k_weight, " + Aggregates.sums() + " FROM " + counts.from
+              + " 0 AS k_weight, "
+              + Aggregates.sums()
+              + " FROM "
+              + counts.from
               + " GROUP BY GROUPING SETS ((method), (status_code))";
       String buckets =
           "SELECT latency_bucket AS k_bucket, 0 AS by_method, 0 AS by_status,"
-              + " sum(s_qweight) AS k_weight FROM " + latencies.from
+              + " sum(s_qweight) AS k_weight FROM "
+              + latencies.from
               + " GROUP BY latency_bucket";
       read(connection, groups, counts.parameters, byMethod, byStatus, total);
       read(connection, buckets, latencies.parameters, byMethod, byStatus, total);
@@ -67,8 +76,13 @@ final class SelectMetrics {
 
   /** Adds each row of {@code sql} to the counts by method or status, or to the histogram. */
   private static void read(
-      Connection connection, String sql, List<Object> parameters, Map<String, Double> byMethod,
-      Map<Integer, Double> byStatus, Histogram total) throws SQLException {
+      Connection connection,
+      String sql,
+      List<Object> parameters,
+      Map<String, Double> byMethod,
+      Map<Integer, Double> byStatus,
+      Histogram total)
+      throws SQLException {
     try (PreparedStatement statement = Statements.prepare(connection, sql, parameters);
         ResultSet rs = statement.executeQuery()) {
       while (rs.next()) {

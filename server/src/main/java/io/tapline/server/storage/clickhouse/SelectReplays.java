@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One page of a call's replays, newest first, with keyset pagination on (created_at, id). One
- * row more than the page is read to know whether another page follows.
+ * One page of a call's replays, newest first, with keyset pagination on (created_at, id). One row
+ * more than the page is read to know whether another page follows.
  */
 final class SelectReplays {
 
@@ -31,7 +31,8 @@ final class SelectReplays {
 
   ReplayStore.Page execute(Connection connection) throws SQLException {
     String sql =
-        "SELECT " + ClickHouseReplayStore.COLUMNS.replace(
+        "SELECT "
+            + ClickHouseReplayStore.COLUMNS.replace(
                 "created_at,", "toUnixTimestamp64Micro(created_at),")
             + " FROM replays WHERE service = ? AND call_id = ?"
             + (after == null
@@ -95,6 +96,14 @@ final class SelectReplays {
 
   @Override
   public String toString() {
-    return "SelectReplays{service=" + service + ", callId=" + callId + ", pageSize=" + pageSize + ", after=" + after + "}";
+    return "SelectReplays{service="
+        + service
+        + ", callId="
+        + callId
+        + ", pageSize="
+        + pageSize
+        + ", after="
+        + after
+        + "}";
   }
 }

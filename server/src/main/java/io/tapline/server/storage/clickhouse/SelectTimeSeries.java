@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Metrics per time bucket (and per value of a split dimension). Buckets are whole multiples of
- * the width since the epoch, computed on integer microseconds. When split, the top series are
- * chosen by a subquery over the same filter and every other value merges into one "other" series.
+ * Metrics per time bucket (and per value of a split dimension). Buckets are whole multiples of the
+ * width since the epoch, computed on integer microseconds. When split, the top series are chosen by
+ * a subquery over the same filter and every other value merges into one "other" series.
  */
 final class SelectTimeSeries {
 
@@ -47,9 +47,16 @@ final class SelectTimeSeries {
       // The top series are ranked by counts alone, which the counts rollup may answer.
       Scan ranking = Scan.counts(query.criteria(), List.of(query.splitBy()), 0, rollups);
       series =
-          "NOT (" + key + " IN (SELECT " + key + " AS top FROM " + ranking.from
+          "NOT ("
+              + key
+              + " IN (SELECT "
+              + key
+              + " AS top FROM "
+              + ranking.from
               + " GROUP BY top ORDER BY sum(s_count) DESC, top LIMIT ?)) AS is_other,"
-              + " if(is_other, '', " + key + ") AS s";
+              + " if(is_other, '', "
+              + key
+              + ") AS s";
       // Bound in the order the placeholders appear in the text above.
       parameters.addAll(keyParameters);
       parameters.addAll(keyParameters);
@@ -59,8 +66,15 @@ final class SelectTimeSeries {
     }
     parameters.addAll(scan.parameters);
     this.sql =
-        "SELECT " + bucket + " AS bucket, " + series + ", " + Aggregates.select(query.levels())
-            + " FROM " + scan.from + " GROUP BY bucket, is_other, s"
+        "SELECT "
+            + bucket
+            + " AS bucket, "
+            + series
+            + ", "
+            + Aggregates.select(query.levels())
+            + " FROM "
+            + scan.from
+            + " GROUP BY bucket, is_other, s"
             + " ORDER BY is_other, s, bucket";
   }
 
@@ -79,7 +93,8 @@ final class SelectTimeSeries {
     List<TimeSeriesResult.Series> result = new ArrayList<>();
     series.forEach(
         (key, buckets) ->
-            result.add(new TimeSeriesResult.Series((String) key.get(1), (Boolean) key.get(0), buckets)));
+            result.add(
+                new TimeSeriesResult.Series((String) key.get(1), (Boolean) key.get(0), buckets)));
     return new TimeSeriesResult(result);
   }
 

@@ -12,9 +12,8 @@ import javax.sql.DataSource;
 
 /**
  * Answers a set of windowed-rule probes of one service with one query: three columns per probe
- * (calls in scope, the measure, sample ids), each with {@code -If} combinators over the rows of
- * the service in the query's window, which the table's (service, timestamp) order reads as one
- * range.
+ * (calls in scope, the measure, sample ids), each with {@code -If} combinators over the rows of the
+ * service in the query's window, which the table's (service, timestamp) order reads as one range.
  */
 public final class SelectWindowAggregates implements WindowStore {
 
@@ -106,7 +105,8 @@ public final class SelectWindowAggregates implements WindowStore {
             value = samples == 0 ? Double.NaN : Aggregates.latencyOfBucket((long) value);
           }
           results.add(
-              new WindowProbe.Result(samples, value, List.of(SqlArrays.strings(rs.getArray(3 * i + 3)))));
+              new WindowProbe.Result(
+                  samples, value, List.of(SqlArrays.strings(rs.getArray(3 * i + 3)))));
         }
       }
       return results;

@@ -2,10 +2,10 @@ package io.tapline.server.storage.clickhouse;
 
 /**
  * Values of server-side query parameters ({@code {name:String}}), which ClickHouse reads in its
- * escaped text format: a backslash starts an escape, and a raw tab or newline ends the value.
- * The client sends them as they are (clickhouse-java issue 2781, fixed after the releases this
- * build can use), so a backslash corrupted a value and a tab failed the query; these escapes make
- * every string arrive as it was.
+ * escaped text format: a backslash starts an escape, and a raw tab or newline ends the value. The
+ * client sends them as they are (clickhouse-java issue 2781, fixed after the releases this build
+ * can use), so a backslash corrupted a value and a tab failed the query; these escapes make every
+ * string arrive as it was.
  */
 final class ServerParameters {
 

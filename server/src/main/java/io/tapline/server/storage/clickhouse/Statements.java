@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * The one place statements are made. Every statement has JDBC escape processing turned off: the
- * driver substitutes bound values into the SQL text on the client, and with escape processing on
- * it then rewrote escape sequences inside those values too ({@code a{fn b} c} was stored as {@code
- * ab c}). Our SQL has no JDBC escapes, so nothing is lost; values are stored byte for byte.
+ * driver substitutes bound values into the SQL text on the client, and with escape processing on it
+ * then rewrote escape sequences inside those values too ({@code a{fn b} c} was stored as {@code ab
+ * c}). Our SQL has no JDBC escapes, so nothing is lost; values are stored byte for byte.
  *
  * <p>Every statement is registered with the thread's {@link QueryScope}, so that a cancelled
  * request kills its query ({@code Statement.cancel} sends {@code KILL QUERY} for it).

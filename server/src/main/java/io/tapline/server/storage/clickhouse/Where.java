@@ -18,8 +18,8 @@ final class Where {
   static final String TIME = "fromUnixTimestamp64Micro(?, 'UTC')";
 
   /**
-   * A call is an error when its status is 5xx or it carries an error message: the column
-   * {@code is_error} of {@code api_calls} and of the counts rollup.
+   * A call is an error when its status is 5xx or it carries an error message: the column {@code
+   * is_error} of {@code api_calls} and of the counts rollup.
    */
   static final String IS_ERROR = "is_error = 1";
 
@@ -76,7 +76,8 @@ final class Where {
     }
     if (!c.statusClasses().isEmpty()) {
       List<Integer> classes = c.statusClasses().stream().sorted().toList();
-      where.append(" AND intDiv(status_code, 100) IN (")
+      where
+          .append(" AND intDiv(status_code, 100) IN (")
           .append(classes.stream().map(x -> "?").collect(Collectors.joining(", ")))
           .append(")");
       parameters.addAll(classes);
@@ -112,7 +113,8 @@ final class Where {
     return new Where(where.toString(), parameters);
   }
 
-  private static void equal(StringBuilder where, List<Object> parameters, String column, String value) {
+  private static void equal(
+      StringBuilder where, List<Object> parameters, String column, String value) {
     if (!value.isEmpty()) {
       where.append(" AND ").append(column).append(" = ?");
       parameters.add(value);
@@ -123,5 +125,4 @@ final class Where {
   static String containsPattern(String text) {
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
   }
-
 }

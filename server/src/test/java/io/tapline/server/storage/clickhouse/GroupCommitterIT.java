@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.tapline.server.storage.RetryLaterException;
-import io.tapline.server.storage.CallRecord;
-import io.tapline.server.storage.CallBatch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tapline.server.storage.CallBatch;
+import io.tapline.server.storage.CallRecord;
+import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.testing.SharedClickHouse;
 import java.net.ServerSocket;
 import java.sql.Connection;
@@ -36,8 +36,7 @@ class GroupCommitterIT {
 
   @BeforeAll
   static void open() {
-    storage =
-        SharedClickHouse.openStorage(GroupCommitterIT.class, 2);
+    storage = SharedClickHouse.openStorage(GroupCommitterIT.class, 2);
   }
 
   @AfterAll
@@ -82,9 +81,33 @@ class GroupCommitterIT {
     for (int i = 0; i < n; i++) {
       calls.add(
           new CallRecord(
-              service + "-" + i + "-" + System.nanoTime(), Instant.now().minusSeconds(60), service, "GET",
-              "https://a.test/", "/", "/", Map.of(), Map.of(), Map.of(), "", 0, "", 0, 200, 1, "", "",
-              Map.of(), "", "", "", "", "", 1, false, false));
+              service + "-" + i + "-" + System.nanoTime(),
+              Instant.now().minusSeconds(60),
+              service,
+              "GET",
+              "https://a.test/",
+              "/",
+              "/",
+              Map.of(),
+              Map.of(),
+              Map.of(),
+              "",
+              0,
+              "",
+              0,
+              200,
+              1,
+              "",
+              "",
+              Map.of(),
+              "",
+              "",
+              "",
+              "",
+              "",
+              1,
+              false,
+              false));
     }
     return calls;
   }
@@ -96,7 +119,8 @@ class GroupCommitterIT {
   private static long rows(String service) throws Exception {
     try (Connection c = storage.dataSource().getConnection();
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count() FROM api_calls WHERE service = '" + service + "'")) {
+        ResultSet rs =
+            s.executeQuery("SELECT count() FROM api_calls WHERE service = '" + service + "'")) {
       rs.next();
       return rs.getLong(1);
     }
@@ -116,10 +140,13 @@ class GroupCommitterIT {
     GatedWriter writer = new GatedWriter();
     try (GroupCommitter committer =
         committer(writer, 10, Long.MAX_VALUE, Duration.ofMillis(700), 1)) {
-      CompletableFuture<List<CallRecord>> first = committer.submit(null, batch("q-1", calls("queue", 5), false));
+      CompletableFuture<List<CallRecord>> first =
+          committer.submit(null, batch("q-1", calls("queue", 5), false));
       assertThat(writer.entered.await(30, TimeUnit.SECONDS)).isTrue();
-      CompletableFuture<List<CallRecord>> second = committer.submit(null, batch("q-2", calls("queue", 5), false));
-      CompletableFuture<List<CallRecord>> third = committer.submit(null, batch("q-3", calls("queue", 1), false));
+      CompletableFuture<List<CallRecord>> second =
+          committer.submit(null, batch("q-2", calls("queue", 5), false));
+      CompletableFuture<List<CallRecord>> third =
+          committer.submit(null, batch("q-3", calls("queue", 1), false));
 
       assertThat(failure(third))
           .isInstanceOfSatisfying(
@@ -160,8 +187,7 @@ class GroupCommitterIT {
       assertThat(failure(first)).isNull();
       assertThat(rows("bytes")).isEqualTo(50);
       // The bytes are released with the commit: the next batch fits again.
-      assertThat(failure(committer.submit(null, batch("y-3", calls("bytes", 50), false))))
-          .isNull();
+      assertThat(failure(committer.submit(null, batch("y-3", calls("bytes", 50), false)))).isNull();
     }
   }
 
@@ -202,8 +228,11 @@ class GroupCommitterIT {
     try (HikariDataSource dead = new HikariDataSource(config);
         GroupCommitter committer =
             committer(
-                new ClickHouseCallWriter(dead, "default"), 1000, Long.MAX_VALUE,
-                Duration.ofSeconds(30), 1)) {
+                new ClickHouseCallWriter(dead, "default"),
+                1000,
+                Long.MAX_VALUE,
+                Duration.ofSeconds(30),
+                1)) {
       assertThat(failure(committer.submit(null, batch("d-1", calls("dead", 2), true))))
           .isInstanceOfSatisfying(
               RetryLaterException.class,

@@ -30,8 +30,14 @@ class HistogramTest {
     CallMetrics m = h.metrics(List.of(0.0, 0.1, 0.1001, 0.2, 0.5, 0.6, 0.61, 1.0));
     assertThat(m.quantileMicros())
         .containsExactly(
-            latency(500), latency(500), latency(600), latency(600), latency(700), latency(700),
-            latency(900), latency(900));
+            latency(500),
+            latency(500),
+            latency(600),
+            latency(600),
+            latency(700),
+            latency(700),
+            latency(900),
+            latency(900));
     assertThat(m.count()).isEqualTo(10);
     assertThat(m.errors()).isEqualTo(2);
     assertThat(m.recorded()).isEqualTo(10);

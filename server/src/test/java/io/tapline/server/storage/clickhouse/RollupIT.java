@@ -33,16 +33,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rollups answer exactly as the raw table does: every aggregate query is run
- * by a store that reads only {@code api_calls} and by one that chooses the rollup, and both are
- * checked against answers computed here from the raw rows. Then the choice itself: a row
- * planted only in the rollup shows up exactly in the queries the rollup may answer.
+ * The rollups answer exactly as the raw table does: every aggregate query is run by a store that
+ * reads only {@code api_calls} and by one that chooses the rollup, and both are checked against
+ * answers computed here from the raw rows. Then the choice itself: a row planted only in the rollup
+ * shows up exactly in the queries the rollup may answer.
  */
 class RollupIT {
 
   static final List<Double> LEVELS = List.of(0.5, 0.9, 0.95, 0.99);
+
   /** Three whole hours ending at the start of the current hour. */
   static final Instant END = Instant.now().truncatedTo(ChronoUnit.HOURS);
+
   static final Instant START = END.minus(3, ChronoUnit.HOURS);
 
   static ClickHouseStorage storage;
@@ -51,8 +53,16 @@ class RollupIT {
   static final List<Row> rows = new ArrayList<>();
 
   record Row(
-      Instant at, String service, String route, String method, int status, String plan,
-      String customer, long latency, double sampleRate, boolean error) {
+      Instant at,
+      String service,
+      String route,
+      String method,
+      int status,
+      String plan,
+      String customer,
+      long latency,
+      double sampleRate,
+      boolean error) {
     double weight() {
       return 1 / sampleRate;
     }
@@ -60,8 +70,7 @@ class RollupIT {
 
   @BeforeAll
   static void load() throws SQLException {
-    storage =
-        SharedClickHouse.openStorage(RollupIT.class, 2);
+    storage = SharedClickHouse.openStorage(RollupIT.class, 2);
     raw = new ClickHouseCallStore(storage.dataSource(), false);
     chosen = new ClickHouseCallStore(storage.dataSource(), true);
     // 6000 calls over the three hours in three inserts (so the rollup holds partial rows
@@ -96,14 +105,21 @@ class RollupIT {
       }
       try (ResultSet rs =
           statement.executeQuery(
-              "SELECT toUnixTimestamp64Micro(timestamp), service, route, method, status_code,"
-                  + " plan, customer_id, latency_us, sample_rate, notEmpty(error) FROM api_calls")) {
+              "SELECT toUnixTimestamp64Micro(timestamp), service, route, method, status_code, plan,"
+                  + " customer_id, latency_us, sample_rate, notEmpty(error) FROM api_calls")) {
         while (rs.next()) {
           rows.add(
               new Row(
-                  Micros.toInstant(rs.getLong(1)), rs.getString(2), rs.getString(3),
-                  rs.getString(4), rs.getInt(5), rs.getString(6), rs.getString(7), rs.getLong(8),
-                  rs.getDouble(9), rs.getBoolean(10)));
+                  Micros.toInstant(rs.getLong(1)),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getInt(5),
+                  rs.getString(6),
+                  rs.getString(7),
+                  rs.getLong(8),
+                  rs.getDouble(9),
+                  rs.getBoolean(10)));
         }
       }
     }
@@ -147,12 +163,16 @@ class RollupIT {
     assertThat(actual.errors())
         .isEqualTo(calls.stream().filter(RollupIT::isError).mapToDouble(Row::weight).sum());
     assertThat(actual.avgLatencyMicros())
-        .isCloseTo(calls.stream().mapToDouble(r -> r.latency() * r.weight()).sum() / count, within(1e-6));
-    assertThat(actual.minLatencyMicros()).isEqualTo(calls.stream().mapToLong(Row::latency).min().orElseThrow());
-    assertThat(actual.maxLatencyMicros()).isEqualTo(calls.stream().mapToLong(Row::latency).max().orElseThrow());
+        .isCloseTo(
+            calls.stream().mapToDouble(r -> r.latency() * r.weight()).sum() / count, within(1e-6));
+    assertThat(actual.minLatencyMicros())
+        .isEqualTo(calls.stream().mapToLong(Row::latency).min().orElseThrow());
+    assertThat(actual.maxLatencyMicros())
+        .isEqualTo(calls.stream().mapToLong(Row::latency).max().orElseThrow());
     for (int i = 0; i < LEVELS.size(); i++) {
       double exact = exactQuantile(calls, LEVELS.get(i));
-      assertThat(actual.quantileMicros().get(i)).isCloseTo(exact, within(0.00502 * (1 + exact) + 1));
+      assertThat(actual.quantileMicros().get(i))
+          .isCloseTo(exact, within(0.00502 * (1 + exact) + 1));
     }
   }
 
@@ -179,16 +199,38 @@ class RollupIT {
     Instant end = END.minusSeconds(61);
     CallCriteria criteria =
         new CallCriteria(
-            "shop", start, end, 0, "GET", "", "", "", Set.of(2, 5), null, null, null, Map.of(),
-            "", "pro", "", "", "");
+            "shop",
+            start,
+            end,
+            0,
+            "GET",
+            "",
+            "",
+            "",
+            Set.of(2, 5),
+            null,
+            null,
+            null,
+            Map.of(),
+            "",
+            "pro",
+            "",
+            "",
+            "");
     MetricsQuery query = new MetricsQuery(criteria, LEVELS);
     assertThat(Scan.counts(criteria, List.of(), 0, true).rollup()).isTrue();
     MetricsResult fromRollup = chosen.metrics(query);
     assertThat(fromRollup).isEqualTo(raw.metrics(query));
     assertMatches(
         fromRollup.total(),
-        select(start, end, r -> r.service().equals("shop") && r.method().equals("GET")
-            && r.plan().equals("pro") && Set.of(2, 5).contains(r.status() / 100)));
+        select(
+            start,
+            end,
+            r ->
+                r.service().equals("shop")
+                    && r.method().equals("GET")
+                    && r.plan().equals("pro")
+                    && Set.of(2, 5).contains(r.status() / 100)));
   }
 
   @Test
@@ -211,8 +253,13 @@ class RollupIT {
     for (BreakdownSort sort : BreakdownSort.values()) {
       BreakdownQuery query =
           new BreakdownQuery(
-              shop(START.plusSeconds(1), END), List.of(Dimension.ROUTE, Dimension.STATUS_CLASS), "", 4,
-              sort, 0.95, LEVELS);
+              shop(START.plusSeconds(1), END),
+              List.of(Dimension.ROUTE, Dimension.STATUS_CLASS),
+              "",
+              4,
+              sort,
+              0.95,
+              LEVELS);
       BreakdownResult fromRollup = chosen.breakdown(query);
       assertThat(fromRollup).isEqualTo(raw.breakdown(query));
       assertThat(fromRollup.groups()).hasSize(5);
@@ -221,55 +268,84 @@ class RollupIT {
     for (ClickHouseCallStore store : List.of(raw, chosen)) {
       BreakdownResult conditional =
           store.breakdown(
-              new BreakdownQuery(shop(START, END), List.of(Dimension.ROUTE, Dimension.STATUS_CODE), "",
-                  SelectBreakdown.MAX_TOP_GROUPS, BreakdownSort.ERROR_RATE, 0.95, LEVELS));
+              new BreakdownQuery(
+                  shop(START, END),
+                  List.of(Dimension.ROUTE, Dimension.STATUS_CODE),
+                  "",
+                  SelectBreakdown.MAX_TOP_GROUPS,
+                  BreakdownSort.ERROR_RATE,
+                  0.95,
+                  LEVELS));
       BreakdownResult ranked =
           store.breakdown(
-              new BreakdownQuery(shop(START, END), List.of(Dimension.ROUTE, Dimension.STATUS_CODE), "",
-                  SelectBreakdown.MAX_TOP_GROUPS + 1, BreakdownSort.ERROR_RATE, 0.95, LEVELS));
+              new BreakdownQuery(
+                  shop(START, END),
+                  List.of(Dimension.ROUTE, Dimension.STATUS_CODE),
+                  "",
+                  SelectBreakdown.MAX_TOP_GROUPS + 1,
+                  BreakdownSort.ERROR_RATE,
+                  0.95,
+                  LEVELS));
       assertThat(conditional.groups()).hasSize(18);
       assertThat(conditional).isEqualTo(ranked);
     }
     for (int limit = 1; limit <= 4; limit++) {
       BreakdownQuery byCustomerAndPlan =
           new BreakdownQuery(
-              shop(START.plusSeconds(1), END.minusSeconds(1)), List.of(Dimension.CUSTOMER, Dimension.PLAN), "",
-              limit, BreakdownSort.ERRORS, 0.95, LEVELS);
+              shop(START.plusSeconds(1), END.minusSeconds(1)),
+              List.of(Dimension.CUSTOMER, Dimension.PLAN),
+              "",
+              limit,
+              BreakdownSort.ERRORS,
+              0.95,
+              LEVELS);
       assertThat(chosen.breakdown(byCustomerAndPlan)).isEqualTo(raw.breakdown(byCustomerAndPlan));
     }
     BreakdownQuery byRoute =
-        new BreakdownQuery(shop(START, END), List.of(Dimension.ROUTE), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
+        new BreakdownQuery(
+            shop(START, END), List.of(Dimension.ROUTE), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
     for (BreakdownResult.Group group : chosen.breakdown(byRoute).groups()) {
       assertMatches(
           group.metrics(),
-          select(START, END, r -> r.service().equals("shop") && r.route().equals(group.values().getFirst())));
+          select(
+              START,
+              END,
+              r -> r.service().equals("shop") && r.route().equals(group.values().getFirst())));
     }
   }
 
   /**
-   * Top groups of two dimensions and the rest, for every small limit: a few top groups among
-   * many pairs of values are told apart by rank in SQL, more of them by the pair of values.
+   * Top groups of two dimensions and the rest, for every small limit: a few top groups among many
+   * pairs of values are told apart by rank in SQL, more of them by the pair of values.
    */
   @Test
   void topGroupsOfTwoDimensionsHaveTheirOwnCalls() {
     for (int limit = 1; limit <= 9; limit++) {
       BreakdownQuery query =
           new BreakdownQuery(
-              shop(START, END), List.of(Dimension.CUSTOMER, Dimension.STATUS_CODE), "", limit,
-              BreakdownSort.COUNT, 0.95, LEVELS);
+              shop(START, END),
+              List.of(Dimension.CUSTOMER, Dimension.STATUS_CODE),
+              "",
+              limit,
+              BreakdownSort.COUNT,
+              0.95,
+              LEVELS);
       BreakdownResult result = raw.breakdown(query);
       assertThat(result.groups()).hasSize(limit + 1);
       Predicate<Row> inTop = r -> false;
       for (BreakdownResult.Group group : result.groups()) {
         if (group.other()) {
           Predicate<Row> top = inTop;
-          assertMatches(group.metrics(), select(START, END, r -> r.service().equals("shop") && !top.test(r)));
+          assertMatches(
+              group.metrics(), select(START, END, r -> r.service().equals("shop") && !top.test(r)));
           continue;
         }
         Predicate<Row> member =
-            r -> r.customer().equals(group.values().get(0))
-                && Integer.toString(r.status()).equals(group.values().get(1));
-        assertMatches(group.metrics(), select(START, END, r -> r.service().equals("shop") && member.test(r)));
+            r ->
+                r.customer().equals(group.values().get(0))
+                    && Integer.toString(r.status()).equals(group.values().get(1));
+        assertMatches(
+            group.metrics(), select(START, END, r -> r.service().equals("shop") && member.test(r)));
         inTop = inTop.or(member);
       }
     }
@@ -277,11 +353,16 @@ class RollupIT {
 
   @Test
   void timeSeriesAreTheRawTimeSeries() {
-    for (Duration width : List.of(Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1))) {
+    for (Duration width :
+        List.of(Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1))) {
       TimeSeriesQuery query =
           new TimeSeriesQuery(
-              CallCriteria.ofService("").withTimeRange(START, END), width.toNanos() / 1000,
-              Dimension.METHOD, "", 2, LEVELS);
+              CallCriteria.ofService("").withTimeRange(START, END),
+              width.toNanos() / 1000,
+              Dimension.METHOD,
+              "",
+              2,
+              LEVELS);
       TimeSeriesResult fromRollup = chosen.timeSeries(query);
       assertThat(fromRollup).isEqualTo(raw.timeSeries(query));
     }
@@ -289,12 +370,14 @@ class RollupIT {
         new TimeSeriesQuery(shop(START, END), 3_600_000_000L, null, "", 0, LEVELS);
     TimeSeriesResult.Series series = chosen.timeSeries(hourly).series().getFirst();
     assertThat(series.buckets()).hasSize(3);
-    series.buckets()
+    series
+        .buckets()
         .forEach(
             (start, metrics) ->
                 assertMatches(
                     metrics,
-                    select(start, start.plus(1, ChronoUnit.HOURS), r -> r.service().equals("shop"))));
+                    select(
+                        start, start.plus(1, ChronoUnit.HOURS), r -> r.service().equals("shop"))));
   }
 
   /** A batch stored once despite a retry (same deduplication token) is rolled up once. */
@@ -303,7 +386,8 @@ class RollupIT {
     String insert =
         "INSERT INTO api_calls (timestamp, id, service, route, status_code, latency_us)"
             + " SETTINGS insert_deduplication_token = 'rollup-retry'"
-            + " SELECT fromUnixTimestamp64Micro(" + Micros.of(START.plusSeconds(900))
+            + " SELECT fromUnixTimestamp64Micro("
+            + Micros.of(START.plusSeconds(900))
             + " + number, 'UTC'), toString(number), 'retry', '/r', 200, 1000 + number"
             + " FROM numbers(10)";
     try (Connection connection = storage.dataSource().getConnection();
@@ -324,52 +408,190 @@ class RollupIT {
     CallCriteria plain = shop(START, END);
     long hour = 3_600_000_000L;
     long fiveMinutes = 300_000_000L;
-    assertThat(Scan.counts(plain, List.of(Dimension.ROUTE, Dimension.PLAN), hour, true).rollup()).isTrue();
-    assertThat(Scan.counts(plain, List.of(), fiveMinutes, true).rollup()).as("5 min buckets").isFalse();
+    assertThat(Scan.counts(plain, List.of(Dimension.ROUTE, Dimension.PLAN), hour, true).rollup())
+        .isTrue();
+    assertThat(Scan.counts(plain, List.of(), fiveMinutes, true).rollup())
+        .as("5 min buckets")
+        .isFalse();
     assertThat(Scan.counts(plain, List.of(), 0, false).rollup()).as("rollups off").isFalse();
-    assertThat(Scan.counts(plain, List.of(Dimension.CUSTOMER, Dimension.PLAN), 0, true).rollup()).isTrue();
-    assertThat(Scan.counts(plain, List.of(Dimension.CUSTOMER, Dimension.ROUTE), 0, true).rollup()).isFalse();
+    assertThat(Scan.counts(plain, List.of(Dimension.CUSTOMER, Dimension.PLAN), 0, true).rollup())
+        .isTrue();
+    assertThat(Scan.counts(plain, List.of(Dimension.CUSTOMER, Dimension.ROUTE), 0, true).rollup())
+        .isFalse();
     CallCriteria customerAndMethod =
-        new CallCriteria("shop", START, END, 0, "GET", "", "", "", Set.of(), null, null, null, Map.of(), "acme", "", "", "", "");
+        new CallCriteria(
+            "shop", START, END, 0, "GET", "", "", "", Set.of(), null, null, null, Map.of(), "acme",
+            "", "", "", "");
     assertThat(Scan.counts(customerAndMethod, List.of(), 0, true).rollup()).isFalse();
-    assertThat(Scan.counts(customerAndMethod, List.of(Dimension.METHOD), 0, true).rollup()).isFalse();
+    assertThat(Scan.counts(customerAndMethod, List.of(Dimension.METHOD), 0, true).rollup())
+        .isFalse();
     assertThat(Scan.counts(plain, List.of(Dimension.TAG), 0, true).rollup()).isFalse();
     assertThat(Scan.counts(plain, List.of(Dimension.SOURCE_IP), 0, true).rollup()).isFalse();
     assertThat(Scan.counts(shop(START, START.plusSeconds(3599)), List.of(), 0, true).rollup())
-        .as("no whole hour").isFalse();
+        .as("no whole hour")
+        .isFalse();
     assertThat(Scan.counts(CallCriteria.ofService("shop"), List.of(), 0, true).rollup())
-        .as("unbounded range").isTrue();
+        .as("unbounded range")
+        .isTrue();
 
-    assertThat(Scan.latencies(plain, List.of(Dimension.SERVICE), fiveMinutes, true).rollup()).isTrue();
+    assertThat(Scan.latencies(plain, List.of(Dimension.SERVICE), fiveMinutes, true).rollup())
+        .isTrue();
     assertThat(Scan.latencies(CallCriteria.ofService(""), List.of(), 0, true).rollup()).isTrue();
-    assertThat(Scan.latencies(plain, List.of(), 60_000_000L, true).rollup()).as("1 min buckets").isFalse();
+    assertThat(Scan.latencies(plain, List.of(), 60_000_000L, true).rollup())
+        .as("1 min buckets")
+        .isFalse();
     assertThat(Scan.latencies(plain, List.of(), 0, false).rollup()).as("rollups off").isFalse();
     assertThat(Scan.latencies(plain, List.of(Dimension.ROUTE), 0, true).rollup()).isFalse();
     assertThat(Scan.latencies(shop(START, START.plusSeconds(299)), List.of(), 0, true).rollup())
-        .as("no whole period").isFalse();
+        .as("no whole period")
+        .isFalse();
     List<CallCriteria> countsOnly =
         List.of(
-            criteria(c -> new CallCriteria(c[0], START, END, 200, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "GET", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "/v1/items", "", "", Set.of(), null, null, null, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(5), null, null, null, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "pro", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(), "acme", "pro", "", "", "")));
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 200, "", "", "", "", Set.of(), null, null, null, Map.of(),
+                        "", "", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "GET", "", "", "", Set.of(), null, null, null,
+                        Map.of(), "", "", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0],
+                        START,
+                        END,
+                        0,
+                        "",
+                        "/v1/items",
+                        "",
+                        "",
+                        Set.of(),
+                        null,
+                        null,
+                        null,
+                        Map.of(),
+                        "",
+                        "",
+                        "",
+                        "",
+                        "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "", "", Set.of(5), null, null, null, Map.of(),
+                        "", "", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(),
+                        "", "", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(),
+                        "", "pro", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(),
+                        "acme", "pro", "", "", "")));
     for (CallCriteria c : countsOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isTrue();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
     }
     List<CallCriteria> rawOnly =
         List.of(
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "/x", "", Set.of(), null, null, null, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "x/", Set.of(), null, null, null, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), 10L, null, null, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, 10L, null, Map.of(), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of("a", "b"), "", "", "", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "10.0.0.1", "", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "", "key-acme", "")),
-            criteria(c -> new CallCriteria(c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "", "", "api")));
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "/x", "", Set.of(), null, null, null, Map.of(),
+                        "", "", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "", "x/", Set.of(), null, null, null, Map.of(),
+                        "", "", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "", "", Set.of(), 10L, null, null, Map.of(),
+                        "", "", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "", "", Set.of(), null, 10L, null, Map.of(),
+                        "", "", "", "", "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0],
+                        START,
+                        END,
+                        0,
+                        "",
+                        "",
+                        "",
+                        "",
+                        Set.of(),
+                        null,
+                        null,
+                        null,
+                        Map.of("a", "b"),
+                        "",
+                        "",
+                        "",
+                        "",
+                        "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0],
+                        START,
+                        END,
+                        0,
+                        "",
+                        "",
+                        "",
+                        "",
+                        Set.of(),
+                        null,
+                        null,
+                        null,
+                        Map.of(),
+                        "",
+                        "",
+                        "10.0.0.1",
+                        "",
+                        "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0],
+                        START,
+                        END,
+                        0,
+                        "",
+                        "",
+                        "",
+                        "",
+                        Set.of(),
+                        null,
+                        null,
+                        null,
+                        Map.of(),
+                        "",
+                        "",
+                        "",
+                        "key-acme",
+                        "")),
+            criteria(
+                c ->
+                    new CallCriteria(
+                        c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(),
+                        "", "", "", "", "api")));
     for (CallCriteria c : rawOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
@@ -391,18 +613,23 @@ class RollupIT {
       statement.execute(
           "INSERT INTO api_calls_counts_1h (timestamp, service, route, method, status_code, plan,"
               + " is_error, retention_days, w_count, w_errors, recorded, w_latency, min_us, max_us)"
-              + " VALUES (fromUnixTimestamp64Micro(" + Micros.of(START) + ", 'UTC'), 'ghost', '/g',"
+              + " VALUES (fromUnixTimestamp64Micro("
+              + Micros.of(START)
+              + ", 'UTC'), 'ghost', '/g',"
               + " 'GET', 200, 'pro', 0, 30, 7, 0, 1, 7000, 1000, 1000)");
       // Bucket 691 stands for 1001 microseconds: round(e^6.91 - 1).
       statement.execute(
           "INSERT INTO api_calls_latency_5m (timestamp, service, latency_bucket, retention_days,"
               + " w_count, w_errors, recorded, w_latency, min_us, max_us, quantile_weight)"
-              + " VALUES (fromUnixTimestamp64Micro(" + Micros.of(START.plusSeconds(600))
+              + " VALUES (fromUnixTimestamp64Micro("
+              + Micros.of(START.plusSeconds(600))
               + ", 'UTC'), 'ghost', 691, 30, 7, 0, 1, 7000, 1000, 1000, 7000)");
       statement.execute(
           "INSERT INTO api_calls_customers_1h (timestamp, service, customer_id, plan, is_error,"
               + " retention_days, w_count, w_errors, recorded, w_latency, min_us, max_us)"
-              + " VALUES (fromUnixTimestamp64Micro(" + Micros.of(START) + ", 'UTC'), 'ghost', 'acme',"
+              + " VALUES (fromUnixTimestamp64Micro("
+              + Micros.of(START)
+              + ", 'UTC'), 'ghost', 'acme',"
               + " 'pro', 0, 30, 5, 0, 1, 5000, 1000, 1000)");
     }
     CallCriteria ghost = CallCriteria.ofService("ghost").withTimeRange(START, END);
@@ -412,21 +639,25 @@ class RollupIT {
     assertThat(raw.metrics(new MetricsQuery(ghost, LEVELS)).total().recorded()).isZero();
     CallCriteria ghostOfCustomer =
         new CallCriteria(
-            "ghost", START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "acme", "",
-            "", "", "");
+            "ghost", START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "acme",
+            "", "", "", "");
     assertThat(chosen.metrics(new MetricsQuery(ghostOfCustomer, LEVELS)).total().recorded())
-        .as("a customer filter reads api_calls").isZero();
+        .as("a customer filter reads api_calls")
+        .isZero();
     BreakdownQuery byCustomer =
-        new BreakdownQuery(ghost, List.of(Dimension.CUSTOMER), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
+        new BreakdownQuery(
+            ghost, List.of(Dimension.CUSTOMER), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
     assertThat(chosen.breakdown(byCustomer).groups())
         .singleElement()
-        .satisfies(g -> {
-          assertThat(g.values()).containsExactly("acme");
-          assertThat(g.metrics().count()).as("counted by the customers rollup").isEqualTo(5);
-        });
+        .satisfies(
+            g -> {
+              assertThat(g.values()).containsExactly("acme");
+              assertThat(g.metrics().count()).as("counted by the customers rollup").isEqualTo(5);
+            });
     assertThat(raw.breakdown(byCustomer).groups()).isEmpty();
     CallCriteria shortRange = ghost.withTimeRange(START.plusSeconds(599), START.plusSeconds(899));
     assertThat(chosen.metrics(new MetricsQuery(shortRange, LEVELS)).total().recorded())
-        .as("less than a whole period reads api_calls").isZero();
+        .as("less than a whole period reads api_calls")
+        .isZero();
   }
 }

@@ -14,8 +14,20 @@ class SchemaMigratorIT {
   void migrationsApplyOnceAndAreRecorded() throws Exception {
     String database = SharedClickHouse.newDatabase(SchemaMigratorIT.class);
     String url = SharedClickHouse.engine().jdbcUrl();
-    ClickHouseStorage.open(url, SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), database, 1).close();
-    try (ClickHouseStorage again = ClickHouseStorage.open(url, SharedClickHouse.engine().user(), SharedClickHouse.engine().password(), database, 1);
+    ClickHouseStorage.open(
+            url,
+            SharedClickHouse.engine().user(),
+            SharedClickHouse.engine().password(),
+            database,
+            1)
+        .close();
+    try (ClickHouseStorage again =
+            ClickHouseStorage.open(
+                url,
+                SharedClickHouse.engine().user(),
+                SharedClickHouse.engine().password(),
+                database,
+                1);
         Connection connection = again.dataSource().getConnection();
         Statement statement = connection.createStatement();
         ResultSet rs =

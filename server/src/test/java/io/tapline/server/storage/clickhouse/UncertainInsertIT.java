@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallBatch;
+import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.testing.SharedClickHouse;
 import java.sql.Connection;
@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An INSERT that gets no answer in time may still commit. The writer then sends the same rows
- * again, with the same token, before writing anything else, and the engine stores them once.
- * Here a slow materialized view holds the INSERT past the writer's timeout; the engine goes on
- * and commits it, and the rows must still be stored once.
+ * again, with the same token, before writing anything else, and the engine stores them once. Here a
+ * slow materialized view holds the INSERT past the writer's timeout; the engine goes on and commits
+ * it, and the rows must still be stored once.
  */
 class UncertainInsertIT {
 
@@ -61,9 +61,33 @@ class UncertainInsertIT {
     for (int i = 0; i < n; i++) {
       calls.add(
           new CallRecord(
-              prefix + "-" + i, Instant.now().minusSeconds(30), "uncertain", "GET",
-              "https://a.test/" + prefix + "/" + i, "/", "/", Map.of(), Map.of(), Map.of(), "", 0,
-              "", 0, 200, 1, "", "", Map.of(), "", "", "", "", "", 1, false, false));
+              prefix + "-" + i,
+              Instant.now().minusSeconds(30),
+              "uncertain",
+              "GET",
+              "https://a.test/" + prefix + "/" + i,
+              "/",
+              "/",
+              Map.of(),
+              Map.of(),
+              Map.of(),
+              "",
+              0,
+              "",
+              0,
+              200,
+              1,
+              "",
+              "",
+              Map.of(),
+              "",
+              "",
+              "",
+              "",
+              "",
+              1,
+              false,
+              false));
     }
     return calls;
   }
@@ -78,8 +102,7 @@ class UncertainInsertIT {
             + " AS SELECT sleepEachRow(0.15) AS s FROM api_calls");
     // Without a batch id: no look-up of stored rows can hide a duplicate here.
     CallBatch late = new CallBatch("late", calls("late", 20), Map.of("uncertain", 30), false);
-    assertThatThrownBy(() -> writer.write(List.of(late)))
-        .isInstanceOf(RetryLaterException.class);
+    assertThatThrownBy(() -> writer.write(List.of(late))).isInstanceOf(RetryLaterException.class);
     // The engine went on and committed the INSERT after the writer gave up on it.
     await()
         .atMost(Duration.ofSeconds(30))

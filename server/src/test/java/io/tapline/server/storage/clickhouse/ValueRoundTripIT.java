@@ -6,9 +6,9 @@ import io.tapline.server.storage.AlertEventFilter;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertRuleRecord;
 import io.tapline.server.storage.ApiKeyRecord;
+import io.tapline.server.storage.CallBatch;
 import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.CallQuery;
-import io.tapline.server.storage.CallBatch;
 import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CustomerRecord;
 import io.tapline.server.storage.PlanRecord;
@@ -26,8 +26,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every store keeps every string exactly as given, in keys and in values, including text that
- * looks like JDBC escapes (which the driver rewrote inside bound values), placeholders, quotes,
+ * Every store keeps every string exactly as given, in keys and in values, including text that looks
+ * like JDBC escapes (which the driver rewrote inside bound values), placeholders, quotes,
  * backslashes, NUL and characters beyond the BMP. Strings that are not valid Unicode (unpaired
  * surrogates) cannot be stored as UTF-8 at all: the API refuses them before they reach a store.
  */
@@ -57,8 +57,7 @@ class ValueRoundTripIT {
 
   @BeforeAll
   static void open() {
-    storage =
-        SharedClickHouse.openStorage(ValueRoundTripIT.class, 2);
+    storage = SharedClickHouse.openStorage(ValueRoundTripIT.class, 2);
   }
 
   @AfterAll
@@ -78,8 +77,7 @@ class ValueRoundTripIT {
     int i = 0;
     for (String v : NASTY) {
       String key = "k" + i++ + v;
-      ServiceRecord service =
-          new ServiceRecord(key, v, v, List.of(v, v + "2"), 7, List.of(v), NOW);
+      ServiceRecord service = new ServiceRecord(key, v, v, List.of(v, v + "2"), 7, List.of(v), NOW);
       services.put(service);
       assertThat(services.get(key)).as(v).contains(service);
 
@@ -105,7 +103,8 @@ class ValueRoundTripIT {
 
   @Test
   void callsKeepTheirValuesAndAreFoundByThem() {
-    ClickHouseCallWriter writer = new ClickHouseCallWriter(storage.dataSource(), storage.database());
+    ClickHouseCallWriter writer =
+        new ClickHouseCallWriter(storage.dataSource(), storage.database());
     ClickHouseCallStore store = new ClickHouseCallStore(storage.dataSource());
     int i = 0;
     for (String v : NASTY) {
@@ -113,17 +112,57 @@ class ValueRoundTripIT {
       Instant at = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MICROS);
       CallRecord call =
           new CallRecord(
-              id, at, "rt" + v, "GET", "https://a.test/" + v, "/" + v, "/" + v, Map.of(v, v),
-              Map.of("h" + v, v), Map.of("r" + v, v), v, v.length(), v, v.length(), 200, 10, v,
-              "", Map.of("t" + v, v), v, v, v, v, v, 1, false, false);
+              id,
+              at,
+              "rt" + v,
+              "GET",
+              "https://a.test/" + v,
+              "/" + v,
+              "/" + v,
+              Map.of(v, v),
+              Map.of("h" + v, v),
+              Map.of("r" + v, v),
+              v,
+              v.length(),
+              v,
+              v.length(),
+              200,
+              10,
+              v,
+              "",
+              Map.of("t" + v, v),
+              v,
+              v,
+              v,
+              v,
+              v,
+              1,
+              false,
+              false);
       writer.write(
           List.of(new CallBatch("batch-" + id, List.of(call), Map.of(call.service(), 30), true)));
       assertThat(store.withId(id, "")).as(v).containsExactly(call);
       assertThat(store.withId(id, call.service())).as(v).containsExactly(call);
       CallCriteria byCustomer =
           new CallCriteria(
-              "rt" + v, null, null, 0, "", "/" + v, "", "", Set.of(), null, null, null,
-              Map.of("t" + v, v), v, v, "", v, "");
+              "rt" + v,
+              null,
+              null,
+              0,
+              "",
+              "/" + v,
+              "",
+              "",
+              Set.of(),
+              null,
+              null,
+              null,
+              Map.of("t" + v, v),
+              v,
+              v,
+              "",
+              v,
+              "");
       assertThat(
               store.search(new CallQuery(byCustomer, SearchOrder.NEWEST_FIRST, 10, null)).calls())
           .as(v)
@@ -140,23 +179,63 @@ class ValueRoundTripIT {
       String callId = "call-" + i++ + v;
       ReplayRecord replay =
           new ReplayRecord(
-              "r-" + i, callId, v, NOW, v, "POST", v, Map.of("h" + v, v), List.of(v),
-              List.of(v), new ReplayRecord.Overrides(v, v, Map.of(v, v), List.of(v), Map.of(v, v),
-                  Map.of(v, v), true),
-              false, List.of(v), 200, Map.of("r" + v, v), v, 3, false, 5, v,
+              "r-" + i,
+              callId,
+              v,
+              NOW,
+              v,
+              "POST",
+              v,
+              Map.of("h" + v, v),
+              List.of(v),
+              List.of(v),
+              new ReplayRecord.Overrides(
+                  v, v, Map.of(v, v), List.of(v), Map.of(v, v), Map.of(v, v), true),
+              false,
+              List.of(v),
+              200,
+              Map.of("r" + v, v),
+              v,
+              3,
+              false,
+              5,
+              v,
               new ReplayRecord.Comparison(
-                  true, 200, 500, 7,
+                  true,
+                  200,
+                  500,
+                  7,
                   new ReplayRecord.BodyDiff(
-                      "JSON", List.of(new ReplayRecord.FieldChange(v, v, v)), List.of(), List.of(),
-                      List.of(v), false, v)),
+                      "JSON",
+                      List.of(new ReplayRecord.FieldChange(v, v, v)),
+                      List.of(),
+                      List.of(),
+                      List.of(v),
+                      false,
+                      v)),
               30);
       replays.write(replay);
       assertThat(replays.list(v, callId, 10, null).replays()).as(v).containsExactly(replay);
 
       AlertEventRecord event =
           new AlertEventRecord(
-              0, "key" + v, "rule" + v, v, "svc" + v, 2, 1, 1.5, 1.0, 1000, NOW, NOW, NOW,
-              List.of(v), 1, v, "origin" + v);
+              0,
+              "key" + v,
+              "rule" + v,
+              v,
+              "svc" + v,
+              2,
+              1,
+              1.5,
+              1.0,
+              1000,
+              NOW,
+              NOW,
+              NOW,
+              List.of(v),
+              1,
+              v,
+              "origin" + v);
       long before = events.lastId();
       events.append("dedup-" + i, List.of(event));
       List<AlertEventRecord> stored =
