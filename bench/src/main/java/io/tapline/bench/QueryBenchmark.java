@@ -29,16 +29,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Query latency over the real gRPC API on 10 million realistic calls, all within the last 24
- * hours (so every query below reads every row unless it filters).
+ * Query latency over the real gRPC API on 10 million realistic calls, all within the last 24 hours
+ * (so every query below reads every row unless it filters).
  *
  * <p>The calls are generated inside ClickHouse ({@code INSERT ... SELECT FROM numbers(N)}): five
- * services, 30 routes each, log-normal latencies (median about 33 ms), 10 % 5xx, 2000 customers
- * on three plans, sampled calls for one service, bodies of a few hundred bytes. They stay in the
- * data directory and are reused while they still lie within the last day.
+ * services, 30 routes each, log-normal latencies (median about 33 ms), 10 % 5xx, 2000 customers on
+ * three plans, sampled calls for one service, bodies of a few hundred bytes. They stay in the data
+ * directory and are reused while they still lie within the last day.
  *
  * <p>Usage: {@code ./bench/run QueryBenchmark [rows] [runs] [data-dir]} (defaults 10000000, 7,
  * target/query-bench). Prints the median and p95 of each query in milliseconds.
@@ -47,6 +48,7 @@ public final class QueryBenchmark {
 
   /** Rows loaded when no count is given: {@value}. */
   static final long DEFAULT_ROWS = 10_000_000;
+
   /** Timed runs per query when none is given: {@value}. */
   static final int DEFAULT_RUNS = 7;
 
@@ -70,56 +72,131 @@ public final class QueryBenchmark {
     try (TaplineServer server = TaplineServer.start(config)) {
       load(server, rows);
       ManagedChannel channel =
-          Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
+          Grpc.newChannelBuilderForAddress(
+                  "127.0.0.1", server.port(), InsecureChannelCredentials.create())
               .maxInboundMessageSize(64 << 20)
               .build();
       Metadata headers = new Metadata();
-      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
-      Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+      headers.put(
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
+      Channel authed =
+          ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
       var query = QueryServiceGrpc.newBlockingStub(authed);
 
       Map<String, Supplier<Object>> queries = new LinkedHashMap<>();
-      queries.put("GetMetrics, all calls, 24h", () -> query.getMetrics(GetMetricsRequest.getDefaultInstance()));
-      queries.put("GetMetrics, one service, 24h", () -> query.getMetrics(
-          GetMetricsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("checkout")).build()));
-      queries.put("GetMetrics, one customer (raw table)", () -> query.getMetrics(
-          GetMetricsRequest.newBuilder().setFilter(CallFilter.newBuilder().setCustomerId("cust-3")).build()));
-      queries.put("GetBreakdown, top 20 routes", () -> query.getBreakdown(
-          GetBreakdownRequest.newBuilder().addDimensions(Dimension.DIMENSION_ROUTE).setLimit(20).build()));
-      queries.put("GetBreakdown, plan x status class", () -> query.getBreakdown(
-          GetBreakdownRequest.newBuilder().addDimensions(Dimension.DIMENSION_PLAN)
-              .addDimensions(Dimension.DIMENSION_STATUS_CLASS).setLimit(100).build()));
-      queries.put("GetBreakdown, top 10 customers", () -> query.getBreakdown(
-          GetBreakdownRequest.newBuilder().addDimensions(Dimension.DIMENSION_CUSTOMER).setLimit(10).build()));
-      queries.put("SearchCalls, service + customer + 5xx", () -> query.searchCalls(
-          SearchCallsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("payments")
-              .setCustomerId("cust-1500").setStatusCode(503)).setPageSize(50).build()));
-      queries.put("SearchCalls, API key + 503, all services", () -> query.searchCalls(
-          SearchCallsRequest.newBuilder().setFilter(CallFilter.newBuilder()
-              .setApiKeyId("key-cust-1700").setStatusCode(503)).setPageSize(50).build()));
-      queries.put("SearchCalls, service, newest 50", () -> query.searchCalls(
-          SearchCallsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("users")).setPageSize(50).build()));
-      queries.put("SearchCalls, text in bodies (1 service)", () -> query.searchCalls(
-          SearchCallsRequest.newBuilder().setFilter(CallFilter.newBuilder().setService("catalog")
-              .setText("SKU-4242\"")).setPageSize(50).build()));
-      queries.put("GetTimeSeries, 24h, 5 min buckets", () -> query.getTimeSeries(
-          GetTimeSeriesRequest.getDefaultInstance()));
-      queries.put("GetTimeSeries, 24h, split by service", () -> query.getTimeSeries(
-          GetTimeSeriesRequest.newBuilder().setSplitBy(Dimension.DIMENSION_SERVICE).build()));
+      queries.put(
+          "GetMetrics, all calls, 24h",
+          () -> query.getMetrics(GetMetricsRequest.getDefaultInstance()));
+      queries.put(
+          "GetMetrics, one service, 24h",
+          () ->
+              query.getMetrics(
+                  GetMetricsRequest.newBuilder()
+                      .setFilter(CallFilter.newBuilder().setService("checkout"))
+                      .build()));
+      queries.put(
+          "GetMetrics, one customer (raw table)",
+          () ->
+              query.getMetrics(
+                  GetMetricsRequest.newBuilder()
+                      .setFilter(CallFilter.newBuilder().setCustomerId("cust-3"))
+                      .build()));
+      queries.put(
+          "GetBreakdown, top 20 routes",
+          () ->
+              query.getBreakdown(
+                  GetBreakdownRequest.newBuilder()
+                      .addDimensions(Dimension.DIMENSION_ROUTE)
+                      .setLimit(20)
+                      .build()));
+      queries.put(
+          "GetBreakdown, plan x status class",
+          () ->
+              query.getBreakdown(
+                  GetBreakdownRequest.newBuilder()
+                      .addDimensions(Dimension.DIMENSION_PLAN)
+                      .addDimensions(Dimension.DIMENSION_STATUS_CLASS)
+                      .setLimit(100)
+                      .build()));
+      queries.put(
+          "GetBreakdown, top 10 customers",
+          () ->
+              query.getBreakdown(
+                  GetBreakdownRequest.newBuilder()
+                      .addDimensions(Dimension.DIMENSION_CUSTOMER)
+                      .setLimit(10)
+                      .build()));
+      queries.put(
+          "SearchCalls, service + customer + 5xx",
+          () ->
+              query.searchCalls(
+                  SearchCallsRequest.newBuilder()
+                      .setFilter(
+                          CallFilter.newBuilder()
+                              .setService("payments")
+                              .setCustomerId("cust-1500")
+                              .setStatusCode(503))
+                      .setPageSize(50)
+                      .build()));
+      queries.put(
+          "SearchCalls, API key + 503, all services",
+          () ->
+              query.searchCalls(
+                  SearchCallsRequest.newBuilder()
+                      .setFilter(
+                          CallFilter.newBuilder().setApiKeyId("key-cust-1700").setStatusCode(503))
+                      .setPageSize(50)
+                      .build()));
+      queries.put(
+          "SearchCalls, service, newest 50",
+          () ->
+              query.searchCalls(
+                  SearchCallsRequest.newBuilder()
+                      .setFilter(CallFilter.newBuilder().setService("users"))
+                      .setPageSize(50)
+                      .build()));
+      queries.put(
+          "SearchCalls, text in bodies (1 service)",
+          () ->
+              query.searchCalls(
+                  SearchCallsRequest.newBuilder()
+                      .setFilter(
+                          CallFilter.newBuilder().setService("catalog").setText("SKU-4242\""))
+                      .setPageSize(50)
+                      .build()));
+      queries.put(
+          "GetTimeSeries, 24h, 5 min buckets",
+          () -> query.getTimeSeries(GetTimeSeriesRequest.getDefaultInstance()));
+      queries.put(
+          "GetTimeSeries, 24h, split by service",
+          () ->
+              query.getTimeSeries(
+                  GetTimeSeriesRequest.newBuilder()
+                      .setSplitBy(Dimension.DIMENSION_SERVICE)
+                      .build()));
 
-      System.out.printf(Locale.ROOT, "%n%d calls, %d timed runs after one warm-up, %d cores, load %s%n",
-          rows, runs, Runtime.getRuntime().availableProcessors(), loadAverage());
+      System.out.printf(
+          Locale.ROOT,
+          "%n%d calls, %d timed runs after one warm-up, %d cores, load %s%n",
+          rows,
+          runs,
+          Runtime.getRuntime().availableProcessors(),
+          loadAverage());
       System.out.printf(Locale.ROOT, "%-42s %10s %10s%n", "query", "median ms", "p95 ms");
       for (Map.Entry<String, Supplier<Object>> entry : queries.entrySet()) {
-        entry.getValue().get();
+        Objects.requireNonNull(entry.getValue().get(), entry.getKey()); // warm-up
         double[] millis = new double[runs];
         for (int i = 0; i < runs; i++) {
           long start = System.nanoTime();
-          entry.getValue().get();
+          Objects.requireNonNull(entry.getValue().get(), entry.getKey());
           millis[i] = (System.nanoTime() - start) / 1e6;
         }
         Arrays.sort(millis);
-        System.out.printf(Locale.ROOT, "%-42s %10.1f %10.1f%n", entry.getKey(), median(millis),
+        System.out.printf(
+            Locale.ROOT,
+            "%-42s %10.1f %10.1f%n",
+            entry.getKey(),
+            median(millis),
             millis[(int) Math.ceil(0.95 * runs) - 1]);
       }
       channel.shutdownNow();
@@ -142,14 +219,15 @@ public final class QueryBenchmark {
   }
 
   /**
-   * Loads {@code rows} calls unless the table already holds them, all within the last 24 hours
-   * (the default window of the analytics queries; a load stays usable for about 50 minutes).
+   * Loads {@code rows} calls unless the table already holds them, all within the last 24 hours (the
+   * default window of the analytics queries; a load stays usable for about 50 minutes).
    */
   static void load(TaplineServer server, long rows) throws SQLException {
     try (Connection connection = server.storage().dataSource().getConnection();
         Statement statement = connection.createStatement()) {
-      try (ResultSet rs = statement.executeQuery(
-          "SELECT count(), countIf(timestamp < now64(6) - INTERVAL 24 HOUR) FROM api_calls")) {
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT count(), countIf(timestamp < now64(6) - INTERVAL 24 HOUR) FROM api_calls")) {
         rs.next();
         if (rs.getLong(1) == rows && rs.getLong(2) == 0) {
           System.out.println("Reusing " + rows + " calls already loaded");
