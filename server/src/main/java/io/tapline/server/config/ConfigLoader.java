@@ -1,6 +1,6 @@
 package io.tapline.server.config;
 
-import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.storage.clickhouse.DatabaseNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -132,10 +132,10 @@ public final class ConfigLoader {
   private static TaplineConfig bind(Properties p, Map<String, String> env) {
     Values r = new Values(p, env);
     String database = r.string("clickhouse.database");
-    if (!ClickHouseStorage.IDENTIFIER.matcher(database).matches()) {
+    if (!DatabaseNames.VALID.matcher(database).matches()) {
       throw new ConfigException(
           "clickhouse.database must match "
-              + ClickHouseStorage.IDENTIFIER.pattern()
+              + DatabaseNames.VALID.pattern()
               + "; got '"
               + database
               + "'");

@@ -22,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class ClickHouseStorage implements AutoCloseable {
 
   private static final org.slf4j.Logger logger = LoggerFactory.getLogger(ClickHouseStorage.class);
-
-  /** Database names this store accepts: they are written into SQL as they are. */
-  public static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   /**
    * How long a caller waits for a pooled connection before the store counts as down: {@value} ms.
@@ -142,7 +138,7 @@ public final class ClickHouseStorage implements AutoCloseable {
       String database,
       Settings settings,
       MeterRegistry meters) {
-    if (!IDENTIFIER.matcher(database).matches()) {
+    if (!DatabaseNames.VALID.matcher(database).matches()) {
       throw new IllegalArgumentException("Invalid database name: " + database);
     }
     String base =
