@@ -12,20 +12,20 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.function.Predicate;
-import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The one description of the {@code api_calls} columns that make up a {@link CallRecord}: for each,
- * its name, its ClickHouse type, how it is written in RowBinary and how it is read back. The INSERT
- * column list, the RowBinary encoder, the SELECT list and the reader of every query that returns
- * calls are derived from it, so adding a column is one entry here (beside its migration and the
- * record's component). The entries follow the order of the record's components; {@code
- * CallColumnsIT} checks the names and types against the table.
+ * its name, its ClickHouse type, the record component it holds, how it is written in RowBinary and
+ * how it is read back. The INSERT column list, the RowBinary encoder, the SELECT list and the
+ * reader of every query that returns calls are derived from it, so adding a column is one entry
+ * here (beside its migration and the record's component). The entries follow the table's order, so
+ * the engine reads an INSERT's columns as it stores them; {@code CallColumnsIT} checks names and
+ * types against the table, and loading this class checks the components against the record.
  */
 final class CallColumns {
 
@@ -46,59 +46,76 @@ final class CallColumns {
    *
    * @param name its name in the table
    * @param type its ClickHouse type, as {@code system.columns} shows it
+   * @param component the {@link CallRecord} component it holds
    * @param select how it is selected: the timestamp as microseconds since the epoch, because the
    *     driver turns DateTime64 values into the JVM's time zone
    */
-  record Column(String name, String type, String select, Writer writer, Reader reader) {}
+  record Column(
+      String name, String type, String component, String select, Writer writer, Reader reader) {}
 
   private static final String MAP = "Map(LowCardinality(String), String)";
   private static final String LOW_CARDINALITY = "LowCardinality(String)";
 
-  /** The columns of a call, in the order of {@link CallRecord}'s components. */
+  /** The columns of a call, in the table's order. */
   static final List<Column> COLUMNS =
       List.of(
-          string("id", "String", CallRecord::id),
           new Column(
               "timestamp",
               "DateTime64(6, 'UTC')",
+              "timestamp",
               "toUnixTimestamp64Micro(timestamp)",
               (out, c) -> out.int64(Micros.of(c.timestamp())),
               (rs, i) -> Micros.toInstant(rs.getLong(i))),
-          string("service", LOW_CARDINALITY, CallRecord::service),
-          string("method", LOW_CARDINALITY, CallRecord::method),
-          string("url", "String", CallRecord::url),
-          string("path", "String", CallRecord::path),
-          string("route", LOW_CARDINALITY, CallRecord::route),
-          map("query_params", CallRecord::queryParams),
-          map("request_headers", CallRecord::requestHeaders),
-          map("response_headers", CallRecord::responseHeaders),
-          string("request_body", "String", CallRecord::requestBody),
-          uint32("request_body_size", CallRecord::requestBodySize),
-          string("response_body", "String", CallRecord::responseBody),
-          uint32("response_body_size", CallRecord::responseBodySize),
+          string("id", "String", "id", (out, c) -> out.string(c.id())),
+          string("service", LOW_CARDINALITY, "service", (out, c) -> out.string(c.service())),
+          string("method", LOW_CARDINALITY, "method", (out, c) -> out.string(c.method())),
+          string("url", "String", "url", (out, c) -> out.string(c.url())),
+          string("path", "String", "path", (out, c) -> out.string(c.path())),
+          string("route", LOW_CARDINALITY, "route", (out, c) -> out.string(c.route())),
+          map("query_params", "queryParams", (out, c) -> out.map(c.queryParams())),
+          map("request_headers", "requestHeaders", (out, c) -> out.map(c.requestHeaders())),
+          map("response_headers", "responseHeaders", (out, c) -> out.map(c.responseHeaders())),
+          string("request_body", "String", "requestBody", (out, c) -> out.string(c.requestBody())),
+          uint32(
+              "request_body_size", "requestBodySize", (out, c) -> out.uint32(c.requestBodySize())),
+          string(
+              "response_body", "String", "responseBody", (out, c) -> out.string(c.responseBody())),
+          uint32(
+              "response_body_size",
+              "responseBodySize",
+              (out, c) -> out.uint32(c.responseBodySize())),
           new Column(
               "status_code",
               "UInt16",
+              "statusCode",
               "status_code",
               (out, c) -> out.uint16(c.statusCode()),
               ResultSet::getInt),
-          uint32("latency_us", CallRecord::latencyMicros),
-          string("error", "String", CallRecord::error),
-          string("source_ip", "String", CallRecord::sourceIp),
-          map("tags", CallRecord::tags),
-          string("trace_id", "String", CallRecord::traceId),
-          string("span_id", "String", CallRecord::spanId),
-          string("customer_id", LOW_CARDINALITY, CallRecord::customerId),
-          string("api_key_id", LOW_CARDINALITY, CallRecord::apiKeyId),
-          string("plan", LOW_CARDINALITY, CallRecord::plan),
+          uint32("latency_us", "latencyMicros", (out, c) -> out.uint32(c.latencyMicros())),
+          string("error", "String", "error", (out, c) -> out.string(c.error())),
+          string("source_ip", "String", "sourceIp", (out, c) -> out.string(c.sourceIp())),
+          map("tags", "tags", (out, c) -> out.map(c.tags())),
+          string("trace_id", "String", "traceId", (out, c) -> out.string(c.traceId())),
+          string("span_id", "String", "spanId", (out, c) -> out.string(c.spanId())),
+          string(
+              "customer_id", LOW_CARDINALITY, "customerId", (out, c) -> out.string(c.customerId())),
+          string("api_key_id", LOW_CARDINALITY, "apiKeyId", (out, c) -> out.string(c.apiKeyId())),
+          string("plan", LOW_CARDINALITY, "plan", (out, c) -> out.string(c.plan())),
           new Column(
               "sample_rate",
               "Float32",
+              "sampleRate",
               "sample_rate",
               (out, c) -> out.float32((float) c.sampleRate()),
               ResultSet::getDouble),
-          flag("request_body_truncated", CallRecord::requestBodyTruncated),
-          flag("response_body_truncated", CallRecord::responseBodyTruncated));
+          flag(
+              "request_body_truncated",
+              "requestBodyTruncated",
+              (out, c) -> out.uint8(c.requestBodyTruncated() ? 1 : 0)),
+          flag(
+              "response_body_truncated",
+              "responseBodyTruncated",
+              (out, c) -> out.uint8(c.responseBodyTruncated() ? 1 : 0)));
 
   /**
    * Columns every row of a batch has besides the call's: its batch id and its retention, written by
@@ -106,20 +123,21 @@ final class CallColumns {
    */
   static final List<Column> BATCH_COLUMNS =
       List.of(
-          new Column("batch_id", "String", "batch_id", null, ResultSet::getString),
-          new Column("retention_days", "UInt16", "retention_days", null, ResultSet::getInt));
+          new Column("batch_id", "String", "", "batch_id", null, ResultSet::getString),
+          new Column("retention_days", "UInt16", "", "retention_days", null, ResultSet::getInt));
 
   /** The columns an INSERT names, in the order {@link #writeRow} writes them. */
   static final List<String> INSERT =
-      java.util.stream.Stream.concat(COLUMNS.stream(), BATCH_COLUMNS.stream())
-          .map(Column::name)
-          .toList();
+      Stream.concat(COLUMNS.stream(), BATCH_COLUMNS.stream()).map(Column::name).toList();
 
   /** The select list of a call, read back by {@link #read}. */
   static final String SELECT_LIST =
       COLUMNS.stream().map(Column::select).collect(Collectors.joining(", "));
 
-  /** The record's canonical constructor, taking the columns' values as one array. */
+  /** Where each column's value goes among the record's components. */
+  private static final int[] COMPONENT_INDEX = componentIndexes();
+
+  /** The record's canonical constructor, taking the components' values as one array. */
   private static final MethodHandle CONSTRUCTOR = constructor();
 
   private CallColumns() {}
@@ -137,7 +155,7 @@ final class CallColumns {
   static CallRecord read(ResultSet rs) throws SQLException {
     Object[] values = new Object[COLUMNS.size()];
     for (int i = 0; i < values.length; i++) {
-      values[i] = COLUMNS.get(i).reader().read(rs, i + 1);
+      values[COMPONENT_INDEX[i]] = COLUMNS.get(i).reader().read(rs, i + 1);
     }
     try {
       return (CallRecord) CONSTRUCTOR.invokeExact(values);
@@ -159,23 +177,20 @@ final class CallColumns {
     return UTC_MICROS.format(instant);
   }
 
-  private static Column string(String name, String type, Function<CallRecord, String> value) {
-    return new Column(
-        name, type, name, (out, c) -> out.string(value.apply(c)), ResultSet::getString);
+  private static Column string(String name, String type, String component, Writer writer) {
+    return new Column(name, type, component, name, writer, ResultSet::getString);
   }
 
-  private static Column uint32(String name, ToLongFunction<CallRecord> value) {
-    return new Column(
-        name, "UInt32", name, (out, c) -> out.uint32(value.applyAsLong(c)), ResultSet::getLong);
+  private static Column uint32(String name, String component, Writer writer) {
+    return new Column(name, "UInt32", component, name, writer, ResultSet::getLong);
   }
 
-  private static Column flag(String name, Predicate<CallRecord> value) {
-    return new Column(
-        name, "UInt8", name, (out, c) -> out.uint8(value.test(c) ? 1 : 0), ResultSet::getBoolean);
+  private static Column flag(String name, String component, Writer writer) {
+    return new Column(name, "UInt8", component, name, writer, ResultSet::getBoolean);
   }
 
-  private static Column map(String name, Function<CallRecord, Map<String, String>> value) {
-    return new Column(name, MAP, name, (out, c) -> out.map(value.apply(c)), CallColumns::readMap);
+  private static Column map(String name, String component, Writer writer) {
+    return new Column(name, MAP, component, name, writer, CallColumns::readMap);
   }
 
   @SuppressWarnings("unchecked")
@@ -184,15 +199,30 @@ final class CallColumns {
     return value == null ? Map.of() : (Map<String, String>) value;
   }
 
-  /** The canonical constructor over an array of the columns' values; checks the count matches. */
-  private static MethodHandle constructor() {
-    RecordComponent[] components = CallRecord.class.getRecordComponents();
-    if (components.length != COLUMNS.size()) {
+  /**
+   * For each column, the index of its component in the record; fails unless the columns hold every
+   * component once.
+   */
+  private static int[] componentIndexes() {
+    List<String> components =
+        Arrays.stream(CallRecord.class.getRecordComponents())
+            .map(RecordComponent::getName)
+            .toList();
+    List<String> described = COLUMNS.stream().map(Column::component).toList();
+    if (!new HashSet<>(described).equals(new HashSet<>(components))
+        || described.size() != components.size()) {
       throw new IllegalStateException(
-          "CallRecord has " + components.length + " components, api_calls " + COLUMNS.size());
+          "api_calls columns hold " + described + ", CallRecord has " + components);
     }
+    return described.stream().mapToInt(components::indexOf).toArray();
+  }
+
+  /** The canonical constructor, taking the components' values as one array. */
+  private static MethodHandle constructor() {
     Class<?>[] types =
-        Arrays.stream(components).map(RecordComponent::getType).toArray(Class[]::new);
+        Arrays.stream(CallRecord.class.getRecordComponents())
+            .map(RecordComponent::getType)
+            .toArray(Class[]::new);
     try {
       return MethodHandles.publicLookup()
           .findConstructor(CallRecord.class, MethodType.methodType(void.class, types))
