@@ -15,6 +15,7 @@ import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.RetryingIngestClient;
 import io.tapline.server.testing.SharedClickHouse;
@@ -124,7 +125,8 @@ public final class IngestBenchmark {
       throws Exception {
     try (EmbeddedClickHouse engine =
             EmbeddedClickHouse.start(
-                SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+                new TaplineConfig.Embedded(
+                    SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
         TaplineServer server =
             TaplineServer.start(
                 ConfigLoader.load(flags.toArray(String[]::new))

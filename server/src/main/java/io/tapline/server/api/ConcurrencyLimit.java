@@ -9,6 +9,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tapline.server.config.TaplineConfig;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -21,13 +22,14 @@ import java.util.concurrent.TimeoutException;
  * How many calls of the given services (the query service) run at once.
  *
  * <ul>
- *   <li>Per API key, at most {@code perKey} running or waiting: one key's burst of heavy queries
- *       cannot take every turn. A call past it is RESOURCE_EXHAUSTED at once (HTTP 429 for JSON
- *       clients).
- *   <li>In all, at most {@code total} running; the others wait their turn in arrival order on their
- *       blocking thread, for at most {@code maxWait}, then are RESOURCE_EXHAUSTED. This is what
- *       keeps CPU for ingest when queries pile up: each running query holds a few engine threads,
- *       and the rest of the engine's cores stay free of query work.
+ *   <li>Per API key, at most {@code query.max-concurrent-per-key} running or waiting: one key's
+ *       burst of heavy queries cannot take every turn. A call past it is RESOURCE_EXHAUSTED at once
+ *       (HTTP 429 for JSON clients).
+ *   <li>In all, at most {@code query.max-concurrent} running; the others wait their turn in arrival
+ *       order on their blocking thread, for at most {@code query.timeout}, then are
+ *       RESOURCE_EXHAUSTED. This is what keeps CPU for ingest when queries pile up: each running
+ *       query holds a few engine threads, and the rest of the engine's cores stay free of query
+ *       work.
  * </ul>
  */
 public final class ConcurrencyLimit implements ServerInterceptor {
@@ -41,11 +43,11 @@ public final class ConcurrencyLimit implements ServerInterceptor {
   /**
    * @param services the gRPC service names whose calls count
    */
-  public ConcurrencyLimit(Set<String> services, int perKey, int total, Duration maxWait) {
+  public ConcurrencyLimit(Set<String> services, TaplineConfig.Query settings) {
     this.services = Set.copyOf(services);
-    this.perKey = new PerKeyLimit(perKey);
-    this.total = total;
-    this.maxWait = maxWait;
+    this.perKey = new PerKeyLimit(settings.maxConcurrentPerKey());
+    this.total = settings.maxConcurrent();
+    this.maxWait = settings.timeout();
     this.turns = new Turns(total);
   }
 

@@ -110,13 +110,7 @@ public final class TaplineServer implements AutoCloseable {
       String user = config.clickhouse().user();
       String password = config.clickhouse().password();
       if (config.clickhouse().embedded()) {
-        TaplineConfig.Embedded embedded = config.embedded();
-        engine =
-            EmbeddedClickHouse.start(
-                embedded.library(),
-                embedded.dataDir(),
-                embedded.httpPort(),
-                embedded.startTimeout());
+        engine = EmbeddedClickHouse.start(config.embedded());
         url = engine.jdbcUrl();
         user = engine.user();
         password = engine.password();
@@ -185,12 +179,7 @@ public final class TaplineServer implements AutoCloseable {
       SettableHealthChecker storeHealth,
       PrometheusMeterRegistry meters) {
     Authenticator authenticator =
-        new Authenticator(
-            stores.apiKeys(),
-            config.auth().cacheTtl(),
-            config.auth().cacheSize(),
-            config.auth().failuresPerMinute(),
-            Clock.systemUTC());
+        new Authenticator(stores.apiKeys(), config.auth(), Clock.systemUTC());
     authenticator.bindMetrics(meters);
     AuthInterceptor auth =
         new AuthInterceptor(
@@ -258,11 +247,7 @@ public final class TaplineServer implements AutoCloseable {
     sb.errorHandler(new GrpcStatusErrorHandler());
     ReflectionServices reflection = new ReflectionServices();
     ConcurrencyLimit queryTurns =
-        new ConcurrencyLimit(
-            Set.of(QueryServiceGrpc.SERVICE_NAME),
-            config.query().maxConcurrentPerKey(),
-            config.query().maxConcurrent(),
-            config.query().timeout());
+        new ConcurrencyLimit(Set.of(QueryServiceGrpc.SERVICE_NAME), config.query());
     queryTurns.bindMetrics(meters);
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()

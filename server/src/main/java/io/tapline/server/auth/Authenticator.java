@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Scope;
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
 import java.time.Clock;
@@ -86,16 +87,19 @@ public final class Authenticator {
   }
 
   /**
-   * @param failuresPerMinute failed attempts an address may make in a minute before its attempts
-   *     are refused without a look-up; 0 for no limit
+   * @param settings how long and how many keys are cached, and the failed attempts an address may
+   *     make in a minute before its attempts are refused without a look-up (0 for no limit)
    */
-  public Authenticator(
-      ApiKeyStore store, Duration ttl, long maximumSize, int failuresPerMinute, Clock clock) {
+  public Authenticator(ApiKeyStore store, TaplineConfig.Auth settings, Clock clock) {
     this.store = store;
     this.clock = clock;
-    this.failuresPerMinute = failuresPerMinute;
+    this.failuresPerMinute = settings.failuresPerMinute();
     this.valid =
-        Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(maximumSize).recordStats().build();
+        Caffeine.newBuilder()
+            .expireAfterWrite(settings.cacheTtl())
+            .maximumSize(settings.cacheSize())
+            .recordStats()
+            .build();
     this.failures =
         Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofMinutes(2))

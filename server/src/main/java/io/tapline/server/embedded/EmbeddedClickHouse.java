@@ -1,5 +1,6 @@
 package io.tapline.server.embedded;
 
+import io.tapline.server.config.TaplineConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -108,25 +109,26 @@ public final class EmbeddedClickHouse implements AutoCloseable {
   }
 
   /**
-   * Starts an engine and waits until it answers.
+   * Starts an engine and waits until it answers: the library {@code libchdb.so}, the data directory
+   * (created when missing), the loopback port of its HTTP interface (0 for a free one) and how long
+   * to wait are the settings' ({@code embedded.*} in {@code tapline.properties}).
    *
-   * @param library path of {@code libchdb.so}
-   * @param dataDir where the engine keeps its data; created when missing
-   * @param httpPort loopback port of its HTTP interface, or 0 for a free one
    * @throws EmbeddedEngineException when the library is missing or the engine does not start
    */
-  public static EmbeddedClickHouse start(
-      Path library, Path dataDir, int httpPort, Duration startTimeout) {
-    return start(library, dataDir, httpPort, startTimeout, newPassword());
+  public static EmbeddedClickHouse start(TaplineConfig.Embedded settings) {
+    return start(settings, newPassword());
   }
 
   /**
    * Starts an engine with the given password, as a supervisor that restarts one would.
    *
-   * @see #start(Path, Path, int, Duration)
+   * @see #start(TaplineConfig.Embedded)
    */
-  public static EmbeddedClickHouse start(
-      Path library, Path dataDir, int httpPort, Duration startTimeout, String password) {
+  public static EmbeddedClickHouse start(TaplineConfig.Embedded settings, String password) {
+    Path library = settings.library();
+    Path dataDir = settings.dataDir();
+    int httpPort = settings.httpPort();
+    Duration startTimeout = settings.startTimeout();
     if (!Files.isReadable(library)) {
       throw new EmbeddedEngineException(
           "The embedded ClickHouse library is missing (" + library + "): " + SETUP_HINT + ".");

@@ -15,6 +15,7 @@ import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.server.config.ConfigLoader;
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.testing.SharedClickHouse;
 import io.tapline.server.testing.TestTapline;
@@ -62,7 +63,9 @@ class HealthAndMetricsIT {
   @Test
   void readinessFollowsClickHouseWhileLivenessStaysUp(@TempDir Path dataDir) throws Exception {
     EmbeddedClickHouse engine =
-        EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+        EmbeddedClickHouse.start(
+            new TaplineConfig.Embedded(
+                SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
     int enginePort = engine.httpPort();
     TaplineServer server =
         TaplineServer.start(
@@ -93,10 +96,8 @@ class HealthAndMetricsIT {
       // Restarted as a supervisor would: same port, same credentials.
       restarted =
           EmbeddedClickHouse.start(
-              SharedClickHouse.library(),
-              dataDir,
-              enginePort,
-              Duration.ofSeconds(60),
+              new TaplineConfig.Embedded(
+                  SharedClickHouse.library(), dataDir, enginePort, Duration.ofSeconds(60)),
               engine.password());
       await()
           .atMost(Duration.ofSeconds(20))

@@ -2,6 +2,7 @@ package io.tapline.server.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
@@ -108,7 +109,8 @@ class AuthenticatorIT {
     CountingStore store = new CountingStore();
     StepClock clock = new StepClock();
     // A cache of ten keys: a thousand made-up ones would evict the valid one if they shared it.
-    Authenticator auth = new Authenticator(store, Duration.ofMinutes(5), 10, 0, clock);
+    Authenticator auth =
+        new Authenticator(store, new TaplineConfig.Auth("", Duration.ofMinutes(5), 10, 0), clock);
     String valid = storedKey(store);
     assertThat(auth.authenticate(valid, "10.0.0.1"))
         .isInstanceOf(Authenticator.Authenticated.class);
@@ -143,8 +145,10 @@ class AuthenticatorIT {
   void aKeyMadeOnThisReplicaWorksAtOnceAndOneMadeOnAnotherWithinTheReloadInterval() {
     CountingStore store = new CountingStore();
     StepClock clock = new StepClock();
-    Authenticator here = new Authenticator(store, Duration.ofMinutes(5), 100, 0, clock);
-    Authenticator there = new Authenticator(store, Duration.ofMinutes(5), 100, 0, clock);
+    Authenticator here =
+        new Authenticator(store, new TaplineConfig.Auth("", Duration.ofMinutes(5), 100, 0), clock);
+    Authenticator there =
+        new Authenticator(store, new TaplineConfig.Auth("", Duration.ofMinutes(5), 100, 0), clock);
     // Both have loaded their ids.
     assertThat(here.authenticate(ApiKeys.generate().key(), ""))
         .isInstanceOf(Authenticator.Refused.class);
@@ -163,7 +167,8 @@ class AuthenticatorIT {
   void anAddressFailingTooOftenIsRefusedWithoutLookupsButCachedKeysStillPass() {
     CountingStore store = new CountingStore();
     Authenticator auth =
-        new Authenticator(store, Duration.ofMinutes(5), 1000, 5, Clock.systemUTC());
+        new Authenticator(
+            store, new TaplineConfig.Auth("", Duration.ofMinutes(5), 1000, 5), Clock.systemUTC());
     String valid = storedKey(store);
     assertThat(auth.authenticate(valid, "198.51.100.7"))
         .isInstanceOf(Authenticator.Authenticated.class);

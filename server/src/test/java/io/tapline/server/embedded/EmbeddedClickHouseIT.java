@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.testing.SharedClickHouse;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +42,9 @@ class EmbeddedClickHouseIT {
   @Test
   void answersOnlyRequestsWithItsCredentials(@TempDir Path dataDir) throws Exception {
     EmbeddedClickHouse engine =
-        EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+        EmbeddedClickHouse.start(
+            new TaplineConfig.Embedded(
+                SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
     try {
       assertThat(query(engine, "SELECT currentUser()")).isEqualTo("tapline");
       // Without credentials, as clickhouse-local's own user, with a wrong password, or with the
@@ -79,12 +82,15 @@ class EmbeddedClickHouseIT {
   @Test
   void aSecondEngineOnADataDirectoryInUseStopsAtOnceNamingIt(@TempDir Path dataDir) {
     EmbeddedClickHouse engine =
-        EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+        EmbeddedClickHouse.start(
+            new TaplineConfig.Embedded(
+                SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
     try {
       assertThatThrownBy(
               () ->
                   EmbeddedClickHouse.start(
-                      SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)))
+                      new TaplineConfig.Embedded(
+                          SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60))))
           .isInstanceOf(EmbeddedEngineException.class)
           .hasMessageContaining(dataDir.toAbsolutePath().toString())
           .hasMessageContaining("in use");
@@ -94,14 +100,18 @@ class EmbeddedClickHouseIT {
     }
     // Released with the engine: the directory can be used again.
     EmbeddedClickHouse again =
-        EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+        EmbeddedClickHouse.start(
+            new TaplineConfig.Embedded(
+                SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
     again.close();
   }
 
   @Test
   void restartsAfterACrashKeepingItsDataAndStopsCleanly(@TempDir Path dataDir) throws Exception {
     EmbeddedClickHouse engine =
-        EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+        EmbeddedClickHouse.start(
+            new TaplineConfig.Embedded(
+                SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
     long firstPid;
     try {
       query(engine, "CREATE TABLE kept (n UInt32) ENGINE = MergeTree ORDER BY n");
@@ -127,7 +137,8 @@ class EmbeddedClickHouseIT {
     assertThatThrownBy(
             () ->
                 EmbeddedClickHouse.start(
-                    dataDir.resolve("nope.so"), dataDir, 0, Duration.ofSeconds(5)))
+                    new TaplineConfig.Embedded(
+                        dataDir.resolve("nope.so"), dataDir, 0, Duration.ofSeconds(5))))
         .isInstanceOf(EmbeddedEngineException.class)
         .hasMessageContaining("./scripts/setup");
   }

@@ -11,6 +11,7 @@ import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -61,7 +62,8 @@ public class ContainerStorageIT {
   class Calls extends CallStorageContract {
     @Override
     protected CallWriter writer() {
-      return new ClickHouseCallWriter(storage.dataSource(), storage.database());
+      return new ClickHouseCallWriter(
+          storage.dataSource(), storage.database(), Duration.ofSeconds(15));
     }
 
     @Override
@@ -130,7 +132,8 @@ public class ContainerStorageIT {
   class Windows extends WindowStoreContract {
     @Override
     protected CallWriter writer() {
-      return new ClickHouseCallWriter(storage.dataSource(), storage.database());
+      return new ClickHouseCallWriter(
+          storage.dataSource(), storage.database(), Duration.ofSeconds(15));
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
 import io.tapline.server.testing.SharedClickHouse;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -40,7 +41,8 @@ class EmbeddedStorageIT {
   class Calls extends CallStorageContract {
     @Override
     protected CallWriter writer() {
-      return new ClickHouseCallWriter(storage.dataSource(), storage.database());
+      return new ClickHouseCallWriter(
+          storage.dataSource(), storage.database(), Duration.ofSeconds(15));
     }
 
     @Override
@@ -109,7 +111,8 @@ class EmbeddedStorageIT {
   class Windows extends WindowStoreContract {
     @Override
     protected CallWriter writer() {
-      return new ClickHouseCallWriter(storage.dataSource(), storage.database());
+      return new ClickHouseCallWriter(
+          storage.dataSource(), storage.database(), Duration.ofSeconds(15));
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.grpc.stub.MetadataUtils;
 import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +52,9 @@ public final class ServerOnOwnEngine implements AutoCloseable {
     List<String> all = new ArrayList<>(List.of("--auth.bootstrap-admin-key=" + adminKey));
     all.addAll(List.of(flags));
     EmbeddedClickHouse engine =
-        EmbeddedClickHouse.start(SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60));
+        EmbeddedClickHouse.start(
+            new TaplineConfig.Embedded(
+                SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
     try {
       TaplineServer server =
           TaplineServer.start(

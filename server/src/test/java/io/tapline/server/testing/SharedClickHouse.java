@@ -1,5 +1,6 @@
 package io.tapline.server.testing;
 
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,7 +34,9 @@ public final class SharedClickHouse {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      engine = EmbeddedClickHouse.start(library(), dataDir, 0, Duration.ofSeconds(60));
+      engine =
+          EmbeddedClickHouse.start(
+              new TaplineConfig.Embedded(library(), dataDir, 0, Duration.ofSeconds(60)));
       EmbeddedClickHouse started = engine;
       Path startedIn = dataDir;
       Runtime.getRuntime()

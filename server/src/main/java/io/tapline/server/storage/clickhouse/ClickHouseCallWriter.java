@@ -76,9 +76,6 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
 
   static final String TABLE = "api_calls";
 
-  /** How long one INSERT or look-up may take, when not configured: {@value} s. */
-  static final long DEFAULT_TIMEOUT_SECONDS = 15;
-
   /** ClickHouse error codes that mean "try again later" rather than "this insert is wrong". */
   private static final Set<Integer> TRANSIENT_CODES =
       Set.of(159, 164, 202, 209, 210, 241, 252, 394, 425, 999, 1000, 1002);
@@ -95,10 +92,6 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
   private Uncertain uncertain;
 
   private record Uncertain(String token, List<EncodedRows> batches) {}
-
-  public ClickHouseCallWriter(DataSource dataSource, String database) {
-    this(dataSource, database, Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS));
-  }
 
   /**
    * @param timeout how long one INSERT or look-up may take before the store counts as unavailable

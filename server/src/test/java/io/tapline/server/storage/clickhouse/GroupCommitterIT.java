@@ -49,7 +49,7 @@ class GroupCommitterIT {
     final CountDownLatch gate = new CountDownLatch(1);
     final CountDownLatch entered = new CountDownLatch(1);
     final ClickHouseCallWriter writer =
-        new ClickHouseCallWriter(storage.dataSource(), storage.database());
+        new ClickHouseCallWriter(storage.dataSource(), storage.database(), Duration.ofSeconds(15));
 
     @Override
     public ClickHouseCallWriter.EncodedRows encode(CallBatch batch) {
@@ -228,7 +228,7 @@ class GroupCommitterIT {
     try (HikariDataSource dead = new HikariDataSource(config);
         GroupCommitter committer =
             committer(
-                new ClickHouseCallWriter(dead, "default"),
+                new ClickHouseCallWriter(dead, "default", Duration.ofSeconds(15)),
                 1000,
                 Long.MAX_VALUE,
                 Duration.ofSeconds(30),

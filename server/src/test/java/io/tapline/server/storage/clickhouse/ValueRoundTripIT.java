@@ -16,6 +16,7 @@ import io.tapline.server.storage.ReplayRecord;
 import io.tapline.server.storage.SearchOrder;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.testing.SharedClickHouse;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -104,7 +105,7 @@ class ValueRoundTripIT {
   @Test
   void callsKeepTheirValuesAndAreFoundByThem() {
     ClickHouseCallWriter writer =
-        new ClickHouseCallWriter(storage.dataSource(), storage.database());
+        new ClickHouseCallWriter(storage.dataSource(), storage.database(), Duration.ofSeconds(15));
     ClickHouseCallStore store = new ClickHouseCallStore(storage.dataSource());
     int i = 0;
     for (String v : NASTY) {
