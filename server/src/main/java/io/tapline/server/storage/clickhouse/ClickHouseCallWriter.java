@@ -3,8 +3,6 @@ package io.tapline.server.storage.clickhouse;
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ServerException;
 import com.clickhouse.client.api.insert.InsertSettings;
-import com.clickhouse.client.api.query.GenericRecord;
-import com.clickhouse.client.api.query.QuerySettings;
 import com.clickhouse.data.ClickHouseFormat;
 import com.clickhouse.jdbc.ConnectionImpl;
 import io.tapline.server.storage.CallBatch;
@@ -16,15 +14,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -124,7 +122,7 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
     try (Connection connection = dataSource.getConnection()) {
       Client client = connection.unwrap(ConnectionImpl.class).getClient();
       settle(client);
-      Set<String> stored = alreadyStored(client, batches);
+      Set<String> stored = alreadyStored(connection, batches);
       List<EncodedRows> toWrite = stored.isEmpty() ? batches : without(batches, stored);
       if (toWrite.stream().anyMatch(b -> b.rows() > 0)) {
         insert(client, UUID.randomUUID().toString(), toWrite);
@@ -214,7 +212,7 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
   /**
    * Keys (service, batch id, call id) of the calls of retryable batches that are stored already.
    */
-  private Set<String> alreadyStored(Client client, List<EncodedRows> batches) {
+  private Set<String> alreadyStored(Connection connection, List<EncodedRows> batches) {
     Set<String> services = new LinkedHashSet<>();
     Set<String> batchIds = new LinkedHashSet<>();
     long from = Long.MAX_VALUE;
@@ -235,42 +233,41 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
     if (batchIds.isEmpty()) {
       return Set.of();
     }
-    Map<String, Object> params = new HashMap<>();
+    List<Object> parameters = new ArrayList<>();
     StringBuilder sql =
         new StringBuilder("SELECT service, batch_id, id FROM ")
             .append(TABLE)
-            .append(" WHERE timestamp >= fromUnixTimestamp64Micro({from:Int64}, 'UTC')")
-            .append(" AND timestamp <= fromUnixTimestamp64Micro({to:Int64}, 'UTC')");
-    params.put("from", from);
-    params.put("to", to);
-    appendIn(sql, params, "service", "s", services);
-    appendIn(sql, params, "batch_id", "b", batchIds);
+            .append(" WHERE timestamp >= ")
+            .append(Where.TIME)
+            .append(" AND timestamp <= ")
+            .append(Where.TIME);
+    parameters.add(from);
+    parameters.add(to);
+    appendIn(sql, parameters, "service", services);
+    appendIn(sql, parameters, "batch_id", batchIds);
     Set<String> stored = new HashSet<>();
-    QuerySettings settings = new QuerySettings().setDatabase(database);
-    settings.setNetworkTimeout(timeout.toMillis(), ChronoUnit.MILLIS);
     try {
-      for (GenericRecord row : client.queryAll(sql.toString(), params, settings)) {
-        stored.add(key(row.getString("service"), row.getString("batch_id"), row.getString("id")));
+      connection.setNetworkTimeout(Runnable::run, (int) timeout.toMillis());
+      try (PreparedStatement statement =
+              Statements.prepare(connection, sql.toString(), parameters);
+          ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) {
+          stored.add(key(rs.getString(1), rs.getString(2), rs.getString(3)));
+        }
       }
-    } catch (RuntimeException e) {
+    } catch (SQLException | RuntimeException e) {
       throw translate("look-up of stored batches", e);
     }
     return stored;
   }
 
   private static void appendIn(
-      StringBuilder sql,
-      Map<String, Object> params,
-      String column,
-      String prefix,
-      Set<String> values) {
+      StringBuilder sql, List<Object> parameters, String column, Set<String> values) {
     sql.append(" AND ").append(column).append(" IN (");
     int i = 0;
     for (String value : values) {
-      String name = prefix + i;
-      sql.append(i == 0 ? "" : ", ").append('{').append(name).append(":String}");
-      params.put(name, ServerParameters.string(value));
-      i++;
+      sql.append(i++ == 0 ? "?" : ", ?");
+      parameters.add(value);
     }
     sql.append(')');
   }
