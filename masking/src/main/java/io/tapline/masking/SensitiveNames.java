@@ -85,11 +85,6 @@ public final class SensitiveNames {
     return other.listed.isEmpty() ? this : plus(other.listed);
   }
 
-  /** True when no name is listed. */
-  public boolean isEmpty() {
-    return listed.isEmpty();
-  }
-
   /** True when {@code name} is sensitive. */
   public boolean contains(String name) {
     if (listed.isEmpty()) {

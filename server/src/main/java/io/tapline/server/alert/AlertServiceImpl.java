@@ -159,9 +159,6 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
 
   @Override
   public void updateAlertRule(UpdateAlertRuleRequest request, StreamObserver<AlertRule> response) {
-    if (request.getRule().getId().isEmpty()) {
-      throw new InvalidRequestException("rule.id", "is required");
-    }
     AlertRule old = stored(request.getRule().getId(), "rule.id");
     AlertRule rule = RuleParser.normalize(request.getRule());
     Principal.current().require(Scope.ADMIN, old.getService());

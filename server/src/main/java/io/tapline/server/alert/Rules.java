@@ -2,7 +2,6 @@ package io.tapline.server.alert;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import io.tapline.proto.v1.AlertRule;
 import io.tapline.server.storage.AlertRuleRecord;
 import io.tapline.server.storage.AlertRuleStore;
 import java.time.Duration;
@@ -25,8 +24,6 @@ final class Rules {
 
   /** An immutable view of every rule. */
   record Snapshot(List<Rule> all, Map<String, List<Rule>> perCallByService, List<Rule> windowed) {
-
-    static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), List.of());
 
     static Snapshot of(List<Rule> rules) {
       Map<String, List<Rule>> perCall = new HashMap<>();
@@ -73,9 +70,5 @@ final class Rules {
 
   void invalidate() {
     cache.invalidateAll();
-  }
-
-  List<AlertRule> list() {
-    return snapshot().all().stream().map(Rule::proto).toList();
   }
 }

@@ -3,14 +3,7 @@ package io.tapline.server.api;
 /** A request broke a rule; the message names the field. Maps to INVALID_ARGUMENT. */
 public final class InvalidRequestException extends RuntimeException {
 
-  private final String field;
-
   public InvalidRequestException(String field, String reason) {
     super(field + ": " + reason);
-    this.field = field;
-  }
-
-  public String field() {
-    return field;
   }
 }

@@ -78,7 +78,7 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
     return proto.build();
   }
 
-  /** The status for an exception, or null to let Armeria decide (it answers UNKNOWN/INTERNAL). */
+  /** The status for an exception; INTERNAL (logged) for one nothing here expects. */
   public static Status toStatus(Throwable cause) {
     return switch (cause) {
       case InvalidRequestException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());

@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class UnreadableCalls {
 
-  /** The field number reserved in {@code ApiCall} for this use. */
+  /** The field number reserved in {@code ApiCall} and {@code IngestRequest} for this use. */
   static final int FIELD = 536_870_000;
 
   private UnreadableCalls() {}

@@ -253,7 +253,7 @@ public final class TaplineServer implements AutoCloseable {
         GrpcService.builder()
             .addService(IngestRequestMarshaller.install(ingest.bindService()))
             .addService(alerts.service())
-            .addService(new QueryServiceImpl(stores.calls()))
+            .addService(new QueryServiceImpl(stores.calls(), Clock.systemUTC()))
             .addService(
                 new AdminServiceImpl(
                     stores.services(),

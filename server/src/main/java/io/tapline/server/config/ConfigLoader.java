@@ -277,7 +277,7 @@ public final class ConfigLoader {
       return Path.of(value);
     }
 
-    /** Durations as ISO-8601 (PT30S) or a number with ms, s, m or h. */
+    /** Durations as ISO-8601 (PT30S) or a number with ms, s, m, h or d. */
     Duration duration(String key) {
       String value = string(key);
       try {

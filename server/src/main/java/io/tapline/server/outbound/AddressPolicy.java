@@ -7,9 +7,10 @@ import java.net.UnknownHostException;
 import java.util.Optional;
 
 /**
- * Which addresses a replay must not reach unless a service lists them exactly: anything that is not
- * a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4)
- * are judged by that IPv4 address.
+ * Which addresses an outbound request (a replay, a webhook) must not reach unless its host is
+ * allowed by name ({@code outbound.allowed-hosts}, a service's replay allow-list): anything that is
+ * not a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64,
+ * 6to4) are judged by that IPv4 address.
  */
 public final class AddressPolicy {
 

@@ -83,11 +83,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
   private final CallStore store;
   private final Clock clock;
 
-  public QueryServiceImpl(CallStore store) {
-    this(store, Clock.systemUTC());
-  }
-
-  QueryServiceImpl(CallStore store, Clock clock) {
+  public QueryServiceImpl(CallStore store, Clock clock) {
     this.store = store;
     this.clock = clock;
   }

@@ -21,9 +21,6 @@ public interface CallSink extends AutoCloseable {
    */
   CompletableFuture<List<CallRecord>> submit(String sender, CallBatch batch);
 
-  /** Calls queued and waiting for their commit. */
-  long queuedRecords();
-
   /** Refuses new batches, writes the queued ones, then stops. */
   @Override
   void close();

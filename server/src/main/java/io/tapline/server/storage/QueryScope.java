@@ -69,10 +69,6 @@ public final class QueryScope implements AutoCloseable {
     toCancel.forEach(QueryScope::cancelQuietly);
   }
 
-  public synchronized boolean isCancelled() {
-    return cancelled;
-  }
-
   private static void cancelQuietly(Cancellable work) {
     try {
       work.cancel();

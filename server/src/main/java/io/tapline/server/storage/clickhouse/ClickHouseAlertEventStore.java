@@ -34,7 +34,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
 
   static final long ROWS_PER_BLOCK = 10_000;
 
-  private static final String ID = "(_block_number * 10000 + _block_offset)";
+  private static final String ID = "(_block_number * " + ROWS_PER_BLOCK + " + _block_offset)";
 
   private static final String COLUMNS =
       ID

@@ -35,14 +35,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes batches of calls as one INSERT in ClickHouse's RowBinary format.
  *
- * <p><b>Insert path.</b> The connection comes from the same Hikari pool (same URL, credentials and
- * database) as every other query; the rows are streamed through the client underneath the JDBC
+ * <p><b>Insert path.</b> The connection comes from the storage's ingest pool (same URL, credentials
+ * and database as the other pools); the rows are streamed through the client underneath the JDBC
  * driver ({@code ConnectionImpl.getClient()}), in RowBinary, which we encode ourselves. For ~1 KB
  * rows this is well ahead of batched JDBC PreparedStatements and of the driver's beta RowBinary
  * writer. The beta writer would also have to be given the DateTime64 in a form that does not depend
- * on the JVM's time zone, which the VALUES text path gets from {@code CallColumns.formatUtc}.
- * Ingest is the one path where the difference decides throughput; every other query stays on JDBC
- * (figures in bench/README.md, "Figures behind the code").
+ * on the JVM's time zone. Ingest is the one path where the difference decides throughput; every
+ * other query stays on JDBC (figures in bench/README.md, "Figures behind the code").
  *
  * <p><b>Encoding.</b> {@link #encode} encodes a batch's rows when it is submitted, on the thread
  * that validated and masked it (its records still in the CPU's cache, several batches encoded in
@@ -58,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * cost spread over a commit's records is a small share of the engine's time (figures in
  * bench/README.md, "Figures behind the code"). Two writers inserting the same batch at the same
  * moment (a retry sent to another replica while the first attempt is still in flight) can both pass
- * the lookup; the ingest service prevents that within one server.
+ * the lookup; within one server, the group committer lets only the first copy through.
  *
  * <p><b>Inserts without an answer.</b> Each INSERT carries a deduplication token of its own. When
  * no answer comes (a timeout: the engine is stopped or overloaded), the INSERT may still commit
@@ -182,9 +181,8 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
 
   /**
    * Sends the uncertain INSERT again, if there is one, before anything else: the engine stores its
-   * rows once whether the first attempt committed, commits later, or never arrived.
-   *
-   * @throws RetryLaterException while the engine does not answer
+   * rows once whether the first attempt committed, commits later, or never arrived. Throws what the
+   * client throws while the engine does not answer; the caller translates it.
    */
   private void settle(Client client) throws Exception {
     Uncertain pending;

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Workers ({@code ingest.commit-workers}, default 1) take groups from the queue; with more than
- * one, a group is encoded and sent while the engine still writes the previous one. Rows per second
- * come from large INSERTs, not from many parallel ones.
+ * one, a group is sent while the engine still writes the previous one. Rows per second come from
+ * large INSERTs, not from many parallel ones.
  *
  * <p>Meters: {@code tapline.ingest.records} (calls stored; a retry's calls stored before are not
  * counted again), {@code tapline.ingest.batch.records} (calls per client batch), {@code
@@ -195,11 +195,6 @@ public final class GroupCommitter implements CallSink {
     }
   }
 
-  @Override
-  public long queuedRecords() {
-    return queuedRecords.get();
-  }
-
   /** How often a worker waiting for more batches checks whether the server is stopping. */
   private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -316,7 +311,7 @@ public final class GroupCommitter implements CallSink {
         RetryLaterException.Reason.UNAVAILABLE, why, settings.retryAfter(), cause);
   }
 
-  /** Writes what is queued (bounded by the writer's timeout), then stops the worker. */
+  /** Writes what is queued (bounded by the writer's timeout), then stops the workers. */
   @Override
   public void close() {
     closing = true;

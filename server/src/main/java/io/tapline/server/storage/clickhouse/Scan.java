@@ -138,8 +138,8 @@ final class Scan {
   }
 
   /**
-   * Rows for counts and sums of the calls matching {@code criteria}, from the counts rollup when it
-   * can answer.
+   * Rows for counts and sums of the calls matching {@code criteria}, from a rollup (counts, or
+   * customers) when one can answer.
    *
    * @param dimensions the dimensions the query groups by
    * @param bucketMicros the width of its time buckets, or 0 for none
