@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,9 +18,12 @@ public abstract class CallStorageContract {
   /** Recent, so that calls are inside the retention period. */
   static final Instant BASE = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
 
-  protected abstract CallWriter writer();
+  protected abstract CallSink sink();
 
   protected abstract CallStore store();
+
+  /** The sender of every batch here. */
+  static final String SENDER = "contract";
 
   /** A batch that may be a retry, its calls kept 30 days. */
   static CallBatch batch(String batchId, List<CallRecord> calls) {
@@ -30,7 +34,7 @@ public abstract class CallStorageContract {
 
   /** Writes one batch, which may be a retry; returns the calls this write stored. */
   private List<CallRecord> write(String batchId, List<CallRecord> calls) {
-    return writer().write(List.of(batch(batchId, calls))).getFirst().calls();
+    return sink().submit(SENDER, batch(batchId, calls)).join();
   }
 
   static CallRecord record(String service, String id, Instant at, int status) {
@@ -93,13 +97,11 @@ public abstract class CallStorageContract {
     CallRecord b = record("contract-partial", "p-b", BASE.minusSeconds(20), 200);
     CallRecord c = record("contract-partial", "p-c", BASE.minusSeconds(10), 200);
     write("contract-partial-batch", List.of(a)); // as if the first write was cut
-    List<CallBatch> written =
-        writer()
-            .write(
-                List.of(
-                    batch("contract-partial-batch", List.of(a, b)),
-                    batch("contract-partial-other", List.of(c))));
-    assertThat(written).extracting(CallBatch::calls).containsExactly(List.of(b), List.of(c));
+    CompletableFuture<List<CallRecord>> retried =
+        sink().submit(SENDER, batch("contract-partial-batch", List.of(a, b)));
+    CompletableFuture<List<CallRecord>> other =
+        sink().submit(SENDER, batch("contract-partial-other", List.of(c)));
+    assertThat(List.of(retried.join(), other.join())).containsExactly(List.of(b), List.of(c));
     assertThat(write("contract-partial-batch", List.of(a, b))).isEmpty();
 
     assertThat(store().search(all("contract-partial", 10, null)).calls())

@@ -4,14 +4,12 @@ import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
-import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
 import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
 import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -34,6 +32,7 @@ public class ContainerStorageIT {
 
   private static ClickHouseContainer container;
   private static ClickHouseStorage storage;
+  private static CallSink sink;
 
   @BeforeAll
   static void start() {
@@ -46,10 +45,14 @@ public class ContainerStorageIT {
             container.getPassword(),
             "tapline",
             2);
+    sink = TestSinks.on(storage);
   }
 
   @AfterAll
   static void stop() {
+    if (sink != null) {
+      sink.close();
+    }
     if (storage != null) {
       storage.close();
     }
@@ -61,9 +64,8 @@ public class ContainerStorageIT {
   @Nested
   class Calls extends CallStorageContract {
     @Override
-    protected CallWriter writer() {
-      return new ClickHouseCallWriter(
-          storage.dataSource(), storage.database(), Duration.ofSeconds(15));
+    protected CallSink sink() {
+      return sink;
     }
 
     @Override
@@ -131,9 +133,8 @@ public class ContainerStorageIT {
   @Nested
   class Windows extends WindowStoreContract {
     @Override
-    protected CallWriter writer() {
-      return new ClickHouseCallWriter(
-          storage.dataSource(), storage.database(), Duration.ofSeconds(15));
+    protected CallSink sink() {
+      return sink;
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
-import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
 import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
 import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
@@ -12,7 +11,6 @@ import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
 import io.tapline.server.testing.SharedClickHouse;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -26,23 +24,25 @@ import org.junit.jupiter.api.Nested;
 class EmbeddedStorageIT {
 
   private static ClickHouseStorage storage;
+  private static CallSink sink;
 
   @BeforeAll
   static void open() {
     storage = SharedClickHouse.openStorage(EmbeddedStorageIT.class, 2);
+    sink = TestSinks.on(storage);
   }
 
   @AfterAll
   static void close() {
+    sink.close();
     storage.close();
   }
 
   @Nested
   class Calls extends CallStorageContract {
     @Override
-    protected CallWriter writer() {
-      return new ClickHouseCallWriter(
-          storage.dataSource(), storage.database(), Duration.ofSeconds(15));
+    protected CallSink sink() {
+      return sink;
     }
 
     @Override
@@ -110,9 +110,8 @@ class EmbeddedStorageIT {
   @Nested
   class Windows extends WindowStoreContract {
     @Override
-    protected CallWriter writer() {
-      return new ClickHouseCallWriter(
-          storage.dataSource(), storage.database(), Duration.ofSeconds(15));
+    protected CallSink sink() {
+      return sink;
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link WindowStore} must do, over calls stored by its backend's {@link CallWriter}:
+ * What every {@link WindowStore} must do, over calls stored through its backend's {@link CallSink}:
  * each probe counts the calls of the service in {@code [its start, the window's end)} that match
  * its route, customer and plan, measures them, and names a few matching calls as samples; the
  * results come in the order of the probes.
@@ -30,7 +30,7 @@ public abstract class WindowStoreContract {
   /** The window: one minute. */
   static final long END_MILLIS = START_MILLIS + 60_000;
 
-  protected abstract CallWriter writer();
+  protected abstract CallSink sink();
 
   protected abstract WindowStore windows();
 
@@ -88,7 +88,10 @@ public abstract class WindowStoreContract {
   }
 
   private void write(List<CallRecord> calls) {
-    writer().write(List.of(CallStorageContract.batch(unique("window-batch"), calls)));
+    sink()
+        .submit(
+            CallStorageContract.SENDER, CallStorageContract.batch(unique("window-batch"), calls))
+        .join();
   }
 
   private List<WindowProbe.Result> measure(String service, WindowProbe... probes) {

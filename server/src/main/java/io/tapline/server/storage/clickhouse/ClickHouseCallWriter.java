@@ -7,7 +7,6 @@ import com.clickhouse.data.ClickHouseFormat;
 import com.clickhouse.jdbc.ConnectionImpl;
 import io.tapline.server.storage.CallBatch;
 import io.tapline.server.storage.CallRecord;
-import io.tapline.server.storage.CallWriter;
 import io.tapline.server.storage.Micros;
 import io.tapline.server.storage.RetryLaterException;
 import java.io.IOException;
@@ -67,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * ingest.commit-timeout}), so a stopped engine makes commits fail UNAVAILABLE in bounded time, and
  * nothing is stored twice when it comes back.
  */
-public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.RowWriter {
+public final class ClickHouseCallWriter implements GroupCommitter.RowWriter {
 
   private static final Logger logger = LoggerFactory.getLogger(ClickHouseCallWriter.class);
 
@@ -99,19 +98,16 @@ public final class ClickHouseCallWriter implements CallWriter, GroupCommitter.Ro
     this.timeout = timeout;
   }
 
-  @Override
-  public List<CallBatch> write(List<CallBatch> batches) {
-    List<EncodedRows> encoded = new ArrayList<>(batches.size());
-    for (CallBatch batch : batches) {
-      encoded.add(encode(batch));
-    }
-    return insert(encoded);
-  }
-
   /**
-   * Stores batches encoded by {@link #encode} in one commit, as {@link #write} does.
+   * Stores batches encoded by {@link #encode} in one commit and returns once it is committed. A
+   * call already stored with the same service, batch id and call id is not stored again (for
+   * batches marked {@link CallBatch#mayBeStored}), so a client may retry a batch it got no answer
+   * for.
    *
-   * @return the batches as written, each with only the calls this write stored
+   * @return the batches as written, in the same order, each with only the calls this write stored
+   *     (a retried batch's calls stored before are left out)
+   * @throws RetryLaterException when the store cannot be reached; some calls may have been
+   *     committed, and writing the same batches again stores the rest exactly once
    */
   @Override
   public List<CallBatch> insert(List<EncodedRows> batches) {

@@ -140,8 +140,10 @@ class ValueRoundTripIT {
               1,
               false,
               false);
-      writer.write(
-          List.of(new CallBatch("batch-" + id, List.of(call), Map.of(call.service(), 30), true)));
+      writer.insert(
+          List.of(
+              writer.encode(
+                  new CallBatch("batch-" + id, List.of(call), Map.of(call.service(), 30), true))));
       assertThat(store.withId(id, "")).as(v).containsExactly(call);
       assertThat(store.withId(id, call.service())).as(v).containsExactly(call);
       CallCriteria byCustomer =
