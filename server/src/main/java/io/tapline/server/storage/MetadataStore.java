@@ -3,7 +3,10 @@ package io.tapline.server.storage;
 import java.util.List;
 import java.util.Optional;
 
-/** Named metadata (services, customers, plans): small tables, read far more than written. */
+/**
+ * Named metadata (services, customers, plans, alert rules): small tables, read far more than
+ * written.
+ */
 public interface MetadataStore<T> {
 
   Optional<T> get(String key);

@@ -179,10 +179,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
 
   private List<AlertEventRecord> query(String sql, List<Object> parameters) {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select = Statements.prepare(connection, sql)) {
-      for (int i = 0; i < parameters.size(); i++) {
-        select.setObject(i + 1, parameters.get(i));
-      }
+        PreparedStatement select = Statements.prepare(connection, sql, parameters)) {
       List<AlertEventRecord> events = new ArrayList<>();
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
@@ -253,10 +250,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
     }
     sql.append(" ORDER BY time DESC, attempt DESC LIMIT ").append(limit);
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select = Statements.prepare(connection, sql.toString())) {
-      for (int i = 0; i < parameters.size(); i++) {
-        select.setObject(i + 1, parameters.get(i));
-      }
+        PreparedStatement select = Statements.prepare(connection, sql.toString(), parameters)) {
       List<WebhookDeliveryRecord> deliveries = new ArrayList<>();
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {

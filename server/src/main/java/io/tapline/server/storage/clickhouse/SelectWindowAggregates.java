@@ -89,10 +89,7 @@ public final class SelectWindowAggregates implements WindowStore {
     parameters.add(startMillis);
     parameters.add(endMillis);
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select = Statements.prepare(connection, sql.toString())) {
-      for (int i = 0; i < parameters.size(); i++) {
-        select.setObject(i + 1, parameters.get(i));
-      }
+        PreparedStatement select = Statements.prepare(connection, sql.toString(), parameters)) {
       List<WindowProbe.Result> results = new ArrayList<>(probes.size());
       try (ResultSet rs = select.executeQuery()) {
         if (!rs.next()) {
