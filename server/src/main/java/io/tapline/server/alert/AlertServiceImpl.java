@@ -303,14 +303,7 @@ public final class AlertServiceImpl extends AlertServiceGrpc.AlertServiceImplBas
     if (!principal.has(Scope.READ)) {
       principal.require(Scope.READ, requested);
     }
-    String bound = principal.serviceRestriction();
-    if (bound.isEmpty()) {
-      return requested;
-    }
-    if (!requested.isEmpty() && !requested.equals(bound)) {
-      principal.require(Scope.READ, requested);
-    }
-    return bound;
+    return principal.serviceFor(requested, () -> principal.denied(Scope.READ, requested));
   }
 
   private AlertRule stored(String id, String field) {

@@ -19,14 +19,8 @@ public final class CallIds {
    * @throws NotFoundException when a bound key names another service
    */
   public static String service(Principal principal, String requested, String id) {
-    String bound = principal.serviceRestriction();
-    if (bound.isEmpty()) {
-      return requested;
-    }
-    if (!requested.isEmpty() && !requested.equals(bound)) {
-      throw notFound(id); // learns nothing, not even that the service exists
-    }
-    return bound;
+    // A bound key naming another service learns nothing, not even that the service exists.
+    return principal.serviceFor(requested, () -> notFound(id));
   }
 
   /**

@@ -2,7 +2,9 @@ package io.tapline.server.api;
 
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Who is calling: the API key that authenticated the request and what it may do. Services read it
@@ -83,17 +85,39 @@ public record Principal(
     return isAdmin() ? "" : service;
   }
 
+  /**
+   * The service a request may see: the requested one (empty: any) when this key sees all, else this
+   * key's own.
+   *
+   * @param refusal what to throw when a bound key's request names another service
+   */
+  public String serviceFor(String requested, Supplier<? extends RuntimeException> refusal) {
+    String bound = serviceRestriction();
+    if (bound.isEmpty()) {
+      return requested;
+    }
+    if (!requested.isEmpty() && !requested.equals(bound)) {
+      throw refusal.get();
+    }
+    return bound;
+  }
+
   /** Throws PERMISSION_DENIED unless this key may use {@code scope} on {@code serviceName}. */
   public void require(Scope scope, String serviceName) {
     if (!allows(scope, serviceName)) {
-      throw Status.PERMISSION_DENIED
-          .withDescription(
-              "this API key lacks the "
-                  + scope.name().toLowerCase(java.util.Locale.ROOT)
-                  + " scope for service '"
-                  + serviceName
-                  + "'")
-          .asRuntimeException();
+      throw denied(scope, serviceName);
     }
+  }
+
+  /** PERMISSION_DENIED: this key lacks {@code scope} for {@code serviceName}. */
+  public StatusRuntimeException denied(Scope scope, String serviceName) {
+    return Status.PERMISSION_DENIED
+        .withDescription(
+            "this API key lacks the "
+                + scope.name().toLowerCase(java.util.Locale.ROOT)
+                + " scope for service '"
+                + serviceName
+                + "'")
+        .asRuntimeException();
   }
 }

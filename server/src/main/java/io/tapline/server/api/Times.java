@@ -21,13 +21,21 @@ public final class Times {
    *     its nanoseconds are out of range
    */
   public static Instant instant(Timestamp ts, String field) {
-    if (ts.getSeconds() < 0
-        || ts.getSeconds() > MAX_SECONDS
-        || ts.getNanos() < 0
-        || ts.getNanos() > 999_999_999) {
-      throw new InvalidRequestException(field, "is not a valid time between 1970 and 9999");
+    if (!isValid(ts)) {
+      throw new InvalidRequestException(field, INVALID);
     }
     return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+  }
+
+  /** What is wrong with a timestamp that is not {@linkplain #isValid valid}. */
+  public static final String INVALID = "is not a valid time between 1970 and 9999";
+
+  /** True when {@code ts} lies between 1970 and 9999 and its nanoseconds are in range. */
+  public static boolean isValid(Timestamp ts) {
+    return ts.getSeconds() >= 0
+        && ts.getSeconds() <= MAX_SECONDS
+        && ts.getNanos() >= 0
+        && ts.getNanos() <= 999_999_999;
   }
 
   /** {@code instant} as a protobuf timestamp. */

@@ -3,6 +3,7 @@ package io.tapline.server.ingest;
 import com.google.protobuf.Timestamp;
 import io.tapline.masking.UrlDecoding;
 import io.tapline.proto.v1.ApiCall;
+import io.tapline.server.api.Times;
 import io.tapline.server.api.UnreadableCalls;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallRecord;
@@ -89,11 +90,8 @@ final class CallValidator {
       return Result.refused("timestamp", "is required");
     }
     Timestamp ts = call.getTimestamp();
-    if (ts.getSeconds() < 0
-        || ts.getSeconds() > 253_402_300_799L
-        || ts.getNanos() < 0
-        || ts.getNanos() > 999_999_999) {
-      return Result.refused("timestamp", "is not a valid time between 1970 and 9999");
+    if (!Times.isValid(ts)) {
+      return Result.refused("timestamp", Times.INVALID);
     }
     Instant timestamp = Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
     Instant now = clock.instant();

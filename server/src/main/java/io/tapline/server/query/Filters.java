@@ -98,16 +98,15 @@ final class Filters {
    * filter says; naming another is PERMISSION_DENIED.
    */
   static String scopedService(String requested, Principal principal) {
-    String bound = principal.serviceRestriction();
-    if (bound.isEmpty()) {
-      return requested;
-    }
-    if (!requested.isEmpty() && !requested.equals(bound)) {
-      throw Status.PERMISSION_DENIED
-          .withDescription("this API key may only read calls of service '" + bound + "'")
-          .asRuntimeException();
-    }
-    return bound;
+    return principal.serviceFor(
+        requested,
+        () ->
+            Status.PERMISSION_DENIED
+                .withDescription(
+                    "this API key may only read calls of service '"
+                        + principal.serviceRestriction()
+                        + "'")
+                .asRuntimeException());
   }
 
   private static long micros(double millis, String field) {
