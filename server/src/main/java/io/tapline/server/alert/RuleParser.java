@@ -12,6 +12,7 @@ import io.tapline.proto.v1.Severity;
 import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WindowedCondition;
 import io.tapline.server.api.InvalidRequestException;
+import io.tapline.server.api.Times;
 import io.tapline.server.storage.AlertRuleRecord;
 import java.net.URI;
 import java.time.Duration;
@@ -212,20 +213,13 @@ final class RuleParser {
       throw new InvalidRequestException(
           field,
           "must be between "
-              + Durations.toString(toProto(min))
+              + Durations.toString(Times.duration(min))
               + " and "
-              + Durations.toString(toProto(max))
+              + Durations.toString(Times.duration(max))
               + "; got "
               + Durations.toString(value));
     }
     return d;
-  }
-
-  private static com.google.protobuf.Duration toProto(Duration d) {
-    return com.google.protobuf.Duration.newBuilder()
-        .setSeconds(d.getSeconds())
-        .setNanos(d.getNano())
-        .build();
   }
 
   private static Duration java(com.google.protobuf.Duration d) {

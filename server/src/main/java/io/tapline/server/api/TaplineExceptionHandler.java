@@ -67,13 +67,7 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
     Duration retryAfter = retryAfter(cause);
     if (retryAfter != null) {
       proto.addDetails(
-          Any.pack(
-              RetryInfo.newBuilder()
-                  .setRetryDelay(
-                      com.google.protobuf.Duration.newBuilder()
-                          .setSeconds(retryAfter.getSeconds())
-                          .setNanos(retryAfter.getNano()))
-                  .build()));
+          Any.pack(RetryInfo.newBuilder().setRetryDelay(Times.duration(retryAfter)).build()));
     }
     return proto.build();
   }

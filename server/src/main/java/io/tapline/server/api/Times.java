@@ -38,6 +38,14 @@ public final class Times {
         && ts.getNanos() <= 999_999_999;
   }
 
+  /** {@code d} as a protobuf duration. */
+  public static com.google.protobuf.Duration duration(java.time.Duration d) {
+    return com.google.protobuf.Duration.newBuilder()
+        .setSeconds(d.getSeconds())
+        .setNanos(d.getNano())
+        .build();
+  }
+
   /** {@code instant} as a protobuf timestamp. */
   public static Timestamp timestamp(Instant instant) {
     return Timestamp.newBuilder()

@@ -346,8 +346,7 @@ final class CallValidator {
     }
     long bytes = 0;
     for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      int width = c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 4 : 3;
+      int width = utf8Width(s.charAt(i));
       if (bytes + width > maxBytes) {
         return s.substring(0, i);
       }
@@ -396,18 +395,17 @@ final class CallValidator {
   static long utf8Length(String s) {
     long bytes = 0;
     for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        bytes += 1;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        bytes += 4;
+      int width = utf8Width(s.charAt(i));
+      bytes += width;
+      if (width == 4) {
         i++;
-      } else {
-        bytes += 3;
       }
     }
     return bytes;
+  }
+
+  /** UTF-8 bytes of the character starting at {@code c}: 4 for a surrogate pair's first half. */
+  private static int utf8Width(char c) {
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 4 : 3;
   }
 }

@@ -16,7 +16,7 @@ final class PlanRates implements ToIntFunction<String> {
     this.cache =
         Caffeine.newBuilder()
             .expireAfterWrite(ttl)
-            .maximumSize(10_000)
+            .maximumSize(ServiceSettings.DEFAULT_CACHE_SIZE)
             .build(plan -> plans.get(plan).map(PlanRecord::rateLimitPerSecond).orElse(0));
   }
 

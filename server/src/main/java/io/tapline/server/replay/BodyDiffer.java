@@ -78,7 +78,7 @@ final class BodyDiffer {
       if (before.isObject() && after.isObject()) {
         for (Iterator<Map.Entry<String, JsonNode>> it = before.fields(); it.hasNext(); ) {
           var e = it.next();
-          String child = path + "/" + escape(e.getKey());
+          String child = path + "/" + pointerToken(e.getKey());
           JsonNode other = after.get(e.getKey());
           if (other == null) {
             if (!full()) {
@@ -91,7 +91,8 @@ final class BodyDiffer {
         for (Iterator<Map.Entry<String, JsonNode>> it = after.fields(); it.hasNext(); ) {
           var e = it.next();
           if (!before.has(e.getKey()) && !full()) {
-            added.add(new FieldChange(path + "/" + escape(e.getKey()), "", show(e.getValue())));
+            added.add(
+                new FieldChange(path + "/" + pointerToken(e.getKey()), "", show(e.getValue())));
           }
         }
       } else if (before.isArray() && after.isArray()) {
@@ -115,10 +116,6 @@ final class BodyDiffer {
         return a.decimalValue().compareTo(b.decimalValue()) == 0;
       }
       return a.equals(b);
-    }
-
-    private static String escape(String key) {
-      return key.replace("~", "~0").replace("/", "~1");
     }
 
     private static String show(JsonNode node) {
@@ -176,5 +173,10 @@ final class BodyDiffer {
       }
       lines.add(line.length() <= MAX_VALUE_CHARS ? line : line.substring(0, MAX_VALUE_CHARS) + "…");
     }
+  }
+
+  /** A JSON object key as one reference token of a JSON Pointer (RFC 6901). */
+  static String pointerToken(String key) {
+    return key.replace("~", "~0").replace("/", "~1");
   }
 }

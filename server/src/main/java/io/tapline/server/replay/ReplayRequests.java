@@ -347,7 +347,7 @@ final class ReplayRequests {
     if (node.isObject()) {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         var e = it.next();
-        String child = path + "/" + e.getKey().replace("~", "~0").replace("/", "~1");
+        String child = path + "/" + BodyDiffer.pointerToken(e.getKey());
         if (Masker.holdsMask(e.getKey())) {
           keys.add(child);
         }

@@ -1,6 +1,8 @@
 package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.CallMetrics;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,17 @@ final class Histogram {
   }
 
   /** Adds the sums of some calls. */
+  /** Adds the sums of the current row of {@code rs}, selected by {@link Aggregates#sums}. */
+  void addSums(ResultSet rs) throws SQLException {
+    addSums(
+        rs.getDouble("w_count"),
+        rs.getDouble("w_errors"),
+        rs.getLong("recorded"),
+        rs.getDouble("w_latency"),
+        rs.getLong("min_us"),
+        rs.getLong("max_us"));
+  }
+
   void addSums(double count, double errors, long recorded, double latency, long min, long max) {
     this.count += count;
     this.errors += errors;

@@ -85,7 +85,10 @@ final class SelectBreakdown {
             + " AS k1, "
             + k2
             + " AS k2, sum(s_count) AS w_count, sum(s_errors) AS w_errors"
-            + (sums ? ", sum(s_recorded), sum(s_latency), min(s_min), max(s_max)" : "")
+            + (sums
+                ? ", sum(s_recorded) AS recorded, sum(s_latency) AS w_latency,"
+                    + " min(s_min) AS min_us, max(s_max) AS max_us"
+                : "")
             + " FROM "
             + counts.from
             + " GROUP BY k1, k2 ORDER BY "
@@ -109,13 +112,7 @@ final class SelectBreakdown {
           histograms.add(group);
         }
         if (sums) {
-          group.addSums(
-              rs.getDouble(3),
-              rs.getDouble(4),
-              rs.getLong(5),
-              rs.getDouble(6),
-              rs.getLong(7),
-              rs.getLong(8));
+          group.addSums(rs);
         }
       }
     }
@@ -149,13 +146,7 @@ final class SelectBreakdown {
         Histogram group = histograms.get(groupOfCode.getOrDefault(k >>> 16, keys.size()));
         group.addWeight((int) (k & 0xFFFF), rs.getLong(2));
         if (!sums) {
-          group.addSums(
-              rs.getDouble(3),
-              rs.getDouble(4),
-              rs.getLong(5),
-              rs.getDouble(6),
-              rs.getLong(7),
-              rs.getLong(8));
+          group.addSums(rs);
         }
       }
     }

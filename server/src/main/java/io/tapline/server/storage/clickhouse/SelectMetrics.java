@@ -88,13 +88,7 @@ final class SelectMetrics {
       while (rs.next()) {
         if (rs.getBoolean("by_method")) {
           byMethod.merge(rs.getString("k_method"), rs.getDouble("w_count"), Double::sum);
-          total.addSums(
-              rs.getDouble("w_count"),
-              rs.getDouble("w_errors"),
-              rs.getLong("recorded"),
-              rs.getDouble("w_latency"),
-              rs.getLong("min_us"),
-              rs.getLong("max_us"));
+          total.addSums(rs);
         } else if (rs.getBoolean("by_status")) {
           byStatus.merge(rs.getInt("k_status"), rs.getDouble("w_count"), Double::sum);
         } else {
