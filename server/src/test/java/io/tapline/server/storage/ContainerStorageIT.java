@@ -1,18 +1,8 @@
 package io.tapline.server.storage;
 
-import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
-import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
-import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
-import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
-import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
-import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
-import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
-import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
-import io.tapline.server.storage.clickhouse.SelectWindowAggregates;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,11 +12,11 @@ import org.testcontainers.clickhouse.ClickHouseContainer;
 
 /**
  * Every storage contract on a ClickHouse server in a container (the image docker-compose.yml uses),
- * wired as {@link EmbeddedStorageIT} wires them. Skipped, saying so, where no Docker engine runs;
+ * wired as {@link StorageContracts} wires them. Skipped, saying so, where no Docker engine runs;
  * {@link EmbeddedStorageIT} runs the same contracts on the embedded engine everywhere.
  */
 @ExtendWith(ContainerStorageIT.RequiresDocker.class)
-public class ContainerStorageIT {
+public class ContainerStorageIT extends StorageContracts {
 
   public static final String IMAGE = "clickhouse/clickhouse-server:25.8";
 
@@ -61,86 +51,14 @@ public class ContainerStorageIT {
     }
   }
 
-  @Nested
-  class Calls extends CallStorageContract {
-    @Override
-    protected CallSink sink() {
-      return sink;
-    }
-
-    @Override
-    protected CallStore store() {
-      return new ClickHouseCallStore(storage.queryPool());
-    }
+  @Override
+  ClickHouseStorage backend() {
+    return storage;
   }
 
-  @Nested
-  class Services extends ServiceStoreContract {
-    @Override
-    protected ServiceStore store() {
-      return new ClickHouseServiceStore(storage.dataSource());
-    }
-  }
-
-  @Nested
-  class Customers extends CustomerStoreContract {
-    @Override
-    protected CustomerStore store() {
-      return new ClickHouseCustomerStore(storage.dataSource());
-    }
-  }
-
-  @Nested
-  class Plans extends PlanStoreContract {
-    @Override
-    protected PlanStore store() {
-      return new ClickHousePlanStore(storage.dataSource());
-    }
-  }
-
-  @Nested
-  class ApiKeys extends ApiKeyStoreContract {
-    @Override
-    protected ApiKeyStore store() {
-      return new ClickHouseApiKeyStore(storage.dataSource());
-    }
-  }
-
-  @Nested
-  class AlertRules extends AlertRuleStoreContract {
-    @Override
-    protected AlertRuleStore store() {
-      return new ClickHouseAlertRuleStore(storage.dataSource());
-    }
-  }
-
-  @Nested
-  class AlertEvents extends AlertEventStoreContract {
-    @Override
-    protected AlertEventStore store() {
-      return new ClickHouseAlertEventStore(storage.dataSource());
-    }
-  }
-
-  @Nested
-  class Replays extends ReplayStoreContract {
-    @Override
-    protected ReplayStore store() {
-      return new ClickHouseReplayStore(storage.dataSource());
-    }
-  }
-
-  @Nested
-  class Windows extends WindowStoreContract {
-    @Override
-    protected CallSink sink() {
-      return sink;
-    }
-
-    @Override
-    protected WindowStore windows() {
-      return new SelectWindowAggregates(storage.dataSource());
-    }
+  @Override
+  CallSink backendSink() {
+    return sink;
   }
 
   /** Runs the class (and so its nested contracts) only where a Docker engine answers. */
