@@ -215,21 +215,23 @@ public final class TaplineServer implements AutoCloseable {
             outbound,
             Clock.systemUTC());
     TaplineConfig.Ingest ingestConfig = config.ingest();
+    GroupCommitter sink =
+        new GroupCommitter(
+            new ClickHouseCallWriter(
+                storage.ingestPool(), storage.database(), ingestConfig.commitTimeout()),
+            new GroupCommitter.Settings(
+                ingestConfig.queueRecords(),
+                ingestConfig.queueBytes(),
+                ingestConfig.commitMaxRecords(),
+                ingestConfig.commitInterval(),
+                ingestConfig.retryAfter(),
+                ingestConfig.commitWorkers()),
+            meters);
     IngestServiceImpl ingest =
         new IngestServiceImpl(
             new IngestPipeline(
-                ingestConfig, masker, stores.services(), stores.plans(), Clock.systemUTC()),
-            new GroupCommitter(
-                new ClickHouseCallWriter(
-                    storage.ingestPool(), storage.database(), ingestConfig.commitTimeout()),
-                new GroupCommitter.Settings(
-                    ingestConfig.queueRecords(),
-                    ingestConfig.queueBytes(),
-                    ingestConfig.commitMaxRecords(),
-                    ingestConfig.commitInterval(),
-                    ingestConfig.retryAfter(),
-                    ingestConfig.commitWorkers()),
-                meters),
+                ingestConfig, masker, sink, stores.services(), stores.plans(), Clock.systemUTC()),
+            sink,
             alerts.ingestListener(),
             ingestConfig.streamWindowBatches());
     // Stopping: first refuse new batches and commit the queued ones, whose clients then get their

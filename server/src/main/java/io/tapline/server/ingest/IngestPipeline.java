@@ -12,14 +12,13 @@ import io.tapline.server.api.UnreadableCalls;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.CallBatch;
 import io.tapline.server.storage.CallRecord;
+import io.tapline.server.storage.CallSink;
 import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.RetryLaterException;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,9 +48,10 @@ public final class IngestPipeline {
    * @param response the answer once the batch is stored: counts and rejections
    * @param batch the accepted records, to store
    */
-  public record Prepared(IngestResponse response, CallBatch batch) {}
+  public record Prepared(IngestResponse response, CallSink.OpenBatch batch) {}
 
   private final TaplineConfig.Ingest config;
+  private final CallSink sink;
   private final CallValidator validator;
   private final StoredRecords stored;
   private final ServiceSettings services;
@@ -59,15 +59,18 @@ public final class IngestPipeline {
 
   /**
    * @param masker masks every call before it is stored
+   * @param sink where prepared batches go; each call is encoded for it as soon as it is ready
    * @param plans the usage plans, whose rate limits apply to the keys on them
    */
   public IngestPipeline(
       TaplineConfig.Ingest config,
       Masker masker,
+      CallSink sink,
       ServiceStore serviceStore,
       PlanStore plans,
       Clock clock) {
     this.config = config;
+    this.sink = sink;
     this.validator = new CallValidator(config, clock);
     this.stored = new StoredRecords(masker, config.maxBodyBytes());
     this.services =
@@ -117,7 +120,8 @@ public final class IngestPipeline {
           wait,
           null);
     }
-    List<CallRecord> accepted = new ArrayList<>(request.getCallsCount());
+    CallSink.OpenBatch batch = sink.open(batchId, named);
+    int accepted = 0;
     // Each service's settings are read once per batch (a batch takes milliseconds, the cache
     // applies changes within ingest.service-cache-ttl).
     Map<String, ServiceSettings.Settings> settingsByService = new HashMap<>();
@@ -145,28 +149,30 @@ public final class IngestPipeline {
         // Outside the per-record guard: an unreadable store fails the batch (retryable).
         ServiceSettings.Settings settings =
             settingsByService.computeIfAbsent(result.record().service(), services::of);
+        CallRecord record = null;
         try {
-          accepted.add(
+          record =
               stored.toStore(
                   result.record(),
                   settings.sensitiveHeaders(),
                   principal.customerId(),
-                  principal.plan()));
-          continue;
+                  principal.plan());
         } catch (MaskingFailedException e) {
           logger.warn(
               "Record {} of batch {}: {} {}", i, batchId, e.field(), e.getMessage(), e.getCause());
           result = CallValidator.Result.refused(e.field(), e.getMessage());
         }
+        if (record != null) {
+          // Encoded now, while the call is still in this CPU's caches.
+          batch.add(record, settings.retentionDays());
+          accepted++;
+          continue;
+        }
       }
       response.addRejections(
           Rejection.newBuilder().setIndex(i).setField(result.field()).setReason(result.reason()));
     }
-    Map<String, Integer> retention = new HashMap<>();
-    settingsByService.forEach(
-        (service, settings) -> retention.put(service, settings.retentionDays()));
     return new Prepared(
-        response.setAccepted(accepted.size()).setRejected(response.getRejectionsCount()).build(),
-        new CallBatch(batchId, accepted, retention, named));
+        response.setAccepted(accepted).setRejected(response.getRejectionsCount()).build(), batch);
   }
 }

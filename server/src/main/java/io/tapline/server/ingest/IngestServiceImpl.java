@@ -53,7 +53,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   /** Runs the batch through the pipeline and hands it to the sink. */
   private Submitted submit(IngestRequest request, Principal principal) {
     IngestPipeline.Prepared prepared = pipeline.prepare(request, principal);
-    return new Submitted(prepared.response(), sink.submit(principal.keyId(), prepared.batch()));
+    return new Submitted(prepared.response(), prepared.batch().submit(principal.keyId()));
   }
 
   /** A batch's answer, and its commit under way. */

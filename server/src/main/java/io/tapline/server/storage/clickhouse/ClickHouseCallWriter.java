@@ -19,9 +19,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -42,11 +44,12 @@ import org.slf4j.LoggerFactory;
  * on the JVM's time zone. Ingest is the one path where the difference decides throughput; every
  * other query stays on JDBC (figures in bench/README.md, "Figures behind the code").
  *
- * <p><b>Encoding.</b> {@link #encode} encodes a batch's rows when it is submitted, on the thread
- * that validated and masked it (its records still in the CPU's cache, several batches encoded in
- * parallel); the single commit then only copies those bytes to the engine. Encoding at commit time
- * instead made the committing thread walk tens of megabytes of cold objects while the engine
- * waited, and cost more JVM CPU per record (figures in bench/README.md, "Figures behind the code").
+ * <p><b>Encoding.</b> {@link Rows} encodes each call's row as soon as the ingest pipeline has
+ * validated and masked it, on the same thread (the call still in the CPU's caches, several batches
+ * encoded in parallel); the single commit then only copies those bytes to the engine. Encoding at
+ * commit time instead made the committing thread walk tens of megabytes of cold objects while the
+ * engine waited, and cost more JVM CPU per record (figures in bench/README.md, "Figures behind the
+ * code").
  *
  * <p><b>Retries.</b> For batches that may be retries, the rows already present with the same
  * (service, batch_id, id) are looked up first (one SELECT per commit, narrowed by the primary key
@@ -99,10 +102,9 @@ public final class ClickHouseCallWriter implements GroupCommitter.RowWriter {
   }
 
   /**
-   * Stores batches encoded by {@link #encode} in one commit and returns once it is committed. A
-   * call already stored with the same service, batch id and call id is not stored again (for
-   * batches marked {@link CallBatch#mayBeStored}), so a client may retry a batch it got no answer
-   * for.
+   * Stores batches encoded by {@link Rows} in one commit and returns once it is committed. A call
+   * already stored with the same service, batch id and call id is not stored again (for batches
+   * marked {@link CallBatch#mayBeStored}), so a client may retry a batch it got no answer for.
    *
    * @return the batches as written, in the same order, each with only the calls this write stored
    *     (a retried batch's calls stored before are left out)
@@ -302,25 +304,57 @@ public final class ClickHouseCallWriter implements GroupCommitter.RowWriter {
     }
   }
 
-  /** Encodes a batch's rows, so that its commit only copies bytes to the engine. */
-  @Override
-  public EncodedRows encode(CallBatch batch) {
-    return encodeRows(batch);
+  /** Encodes a whole batch's rows. */
+  public static EncodedRows encodeRows(CallBatch batch) {
+    Rows rows = new Rows(batch.batchId(), batch.mayBeStored());
+    for (CallRecord call : batch.calls()) {
+      rows.add(call, batch.retentionDaysOf(call.service()));
+    }
+    return rows.finish();
   }
 
-  /** Encodes a batch's rows: a public entry point for the record-path benchmark. */
-  public static EncodedRows encodeRows(CallBatch batch) {
-    RowBinary out = new RowBinary();
-    byte[] batchId = batch.batchId().getBytes(StandardCharsets.US_ASCII);
-    for (CallRecord call : batch.calls()) {
-      CallColumns.writeRow(out, call, batchId, batch.retentionDaysOf(call.service()));
+  /**
+   * A batch's rows, encoded call by call as they are added, so that its commit only copies bytes to
+   * the engine: a public entry point for the record-path benchmark too.
+   */
+  public static final class Rows {
+
+    private final String batchId;
+    private final byte[] batchIdBytes;
+    private final boolean mayBeStored;
+    private final RowBinary out = new RowBinary();
+    private final List<CallRecord> calls = new ArrayList<>();
+    private final Map<String, Integer> retentionDays = new HashMap<>();
+
+    public Rows(String batchId, boolean mayBeStored) {
+      if (!CallBatch.BATCH_ID.matcher(batchId).matches()) {
+        throw new IllegalArgumentException("Invalid batch id: " + batchId);
+      }
+      this.batchId = batchId;
+      this.batchIdBytes = batchId.getBytes(StandardCharsets.US_ASCII);
+      this.mayBeStored = mayBeStored;
     }
-    List<byte[]> chunks = out.finish();
-    long bytes = 0;
-    for (byte[] chunk : chunks) {
-      bytes += chunk.length;
+
+    /** Encodes one call's row. */
+    public void add(CallRecord call, int retention) {
+      Integer known = retentionDays.putIfAbsent(call.service(), retention);
+      if (known != null && known != retention) {
+        throw new IllegalArgumentException("Two retentions for service " + call.service());
+      }
+      CallColumns.writeRow(out, call, batchIdBytes, retention);
+      calls.add(call);
     }
-    return new EncodedRows(batch, chunks, bytes);
+
+    /** The batch and its encoded rows; the rows are no longer added to. */
+    public EncodedRows finish() {
+      List<byte[]> chunks = out.finish();
+      long bytes = 0;
+      for (byte[] chunk : chunks) {
+        bytes += chunk.length;
+      }
+      return new EncodedRows(
+          new CallBatch(batchId, calls, retentionDays, mayBeStored), chunks, bytes);
+    }
   }
 
   private static void writeRows(OutputStream target, List<EncodedRows> batches) throws IOException {

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * once the INSERT holding it committed, and fails when it did not.
  *
  * <ul>
- *   <li>A batch is encoded when it is submitted, on the caller's thread ({@link
- *       ClickHouseCallWriter#encode}); the commit only copies bytes.
+ *   <li>A batch is encoded call by call as it is filled ({@link #open}), on the caller's thread;
+ *       the commit only copies bytes.
  *   <li>Queue full (more than {@code ingest.queue-records} records, or {@code ingest.queue-bytes}
  *       bytes of encoded rows, waiting): the batch fails at once with {@link
  *       RetryLaterException.Reason#OVERLOADED}.
@@ -76,8 +76,6 @@ public final class GroupCommitter implements CallSink {
 
   /** What the committer needs of a writer: the ClickHouse writer, or a test's gate around it. */
   interface RowWriter {
-    EncodedRows encode(CallBatch batch);
-
     List<CallBatch> insert(List<EncodedRows> batches);
   }
 
@@ -139,7 +137,23 @@ public final class GroupCommitter implements CallSink {
   }
 
   @Override
-  public CompletableFuture<List<CallRecord>> submit(String sender, CallBatch batch) {
+  public OpenBatch open(String batchId, boolean mayBeStored) {
+    ClickHouseCallWriter.Rows rows = new ClickHouseCallWriter.Rows(batchId, mayBeStored);
+    return new OpenBatch() {
+      @Override
+      public void add(CallRecord call, int retentionDays) {
+        rows.add(call, retentionDays);
+      }
+
+      @Override
+      public CompletableFuture<List<CallRecord>> submit(String sender) {
+        return GroupCommitter.this.submit(sender, rows.finish());
+      }
+    };
+  }
+
+  private CompletableFuture<List<CallRecord>> submit(String sender, EncodedRows rows) {
+    CallBatch batch = rows.batch();
     if (batch.calls().isEmpty()) {
       return CompletableFuture.completedFuture(List.of());
     }
@@ -158,13 +172,6 @@ public final class GroupCommitter implements CallSink {
         // copy's to report.
         return first.thenApply(stored -> List.of());
       }
-    }
-    EncodedRows rows;
-    try {
-      rows = writer.encode(batch);
-    } catch (RuntimeException e) {
-      release(key, done);
-      throw e;
     }
     long after = queuedRecords.addAndGet(rows.rows());
     long afterBytes = queuedBytes.addAndGet(rows.bytes());

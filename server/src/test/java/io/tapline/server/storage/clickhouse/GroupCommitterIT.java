@@ -52,11 +52,6 @@ class GroupCommitterIT {
         new ClickHouseCallWriter(storage.dataSource(), storage.database(), Duration.ofSeconds(15));
 
     @Override
-    public ClickHouseCallWriter.EncodedRows encode(CallBatch batch) {
-      return writer.encode(batch);
-    }
-
-    @Override
     public List<CallBatch> insert(List<ClickHouseCallWriter.EncodedRows> batches) {
       entered.countDown();
       try {
@@ -167,7 +162,7 @@ class GroupCommitterIT {
   void theQueueIsBoundedInBytesToo() throws Exception {
     GatedWriter writer = new GatedWriter();
     CallBatch big = batch("y-1", calls("bytes", 50), false);
-    long bytes = writer.encode(big).bytes();
+    long bytes = ClickHouseCallWriter.encodeRows(big).bytes();
     assertThat(bytes).isGreaterThan(50 * 20);
     // Room for the records of many batches, but for the bytes of about one and a half.
     try (GroupCommitter committer =

@@ -102,7 +102,7 @@ class UncertainInsertIT {
             + " AS SELECT sleepEachRow(0.15) AS s FROM api_calls");
     // Without a batch id: no look-up of stored rows can hide a duplicate here.
     CallBatch late = new CallBatch("late", calls("late", 20), Map.of("uncertain", 30), false);
-    assertThatThrownBy(() -> writer.insert(List.of(writer.encode(late))))
+    assertThatThrownBy(() -> writer.insert(List.of(ClickHouseCallWriter.encodeRows(late))))
         .isInstanceOf(RetryLaterException.class);
     // The engine went on and committed the INSERT after the writer gave up on it.
     await()
@@ -111,7 +111,7 @@ class UncertainInsertIT {
     execute("DROP VIEW slow_view");
 
     CallBatch next = new CallBatch("next", calls("next", 5), Map.of("uncertain", 30), false);
-    writer.insert(List.of(writer.encode(next)));
+    writer.insert(List.of(ClickHouseCallWriter.encodeRows(next)));
     assertThat(count("SELECT count() FROM api_calls WHERE url LIKE '%/late/%'")).isEqualTo(20);
     assertThat(count("SELECT count() FROM api_calls WHERE url LIKE '%/next/%'")).isEqualTo(5);
   }

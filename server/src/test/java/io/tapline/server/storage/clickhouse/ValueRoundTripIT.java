@@ -142,7 +142,7 @@ class ValueRoundTripIT {
               false);
       writer.insert(
           List.of(
-              writer.encode(
+              ClickHouseCallWriter.encodeRows(
                   new CallBatch("batch-" + id, List.of(call), Map.of(call.service(), 30), true))));
       assertThat(store.withId(id, "")).as(v).containsExactly(call);
       assertThat(store.withId(id, call.service())).as(v).containsExactly(call);
