@@ -21,6 +21,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.channel.ChannelOption;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.tapline.masking.Masker;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.AlertServiceGrpc;
@@ -44,6 +45,7 @@ import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestPipeline;
 import io.tapline.server.ingest.IngestServiceImpl;
+import io.tapline.server.ingest.OtlpTraceService;
 import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.query.QueryServiceImpl;
@@ -186,6 +188,7 @@ public final class TaplineServer implements AutoCloseable {
             authenticator,
             Map.of(
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
+                TraceServiceGrpc.SERVICE_NAME, Scope.INGEST,
                 QueryServiceGrpc.SERVICE_NAME, Scope.READ,
                 AdminServiceGrpc.SERVICE_NAME, Scope.ADMIN,
                 ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY,
@@ -227,13 +230,12 @@ public final class TaplineServer implements AutoCloseable {
                 ingestConfig.retryAfter(),
                 ingestConfig.commitWorkers()),
             meters);
+    IngestPipeline pipeline =
+        new IngestPipeline(
+            ingestConfig, masker, sink, stores.services(), stores.plans(), Clock.systemUTC());
     IngestServiceImpl ingest =
         new IngestServiceImpl(
-            new IngestPipeline(
-                ingestConfig, masker, sink, stores.services(), stores.plans(), Clock.systemUTC()),
-            sink,
-            alerts.ingestListener(),
-            ingestConfig.streamWindowBatches());
+            pipeline, sink, alerts.ingestListener(), ingestConfig.streamWindowBatches());
     // Stopping: first refuse new batches and commit the queued ones, whose clients then get their
     // acks while connections are still open; then the server drains and closes connections.
     sb.serverListener(
@@ -254,6 +256,7 @@ public final class TaplineServer implements AutoCloseable {
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
             .addService(IngestRequestMarshaller.install(ingest.bindService()))
+            .addService(new OtlpTraceService(pipeline, alerts.ingestListener(), meters))
             .addService(alerts.service())
             .addService(new QueryServiceImpl(stores.calls(), Clock.systemUTC()))
             .addService(

@@ -62,13 +62,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   @Override
   public void ingest(IngestRequest request, StreamObserver<IngestResponse> responseObserver) {
     Submitted prepared = submit(request, Principal.current());
-    List<CallRecord> stored;
-    try {
-      stored = prepared.commit().join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
-    committed(stored);
+    committed(await(prepared.commit()));
     responseObserver.onNext(prepared.response());
     responseObserver.onCompleted();
   }
@@ -149,6 +143,15 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         acks = acks.whenCompleteAsync((v, t) -> call.onCompleted(), ctx.eventLoop());
       }
     };
+  }
+
+  /** The calls a commit stored, once it completed; its failure thrown as it was raised. */
+  static List<CallRecord> await(CompletableFuture<List<CallRecord>> commit) {
+    try {
+      return commit.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
   }
 
   private static IngestResponse failedAck(String batchId, Throwable failure) {
