@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServerListener;
+import com.linecorp.armeria.server.encoding.DecodingService;
 import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
@@ -45,6 +46,7 @@ import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.ingest.IngestPipeline;
 import io.tapline.server.ingest.IngestServiceImpl;
+import io.tapline.server.ingest.OtlpHttpService;
 import io.tapline.server.ingest.OtlpTraceService;
 import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
@@ -236,6 +238,7 @@ public final class TaplineServer implements AutoCloseable {
     IngestServiceImpl ingest =
         new IngestServiceImpl(
             pipeline, sink, alerts.ingestListener(), ingestConfig.streamWindowBatches());
+    OtlpTraceService otlp = new OtlpTraceService(pipeline, alerts.ingestListener(), meters);
     // Stopping: first refuse new batches and commit the queued ones, whose clients then get their
     // acks while connections are still open; then the server drains and closes connections.
     sb.serverListener(
@@ -256,7 +259,7 @@ public final class TaplineServer implements AutoCloseable {
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
             .addService(IngestRequestMarshaller.install(ingest.bindService()))
-            .addService(new OtlpTraceService(pipeline, alerts.ingestListener(), meters))
+            .addService(otlp)
             .addService(alerts.service())
             .addService(new QueryServiceImpl(stores.calls(), Clock.systemUTC()))
             .addService(
@@ -294,6 +297,14 @@ public final class TaplineServer implements AutoCloseable {
             .asDecorator(),
         MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests")),
         HttpDecorators.cors(config.server().corsAllowedOrigins()));
+    // OTLP/HTTP beside OTLP over gRPC; gzip bodies are decoded first.
+    sb.service(
+        OtlpHttpService.PATH,
+        new OtlpHttpService(otlp, auth)
+            .decorate(DecodingService.newDecorator())
+            .decorate(
+                MetricCollectingService.newDecorator(
+                    MeterIdPrefixFunction.ofDefault("tapline.requests"))));
     // Readiness follows the store; liveness only says the process answers.
     HealthCheckService ready = HealthCheckService.builder().checkers(storeHealth).build();
     sb.service("/internal/health", ready);

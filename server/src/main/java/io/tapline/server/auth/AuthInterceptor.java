@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Scope;
 import io.tapline.server.api.TaplineExceptionHandler;
@@ -43,35 +44,13 @@ public final class AuthInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     String header = headers.get(AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return refuse(
-          call,
-          Status.UNAUTHENTICATED.withDescription(
-              "an API key is required: send the header 'authorization: Bearer <key>'"));
+    Principal principal;
+    try {
+      principal = check(header, ServiceRequestContext.currentOrNull(), requiredScopes.get(service));
+    } catch (StatusRuntimeException e) {
+      return refuse(call, e.getStatus());
     }
     String key = header.substring(7).strip();
-    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
-    String address = ctx == null ? "" : ctx.clientAddress().getHostAddress();
-    Authenticator.Result result = authenticator.authenticate(key, address);
-    if (result instanceof Authenticator.Refused(String reason)) {
-      return refuse(call, Status.UNAUTHENTICATED.withDescription(reason));
-    }
-    if (result instanceof Authenticator.TryLater(String reason, java.time.Duration retryAfter)) {
-      if (ctx != null) {
-        ctx.setAttr(TaplineExceptionHandler.RETRY_AFTER, retryAfter);
-      }
-      return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription(reason));
-    }
-    Principal principal = ((Authenticator.Authenticated) result).principal();
-    Scope required = requiredScopes.get(service);
-    if (required != null && !principal.has(required)) {
-      return refuse(
-          call,
-          Status.PERMISSION_DENIED.withDescription(
-              "this API key lacks the "
-                  + required.name().toLowerCase(java.util.Locale.ROOT)
-                  + " scope"));
-    }
     Runnable recheck =
         () -> {
           if (authenticator.authenticate(key) instanceof Authenticator.Refused(String reason)) {
@@ -83,6 +62,44 @@ public final class AuthInterceptor implements ServerInterceptor {
             .withValue(Principal.CONTEXT_KEY, principal)
             .withValue(Principal.RECHECK_KEY, recheck);
     return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  /**
+   * The caller of a request with this {@code authorization} header (null when absent), which must
+   * have {@code required} (null: any scope). Also for HTTP services outside gRPC.
+   *
+   * @throws StatusRuntimeException UNAUTHENTICATED without a valid key, RESOURCE_EXHAUSTED (the
+   *     retry delay set on {@code ctx}) while the client address may not try, PERMISSION_DENIED
+   *     without the scope
+   */
+  public Principal check(String header, ServiceRequestContext ctx, Scope required) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw Status.UNAUTHENTICATED
+          .withDescription("an API key is required: send the header 'authorization: Bearer <key>'")
+          .asRuntimeException();
+    }
+    String key = header.substring(7).strip();
+    String address = ctx == null ? "" : ctx.clientAddress().getHostAddress();
+    Authenticator.Result result = authenticator.authenticate(key, address);
+    if (result instanceof Authenticator.Refused(String reason)) {
+      throw Status.UNAUTHENTICATED.withDescription(reason).asRuntimeException();
+    }
+    if (result instanceof Authenticator.TryLater(String reason, java.time.Duration retryAfter)) {
+      if (ctx != null) {
+        ctx.setAttr(TaplineExceptionHandler.RETRY_AFTER, retryAfter);
+      }
+      throw Status.RESOURCE_EXHAUSTED.withDescription(reason).asRuntimeException();
+    }
+    Principal principal = ((Authenticator.Authenticated) result).principal();
+    if (required != null && !principal.has(required)) {
+      throw Status.PERMISSION_DENIED
+          .withDescription(
+              "this API key lacks the "
+                  + required.name().toLowerCase(java.util.Locale.ROOT)
+                  + " scope")
+          .asRuntimeException();
+    }
+    return principal;
   }
 
   private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {

@@ -38,13 +38,17 @@ public final class OtlpTraceService extends TraceServiceGrpc.TraceServiceImplBas
   @Override
   public void export(
       ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
-    Principal principal = Principal.current();
+    response.onNext(export(request, Principal.current()));
+    response.onCompleted();
+  }
+
+  /** Stores the export's SERVER spans for {@code principal}; answers once they are committed. */
+  ExportTraceServiceResponse export(ExportTraceServiceRequest request, Principal principal) {
     SpanCalls.Mapped mapped = SpanCalls.of(request);
     ignored.increment(mapped.ignored());
     IngestPipeline.Prepared prepared = pipeline.prepare(mapped.batch(), principal);
     listener.committed(IngestServiceImpl.await(prepared.batch().submit(principal.keyId())));
-    response.onNext(answer(prepared.response()));
-    response.onCompleted();
+    return answer(prepared.response());
   }
 
   private static ExportTraceServiceResponse answer(IngestResponse ingested) {

@@ -2,12 +2,20 @@ package io.tapline.server.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -197,6 +205,117 @@ class OtlpIngestIT {
         .contains("may only send calls of service 'someone-else'");
     assertThat(calls("otel-retry")).hasSize(1);
     provider.shutdown().join(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void spansSentOverHttpProtobufGzippedAreStoredToo() {
+    String key = tapline.newKey(Set.of("ingest"), "otel-http");
+    SdkTracerProvider provider =
+        tracing(
+            "otel-http",
+            OtlpHttpSpanExporter.builder()
+                .setEndpoint("http://127.0.0.1:" + tapline.port() + "/v1/traces")
+                .addHeader("authorization", "Bearer " + key)
+                .setCompression("gzip")
+                .setTimeout(Duration.ofSeconds(30))
+                .build());
+    Span span =
+        provider
+            .get("test")
+            .spanBuilder("GET /items")
+            .setSpanKind(SpanKind.SERVER)
+            .setAttribute("http.request.method", "GET")
+            .setAttribute("url.scheme", "https")
+            .setAttribute("server.address", "items.example.com")
+            .setAttribute("url.path", "/items")
+            .setAttribute("url.query", "q=shoes")
+            .setAttribute("http.response.status_code", 404L)
+            .startSpan();
+    span.end();
+    assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+    provider.shutdown().join(30, TimeUnit.SECONDS);
+
+    assertThat(calls("otel-http"))
+        .singleElement()
+        .satisfies(
+            call -> {
+              assertThat(call.getUrl()).isEqualTo("https://items.example.com/items?q=shoes");
+              assertThat(call.getStatusCode()).isEqualTo(404);
+              assertThat(call.getTraceId()).isEqualTo(span.getSpanContext().getTraceId());
+            });
+  }
+
+  @Test
+  void otlpJsonAsTheSpecificationShowsItIsReadWithHexIdsAndAKeyIsRequired() {
+    String key = tapline.newKey(Set.of("ingest"), "otel-json");
+    long start = System.currentTimeMillis() * 1_000_000L;
+    String json =
+        """
+        {"resourceSpans": [{
+          "resource": {"attributes": [
+            {"key": "service.name", "value": {"stringValue": "otel-json"}}]},
+          "scopeSpans": [{
+            "scope": {"name": "my.library", "version": "1.0.0"},
+            "spans": [{
+              "traceId": "5b8efff798038103d269b633813fc60c",
+              "spanId": "eee19b7ec3c1b174",
+              "parentSpanId": "eee19b7ec3c1b173",
+              "name": "POST /checkout",
+              "startTimeUnixNano": "%d",
+              "endTimeUnixNano": "%d",
+              "kind": 2,
+              "attributes": [
+                {"key": "http.request.method", "value": {"stringValue": "POST"}},
+                {"key": "url.full", "value": {"stringValue": "https://shop.example.com/checkout"}},
+                {"key": "http.response.status_code", "value": {"intValue": "201"}}
+              ]
+            }]
+          }]
+        }]}
+        """
+            .formatted(start, start + 12_500_000L);
+
+    AggregatedHttpResponse answer =
+        tapline
+            .http(key)
+            .execute(
+                HttpRequest.of(
+                    RequestHeaders.of(
+                        HttpMethod.POST,
+                        "/v1/traces",
+                        HttpHeaderNames.CONTENT_TYPE,
+                        MediaType.JSON),
+                    HttpData.ofUtf8(json)))
+            .aggregate()
+            .join();
+    assertThat(answer.status().code()).isEqualTo(200);
+    assertThat(answer.contentType().is(MediaType.JSON)).isTrue();
+    assertThat(calls("otel-json"))
+        .singleElement()
+        .satisfies(
+            call -> {
+              assertThat(call.getTraceId()).isEqualTo("5b8efff798038103d269b633813fc60c");
+              assertThat(call.getSpanId()).isEqualTo("eee19b7ec3c1b174");
+              assertThat(call.getMethod()).isEqualTo("POST");
+              assertThat(call.getStatusCode()).isEqualTo(201);
+              assertThat(call.getLatencyMs()).isEqualTo(12.5);
+            });
+
+    AggregatedHttpResponse noKey =
+        tapline
+            .http(null)
+            .execute(
+                HttpRequest.of(
+                    RequestHeaders.of(
+                        HttpMethod.POST,
+                        "/v1/traces",
+                        HttpHeaderNames.CONTENT_TYPE,
+                        MediaType.JSON),
+                    HttpData.ofUtf8(json)))
+            .aggregate()
+            .join();
+    assertThat(noKey.status().code()).isEqualTo(401);
+    assertThat(noKey.contentUtf8()).contains("an API key is required");
   }
 
   /** Keeps what it is given, for sending the same spans twice. */
