@@ -57,6 +57,7 @@ import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import io.tapline.server.storage.clickhouse.GroupCommitter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -89,6 +90,7 @@ public final class TaplineServer implements AutoCloseable {
   private final Server server;
   private final ScheduledExecutorService healthChecks;
   private final PrometheusMeterRegistry meters;
+  private final List<Integer> extraPorts;
 
   private TaplineServer(
       EmbeddedClickHouse engine,
@@ -96,7 +98,9 @@ public final class TaplineServer implements AutoCloseable {
       Authenticator authenticator,
       Server server,
       ScheduledExecutorService healthChecks,
-      PrometheusMeterRegistry meters) {
+      PrometheusMeterRegistry meters,
+      List<Integer> extraPorts) {
+    this.extraPorts = extraPorts;
     this.engine = engine;
     this.storage = storage;
     this.authenticator = authenticator;
@@ -155,12 +159,20 @@ public final class TaplineServer implements AutoCloseable {
           TimeUnit.MILLISECONDS);
 
       ServerBuilder sb = Server.builder().http(config.server().port()).meterRegistry(meters);
+      config.server().extraPorts().forEach(sb::http);
       Authenticator authenticator =
           configureServices(sb, config, stores, storage, storeHealth, meters);
       Server server = sb.build();
       server.start().join();
       TaplineServer tapline =
-          new TaplineServer(engine, storage, authenticator, server, healthChecks, meters);
+          new TaplineServer(
+              engine,
+              storage,
+              authenticator,
+              server,
+              healthChecks,
+              meters,
+              config.server().extraPorts());
       logger.info("Tapline serving on port {} (docs at /docs)", tapline.port());
       return tapline;
     } catch (RuntimeException e) {
@@ -323,9 +335,13 @@ public final class TaplineServer implements AutoCloseable {
     return authenticator;
   }
 
-  /** The port the server listens on (useful when configured with port 0). */
+  /** The port the server listens on (useful when configured with port 0), not an extra one. */
   public int port() {
-    return server.activeLocalPort();
+    return server.activePorts().values().stream()
+        .mapToInt(p -> p.localAddress().getPort())
+        .filter(p -> !extraPorts.contains(p))
+        .findFirst()
+        .orElseThrow();
   }
 
   /** The embedded engine, or null when an external ClickHouse is used. */

@@ -142,7 +142,9 @@ public final class ConfigLoader {
     }
     return new TaplineConfig(
         new TaplineConfig.Server(
-            r.integer("server.port", 0, 65535), r.list("server.cors-allowed-origins")),
+            r.integer("server.port", 0, 65535),
+            r.list("server.cors-allowed-origins"),
+            r.ports("server.extra-ports")),
         new TaplineConfig.ClickHouse(
             r.string("clickhouse.url"),
             r.string("clickhouse.user"),
@@ -264,6 +266,24 @@ public final class ConfigLoader {
         }
       }
       return values;
+    }
+
+    /** A comma-separated list of ports, each between 1 and 65535. */
+    List<Integer> ports(String key) {
+      List<Integer> ports = new ArrayList<>();
+      for (String part : list(key)) {
+        try {
+          int port = Integer.parseInt(part);
+          if (port < 1 || port > 65535) {
+            throw new NumberFormatException();
+          }
+          ports.add(port);
+        } catch (NumberFormatException e) {
+          throw new ConfigException(
+              key + " must list ports between 1 and 65535; got '" + part + "'");
+        }
+      }
+      return ports;
     }
 
     Path path(String key) {

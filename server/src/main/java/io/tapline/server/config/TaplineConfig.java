@@ -26,10 +26,11 @@ public record TaplineConfig(
    * The port everything is served on (0 picks a free one), and the browser origins allowed to call
    * the API cross-origin (gRPC-Web and JSON from web pages); empty allows none, {@code *} any.
    */
-  public record Server(int port, List<String> corsAllowedOrigins) {
+  public record Server(int port, List<String> corsAllowedOrigins, List<Integer> extraPorts) {
 
     public Server {
       corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+      extraPorts = List.copyOf(extraPorts);
     }
   }
 
@@ -203,7 +204,7 @@ public record TaplineConfig(
   /** A copy listening on another port. */
   public TaplineConfig withPort(int port) {
     return new TaplineConfig(
-        new Server(port, server.corsAllowedOrigins()),
+        new Server(port, server.corsAllowedOrigins(), server.extraPorts()),
         clickhouse,
         embedded,
         ingest,

@@ -34,7 +34,12 @@ import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
+import io.tapline.server.app.TaplineServer;
+import io.tapline.server.config.ConfigLoader;
+import io.tapline.server.testing.SharedClickHouse;
 import io.tapline.server.testing.TestTapline;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -316,6 +321,49 @@ class OtlpIngestIT {
             .join();
     assertThat(noKey.status().code()).isEqualTo(401);
     assertThat(noKey.contentUtf8()).contains("an API key is required");
+  }
+
+  @Test
+  void theStandardOtlpPortsCanBeServedToo() throws Exception {
+    int extra;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      extra = socket.getLocalPort();
+    }
+    String key = tapline.newKey(Set.of("ingest"), "otel-port");
+    try (TaplineServer server =
+        TaplineServer.start(
+            ConfigLoader.load(
+                    new String[] {
+                      "--server.extra-ports=" + extra,
+                      "--auth.bootstrap-admin-key=" + tapline.adminKey()
+                    })
+                .withPort(0)
+                .withClickHouse(
+                    SharedClickHouse.engine().jdbcUrl(),
+                    SharedClickHouse.engine().user(),
+                    SharedClickHouse.engine().password(),
+                    tapline.server().storage().database()))) {
+      assertThat(server.port()).isNotEqualTo(extra);
+      SdkTracerProvider provider =
+          tracing(
+              "otel-port",
+              OtlpGrpcSpanExporter.builder()
+                  .setEndpoint("http://127.0.0.1:" + extra)
+                  .addHeader("authorization", "Bearer " + key)
+                  .build());
+      provider
+          .get("test")
+          .spanBuilder("GET /p")
+          .setSpanKind(SpanKind.SERVER)
+          .setAttribute("http.request.method", "GET")
+          .setAttribute("url.full", "https://p.example.com/p")
+          .setAttribute("http.response.status_code", 200L)
+          .startSpan()
+          .end();
+      assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+      provider.shutdown().join(30, TimeUnit.SECONDS);
+    }
+    assertThat(calls("otel-port")).hasSize(1);
   }
 
   /** Keeps what it is given, for sending the same spans twice. */
