@@ -402,12 +402,12 @@ public final class IngestBenchmark {
     return new Measured(records.get() - recordsAtMeasureStart, sent);
   }
 
-  private static long cpuNanos(ProcessHandle process) {
+  static long cpuNanos(ProcessHandle process) {
     return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
   }
 
   /** CPU time used so far by this JVM and by the engine's process. */
-  private static long[] cpuNanos(EmbeddedClickHouse engine) {
+  static long[] cpuNanos(EmbeddedClickHouse engine) {
     long jvm =
         ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
             .getProcessCpuTime();
