@@ -2,12 +2,6 @@ package io.tapline.bench;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
-import io.grpc.ClientInterceptors;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
@@ -18,18 +12,14 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.tapline.server.app.TaplineServer;
-import io.tapline.server.auth.ApiKeys;
-import io.tapline.server.config.ConfigLoader;
-import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
-import io.tapline.server.testing.SharedClickHouse;
+import io.tapline.server.testing.ServerOnOwnEngine;
 import io.tapline.server.testing.TempDirs;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -67,47 +57,22 @@ public final class OtlpBenchmark {
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "30"));
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "10"));
     Path dataDir = Files.createTempDirectory("tapline-otlp-bench");
-    String adminKey = ApiKeys.generate().key();
     System.out.printf(
         "OtlpBenchmark: %d clients, exports of %d spans, %d s (+%d s warm-up), %d cores%n",
         clients, spans, seconds, warmup, Runtime.getRuntime().availableProcessors());
-    try (EmbeddedClickHouse engine =
-            EmbeddedClickHouse.start(
-                new TaplineConfig.Embedded(
-                    SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
-        TaplineServer server =
-            TaplineServer.start(
-                ConfigLoader.load(
-                        new String[] {
-                          "--auth.bootstrap-admin-key=" + adminKey,
-                          "--ingest.rate-limit-per-second=0"
-                        })
-                    .withPort(0)
-                    .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "bench"))) {
-      run(server, engine, adminKey, clients, spans, seconds, warmup);
+    try (ServerOnOwnEngine tapline =
+        ServerOnOwnEngine.start(dataDir, "bench", "--ingest.rate-limit-per-second=0")) {
+      run(tapline, clients, spans, seconds, warmup);
     } finally {
       TempDirs.deleteTree(dataDir);
     }
   }
 
   private static void run(
-      TaplineServer server,
-      EmbeddedClickHouse engine,
-      String key,
-      int clients,
-      int spans,
-      int seconds,
-      int warmup)
-      throws Exception {
-    ManagedChannel channel =
-        Grpc.newChannelBuilderForAddress(
-                "127.0.0.1", server.port(), InsecureChannelCredentials.create())
-            .build();
-    Metadata headers = new Metadata();
-    headers.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-    Channel authed =
-        ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+      ServerOnOwnEngine tapline, int clients, int spans, int seconds, int warmup) throws Exception {
+    TaplineServer server = tapline.server();
+    EmbeddedClickHouse engine = tapline.engine();
+    Channel authed = tapline.channel();
     AtomicLong sequence = new AtomicLong();
     AtomicLong exported = new AtomicLong();
     long start = System.nanoTime();
@@ -149,7 +114,6 @@ public final class OtlpBenchmark {
     long stored = IngestBenchmark.storedRows(server) - storedAtStart;
     double secs = (System.nanoTime() - measuredFrom) / 1e9;
     threads.shutdown();
-    channel.shutdownNow();
     double serverCpu = (cpuAtEnd[0] - cpuAtStart[0] - clientCpu) / 1e9;
     double engineCpu = (cpuAtEnd[1] - cpuAtStart[1]) / 1e9;
     System.out.printf(

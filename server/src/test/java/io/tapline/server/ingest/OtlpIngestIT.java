@@ -280,19 +280,7 @@ class OtlpIngestIT {
         """
             .formatted(start, start + 12_500_000L);
 
-    AggregatedHttpResponse answer =
-        tapline
-            .http(key)
-            .execute(
-                HttpRequest.of(
-                    RequestHeaders.of(
-                        HttpMethod.POST,
-                        "/v1/traces",
-                        HttpHeaderNames.CONTENT_TYPE,
-                        MediaType.JSON),
-                    HttpData.ofUtf8(json)))
-            .aggregate()
-            .join();
+    AggregatedHttpResponse answer = postJson(key, json);
     assertThat(answer.status().code()).isEqualTo(200);
     assertThat(answer.contentType().is(MediaType.JSON)).isTrue();
     assertThat(calls("otel-json"))
@@ -306,19 +294,7 @@ class OtlpIngestIT {
               assertThat(call.getLatencyMs()).isEqualTo(12.5);
             });
 
-    AggregatedHttpResponse noKey =
-        tapline
-            .http(null)
-            .execute(
-                HttpRequest.of(
-                    RequestHeaders.of(
-                        HttpMethod.POST,
-                        "/v1/traces",
-                        HttpHeaderNames.CONTENT_TYPE,
-                        MediaType.JSON),
-                    HttpData.ofUtf8(json)))
-            .aggregate()
-            .join();
+    AggregatedHttpResponse noKey = postJson(null, json);
     assertThat(noKey.status().code()).isEqualTo(401);
     assertThat(noKey.contentUtf8()).contains("an API key is required");
   }
@@ -364,6 +340,19 @@ class OtlpIngestIT {
       provider.shutdown().join(30, TimeUnit.SECONDS);
     }
     assertThat(calls("otel-port")).hasSize(1);
+  }
+
+  /** OTLP/JSON posted to {@code /v1/traces} with {@code key} (none when null). */
+  private static AggregatedHttpResponse postJson(String key, String json) {
+    return tapline
+        .http(key)
+        .execute(
+            HttpRequest.of(
+                RequestHeaders.of(
+                    HttpMethod.POST, "/v1/traces", HttpHeaderNames.CONTENT_TYPE, MediaType.JSON),
+                HttpData.ofUtf8(json)))
+        .aggregate()
+        .join();
   }
 
   /** Keeps what it is given, for sending the same spans twice. */
