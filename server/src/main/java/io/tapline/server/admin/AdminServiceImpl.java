@@ -25,6 +25,7 @@ import io.tapline.proto.v1.ListPlansRequest;
 import io.tapline.proto.v1.ListPlansResponse;
 import io.tapline.proto.v1.ListServicesRequest;
 import io.tapline.proto.v1.ListServicesResponse;
+import io.tapline.proto.v1.OtlpSettings;
 import io.tapline.proto.v1.Plan;
 import io.tapline.proto.v1.RevokeApiKeyRequest;
 import io.tapline.proto.v1.Service;
@@ -67,6 +68,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   static final int MAX_RETENTION_DAYS = 3650;
+  static final int MAX_ATTRIBUTE_NAME = 255;
 
   private final CustomerStore customers;
   private final PlanStore plans;
@@ -199,6 +201,13 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
           field + ".retention_days",
           "must be between 0 (server default) and " + MAX_RETENTION_DAYS);
     }
+    for (String attribute :
+        List.of(s.getOtlp().getCustomerAttribute(), s.getOtlp().getPlanAttribute())) {
+      if (attribute.length() > MAX_ATTRIBUTE_NAME) {
+        throw new InvalidRequestException(
+            field + ".otlp", "attribute names have at most " + MAX_ATTRIBUTE_NAME + " characters");
+      }
+    }
     return new ServiceRecord(
         s.getName(),
         s.getDescription(),
@@ -206,6 +215,10 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         s.getReplayAllowListList(),
         s.getRetentionDays(),
         s.getSensitiveHeadersList().stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
+        new ServiceRecord.Otlp(
+            s.getOtlp().getClientSpans(),
+            s.getOtlp().getCustomerAttribute().strip(),
+            s.getOtlp().getPlanAttribute().strip()),
         createdAt);
   }
 
@@ -217,6 +230,11 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         .addAllReplayAllowList(s.replayAllowList())
         .setRetentionDays(s.retentionDays())
         .addAllSensitiveHeaders(s.sensitiveHeaders())
+        .setOtlp(
+            OtlpSettings.newBuilder()
+                .setClientSpans(s.otlp().clientSpans())
+                .setCustomerAttribute(s.otlp().customerAttribute())
+                .setPlanAttribute(s.otlp().planAttribute()))
         .setCreateTime(Times.timestamp(s.createdAt()))
         .build();
   }

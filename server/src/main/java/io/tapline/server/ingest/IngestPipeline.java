@@ -15,6 +15,7 @@ import io.tapline.server.storage.CallRecord;
 import io.tapline.server.storage.CallSink;
 import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.RetryLaterException;
+import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,6 +81,11 @@ public final class IngestPipeline {
             config.rateLimitPerSecond(),
             new PlanRates(plans, config.serviceCacheTtl()),
             System::nanoTime);
+  }
+
+  /** How {@code service}'s OpenTelemetry spans become calls (cached like its other settings). */
+  ServiceRecord.Otlp otlpSettings(String service) {
+    return services.of(service).otlp();
   }
 
   /**

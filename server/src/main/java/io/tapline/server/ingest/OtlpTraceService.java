@@ -44,7 +44,7 @@ public final class OtlpTraceService extends TraceServiceGrpc.TraceServiceImplBas
 
   /** Stores the export's SERVER spans for {@code principal}; answers once they are committed. */
   ExportTraceServiceResponse export(ExportTraceServiceRequest request, Principal principal) {
-    SpanCalls.Mapped mapped = SpanCalls.of(request);
+    SpanCalls.Mapped mapped = SpanCalls.of(request, pipeline::otlpSettings);
     ignored.increment(mapped.ignored());
     IngestPipeline.Prepared prepared = pipeline.prepare(mapped.batch(), principal);
     listener.committed(IngestServiceImpl.await(prepared.batch().submit(principal.keyId())));

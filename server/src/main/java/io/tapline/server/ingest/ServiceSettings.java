@@ -8,9 +8,10 @@ import io.tapline.server.storage.ServiceStore;
 import java.time.Duration;
 
 /**
- * What ingest needs to know of a service (retention, extra sensitive headers), read from the {@link
- * ServiceStore} through a Caffeine cache: a change made to a service applies to new calls within
- * {@code ingest.service-cache-ttl}. Services that are not registered get the defaults.
+ * What ingest needs to know of a service (retention, extra sensitive headers, how its OTLP spans
+ * become calls), read from the {@link ServiceStore} through a Caffeine cache: a change made to a
+ * service applies to new calls within {@code ingest.service-cache-ttl}. Services that are not
+ * registered get the defaults.
  */
 final class ServiceSettings {
 
@@ -18,12 +19,13 @@ final class ServiceSettings {
   static final long DEFAULT_CACHE_SIZE = 10_000;
 
   /** A service's settings, resolved against the server's defaults. */
-  record Settings(int retentionDays, SensitiveNames sensitiveHeaders) {}
+  record Settings(int retentionDays, SensitiveNames sensitiveHeaders, ServiceRecord.Otlp otlp) {}
 
   private final LoadingCache<String, Settings> cache;
 
   ServiceSettings(ServiceStore store, Duration ttl, int defaultRetentionDays) {
-    Settings defaults = new Settings(defaultRetentionDays, SensitiveNames.none());
+    Settings defaults =
+        new Settings(defaultRetentionDays, SensitiveNames.none(), ServiceRecord.Otlp.NONE);
     this.cache =
         Caffeine.newBuilder()
             .expireAfterWrite(ttl)
@@ -36,7 +38,8 @@ final class ServiceSettings {
   private static Settings resolve(ServiceRecord service, int defaultRetentionDays) {
     return new Settings(
         service.retentionDays() > 0 ? service.retentionDays() : defaultRetentionDays,
-        SensitiveNames.of(service.sensitiveHeaders()));
+        SensitiveNames.of(service.sensitiveHeaders()),
+        service.otlp());
   }
 
   /**

@@ -5,26 +5,28 @@ import com.google.protobuf.Timestamp;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
+import io.tapline.server.storage.ServiceRecord;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * OTLP spans as API calls. SERVER spans become calls, read with the HTTP semantic conventions
- * (stable names and the older ones) or, for gRPC spans, the RPC ones (the method path as route);
- * other spans are left out and counted. {@code service.name} of the span's resource gives the
- * service; trace and span ids are kept, and together give the call's id, so an export sent again is
- * stored once (its batch id is a digest of the export).
+ * OTLP spans as API calls. SERVER spans become calls (CLIENT spans too for a service that opts in),
+ * read with the HTTP semantic conventions (stable names and the older ones) or, for gRPC spans, the
+ * RPC ones (the method path as route); other spans are left out and counted. {@code service.name}
+ * of the span's resource gives the service; trace and span ids are kept, and together give the
+ * call's id, so an export sent again is stored once (its batch id is a digest of the export).
  */
 final class SpanCalls {
 
@@ -42,15 +44,24 @@ final class SpanCalls {
 
   private SpanCalls() {}
 
-  static Mapped of(ExportTraceServiceRequest export) {
+  /**
+   * @param settings how each service's spans become calls (its CLIENT spans too, the attributes
+   *     naming customer and plan)
+   */
+  static Mapped of(
+      ExportTraceServiceRequest export, Function<String, ServiceRecord.Otlp> settings) {
     IngestRequest.Builder batch = IngestRequest.newBuilder().setBatchId(batchId(export));
     int ignored = 0;
     for (ResourceSpans resourceSpans : export.getResourceSpansList()) {
-      String service = string(resourceSpans.getResource(), "service.name");
+      List<KeyValue> resource = resourceSpans.getResource().getAttributesList();
+      String service = string(resource, "service.name");
+      ServiceRecord.Otlp otlp =
+          service.isEmpty() ? ServiceRecord.Otlp.NONE : settings.apply(service);
       for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
         for (Span span : scopeSpans.getSpansList()) {
-          if (span.getKind() == Span.SpanKind.SPAN_KIND_SERVER) {
-            batch.addCalls(call(service, span));
+          if (span.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+              || (otlp.clientSpans() && span.getKind() == Span.SpanKind.SPAN_KIND_CLIENT)) {
+            batch.addCalls(call(service, span, otlp, resource));
           } else {
             ignored++;
           }
@@ -115,7 +126,8 @@ final class SpanCalls {
     }
   }
 
-  private static ApiCall call(String service, Span span) {
+  private static ApiCall call(
+      String service, Span span, ServiceRecord.Otlp otlp, List<KeyValue> resource) {
     Attributes a = new Attributes();
     span.getAttributesList().forEach(a::read);
     boolean rpc = a.method.isEmpty() && !a.rpcSystem.isEmpty();
@@ -149,6 +161,8 @@ final class SpanCalls {
       String message = span.getStatus().getMessage();
       call.setError(message.isEmpty() ? "error" : message);
     }
+    call.setCustomerId(named(otlp.customerAttribute(), span, resource));
+    call.setPlan(named(otlp.planAttribute(), span, resource));
     if (!span.getTraceId().isEmpty() && !span.getSpanId().isEmpty()) {
       call.setId(hex(span.getTraceId()) + hex(span.getSpanId()));
     }
@@ -193,9 +207,18 @@ final class SpanCalls {
     };
   }
 
-  /** The value of a string attribute of the resource, or empty. */
-  private static String string(Resource resource, String key) {
-    for (KeyValue kv : resource.getAttributesList()) {
+  /** The value of the attribute {@code name} of the span, else of its resource; empty for none. */
+  private static String named(String name, Span span, List<KeyValue> resource) {
+    if (name.isEmpty()) {
+      return "";
+    }
+    String value = string(span.getAttributesList(), name);
+    return value.isEmpty() ? string(resource, name) : value;
+  }
+
+  /** The value of an attribute as text, or empty. */
+  private static String string(List<KeyValue> attributes, String key) {
+    for (KeyValue kv : attributes) {
       if (kv.getKey().equals(key)) {
         return text(kv.getValue());
       }

@@ -11,6 +11,7 @@ import java.util.List;
  *     reached although they are private, loopback or link-local
  * @param retentionDays how long its calls are kept; 0 for the server's default
  * @param sensitiveHeaders header names (lower case) masked on top of the server's defaults
+ * @param otlp how its OpenTelemetry spans become calls
  */
 public record ServiceRecord(
     String name,
@@ -19,10 +20,24 @@ public record ServiceRecord(
     List<String> replayAllowList,
     int retentionDays,
     List<String> sensitiveHeaders,
+    Otlp otlp,
     Instant createdAt) {
 
   public ServiceRecord {
     replayAllowList = List.copyOf(replayAllowList);
     sensitiveHeaders = List.copyOf(sensitiveHeaders);
+  }
+
+  /**
+   * How a service's OpenTelemetry spans become calls.
+   *
+   * @param clientSpans whether CLIENT spans become calls too (SERVER spans always do)
+   * @param customerAttribute the span or resource attribute naming a call's customer, or empty
+   * @param planAttribute the span or resource attribute naming a call's plan, or empty
+   */
+  public record Otlp(boolean clientSpans, String customerAttribute, String planAttribute) {
+
+    /** SERVER spans only; customer and plan from the sending key alone. */
+    public static final Otlp NONE = new Otlp(false, "", "");
   }
 }

@@ -119,7 +119,14 @@ class IngestPathIT {
     new ClickHouseServiceStore(tapline.server().storage().dataSource())
         .put(
             new ServiceRecord(
-                "secrets", "", "", List.of(), 0, List.of("x-tenant-secret"), Instant.now()));
+                "secrets",
+                "",
+                "",
+                List.of(),
+                0,
+                List.of("x-tenant-secret"),
+                ServiceRecord.Otlp.NONE,
+                Instant.now()));
     List<String> secrets =
         List.of(
             "Bearer-s3cr3t-auth",
@@ -368,7 +375,16 @@ class IngestPathIT {
   @Test
   void retentionComesFromTheServiceOrTheDefault() throws Exception {
     new ClickHouseServiceStore(tapline.server().storage().dataSource())
-        .put(new ServiceRecord("short-lived", "", "", List.of(), 3, List.of(), Instant.now()));
+        .put(
+            new ServiceRecord(
+                "short-lived",
+                "",
+                "",
+                List.of(),
+                3,
+                List.of(),
+                ServiceRecord.Otlp.NONE,
+                Instant.now()));
     stub()
         .ingest(
             IngestRequest.newBuilder()

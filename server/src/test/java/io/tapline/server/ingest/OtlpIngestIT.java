@@ -30,10 +30,14 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.CallFilter;
+import io.tapline.proto.v1.CreateServiceRequest;
+import io.tapline.proto.v1.OtlpSettings;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
+import io.tapline.proto.v1.Service;
 import io.tapline.server.app.TaplineServer;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.testing.SharedClickHouse;
@@ -340,6 +344,56 @@ class OtlpIngestIT {
       provider.shutdown().join(30, TimeUnit.SECONDS);
     }
     assertThat(calls("otel-port")).hasSize(1);
+  }
+
+  @Test
+  void aServiceMayCountItsClientSpansAndNameTheAttributesOfCustomerAndPlan() {
+    AdminServiceGrpc.newBlockingStub(tapline.channel())
+        .createService(
+            CreateServiceRequest.newBuilder()
+                .setService(
+                    Service.newBuilder()
+                        .setName("otel-client")
+                        .setOtlp(
+                            OtlpSettings.newBuilder()
+                                .setClientSpans(true)
+                                .setCustomerAttribute("tenant.id")
+                                .setPlanAttribute("tenant.plan")))
+                .build());
+    String key = tapline.newKey(Set.of("ingest"), "otel-client");
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(
+                Resource.create(
+                    Attributes.of(
+                        AttributeKey.stringKey("service.name"),
+                        "otel-client",
+                        AttributeKey.stringKey("tenant.plan"),
+                        "gold")))
+            .addSpanProcessor(SimpleSpanProcessor.create(grpcExporter(key)))
+            .build();
+    Tracer tracer = provider.get("test");
+    tracer
+        .spanBuilder("POST /charge")
+        .setSpanKind(SpanKind.CLIENT)
+        .setAttribute("http.request.method", "POST")
+        .setAttribute("url.full", "https://payments.example.com/charge")
+        .setAttribute("http.response.status_code", 201L)
+        .setAttribute("tenant.id", "acme")
+        .startSpan()
+        .end();
+    tracer.spanBuilder("render").startSpan().end();
+    assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+    provider.shutdown().join(30, TimeUnit.SECONDS);
+
+    assertThat(calls("otel-client"))
+        .singleElement()
+        .satisfies(
+            call -> {
+              assertThat(call.getUrl()).isEqualTo("https://payments.example.com/charge");
+              assertThat(call.getCustomerId()).isEqualTo("acme");
+              assertThat(call.getPlan()).isEqualTo("gold");
+            });
   }
 
   /** OTLP/JSON posted to {@code /v1/traces} with {@code key} (none when null). */

@@ -53,7 +53,14 @@ class ReplayServiceIT {
         new ClickHouseServiceStore(tapline.server().storage().dataSource());
     services.put(
         new ServiceRecord(
-            "shop", "", target.url(""), List.of("127.0.0.1"), 0, List.of(), Instant.now()));
+            "shop",
+            "",
+            target.url(""),
+            List.of("127.0.0.1"),
+            0,
+            List.of(),
+            ServiceRecord.Otlp.NONE,
+            Instant.now()));
     services.put(
         new ServiceRecord(
             "local-shop",
@@ -62,6 +69,7 @@ class ReplayServiceIT {
             List.of(),
             0,
             List.of(),
+            ServiceRecord.Otlp.NONE,
             Instant.now()));
     Timestamp now =
         Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 3600).build();

@@ -55,6 +55,7 @@ class ReplayerIT {
                 "https://api.test:" + target.httpsPort() + "/"),
             0,
             List.of(),
+            ServiceRecord.Otlp.NONE,
             Instant.EPOCH);
     TargetGuard guard =
         new TargetGuard(
@@ -257,6 +258,7 @@ class ReplayerIT {
                         List.of(),
                         0,
                         List.of(),
+                        ServiceRecord.Otlp.NONE,
                         Instant.EPOCH),
                     false))
         .isInstanceOf(FailedPreconditionException.class)

@@ -49,7 +49,15 @@ class TargetGuardTest {
               List.of()));
 
   private static ServiceRecord service(String baseUrl, String... allowList) {
-    return new ServiceRecord("svc", "", baseUrl, List.of(allowList), 0, List.of(), Instant.EPOCH);
+    return new ServiceRecord(
+        "svc",
+        "",
+        baseUrl,
+        List.of(allowList),
+        0,
+        List.of(),
+        ServiceRecord.Otlp.NONE,
+        Instant.EPOCH);
   }
 
   private OutboundGuard.Target check(String url, ServiceRecord service) {

@@ -20,6 +20,7 @@ public abstract class ServiceStoreContract extends MetadataStoreContract<Service
         List.of("https://other" + variant + ".test/", "10.0.0." + (variant + 1)),
         7 + variant,
         List.of("x-token-" + variant, "x-secret"),
+        new ServiceRecord.Otlp(variant % 2 == 1, "tenant.id." + variant, "plan." + variant),
         CREATED.plusSeconds(variant));
   }
 
@@ -31,7 +32,8 @@ public abstract class ServiceStoreContract extends MetadataStoreContract<Service
   @Test
   void emptyListsAndTheDefaultRetentionReadBackUnchangedAndListsKeepTheirOrder() {
     String bare = unique("svc-bare");
-    ServiceRecord empty = new ServiceRecord(bare, "", "", List.of(), 0, List.of(), CREATED);
+    ServiceRecord empty =
+        new ServiceRecord(bare, "", "", List.of(), 0, List.of(), ServiceRecord.Otlp.NONE, CREATED);
     String ordered = unique("svc-ordered");
     ServiceRecord unsorted =
         new ServiceRecord(
@@ -41,6 +43,7 @@ public abstract class ServiceStoreContract extends MetadataStoreContract<Service
             List.of("https://z.test/", "https://a.test/", "::1"),
             365,
             List.of("x-z", "x-a"),
+            ServiceRecord.Otlp.NONE,
             CREATED);
     store().put(empty);
     store().put(unsorted);

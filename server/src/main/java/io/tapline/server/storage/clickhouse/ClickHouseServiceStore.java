@@ -16,10 +16,11 @@ public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord>
         "services",
         "name",
         "name, description, base_url, replay_allow_list, retention_days, sensitive_headers,"
+            + " otlp_client_spans, otlp_customer_attribute, otlp_plan_attribute,"
             + " toUnixTimestamp64Milli(created_at)",
         "name, description, base_url, replay_allow_list, retention_days, sensitive_headers,"
-            + " created_at",
-        "?, ?, ?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
+            + " otlp_client_spans, otlp_customer_attribute, otlp_plan_attribute, created_at",
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
         true,
         rs ->
             new ServiceRecord(
@@ -29,7 +30,8 @@ public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord>
                 List.of(SqlArrays.strings(rs.getArray(4))),
                 rs.getInt(5),
                 List.of(SqlArrays.strings(rs.getArray(6))),
-                Instant.ofEpochMilli(rs.getLong(7))),
+                new ServiceRecord.Otlp(rs.getBoolean(7), rs.getString(8), rs.getString(9)),
+                Instant.ofEpochMilli(rs.getLong(10))),
         (insert, s) -> {
           insert.setString(1, s.name());
           insert.setString(2, s.description());
@@ -37,7 +39,10 @@ public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord>
           insert.setObject(4, s.replayAllowList());
           insert.setInt(5, s.retentionDays());
           insert.setObject(6, s.sensitiveHeaders());
-          insert.setLong(7, s.createdAt().toEpochMilli());
+          insert.setInt(7, s.otlp().clientSpans() ? 1 : 0);
+          insert.setString(8, s.otlp().customerAttribute());
+          insert.setString(9, s.otlp().planAttribute());
+          insert.setLong(10, s.createdAt().toEpochMilli());
         });
   }
 }

@@ -78,7 +78,9 @@ class ValueRoundTripIT {
     int i = 0;
     for (String v : NASTY) {
       String key = "k" + i++ + v;
-      ServiceRecord service = new ServiceRecord(key, v, v, List.of(v, v + "2"), 7, List.of(v), NOW);
+      ServiceRecord service =
+          new ServiceRecord(
+              key, v, v, List.of(v, v + "2"), 7, List.of(v), ServiceRecord.Otlp.NONE, NOW);
       services.put(service);
       assertThat(services.get(key)).as(v).contains(service);
 
