@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.ResponseCompleteException;
 import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
 import com.linecorp.armeria.server.HttpStatusException;
+import com.linecorp.armeria.server.RequestTimeoutException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -93,6 +94,10 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
       case ContentTooLargeException e -> Status.RESOURCE_EXHAUSTED.withDescription(TOO_LARGE);
       case HttpStatusException e when e.httpStatus().code() == 413 ->
           Status.RESOURCE_EXHAUSTED.withDescription(TOO_LARGE);
+      // The deadline the client sent (grpc-timeout), or the server's request timeout, passed
+      // here before the client gave up itself.
+      case RequestTimeoutException e ->
+          Status.DEADLINE_EXCEEDED.withDescription("the request took longer than its deadline");
       // The client went away after its answer was complete: nothing to report.
       case ResponseCompleteException e -> Status.CANCELLED.withCause(e);
       case NotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
