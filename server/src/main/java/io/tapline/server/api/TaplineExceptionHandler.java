@@ -40,6 +40,11 @@ public final class TaplineExceptionHandler implements GoogleGrpcExceptionHandler
   public static final AttributeKey<Duration> RETRY_AFTER =
       AttributeKey.valueOf(TaplineExceptionHandler.class, "RETRY_AFTER");
 
+  /** A retry delay as a {@code Retry-After} header's value: whole seconds, at least 1. */
+  public static String retryAfterSeconds(Duration retryAfter) {
+    return Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000));
+  }
+
   @Override
   public com.google.rpc.Status applyStatusProto(
       RequestContext ctx, Throwable cause, Metadata metadata) {

@@ -50,9 +50,10 @@ final class HttpDecorators {
                   if (retryAfter == null || (status != 429 && status != 503)) {
                     return headers;
                   }
-                  long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
                   return headers.toBuilder()
-                      .set(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds))
+                      .set(
+                          HttpHeaderNames.RETRY_AFTER,
+                          TaplineExceptionHandler.retryAfterSeconds(retryAfter))
                       .build();
                 });
       }

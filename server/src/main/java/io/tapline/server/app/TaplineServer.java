@@ -296,6 +296,8 @@ public final class TaplineServer implements AutoCloseable {
             .intercept(new QueryCancellation(), queryTurns, auth);
     reflection.definitions().forEach(grpcBuilder::addService);
     GrpcService grpc = grpcBuilder.build();
+    var requestMetrics =
+        MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests"));
     reflection.describe(grpc.services());
     sb.service(
         grpc,
@@ -307,16 +309,14 @@ public final class TaplineServer implements AutoCloseable {
                     .map(d -> ((ProtoServiceDescriptorSupplier) d).getServiceDescriptor())
                     .toList())
             .asDecorator(),
-        MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("tapline.requests")),
+        requestMetrics,
         HttpDecorators.cors(config.server().corsAllowedOrigins()));
     // OTLP/HTTP beside OTLP over gRPC; gzip bodies are decoded first.
     sb.service(
         OtlpHttpService.PATH,
         new OtlpHttpService(otlp, auth)
             .decorate(DecodingService.newDecorator())
-            .decorate(
-                MetricCollectingService.newDecorator(
-                    MeterIdPrefixFunction.ofDefault("tapline.requests"))));
+            .decorate(requestMetrics));
     // Readiness follows the store; liveness only says the process answers.
     HealthCheckService ready = HealthCheckService.builder().checkers(storeHealth).build();
     sb.service("/internal/health", ready);

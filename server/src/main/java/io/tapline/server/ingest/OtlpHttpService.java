@@ -20,6 +20,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.tapline.server.api.GrpcHttpStatus;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Scope;
 import io.tapline.server.api.TaplineExceptionHandler;
@@ -95,7 +96,10 @@ public final class OtlpHttpService extends AbstractHttpService {
       retryAfter = ctx.attr(TaplineExceptionHandler.RETRY_AFTER);
     }
     return body(
-        httpStatus(Status.fromCodeValue(status.getCode()).getCode()), status, json, retryAfter);
+        HttpStatus.valueOf(GrpcHttpStatus.of(Status.fromCodeValue(status.getCode()).getCode())),
+        status,
+        json,
+        retryAfter);
   }
 
   private static HttpResponse body(
@@ -104,8 +108,7 @@ public final class OtlpHttpService extends AbstractHttpService {
         ResponseHeaders.builder(status).contentType(json ? MediaType.JSON : PROTOBUF);
     if (retryAfter != null && (status.code() == 429 || status.code() == 503)) {
       headers.set(
-          HttpHeaderNames.RETRY_AFTER,
-          Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000)));
+          HttpHeaderNames.RETRY_AFTER, TaplineExceptionHandler.retryAfterSeconds(retryAfter));
     }
     if (!json) {
       return HttpResponse.of(headers.build(), HttpData.wrap(message.toByteArray()));
@@ -115,18 +118,6 @@ public final class OtlpHttpService extends AbstractHttpService {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static HttpStatus httpStatus(Status.Code code) {
-    return switch (code) {
-      case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> HttpStatus.BAD_REQUEST;
-      case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
-      case PERMISSION_DENIED -> HttpStatus.FORBIDDEN;
-      case NOT_FOUND -> HttpStatus.NOT_FOUND;
-      case RESOURCE_EXHAUSTED -> HttpStatus.TOO_MANY_REQUESTS;
-      case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
-      default -> HttpStatus.INTERNAL_SERVER_ERROR;
-    };
   }
 
   /** An OTLP/JSON export: ids are hex (protobuf's JSON would read them as base64). */

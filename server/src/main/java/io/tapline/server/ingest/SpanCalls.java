@@ -1,7 +1,6 @@
 package io.tapline.server.ingest;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -11,9 +10,14 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.IngestRequest;
+import io.tapline.server.api.GrpcHttpStatus;
+import io.tapline.server.api.Times;
 import io.tapline.server.storage.ServiceRecord;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -50,15 +54,27 @@ final class SpanCalls {
    */
   static Mapped of(
       ExportTraceServiceRequest export, Function<String, ServiceRecord.Otlp> settings) {
-    IngestRequest.Builder batch = IngestRequest.newBuilder().setBatchId(batchId(export));
+    IngestRequest.Builder batch = IngestRequest.newBuilder();
+    MessageDigest digest = sha256();
+    ByteBuffer times = ByteBuffer.allocate(2 * Long.BYTES);
     int ignored = 0;
     for (ResourceSpans resourceSpans : export.getResourceSpansList()) {
       List<KeyValue> resource = resourceSpans.getResource().getAttributesList();
       String service = string(resource, "service.name");
       ServiceRecord.Otlp otlp =
           service.isEmpty() ? ServiceRecord.Otlp.NONE : settings.apply(service);
+      digest.update(service.getBytes(StandardCharsets.UTF_8));
       for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
         for (Span span : scopeSpans.getSpansList()) {
+          // What identifies a span, so that the same export sent again gets the same batch id.
+          digest.update(span.getTraceId().asReadOnlyByteBuffer());
+          digest.update(span.getSpanId().asReadOnlyByteBuffer());
+          digest.update(
+              times
+                  .clear()
+                  .putLong(span.getStartTimeUnixNano())
+                  .putLong(span.getEndTimeUnixNano())
+                  .flip());
           if (span.getKind() == Span.SpanKind.SPAN_KIND_SERVER
               || (otlp.clientSpans() && span.getKind() == Span.SpanKind.SPAN_KIND_CLIENT)) {
             batch.addCalls(call(service, span, otlp, resource));
@@ -68,6 +84,7 @@ final class SpanCalls {
         }
       }
     }
+    batch.setBatchId("otlp-" + HEX.formatHex(digest.digest(), 0, 16));
     return new Mapped(batch.build(), ignored);
   }
 
@@ -131,27 +148,25 @@ final class SpanCalls {
     Attributes a = new Attributes();
     span.getAttributesList().forEach(a::read);
     boolean rpc = a.method.isEmpty() && !a.rpcSystem.isEmpty();
+    String traceId = hex(span.getTraceId());
+    String spanId = hex(span.getSpanId());
     boolean failed = span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR;
     String route = rpc ? "/" + a.rpcService + "/" + a.rpcMethod : a.route;
     ApiCall.Builder call =
         ApiCall.newBuilder()
             .setService(service)
-            .setTimestamp(timestamp(span.getStartTimeUnixNano()))
+            .setTimestamp(Times.timestamp(Instant.ofEpochSecond(0, span.getStartTimeUnixNano())))
             .setMethod(rpc ? "POST" : a.method.toUpperCase(Locale.ROOT))
             .setUrl(url(a, rpc ? route : ""))
             .setRoute(route)
-            .setStatusCode(
-                (int)
-                    (rpc
-                        ? httpStatusOfGrpc(a.grpcStatus, failed)
-                        : a.status != 0 ? a.status : failed ? 500 : 200))
+            .setStatusCode(statusCode(a, rpc, failed))
             .setLatencyMs(
                 Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1e6)
             .setSourceIp(a.clientAddress)
             .putAllRequestHeaders(a.requestHeaders)
             .putAllResponseHeaders(a.responseHeaders)
-            .setTraceId(hex(span.getTraceId()))
-            .setSpanId(hex(span.getSpanId()));
+            .setTraceId(traceId)
+            .setSpanId(spanId);
     if (!a.userAgent.isEmpty()) {
       call.putRequestHeaders("user-agent", a.userAgent);
     }
@@ -163,8 +178,8 @@ final class SpanCalls {
     }
     call.setCustomerId(named(otlp.customerAttribute(), span, resource));
     call.setPlan(named(otlp.planAttribute(), span, resource));
-    if (!span.getTraceId().isEmpty() && !span.getSpanId().isEmpty()) {
-      call.setId(hex(span.getTraceId()) + hex(span.getSpanId()));
+    if (!traceId.isEmpty() && !spanId.isEmpty()) {
+      call.setId(traceId + spanId);
     }
     return call.build();
   }
@@ -188,23 +203,15 @@ final class SpanCalls {
     return scheme + "://" + host + port + pathAndQuery;
   }
 
-  /** The HTTP status a gRPC status code stands for, as gRPC's HTTP mapping has it. */
-  private static int httpStatusOfGrpc(long code, boolean failed) {
-    return switch ((int) code) {
-      case 0 -> 200;
-      case 1 -> 499;
-      case 3, 9, 11 -> 400;
-      case 4 -> 504;
-      case 5 -> 404;
-      case 6, 10 -> 409;
-      case 7 -> 403;
-      case 8 -> 429;
-      case 12 -> 501;
-      case 14 -> 503;
-      case 16 -> 401;
-      case -1 -> failed ? 500 : 200;
-      default -> 500;
-    };
+  /** The span's HTTP status, or its gRPC status's; without either, from its outcome. */
+  private static int statusCode(Attributes a, boolean rpc, boolean failed) {
+    if (rpc && a.grpcStatus >= 0) {
+      return GrpcHttpStatus.of(io.grpc.Status.fromCodeValue((int) a.grpcStatus).getCode());
+    }
+    if (!rpc && a.status != 0) {
+      return (int) a.status;
+    }
+    return failed ? 500 : 200;
   }
 
   /** The value of the attribute {@code name} of the span, else of its resource; empty for none. */
@@ -263,22 +270,13 @@ final class SpanCalls {
     return key.substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  private static Timestamp timestamp(long unixNanos) {
-    return Timestamp.newBuilder()
-        .setSeconds(Math.floorDiv(unixNanos, 1_000_000_000L))
-        .setNanos((int) Math.floorMod(unixNanos, 1_000_000_000L))
-        .build();
-  }
-
   private static String hex(ByteString bytes) {
     return HEX.formatHex(bytes.toByteArray());
   }
 
-  /** A digest of the export: the same export sent again gets the same batch id. */
-  private static String batchId(ExportTraceServiceRequest export) {
+  private static MessageDigest sha256() {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(export.toByteArray());
-      return "otlp-" + HEX.formatHex(digest, 0, 16);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
