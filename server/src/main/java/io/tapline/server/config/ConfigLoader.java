@@ -1,6 +1,5 @@
 package io.tapline.server.config;
 
-import io.tapline.server.storage.clickhouse.DatabaseNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -132,10 +131,10 @@ public final class ConfigLoader {
   private static TaplineConfig bind(Properties p, Map<String, String> env) {
     Values r = new Values(p, env);
     String database = r.string("clickhouse.database");
-    if (!DatabaseNames.VALID.matcher(database).matches()) {
+    if (!TaplineConfig.ClickHouse.DATABASE_NAME.matcher(database).matches()) {
       throw new ConfigException(
           "clickhouse.database must match "
-              + DatabaseNames.VALID.pattern()
+              + TaplineConfig.ClickHouse.DATABASE_NAME.pattern()
               + "; got '"
               + database
               + "'");

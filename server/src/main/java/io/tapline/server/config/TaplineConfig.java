@@ -4,6 +4,7 @@ import io.tapline.masking.Masker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The server's configuration, bound from {@code tapline.properties} (every key documented there), a
@@ -41,6 +42,9 @@ public record TaplineConfig(
    */
   public record ClickHouse(
       String url, String user, String password, String database, int internalPoolSize) {
+
+    /** Database names Tapline accepts: the store writes them into SQL as they are. */
+    public static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
     public boolean embedded() {
       return url.isBlank();

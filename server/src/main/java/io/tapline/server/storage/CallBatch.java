@@ -23,11 +23,17 @@ public record CallBatch(
   public static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   public CallBatch {
+    requireBatchId(batchId);
+    calls = List.copyOf(calls);
+    retentionDays = Map.copyOf(retentionDays);
+  }
+
+  /** {@code batchId}, checked against {@link #BATCH_ID}. */
+  public static String requireBatchId(String batchId) {
     if (!BATCH_ID.matcher(batchId).matches()) {
       throw new IllegalArgumentException("Invalid batch id: " + batchId);
     }
-    calls = List.copyOf(calls);
-    retentionDays = Map.copyOf(retentionDays);
+    return batchId;
   }
 
   /** The same batch with only {@code calls} (a subset of its calls). */

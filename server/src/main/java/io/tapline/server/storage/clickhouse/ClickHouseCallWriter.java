@@ -327,10 +327,7 @@ public final class ClickHouseCallWriter implements GroupCommitter.RowWriter {
     private final Map<String, Integer> retentionDays = new HashMap<>();
 
     public Rows(String batchId, boolean mayBeStored) {
-      if (!CallBatch.BATCH_ID.matcher(batchId).matches()) {
-        throw new IllegalArgumentException("Invalid batch id: " + batchId);
-      }
-      this.batchId = batchId;
+      this.batchId = CallBatch.requireBatchId(batchId);
       this.batchIdBytes = batchId.getBytes(StandardCharsets.US_ASCII);
       this.mayBeStored = mayBeStored;
     }

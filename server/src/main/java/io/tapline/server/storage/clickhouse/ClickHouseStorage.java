@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.storage.QueryLimitException;
 import io.tapline.server.storage.RetryLaterException;
 import java.io.PrintWriter;
@@ -138,7 +139,7 @@ public final class ClickHouseStorage implements AutoCloseable {
       String database,
       Settings settings,
       MeterRegistry meters) {
-    if (!DatabaseNames.VALID.matcher(database).matches()) {
+    if (!TaplineConfig.ClickHouse.DATABASE_NAME.matcher(database).matches()) {
       throw new IllegalArgumentException("Invalid database name: " + database);
     }
     String base =
