@@ -104,9 +104,10 @@ final class Subscription {
       lastSent = scanned;
     }
     hub.tryGoLive(this);
+    // The first heartbeat goes at once: it tells the client (a browser showing "live", say)
+    // that the subscription is open before any event happens.
     long every = heartbeatInterval.toMillis();
-    heartbeats =
-        eventLoop.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    heartbeats = eventLoop.scheduleAtFixedRate(this::heartbeat, 0, every, TimeUnit.MILLISECONDS);
     long checks = keyCheckInterval.toMillis();
     keyChecks =
         eventLoop.scheduleAtFixedRate(

@@ -30,6 +30,7 @@ import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.ReplayServiceGrpc;
 import io.tapline.server.admin.AdminServiceImpl;
+import io.tapline.server.admin.IdentityServiceImpl;
 import io.tapline.server.alert.AlertEngine;
 import io.tapline.server.api.ConcurrencyLimit;
 import io.tapline.server.api.GrpcStatusErrorHandler;
@@ -283,6 +284,7 @@ public final class TaplineServer implements AutoCloseable {
                     authenticator,
                     Clock.systemUTC()))
             .addService(replay)
+            .addService(new IdentityServiceImpl(stores.apiKeys()))
             .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
             .supportedSerializationFormats(GrpcSerializationFormats.values())
             .jsonMarshallerFactory(JsonCodec::of)
@@ -324,6 +326,7 @@ public final class TaplineServer implements AutoCloseable {
     sb.service("/internal/health/live", HealthCheckService.of());
     sb.service("/internal/metrics", PrometheusExpositionService.of(meters.getPrometheusRegistry()));
     sb.serviceUnder("/docs", DocsExamples.docService());
+    Console.addTo(sb);
     // Request buffers on the heap. gRPC messages are parsed from the buffer Armeria gathers them
     // in, and protobuf decodes their strings from a heap array with the JDK's vectorised UTF-8
     // decoder but from direct memory byte by byte. Sockets still read into direct buffers.

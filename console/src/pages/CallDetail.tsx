@@ -1,0 +1,95 @@
+import { useEffect, useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+import { query, messageOf } from "../api";
+import { DEFAULT_VIEW, paramsFromView } from "../filters";
+import { latency, time } from "../format";
+import { Body, Masked, Pairs } from "../components/Body";
+import type { ApiCall } from "../gen/tapline/v1/api_call_pb";
+
+/** One call: request, response, timing, tags and the ids that tie it to others. */
+export function CallDetail() {
+  const { id = "" } = useParams();
+  const [params] = useSearchParams();
+  const service = params.get("service") ?? "";
+  const [call, setCall] = useState<ApiCall | null>(null);
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    let current = true;
+    const abort = new AbortController();
+    query
+      .getCall({ id, service }, { signal: abort.signal })
+      .then((c) => current && setCall(c))
+      .catch((e) => current && setError(messageOf(e)));
+    return () => {
+      current = false;
+      abort.abort();
+    };
+  }, [id, service]);
+
+  if (error) return <p role="alert" className="error">{error}</p>;
+  if (!call) return <p className="muted">Loading…</p>;
+
+  const sameCustomer = `/calls?${paramsFromView({ ...DEFAULT_VIEW, service: call.service, customer: call.customerId, range: "7d" })}`;
+  return (
+    <article className="detail">
+      <h1>
+        <span className="method">{call.method}</span> <Masked text={call.path || call.url} />
+      </h1>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd className={`status s${Math.floor(call.statusCode / 100)}xx`}>{call.statusCode}</dd>
+        <dt>Latency</dt>
+        <dd>{latency(call.latencyMs)}</dd>
+        <dt>Time</dt>
+        <dd>{time(call.timestamp)}</dd>
+        <dt>Service</dt>
+        <dd>{call.service}</dd>
+        <dt>Route</dt>
+        <dd>{call.route || "–"}</dd>
+        <dt>Customer</dt>
+        <dd>{call.customerId ? <Link to={sameCustomer}>{call.customerId}</Link> : "–"}</dd>
+        <dt>Plan</dt>
+        <dd>{call.plan || "–"}</dd>
+        <dt>Client IP</dt>
+        <dd>{call.sourceIp || "–"}</dd>
+        <dt>API key id</dt>
+        <dd>{call.apiKeyId || "–"}</dd>
+        <dt>Trace</dt>
+        <dd className="mono">{call.traceId || "–"}</dd>
+        <dt>Span</dt>
+        <dd className="mono">{call.spanId || "–"}</dd>
+        {call.sampleRate > 0 && call.sampleRate < 1 && (
+          <>
+            <dt>Sampled</dt>
+            <dd>1 in {Math.round(1 / call.sampleRate)}</dd>
+          </>
+        )}
+        <dt>Call id</dt>
+        <dd className="mono">{call.id}</dd>
+      </dl>
+      {call.error && (
+        <p className="error" role="note">
+          Error: <Masked text={call.error} />
+        </p>
+      )}
+      <p className="url">
+        <Masked text={call.url} />
+      </p>
+      <Pairs label="Tags" pairs={call.tags} />
+      <div className="columns">
+        <section aria-labelledby="request-title">
+          <h2 id="request-title">Request</h2>
+          <Pairs label="Query parameters" pairs={call.queryParams} />
+          <Pairs label="Request headers" pairs={call.requestHeaders} />
+          <Body label="Request body" body={call.requestBody} size={call.requestBodySize} truncated={call.requestBodyTruncated} />
+        </section>
+        <section aria-labelledby="response-title">
+          <h2 id="response-title">Response</h2>
+          <Pairs label="Response headers" pairs={call.responseHeaders} />
+          <Body label="Response body" body={call.responseBody} size={call.responseBodySize} truncated={call.responseBodyTruncated} />
+        </section>
+      </div>
+    </article>
+  );
+}
