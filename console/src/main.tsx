@@ -7,6 +7,9 @@ import { Overview } from "./pages/Overview";
 import { Explorer } from "./pages/Explorer";
 import { CallDetail } from "./pages/CallDetail";
 import { Alerts } from "./pages/Alerts";
+import { Usage } from "./pages/Usage";
+import { CustomerUsage } from "./pages/CustomerUsage";
+import { Admin } from "./pages/Admin";
 import { applyTheme } from "./theme";
 import "./styles.css";
 
@@ -22,6 +25,9 @@ const router = createBrowserRouter([
       { path: "calls", element: <Explorer /> },
       { path: "calls/:id", element: <CallDetail /> },
       { path: "alerts", element: <Alerts /> },
+      { path: "usage", element: <Usage /> },
+      { path: "usage/customers/:id", element: <CustomerUsage /> },
+      { path: "admin", element: <Admin /> },
     ],
   },
 ]);

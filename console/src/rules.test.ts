@@ -57,3 +57,10 @@ describe("server messages", () => {
     expect(fieldError("the store is unavailable")).toEqual({ field: "", reason: "the store is unavailable" });
   });
 });
+
+describe("server messages about other messages", () => {
+  it("drop the prefix they are given", () => {
+    expect(fieldError("service.base_url: must be an http or https URL", "service.")).toEqual({ field: "base_url", reason: "must be an http or https URL" });
+    expect(fieldError("scopes: at least one scope is required", "")).toEqual({ field: "scopes", reason: "at least one scope is required" });
+  });
+});

@@ -223,12 +223,13 @@ export function kindOf(rule: AlertRule): string {
 
 /**
  * Splits a server validation message ("rule.windowed.threshold: must be ...") into the field it
- * names, relative to the rule, and the reason; the field is "" when the message names none.
+ * names, relative to {@code prefix}, and the reason; the field is "" when the message names none.
  */
-export function fieldError(message: string): { field: string; reason: string } {
-  const match = /^(?:rule\.)?([a-z_][a-z0-9_.[\]]*): (.*)$/s.exec(message);
+export function fieldError(message: string, prefix = "rule."): { field: string; reason: string } {
+  const match = /^([a-z_][a-z0-9_.[\]]*): (.*)$/s.exec(message);
   if (!match) return { field: "", reason: message };
-  return { field: match[1], reason: match[2] };
+  const field = match[1].startsWith(prefix) ? match[1].slice(prefix.length) : match[1];
+  return { field, reason: match[2] };
 }
 
 /** The proto field path of a condition kind, as the server names it in errors. */

@@ -4,10 +4,13 @@ import { query, messageOf } from "../api";
 import { DEFAULT_VIEW, paramsFromView } from "../filters";
 import { latency, time } from "../format";
 import { Body, Masked, Pairs } from "../components/Body";
+import { ReplayPanel } from "../components/Replay";
+import { useAccess } from "../access";
 import type { ApiCall } from "../gen/tapline/v1/api_call_pb";
 
 /** One call: request, response, timing, tags and the ids that tie it to others. */
 export function CallDetail() {
+  const access = useAccess();
   const { id = "" } = useParams();
   const [params] = useSearchParams();
   const service = params.get("service") ?? "";
@@ -90,6 +93,7 @@ export function CallDetail() {
           <Body label="Response body" body={call.responseBody} size={call.responseBodySize} truncated={call.responseBodyTruncated} />
         </section>
       </div>
+      {access.may("replay") && <ReplayPanel call={call} />}
     </article>
   );
 }

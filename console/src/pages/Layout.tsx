@@ -51,7 +51,9 @@ export function Layout() {
         <nav aria-label="Pages">
           {read && <NavLink to="/" end>Overview</NavLink>}
           {read && <NavLink to="/calls">Calls</NavLink>}
+          {read && <NavLink to="/usage">Usage</NavLink>}
           {read && <NavLink to="/alerts">Alerts</NavLink>}
+          {access.admin && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <span className="who" aria-label="Signed in as">
           <span>{access.key.name || access.key.keyId}</span>
