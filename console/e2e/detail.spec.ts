@@ -3,6 +3,7 @@ import { call, ingest, screenshot, serviceName, signIn } from "./tapline";
 
 test("call detail shows request and response with masked values and cut bodies marked", async ({ page }) => {
   const service = serviceName("detail");
+  const trace = crypto.randomUUID().replaceAll("-", "");
   const big = JSON.stringify({ items: Array.from({ length: 4000 }, (_, i) => ({ id: i, name: `item ${i}` })) });
   await ingest([
     call(service, 10, {
@@ -18,10 +19,12 @@ test("call detail shows request and response with masked values and cut bodies m
       latencyMs: 123.4,
       customerId: "acme",
       plan: "gold",
-      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      traceId: trace,
       spanId: "00f067aa0ba902b7",
       tags: { region: "eu" },
     }),
+    // Another service's call in the same trace.
+    call(`${service}-backend`, 9, { id: "backend-1", route: "/internal/users/{id}", traceId: trace }),
   ]);
   await signIn(page);
   await page.goto(`/calls?service=${service}`);
@@ -42,13 +45,21 @@ test("call detail shows request and response with masked values and cut bodies m
 
   const response = page.getByRole("region", { name: "Response" });
   await expect(response.getByRole("note")).toContainText("cut:");
-  await expect(page.locator("dl.facts")).toContainText("4bf92f3577b34da6a3ce929d0e0e4736");
+  await expect(page.locator("dl.facts")).toContainText(trace);
   await expect(page.locator("dl.facts")).toContainText("123 ms");
   await screenshot(page, "call-detail");
 
   await page.getByRole("link", { name: "acme" }).click();
   await expect(page).toHaveURL(/customer=acme/);
   await expect(page.locator("table.calls tbody tr")).toHaveCount(1);
+
+  // The trace id leads to every call of the trace, whichever service made it, oldest first.
+  await page.goBack();
+  await page.getByRole("link", { name: trace }).click();
+  await expect(page).toHaveURL(new RegExp(`trace=${trace}`));
+  await expect(page.locator("table.calls tbody tr")).toHaveCount(2);
+  await expect(page.locator("table.calls tbody tr").nth(0)).toContainText(service);
+  await expect(page.locator("table.calls tbody tr").nth(1)).toContainText(`${service}-backend`);
 });
 
 test("recorded values are shown as text: scripts, handlers and javascript: links stay inert", async ({ page }) => {

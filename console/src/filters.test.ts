@@ -32,6 +32,7 @@ describe("the call view in the URL", () => {
       apiKeyId: "k1",
       sourceIp: "10.0.0.1",
       text: "timeout & retry",
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
       order: "slowest" as const,
     };
     const params = paramsFromView(view);

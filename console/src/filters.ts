@@ -36,6 +36,7 @@ export interface CallView {
   apiKeyId: string;
   sourceIp: string;
   text: string;
+  traceId: string;
   order: OrderName;
 }
 
@@ -59,6 +60,7 @@ export const DEFAULT_VIEW: CallView = {
   apiKeyId: "",
   sourceIp: "",
   text: "",
+  traceId: "",
   order: "newest",
 };
 
@@ -81,6 +83,7 @@ const PARAMS: Partial<Record<keyof CallView, string>> = {
   apiKeyId: "apiKeyId",
   sourceIp: "ip",
   text: "q",
+  traceId: "trace",
   order: "order",
 };
 
@@ -160,5 +163,6 @@ export function callFilter(view: CallView, now: Date): CallFilter {
     sourceIp: view.sourceIp.trim(),
     apiKeyId: view.apiKeyId.trim(),
     text: view.text,
+    traceId: view.traceId.trim(),
   });
 }

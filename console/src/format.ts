@@ -37,6 +37,12 @@ export function time(ts: Timestamp | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+/** A time as a datetime-local input shows it: local, to the minute. */
+export function localInput(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
 export function statusClass(code: number): string {
   return code >= 100 && code < 600 ? `${Math.floor(code / 100)}xx` : "";
 }

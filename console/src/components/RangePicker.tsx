@@ -8,7 +8,6 @@ export interface Range {
 
 /** Last 15 minutes, hour, day, week, or custom bounds (local time). */
 export function RangePicker({ value, onChange }: { value: Range; onChange: (r: Range) => void }) {
-  const toLocal = (iso: string) => (iso ? iso.slice(0, 16) : "");
   return (
     <fieldset className="range">
       <legend>Time range</legend>
@@ -30,7 +29,7 @@ export function RangePicker({ value, onChange }: { value: Range; onChange: (r: R
             From{" "}
             <input
               type="datetime-local"
-              value={toLocal(value.from)}
+              value={value.from}
               onChange={(e) => onChange({ ...value, from: e.target.value })}
             />
           </label>
@@ -38,7 +37,7 @@ export function RangePicker({ value, onChange }: { value: Range; onChange: (r: R
             To{" "}
             <input
               type="datetime-local"
-              value={toLocal(value.to)}
+              value={value.to}
               onChange={(e) => onChange({ ...value, to: e.target.value })}
             />
           </label>

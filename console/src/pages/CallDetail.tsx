@@ -2,7 +2,8 @@ import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { query, messageOf } from "../api";
 import { DEFAULT_VIEW, paramsFromView } from "../filters";
-import { latency, time } from "../format";
+import { latency, localInput, time } from "../format";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Body, Masked, Pairs } from "../components/Body";
 import { ReplayPanel } from "../components/Replay";
 import { useAccess } from "../access";
@@ -33,6 +34,16 @@ export function CallDetail() {
   if (error) return <p role="alert" className="error">{error}</p>;
   if (!call) return <p className="muted">Loading…</p>;
 
+  const at = call.timestamp ? timestampDate(call.timestamp) : new Date();
+  const sameTrace = `/calls?${paramsFromView({
+    ...DEFAULT_VIEW,
+    service: access.boundService,
+    traceId: call.traceId,
+    range: "custom",
+    from: localInput(new Date(at.getTime() - 3600_000)),
+    to: localInput(new Date(at.getTime() + 3600_000)),
+    order: "oldest",
+  })}`;
   const sameCustomer = `/calls?${paramsFromView({ ...DEFAULT_VIEW, service: call.service, customer: call.customerId, range: "7d" })}`;
   return (
     <article className="detail">
@@ -59,7 +70,7 @@ export function CallDetail() {
         <dt>API key id</dt>
         <dd>{call.apiKeyId || "–"}</dd>
         <dt>Trace</dt>
-        <dd className="mono">{call.traceId || "–"}</dd>
+        <dd className="mono">{call.traceId ? <Link to={sameTrace} title="Calls of this trace, an hour either side">{call.traceId}</Link> : "–"}</dd>
         <dt>Span</dt>
         <dd className="mono">{call.spanId || "–"}</dd>
         {call.sampleRate > 0 && call.sampleRate < 1 && (

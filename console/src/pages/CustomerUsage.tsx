@@ -6,7 +6,7 @@ import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
 import { Table } from "../components/Table";
 import { DEFAULT_VIEW, paramsFromView } from "../filters";
-import { count, latency, percent } from "../format";
+import { count, latency, localInput, percent } from "../format";
 import { type BreakdownGroup, type GetMetricsResponse, type GetTimeSeriesResponse, Dimension } from "../gen/tapline/v1/query_pb";
 import { PERIODS, type Period, periodWindow } from "../usage";
 
@@ -35,7 +35,7 @@ export function CustomerUsage() {
     return () => abort.abort();
   }, [id, service, start, end]);
 
-  const calls = `/calls?${paramsFromView({ ...DEFAULT_VIEW, service, customer: id, range: "custom", from: start.toISOString(), to: end.toISOString() })}`;
+  const calls = `/calls?${paramsFromView({ ...DEFAULT_VIEW, service, customer: id, range: "custom", from: localInput(start), to: localInput(new Date(end.getTime() + 60_000)) })}`;
   const m = data?.metrics.metrics;
   return (
     <>

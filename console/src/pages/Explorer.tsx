@@ -136,7 +136,8 @@ export function Explorer() {
           {field("plan", "Plan")}
           {field("apiKeyId", "API key id")}
           {field("sourceIp", "Client IP")}
-          {field("text", "Text (URL, bodies, error)")}
+          {field("text", "Text (URL, bodies)")}
+          {field("traceId", "Trace id")}
           <label>
             Tags
             <input

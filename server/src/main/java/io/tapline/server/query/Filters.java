@@ -90,7 +90,8 @@ final class Filters {
         filter.getPlan(),
         filter.getSourceIp(),
         filter.getApiKeyId(),
-        filter.getText());
+        filter.getText(),
+        filter.getTraceId());
   }
 
   /**

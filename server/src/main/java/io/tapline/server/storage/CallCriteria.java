@@ -16,6 +16,7 @@ import java.util.Set;
  * @param hasError true for errors only (5xx or an error message), false for non-errors, null for
  *     both
  * @param text found in the URL, the request body or the response body
+ * @param traceId the W3C trace id of the calls of one distributed trace
  */
 public record CallCriteria(
     String service,
@@ -35,7 +36,8 @@ public record CallCriteria(
     String plan,
     String sourceIp,
     String apiKeyId,
-    String text) {
+    String text,
+    String traceId) {
 
   public CallCriteria {
     statusClasses = Set.copyOf(statusClasses);
@@ -46,7 +48,7 @@ public record CallCriteria(
   public static CallCriteria ofService(String service) {
     return new CallCriteria(
         service, null, null, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "",
-        "", "");
+        "", "", "");
   }
 
   /** The same criteria over another time range. */
@@ -69,6 +71,7 @@ public record CallCriteria(
         plan,
         sourceIp,
         apiKeyId,
-        text);
+        text,
+        traceId);
   }
 }

@@ -134,6 +134,8 @@ class AnalyticsIT {
             .setCustomerId(customer)
             .setPlan(PLANS.get(customer))
             .setApiKeyId("key-" + customer)
+            // 37 traces, each spanning calls of both services.
+            .setTraceId("%032x".formatted(Math.floorMod(id.hashCode(), 37)))
             .setRequestBody(random.nextInt(10) == 0 ? "{\"needle\":\"" + id + "\"}" : "{}")
             // Searches are sampled: each recorded one stands for four.
             .setSampleRate(route.equals("/v1/search") ? 0.25 : random.nextInt(5) == 0 ? 0.5 : 1);
@@ -530,6 +532,8 @@ class AnalyticsIT {
         window().setText("?q=7").setRoute("/v1/search"),
         c -> c.getUrl().endsWith("?q=7") && c.getRoute().equals("/v1/search"));
     cases.put(window().setText("50%_"), c -> false);
+    String trace = "%032x".formatted(5);
+    cases.put(window().setTraceId(trace), c -> c.getTraceId().equals(trace));
     List<ApiCall> all = new ArrayList<>(shop);
     all.addAll(other);
     cases.forEach(

@@ -217,7 +217,7 @@ final class Scan {
 
   /**
    * Whether {@code c} names no column that only {@code api_calls} has: path, latency, tags, source
-   * IP, API key or text.
+   * IP, API key, trace or text.
    */
   private static boolean onlyKeyColumns(CallCriteria c) {
     return c.pathPrefix().isEmpty()
@@ -227,6 +227,7 @@ final class Scan {
         && c.tags().isEmpty()
         && c.sourceIp().isEmpty()
         && c.apiKeyId().isEmpty()
+        && c.traceId().isEmpty()
         && c.text().isEmpty();
   }
 

@@ -103,6 +103,7 @@ final class Where {
     equal(where, parameters, "plan", c.plan());
     equal(where, parameters, "source_ip", c.sourceIp());
     equal(where, parameters, "api_key_id", c.apiKeyId());
+    equal(where, parameters, "trace_id", c.traceId());
     if (!c.text().isEmpty()) {
       String pattern = containsPattern(c.text());
       where.append(" AND (url LIKE ? OR request_body LIKE ? OR response_body LIKE ?)");

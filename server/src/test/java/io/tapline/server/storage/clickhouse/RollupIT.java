@@ -216,6 +216,7 @@ class RollupIT {
             "pro",
             "",
             "",
+            "",
             "");
     MetricsQuery query = new MetricsQuery(criteria, LEVELS);
     assertThat(Scan.counts(criteria, List.of(), 0, true).rollup()).isTrue();
@@ -239,7 +240,7 @@ class RollupIT {
       CallCriteria criteria =
           new CallCriteria(
               "shop", START, END, 0, "", "", "", "", Set.of(), null, null, errors, Map.of(), "", "",
-              "", "", "");
+              "", "", "", "");
       MetricsResult fromRollup = chosen.metrics(new MetricsQuery(criteria, LEVELS));
       assertThat(fromRollup).isEqualTo(raw.metrics(new MetricsQuery(criteria, LEVELS)));
       assertMatches(
@@ -421,7 +422,7 @@ class RollupIT {
     CallCriteria customerAndMethod =
         new CallCriteria(
             "shop", START, END, 0, "GET", "", "", "", Set.of(), null, null, null, Map.of(), "acme",
-            "", "", "", "");
+            "", "", "", "", "");
     assertThat(Scan.counts(customerAndMethod, List.of(), 0, true).rollup()).isFalse();
     assertThat(Scan.counts(customerAndMethod, List.of(Dimension.METHOD), 0, true).rollup())
         .isFalse();
@@ -451,12 +452,12 @@ class RollupIT {
                 c ->
                     new CallCriteria(
                         c[0], START, END, 200, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "")),
+                        "", "", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "GET", "", "", "", Set.of(), null, null, null,
-                        Map.of(), "", "", "", "", "")),
+                        Map.of(), "", "", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
@@ -477,27 +478,28 @@ class RollupIT {
                         "",
                         "",
                         "",
+                        "",
                         "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(5), null, null, null, Map.of(),
-                        "", "", "", "", "")),
+                        "", "", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(),
-                        "", "", "", "", "")),
+                        "", "", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "pro", "", "", "")),
+                        "", "pro", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(),
-                        "acme", "pro", "", "", "")));
+                        "acme", "pro", "", "", "", "")));
     for (CallCriteria c : countsOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isTrue();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
@@ -508,22 +510,22 @@ class RollupIT {
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "/x", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "")),
+                        "", "", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "x/", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "")),
+                        "", "", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), 10L, null, null, Map.of(),
-                        "", "", "", "", "")),
+                        "", "", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, 10L, null, Map.of(),
-                        "", "", "", "", "")),
+                        "", "", "", "", "", "")),
             criteria(
                 c ->
                     new CallCriteria(
@@ -540,6 +542,7 @@ class RollupIT {
                         null,
                         null,
                         Map.of("a", "b"),
+                        "",
                         "",
                         "",
                         "",
@@ -565,6 +568,7 @@ class RollupIT {
                         "",
                         "10.0.0.1",
                         "",
+                        "",
                         "")),
             criteria(
                 c ->
@@ -586,12 +590,13 @@ class RollupIT {
                         "",
                         "",
                         "key-acme",
+                        "",
                         "")),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "api")));
+                        "", "", "", "", "api", "")));
     for (CallCriteria c : rawOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
@@ -640,7 +645,7 @@ class RollupIT {
     CallCriteria ghostOfCustomer =
         new CallCriteria(
             "ghost", START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "acme",
-            "", "", "", "");
+            "", "", "", "", "");
     assertThat(chosen.metrics(new MetricsQuery(ghostOfCustomer, LEVELS)).total().recorded())
         .as("a customer filter reads api_calls")
         .isZero();

@@ -167,6 +167,7 @@ class ValueRoundTripIT {
               v,
               "",
               v,
+              "",
               "");
       assertThat(
               store.search(new CallQuery(byCustomer, SearchOrder.NEWEST_FIRST, 10, null)).calls())
