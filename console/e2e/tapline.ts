@@ -63,8 +63,8 @@ export async function newKey(scopes: string[], service = "", name = "e2e key"): 
   return created.key;
 }
 
-export async function signIn(page: Page, key = adminKey): Promise<void> {
-  await page.goto("/signin");
+export async function signIn(page: Page, key = adminKey, origin = ""): Promise<void> {
+  await page.goto(`${origin}/signin`);
   await page.getByLabel("API key").fill(key);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByLabel("Signed in as")).toBeVisible();
