@@ -53,6 +53,7 @@ import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
+import io.tapline.server.storage.ApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import io.tapline.server.storage.clickhouse.GroupCommitter;
@@ -92,6 +93,9 @@ public final class TaplineServer implements AutoCloseable {
   private final ScheduledExecutorService healthChecks;
   private final PrometheusMeterRegistry meters;
   private final List<Integer> extraPorts;
+
+  /** The demo's traffic when {@code demo.enabled}, else null; set once, right after start. */
+  private volatile DemoTraffic demo;
 
   private TaplineServer(
       EmbeddedClickHouse engine,
@@ -147,6 +151,9 @@ public final class TaplineServer implements AutoCloseable {
       Stores stores = Stores.on(storage, meters);
       KeyBootstrap.ensureAdminKey(
           stores.apiKeys(), config.auth().bootstrapAdminKey(), config.embedded().dataDir());
+      if (config.demo().delete()) {
+        DemoTraffic.deleteDemoData(stores);
+      }
 
       SettableHealthChecker storeHealth = new SettableHealthChecker(true);
       ScheduledExecutorService healthChecks =
@@ -175,6 +182,9 @@ public final class TaplineServer implements AutoCloseable {
               meters,
               config.server().extraPorts());
       logger.info("Tapline serving on port {} (docs at /docs)", tapline.port());
+      if (config.demo().enabled()) {
+        tapline.startDemo(stores.apiKeys(), config.demo().callsPerSecond());
+      }
       return tapline;
     } catch (RuntimeException e) {
       if (storage != null) {
@@ -184,6 +194,18 @@ public final class TaplineServer implements AutoCloseable {
         engine.close();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Starts the demo's traffic to this server. The server runs on without it if that fails: the demo
+   * is a sample, never a reason to stop.
+   */
+  private void startDemo(ApiKeyStore keys, int callsPerSecond) {
+    try {
+      demo = DemoTraffic.start(port(), keys, authenticator, callsPerSecond);
+    } catch (RuntimeException e) {
+      logger.warn("Demo traffic could not start: {}", e.toString());
     }
   }
 
@@ -371,6 +393,11 @@ public final class TaplineServer implements AutoCloseable {
    */
   @Override
   public void close() {
+    // The demo first: its last batch is committed before ingest stops taking batches.
+    DemoTraffic running = demo;
+    if (running != null) {
+      running.close();
+    }
     server.stop().join();
     healthChecks.shutdownNow();
     storage.close();

@@ -217,7 +217,11 @@ public final class ConfigLoader {
             halfTheCoresIfZero(r.integer("query.max-concurrent", 0, 256)),
             r.integer("query.max-concurrent-per-key", 1, 10_000),
             halfTheCoresIfZero(r.integer("query.max-threads", 0, 1024)),
-            r.integer("query.nice", 0, 19)));
+            r.integer("query.nice", 0, 19)),
+        new TaplineConfig.Demo(
+            r.bool("demo.enabled"),
+            r.integer("demo.calls-per-second", 1, 5000),
+            r.bool("demo.delete")));
   }
 
   /** Typed access to merged properties; each error names its key. */
@@ -243,6 +247,11 @@ public final class ConfigLoader {
       } catch (NumberFormatException e) {
         throw new ConfigException(key + " must be a whole number; got '" + value + "'");
       }
+    }
+
+    /** true or false, in any case. */
+    boolean bool(String key) {
+      return Boolean.parseBoolean(oneOf(key, "true", "false"));
     }
 
     String oneOf(String key, String... allowed) {

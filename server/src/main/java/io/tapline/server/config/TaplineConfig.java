@@ -21,7 +21,8 @@ public record TaplineConfig(
     Replay replay,
     Alerts alerts,
     Outbound outbound,
-    Query query) {
+    Query query,
+    Demo demo) {
 
   /**
    * The port everything is served on (0 picks a free one), and the browser origins allowed to call
@@ -190,6 +191,14 @@ public record TaplineConfig(
       int maxThreads,
       int nice) {}
 
+  /**
+   * Sample traffic for a first look ({@code ./scripts/run --demo}): when {@code enabled}, Tapline
+   * sends itself about {@code callsPerSecond} realistic calls a second through its own API, for
+   * services, plans, customers and alert rules named {@code demo-...}. With {@code delete}, it
+   * removes all of that at start, then runs as usual.
+   */
+  public record Demo(boolean enabled, int callsPerSecond, boolean delete) {}
+
   /** A copy pointing at another ClickHouse server, user and database. */
   public TaplineConfig withClickHouse(String url, String user, String password, String database) {
     return new TaplineConfig(
@@ -202,7 +211,8 @@ public record TaplineConfig(
         replay,
         alerts,
         outbound,
-        query);
+        query,
+        demo);
   }
 
   /** A copy listening on another port. */
@@ -217,6 +227,7 @@ public record TaplineConfig(
         replay,
         alerts,
         outbound,
-        query);
+        query,
+        demo);
   }
 }

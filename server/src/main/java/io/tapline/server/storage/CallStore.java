@@ -1,6 +1,7 @@
 package io.tapline.server.storage;
 
 import java.util.List;
+import java.util.Set;
 
 /** Reads stored API calls and aggregates them. */
 public interface CallStore {
@@ -19,4 +20,10 @@ public interface CallStore {
   BreakdownResult breakdown(BreakdownQuery query);
 
   TimeSeriesResult timeSeries(TimeSeriesQuery query);
+
+  /**
+   * Deletes every call of these services, and their rows in the rollups, and returns how many calls
+   * there were. Stop sending calls of these services first: calls stored meanwhile may be left.
+   */
+  long deleteCalls(Set<String> services);
 }

@@ -3,6 +3,7 @@ package io.tapline.server.storage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Measures the queries of another {@link CallStore}: {@code tapline.clickhouse.query{query=...}}.
@@ -55,5 +56,10 @@ public final class MeteredCallStore implements CallStore {
   @Override
   public TimeSeriesResult timeSeries(TimeSeriesQuery query) {
     return timeSeries.record(() -> delegate.timeSeries(query));
+  }
+
+  @Override
+  public long deleteCalls(Set<String> services) {
+    return delegate.deleteCalls(services);
   }
 }

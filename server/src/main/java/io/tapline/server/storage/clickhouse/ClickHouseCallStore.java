@@ -11,12 +11,26 @@ import io.tapline.server.storage.MetricsResult;
 import io.tapline.server.storage.TimeSeriesQuery;
 import io.tapline.server.storage.TimeSeriesResult;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /** Reads and aggregates calls from {@code api_calls}; each query is its own class. */
 public final class ClickHouseCallStore implements CallStore {
+
+  /**
+   * The tables with rows of calls by service: {@code api_calls} and the rollups its materialized
+   * views fill (migrations 0051 and 0052).
+   */
+  static final List<String> TABLES_BY_SERVICE =
+      List.of(
+          ClickHouseCallWriter.TABLE,
+          "api_calls_counts_1h",
+          "api_calls_latency_5m",
+          "api_calls_customers_1h");
 
   private final DataSource dataSource;
   private final boolean rollups;
@@ -62,6 +76,40 @@ public final class ClickHouseCallStore implements CallStore {
   public TimeSeriesResult timeSeries(TimeSeriesQuery query) {
     SelectTimeSeries select = new SelectTimeSeries(query, rollups);
     return run(select.toString(), select::execute);
+  }
+
+  /**
+   * Lightweight deletes ({@code DELETE FROM}): the rows are gone from queries when it returns, and
+   * from disk after later merges. The rollups are deleted from as well: deleting calls does not
+   * reach them.
+   */
+  @Override
+  public long deleteCalls(Set<String> services) {
+    if (services.isEmpty()) {
+      return 0;
+    }
+    List<Object> parameters = List.of(List.copyOf(services));
+    String where = " WHERE has(?, service)";
+    return run(
+        "deletion of the calls of " + services,
+        connection -> {
+          long calls;
+          try (PreparedStatement count =
+                  Statements.prepare(
+                      connection,
+                      "SELECT count() FROM " + ClickHouseCallWriter.TABLE + where,
+                      parameters);
+              ResultSet rs = count.executeQuery()) {
+            calls = rs.next() ? rs.getLong(1) : 0;
+          }
+          for (String table : TABLES_BY_SERVICE) {
+            try (PreparedStatement delete =
+                Statements.prepare(connection, "DELETE FROM " + table + where, parameters)) {
+              delete.executeUpdate();
+            }
+          }
+          return calls;
+        });
   }
 
   private interface Execution<T> {
