@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { SearchOrder, StatusClass } from "../src/gen/tapline/v1/query_pb";
+import { SearchOrder, StatusClass } from "@tapline/client";
 import { call, clients, ingest, screenshot, serviceName, signIn } from "./tapline";
 
 const service = serviceName("explorer");

@@ -1,32 +1,17 @@
 // What the browser tests need besides the browser: API clients of the server under test (the
 // same generated clients the console uses), data to look at, and signing in.
-import { createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { expect, type Page } from "@playwright/test";
-import { AdminService } from "../src/gen/tapline/v1/admin_pb";
-import { AlertService } from "../src/gen/tapline/v1/alert_pb";
-import { IngestService } from "../src/gen/tapline/v1/ingest_pb";
-import { QueryService } from "../src/gen/tapline/v1/query_pb";
-import type { ApiCall, ApiCallSchema } from "../src/gen/tapline/v1/api_call_pb";
+import { bearer, createTaplineClients, type ApiCall, type ApiCallSchema } from "@tapline/client";
 
 export const baseUrl = process.env.TAPLINE_URL!;
 export const adminKey = process.env.TAPLINE_ADMIN_KEY!;
 if (!baseUrl || !adminKey) throw new Error("set TAPLINE_URL and TAPLINE_ADMIN_KEY");
 
 export function clients(key = adminKey) {
-  const transport = createGrpcWebTransport({
-    baseUrl,
-    useBinaryFormat: true,
-    interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${key}`), next(req))],
-  });
-  return {
-    admin: createClient(AdminService, transport),
-    alerts: createClient(AlertService, transport),
-    ingest: createClient(IngestService, transport),
-    query: createClient(QueryService, transport),
-  };
+  return createTaplineClients(createGrpcWebTransport({ baseUrl, useBinaryFormat: true, interceptors: [bearer(key)] }));
 }
 
 /** A call as the generated client takes it (a plain object, not a message). */

@@ -2,7 +2,7 @@
 // resumed from the last id received after any disconnect, so no event is missed or shown twice.
 import { useEffect, useState } from "react";
 import { alerts } from "./api";
-import type { AlertEvent } from "./gen/tapline/v1/alert_pb";
+import type { AlertEvent } from "@tapline/client";
 import { backoff, mergeEvents } from "./events";
 
 export type FeedState = "connecting" | "live" | "reconnecting";

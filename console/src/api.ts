@@ -1,11 +1,7 @@
 // The API clients, generated from proto/ and spoken over gRPC-Web on the console's own origin.
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { AdminService } from "./gen/tapline/v1/admin_pb";
-import { AlertService } from "./gen/tapline/v1/alert_pb";
-import { IdentityService } from "./gen/tapline/v1/identity_pb";
-import { QueryService } from "./gen/tapline/v1/query_pb";
-import { ReplayService } from "./gen/tapline/v1/replay_pb";
+import { bearer, createTaplineClients, QueryService } from "@tapline/client";
 import { storedKey } from "./session";
 
 /** Called when the server refuses the key (401) or the key lacks a scope (403). */
@@ -15,7 +11,7 @@ export function whenRefused(handler: (reason: string) => void): void {
   onRefused = handler;
 }
 
-const bearer: Interceptor = (next) => async (req) => {
+const storedBearer: Interceptor = (next) => async (req) => {
   const key = storedKey();
   if (key) {
     req.header.set("authorization", `Bearer ${key}`);
@@ -67,19 +63,11 @@ const queryTurns: Interceptor = (next) => async (req) => {
 };
 
 export function transportFor(baseUrl: string, key?: string) {
-  const interceptors: Interceptor[] = key
-    ? [(next) => (req) => (req.header.set("authorization", `Bearer ${key}`), next(req))]
-    : [bearer, queryTurns];
+  const interceptors: Interceptor[] = key ? [bearer(key)] : [storedBearer, queryTurns];
   return createGrpcWebTransport({ baseUrl, useBinaryFormat: true, interceptors });
 }
 
-const transport = transportFor(window.location.origin);
-
-export const identity = createClient(IdentityService, transport);
-export const query = createClient(QueryService, transport);
-export const alerts = createClient(AlertService, transport);
-export const admin = createClient(AdminService, transport);
-export const replay = createClient(ReplayService, transport);
+export const { identity, query, alerts, admin, replay } = createTaplineClients(transportFor(window.location.origin));
 
 /** The message of an error as the user should read it. */
 export function messageOf(e: unknown): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { backoff, mergeEvents } from "./events";
-import { AlertEventSchema } from "./gen/tapline/v1/alert_pb";
+import { AlertEventSchema } from "@tapline/client";
 
 const event = (id: number, ruleName = `rule ${id}`) => create(AlertEventSchema, { id: BigInt(id), ruleName });
 

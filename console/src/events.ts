@@ -1,5 +1,5 @@
 // How the live alert feed merges what it receives and how long it waits to reconnect.
-import type { AlertEvent } from "./gen/tapline/v1/alert_pb";
+import type { AlertEvent } from "@tapline/client";
 
 /** Events newest first, each id once. */
 export function mergeEvents(shown: AlertEvent[], incoming: AlertEvent[]): AlertEvent[] {

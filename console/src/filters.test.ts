@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { DEFAULT_VIEW, callFilter, paramsFromView, timeWindow, viewFromParams } from "./filters";
-import { SearchOrder, StatusClass } from "./gen/tapline/v1/query_pb";
+import { SearchOrder, StatusClass } from "@tapline/client";
 
 const NOW = new Date("2026-12-05T12:00:00Z");
 

@@ -2,7 +2,7 @@
 // reproduces what its sender saw. Every SearchCalls filter has a parameter here.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type CallFilter, CallFilterSchema, SearchOrder, StatusClass } from "./gen/tapline/v1/query_pb";
+import { type CallFilter, CallFilterSchema, SearchOrder, StatusClass } from "@tapline/client";
 
 export const RANGES = { "15m": 15 * 60, "1h": 3600, "24h": 24 * 3600, "7d": 7 * 24 * 3600 } as const;
 export type RangeName = keyof typeof RANGES | "custom";

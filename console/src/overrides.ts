@@ -1,7 +1,7 @@
 // Replay overrides as the console edits them: one "name: value" per line for headers and query
 // parameters, one "/json/pointer = value" per line for masked body fields.
 import { create } from "@bufbuild/protobuf";
-import { type ReplayOverrides, ReplayOverridesSchema } from "./gen/tapline/v1/replay_pb";
+import { type ReplayOverrides, ReplayOverridesSchema } from "@tapline/client";
 
 export interface OverridesDraft {
   url: string;

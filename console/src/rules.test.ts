@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NEW_RULE, draftFromRule, fieldError, ruleFromDraft } from "./rules";
-import { Aggregate, Comparison, Severity, WebhookFormat } from "./gen/tapline/v1/alert_pb";
+import { Aggregate, Comparison, Severity, WebhookFormat } from "@tapline/client";
 
 describe("rule drafts", () => {
   it("make per-call rules, with 'in' values split", () => {

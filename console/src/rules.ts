@@ -12,7 +12,7 @@ import {
   Comparison,
   Severity,
   WebhookFormat,
-} from "./gen/tapline/v1/alert_pb";
+} from "@tapline/client";
 
 export type RuleKind = "perCall" | "windowed" | "absence" | "burnRate";
 

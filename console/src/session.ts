@@ -1,6 +1,6 @@
 // The signed-in key. It lives in sessionStorage (gone when the browser session ends) unless the
 // user asked to be remembered on this device; it never goes into a URL or a log.
-import type { ApiKey } from "./gen/tapline/v1/admin_pb";
+import type { ApiKey } from "@tapline/client";
 
 const STORAGE_KEY = "tapline.key";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
-import { BreakdownGroupSchema } from "./gen/tapline/v1/query_pb";
+import { BreakdownGroupSchema } from "@tapline/client";
 import { periodWindow, pivot } from "./usage";
 
 const group = (values: string[], count: number, other = false) =>

@@ -1,5 +1,5 @@
 // The usage pages' arithmetic: billing periods and pivots of two-dimensional breakdowns.
-import type { BreakdownGroup } from "./gen/tapline/v1/query_pb";
+import type { BreakdownGroup } from "@tapline/client";
 
 export const PERIODS = { mtd: "Month to date", "7d": "Last 7 days", "30d": "Last 30 days", custom: "Custom" } as const;
 export type Period = keyof typeof PERIODS;

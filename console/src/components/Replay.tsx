@@ -2,8 +2,8 @@ import { type FormEvent, useEffect, useState } from "react";
 import { messageOf, replay as replays } from "../api";
 import { latency, time } from "../format";
 import { Body, Masked, Pairs } from "./Body";
-import type { ApiCall } from "../gen/tapline/v1/api_call_pb";
-import { BodyDiff_Kind, type Replay } from "../gen/tapline/v1/replay_pb";
+import type { ApiCall } from "@tapline/client";
+import { BodyDiff_Kind, type Replay } from "@tapline/client";
 import { NO_OVERRIDES, type OverridesDraft, overridesFrom } from "../overrides";
 
 /** Replays the call with optional overrides, compares the outcome, and lists earlier replays. */

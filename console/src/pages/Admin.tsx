@@ -5,7 +5,7 @@ import { admin, messageOf } from "../api";
 import { useAccess } from "../access";
 import { type Draft, EntityForm, type Field, list } from "../components/EntityForm";
 import { time } from "../format";
-import type { ApiKey, Customer, Plan, Service } from "../gen/tapline/v1/admin_pb";
+import type { ApiKey, Customer, Plan, Service } from "@tapline/client";
 
 const TABS = { services: "Services", keys: "API keys", plans: "Plans", customers: "Customers" } as const;
 type Tab = keyof typeof TABS;

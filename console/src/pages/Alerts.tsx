@@ -13,7 +13,7 @@ import {
   Severity,
   type WebhookDelivery,
   WebhookFormat,
-} from "../gen/tapline/v1/alert_pb";
+} from "@tapline/client";
 import {
   KIND_LABELS,
   NEW_RULE,

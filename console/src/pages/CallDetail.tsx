@@ -7,7 +7,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Body, Masked, Pairs } from "../components/Body";
 import { ReplayPanel } from "../components/Replay";
 import { useAccess } from "../access";
-import type { ApiCall } from "../gen/tapline/v1/api_call_pb";
+import type { ApiCall } from "@tapline/client";
 
 /** One call: request, response, timing, tags and the ids that tie it to others. */
 export function CallDetail() {

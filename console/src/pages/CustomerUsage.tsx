@@ -7,7 +7,7 @@ import { Chart } from "../components/Chart";
 import { Table } from "../components/Table";
 import { DEFAULT_VIEW, paramsFromView } from "../filters";
 import { count, latency, localInput, percent } from "../format";
-import { type BreakdownGroup, type GetMetricsResponse, type GetTimeSeriesResponse, Dimension } from "../gen/tapline/v1/query_pb";
+import { type BreakdownGroup, type GetMetricsResponse, type GetTimeSeriesResponse, Dimension } from "@tapline/client";
 import { PERIODS, type Period, periodWindow } from "../usage";
 
 /** One customer over the usage period: traffic, errors, latency and the routes it uses. */

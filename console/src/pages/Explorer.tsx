@@ -14,7 +14,7 @@ import {
   viewFromParams,
 } from "../filters";
 import { latency, statusClass, time } from "../format";
-import type { ApiCall } from "../gen/tapline/v1/api_call_pb";
+import type { ApiCall } from "@tapline/client";
 
 const PAGE_SIZE = 50;
 

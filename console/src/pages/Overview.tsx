@@ -13,7 +13,7 @@ import {
   type GetTimeSeriesResponse,
   BreakdownSort,
   Dimension,
-} from "../gen/tapline/v1/query_pb";
+} from "@tapline/client";
 
 const QUANTILES = [0.5, 0.95, 0.99];
 

@@ -1,7 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { useLocation, useNavigate } from "react-router";
-import { createClient } from "@connectrpc/connect";
-import { IdentityService } from "../gen/tapline/v1/identity_pb";
+import { createTaplineClients } from "@tapline/client";
 import { messageOf, transportFor } from "../api";
 import { storeKey } from "../session";
 
@@ -21,7 +20,7 @@ export function SignIn() {
     setError("");
     try {
       const candidate = key.trim();
-      await createClient(IdentityService, transportFor(window.location.origin, candidate)).whoAmI({});
+      await createTaplineClients(transportFor(window.location.origin, candidate)).identity.whoAmI({});
       storeKey(candidate, remember);
       navigate(state.from && state.from.startsWith("/") ? state.from : "/", { replace: true });
     } catch (e) {

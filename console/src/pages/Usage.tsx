@@ -6,7 +6,7 @@ import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
 import { Table } from "../components/Table";
 import { count, latency, percent } from "../format";
-import { type BreakdownGroup, Dimension } from "../gen/tapline/v1/query_pb";
+import { type BreakdownGroup, Dimension } from "@tapline/client";
 import { PERIODS, type Period, periodWindow, pivot } from "../usage";
 import { STATUS_CLASSES } from "../filters";
 
