@@ -34,8 +34,10 @@ class ConsoleBrowserIT {
           "Chromium is not installed (apt-get install chromium; .ci/run installs it): the console's"
               + " browser tests are skipped");
     }
-    assertThat(CONSOLE.resolve("node_modules/.bin/playwright"))
-        .as("the console's packages are installed by its build (console/scripts/build.sh)")
+    assertThat(Path.of("..", "node_modules", ".bin", "playwright"))
+        .as(
+            "the console's packages are installed by its build (console/scripts/build.sh, npm ci at"
+                + " the root)")
         .exists();
     Path log = Path.of("target", "console-e2e.log");
     ProcessBuilder run =
