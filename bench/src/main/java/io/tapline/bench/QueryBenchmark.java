@@ -18,8 +18,10 @@ import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.config.TaplineConfig;
+import io.tapline.server.embedded.EmbeddedClickHouse;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.function.Supplier;
 
 /**
@@ -223,7 +226,15 @@ public final class QueryBenchmark {
    * default window of the analytics queries; a load stays usable for about 50 minutes).
    */
   static void load(TaplineServer server, long rows) throws SQLException {
-    try (Connection connection = server.storage().dataSource().getConnection();
+    // A connection of its own: the server's pools stop statements after seconds, loading takes
+    // minutes.
+    EmbeddedClickHouse engine = server.engine();
+    Properties credentials = new Properties();
+    credentials.setProperty("user", engine.user());
+    credentials.setProperty("password", engine.password());
+    try (Connection connection =
+            DriverManager.getConnection(
+                engine.jdbcUrl() + "/" + server.storage().database(), credentials);
         Statement statement = connection.createStatement()) {
       try (ResultSet rs =
           statement.executeQuery(
