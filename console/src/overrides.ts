@@ -25,13 +25,14 @@ export const NO_OVERRIDES: OverridesDraft = {
   bodyFields: "",
 };
 
-/** "name: value" (or "name = value") lines as a map; lines without a separator are skipped. */
+/** "name: value" (or "name = value") lines as a map; lines without a name are skipped. */
 export function pairs(text: string, separator: ":" | "="): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const at = line.indexOf(separator);
-    if (at <= 0) continue;
-    out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    const name = at < 0 ? "" : line.slice(0, at).trim();
+    if (name === "") continue;
+    out[name] = line.slice(at + 1).trim();
   }
   return out;
 }
