@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { csv } from "../format";
+import type { BreakdownGroup, CallMetrics } from "@tapline/client";
+import { count, csv, latency, percent } from "../format";
 
 export interface Column<T> {
   title: string;
@@ -67,5 +68,23 @@ export function Table<T>({ caption, rows, columns, rowKey, download }: {
         </tbody>
       </table>
     </div>
+  );
+}
+
+const FIGURES = {
+  requests: { title: "Requests", cell: (m: CallMetrics) => count(m.count), value: (m: CallMetrics) => m.count },
+  errors: { title: "Errors", cell: (m: CallMetrics) => count(m.errors), value: (m: CallMetrics) => m.errors },
+  errorRate: { title: "Error rate", cell: (m: CallMetrics) => percent(m.errorRate), value: (m: CallMetrics) => m.errorRate },
+  p50: { title: "p50", cell: (m: CallMetrics) => latency(m.p50LatencyMs), value: (m: CallMetrics) => m.p50LatencyMs },
+  p95: { title: "p95", cell: (m: CallMetrics) => latency(m.p95LatencyMs), value: (m: CallMetrics) => m.p95LatencyMs },
+  p99: { title: "p99", cell: (m: CallMetrics) => latency(m.p99LatencyMs), value: (m: CallMetrics) => m.p99LatencyMs },
+};
+
+/** Columns of breakdown groups' figures ("share" is the group's share of all calls). */
+export function figureColumns(...names: (keyof typeof FIGURES | "share")[]): Column<BreakdownGroup>[] {
+  return names.map((name) =>
+    name === "share"
+      ? { title: "Share", numeric: true, cell: (g) => percent(g.share), value: (g) => g.share }
+      : { title: FIGURES[name].title, numeric: true, cell: (g) => FIGURES[name].cell(g.metrics!), value: (g) => FIGURES[name].value(g.metrics!) },
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { useSearchParams } from "react-router";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { admin, messageOf } from "../api";
@@ -52,54 +52,29 @@ function useList<T>(load: () => Promise<T[]>): [T[], () => void, string, (e: unk
   return [items, reload, error, (e) => setError(messageOf(e))];
 }
 
-const SERVICE_FIELDS: Field[] = [
-  { name: "name", label: "Name", fixed: true, placeholder: "checkout" },
-  { name: "description", label: "Description" },
-  { name: "base_url", label: "Base URL (replay target)", placeholder: "https://api.example.com" },
-  { name: "retention_days", label: "Retention (days, 0: server default)", kind: "number" },
-  { name: "replay_allow_list", label: "Replay allow-list (URL prefixes or exact IPs)", kind: "list" },
-  { name: "sensitive_headers", label: "Sensitive headers (masked besides the defaults)", kind: "list" },
-  { name: "otlp.customer_attribute", label: "OTLP: customer attribute" },
-  { name: "otlp.plan_attribute", label: "OTLP: plan attribute" },
-  { name: "otlp.client_spans", label: "OTLP: record CLIENT spans too", kind: "check" },
-];
-
-function serviceDraft(s?: Service): Draft {
-  return {
-    name: s?.name ?? "",
-    description: s?.description ?? "",
-    base_url: s?.baseUrl ?? "",
-    retention_days: String(s?.retentionDays ?? 0),
-    replay_allow_list: (s?.replayAllowList ?? []).join("\n"),
-    sensitive_headers: (s?.sensitiveHeaders ?? []).join("\n"),
-    "otlp.customer_attribute": s?.otlp?.customerAttribute ?? "",
-    "otlp.plan_attribute": s?.otlp?.planAttribute ?? "",
-    "otlp.client_spans": s?.otlp?.clientSpans ?? false,
-  };
-}
-
-function Services() {
-  const [services, reload, error, fail] = useList(() => admin.listServices({}).then((r) => r.services));
-  const [editing, setEditing] = useState<Service | null | "new">(null);
-  const save = (d: Draft) => {
-    const service = {
-      name: String(d.name).trim(),
-      description: String(d.description),
-      baseUrl: String(d.base_url).trim(),
-      retentionDays: Number(d.retention_days) || 0,
-      replayAllowList: list(d.replay_allow_list),
-      sensitiveHeaders: list(d.sensitive_headers),
-      otlp: {
-        customerAttribute: String(d["otlp.customer_attribute"]).trim(),
-        planAttribute: String(d["otlp.plan_attribute"]).trim(),
-        clientSpans: d["otlp.client_spans"] === true,
-      },
-    };
-    return editing === "new" ? admin.createService({ service }) : admin.updateService({ service });
-  };
-  const remove = async (s: Service) => {
-    if (!confirm(`Delete the service "${s.name}"? Its recorded calls stay until their retention ends.`)) return;
-    await admin.deleteService({ name: s.name }).catch(fail);
+/**
+ * One kind of admin entity: its table, a form to create one, and per row a form to edit it and a
+ * button to delete it. The server checks every field; its message appears beside the field.
+ */
+function Entities<T>({ noun, plural, load, keyOf, fields, draftOf, save, remove, columns, prefix, confirmDelete }: {
+  noun: string;
+  plural: string;
+  load: () => Promise<T[]>;
+  keyOf: (item: T) => string;
+  fields: Field[];
+  draftOf: (item?: T) => Draft;
+  save: (draft: Draft, created: boolean) => Promise<unknown>;
+  remove: (item: T) => Promise<unknown>;
+  columns: { title: string; cell: (item: T) => ReactNode; numeric?: boolean }[];
+  /** What the server puts before field names in its messages, e.g. "service.". */
+  prefix: string;
+  confirmDelete: (item: T) => string;
+}) {
+  const [items, reload, error, fail] = useList(load);
+  const [editing, setEditing] = useState<T | null | "new">(null);
+  const drop = async (item: T) => {
+    if (!confirm(confirmDelete(item))) return;
+    await remove(item).catch(fail);
     reload();
   };
   return (
@@ -107,17 +82,17 @@ function Services() {
       {error && <p role="alert" className="error">{error}</p>}
       {editing === null && (
         <button type="button" onClick={() => setEditing("new")}>
-          New service
+          New {noun}
         </button>
       )}
       {editing !== null && (
         <EntityForm
-          title={editing === "new" ? "New service" : `Edit service ${editing.name}`}
-          fields={SERVICE_FIELDS}
-          initial={serviceDraft(editing === "new" ? undefined : editing)}
+          title={editing === "new" ? `New ${noun}` : `Edit ${noun} ${keyOf(editing)}`}
+          fields={fields}
+          initial={draftOf(editing === "new" ? undefined : editing)}
           editing={editing !== "new"}
-          prefix="service."
-          onSave={save}
+          prefix={prefix}
+          onSave={(d) => save(d, editing === "new")}
           onDone={() => {
             setEditing(null);
             reload();
@@ -125,30 +100,30 @@ function Services() {
         />
       )}
       <table>
-        <caption>Services</caption>
+        <caption>{plural}</caption>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Description</th>
-            <th scope="col">Base URL</th>
-            <th scope="col" className="num">Retention</th>
-            <th scope="col">Replay allow-list</th>
+            {columns.map((c) => (
+              <th key={c.title} scope="col" className={c.numeric ? "num" : undefined}>
+                {c.title}
+              </th>
+            ))}
             <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
-          {services.map((s) => (
-            <tr key={s.name}>
-              <td>{s.name}</td>
-              <td>{s.description}</td>
-              <td>{s.baseUrl}</td>
-              <td className="num">{s.retentionDays ? `${s.retentionDays} d` : "default"}</td>
-              <td>{s.replayAllowList.join(", ")}</td>
+          {items.map((item) => (
+            <tr key={keyOf(item)}>
+              {columns.map((c) => (
+                <td key={c.title} className={c.numeric ? "num" : undefined}>
+                  {c.cell(item)}
+                </td>
+              ))}
               <td>
-                <button type="button" className="plain small" onClick={() => setEditing(s)}>
+                <button type="button" className="plain small" onClick={() => setEditing(item)}>
                   Edit
                 </button>
-                <button type="button" className="plain small" onClick={() => remove(s)}>
+                <button type="button" className="plain small" onClick={() => drop(item)}>
                   Delete
                 </button>
               </td>
@@ -157,6 +132,129 @@ function Services() {
         </tbody>
       </table>
     </section>
+  );
+}
+
+function Services() {
+  return (
+    <Entities<Service>
+      noun="service"
+      plural="Services"
+      prefix="service."
+      load={() => admin.listServices({}).then((r) => r.services)}
+      keyOf={(s) => s.name}
+      fields={[
+        { name: "name", label: "Name", fixed: true, placeholder: "checkout" },
+        { name: "description", label: "Description" },
+        { name: "base_url", label: "Base URL (replay target)", placeholder: "https://api.example.com" },
+        { name: "retention_days", label: "Retention (days, 0: server default)", kind: "number" },
+        { name: "replay_allow_list", label: "Replay allow-list (URL prefixes or exact IPs)", kind: "list" },
+        { name: "sensitive_headers", label: "Sensitive headers (masked besides the defaults)", kind: "list" },
+        { name: "otlp.customer_attribute", label: "OTLP: customer attribute" },
+        { name: "otlp.plan_attribute", label: "OTLP: plan attribute" },
+        { name: "otlp.client_spans", label: "OTLP: record CLIENT spans too", kind: "check" },
+      ]}
+      draftOf={(s) => ({
+        name: s?.name ?? "",
+        description: s?.description ?? "",
+        base_url: s?.baseUrl ?? "",
+        retention_days: String(s?.retentionDays ?? 0),
+        replay_allow_list: (s?.replayAllowList ?? []).join("\n"),
+        sensitive_headers: (s?.sensitiveHeaders ?? []).join("\n"),
+        "otlp.customer_attribute": s?.otlp?.customerAttribute ?? "",
+        "otlp.plan_attribute": s?.otlp?.planAttribute ?? "",
+        "otlp.client_spans": s?.otlp?.clientSpans ?? false,
+      })}
+      save={(d, created) => {
+        const service = {
+          name: String(d.name).trim(),
+          description: String(d.description),
+          baseUrl: String(d.base_url).trim(),
+          retentionDays: Number(d.retention_days) || 0,
+          replayAllowList: list(d.replay_allow_list),
+          sensitiveHeaders: list(d.sensitive_headers),
+          otlp: {
+            customerAttribute: String(d["otlp.customer_attribute"]).trim(),
+            planAttribute: String(d["otlp.plan_attribute"]).trim(),
+            clientSpans: d["otlp.client_spans"] === true,
+          },
+        };
+        return created ? admin.createService({ service }) : admin.updateService({ service });
+      }}
+      remove={(s) => admin.deleteService({ name: s.name })}
+      confirmDelete={(s) => `Delete the service "${s.name}"? Its recorded calls stay until their retention ends.`}
+      columns={[
+        { title: "Name", cell: (s) => s.name },
+        { title: "Description", cell: (s) => s.description },
+        { title: "Base URL", cell: (s) => s.baseUrl },
+        { title: "Retention", numeric: true, cell: (s) => (s.retentionDays ? `${s.retentionDays} d` : "default") },
+        { title: "Replay allow-list", cell: (s) => s.replayAllowList.join(", ") },
+      ]}
+    />
+  );
+}
+
+function Plans() {
+  return (
+    <Entities<Plan>
+      noun="plan"
+      plural="Plans"
+      prefix="plan."
+      load={() => admin.listPlans({}).then((r) => r.plans)}
+      keyOf={(p) => p.id}
+      fields={[
+        { name: "id", label: "Id", fixed: true, placeholder: "pro" },
+        { name: "name", label: "Name" },
+        { name: "description", label: "Description" },
+        { name: "rate_limit_per_second", label: "Rate limit (calls ingested per second, 0: none)", kind: "number" },
+      ]}
+      draftOf={(p) => ({ id: p?.id ?? "", name: p?.name ?? "", description: p?.description ?? "", rate_limit_per_second: String(p?.rateLimitPerSecond ?? 0) })}
+      save={(d, created) => {
+        const plan = { id: String(d.id).trim(), name: String(d.name), description: String(d.description), rateLimitPerSecond: Number(d.rate_limit_per_second) || 0 };
+        return created ? admin.createPlan({ plan }) : admin.updatePlan({ plan });
+      }}
+      remove={(p) => admin.deletePlan({ id: p.id })}
+      confirmDelete={(p) => `Delete the plan "${p.id}"?`}
+      columns={[
+        { title: "Id", cell: (p) => p.id },
+        { title: "Name", cell: (p) => p.name },
+        { title: "Description", cell: (p) => p.description },
+        { title: "Rate limit", numeric: true, cell: (p) => (p.rateLimitPerSecond ? `${p.rateLimitPerSecond}/s` : "none") },
+      ]}
+    />
+  );
+}
+
+function Customers() {
+  const [plans, setPlans] = useState<string[]>([""]);
+  useEffect(() => {
+    admin.listPlans({}).then((r) => setPlans(["", ...r.plans.map((p) => p.id)]), () => {});
+  }, []);
+  return (
+    <Entities<Customer>
+      noun="customer"
+      plural="Customers"
+      prefix="customer."
+      load={() => admin.listCustomers({}).then((r) => r.customers)}
+      keyOf={(c) => c.id}
+      fields={[
+        { name: "id", label: "Id", fixed: true, placeholder: "acme" },
+        { name: "name", label: "Name" },
+        { name: "plan", label: "Plan", kind: "select", options: plans },
+      ]}
+      draftOf={(c) => ({ id: c?.id ?? "", name: c?.name ?? "", plan: c?.plan ?? "" })}
+      save={(d, created) => {
+        const customer = { id: String(d.id).trim(), name: String(d.name), plan: String(d.plan ?? "") };
+        return created ? admin.createCustomer({ customer }) : admin.updateCustomer({ customer });
+      }}
+      remove={(c) => admin.deleteCustomer({ id: c.id })}
+      confirmDelete={(c) => `Delete the customer "${c.id}"?`}
+      columns={[
+        { title: "Id", cell: (c) => c.id },
+        { title: "Name", cell: (c) => c.name },
+        { title: "Plan", cell: (c) => c.plan },
+      ]}
+    />
   );
 }
 
@@ -266,159 +364,6 @@ function Keys() {
                     Revoke
                   </button>
                 )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
-  );
-}
-
-function Plans() {
-  const [plans, reload, error, fail] = useList(() => admin.listPlans({}).then((r) => r.plans));
-  const [editing, setEditing] = useState<Plan | null | "new">(null);
-  const fields: Field[] = [
-    { name: "id", label: "Id", fixed: true, placeholder: "pro" },
-    { name: "name", label: "Name" },
-    { name: "description", label: "Description" },
-    { name: "rate_limit_per_second", label: "Rate limit (calls ingested per second, 0: none)", kind: "number" },
-  ];
-  const save = (d: Draft) => {
-    const plan = { id: String(d.id).trim(), name: String(d.name), description: String(d.description), rateLimitPerSecond: Number(d.rate_limit_per_second) || 0 };
-    return editing === "new" ? admin.createPlan({ plan }) : admin.updatePlan({ plan });
-  };
-  const remove = async (p: Plan) => {
-    if (!confirm(`Delete the plan "${p.id}"?`)) return;
-    await admin.deletePlan({ id: p.id }).catch(fail);
-    reload();
-  };
-  return (
-    <section>
-      {error && <p role="alert" className="error">{error}</p>}
-      {editing === null && (
-        <button type="button" onClick={() => setEditing("new")}>
-          New plan
-        </button>
-      )}
-      {editing !== null && (
-        <EntityForm
-          title={editing === "new" ? "New plan" : `Edit plan ${editing.id}`}
-          fields={fields}
-          initial={
-            editing === "new"
-              ? { id: "", name: "", description: "", rate_limit_per_second: "0" }
-              : { id: editing.id, name: editing.name, description: editing.description, rate_limit_per_second: String(editing.rateLimitPerSecond) }
-          }
-          editing={editing !== "new"}
-          prefix="plan."
-          onSave={save}
-          onDone={() => {
-            setEditing(null);
-            reload();
-          }}
-        />
-      )}
-      <table>
-        <caption>Plans</caption>
-        <thead>
-          <tr>
-            <th scope="col">Id</th>
-            <th scope="col">Name</th>
-            <th scope="col">Description</th>
-            <th scope="col" className="num">Rate limit</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {plans.map((p) => (
-            <tr key={p.id}>
-              <td>{p.id}</td>
-              <td>{p.name}</td>
-              <td>{p.description}</td>
-              <td className="num">{p.rateLimitPerSecond ? `${p.rateLimitPerSecond}/s` : "none"}</td>
-              <td>
-                <button type="button" className="plain small" onClick={() => setEditing(p)}>
-                  Edit
-                </button>
-                <button type="button" className="plain small" onClick={() => remove(p)}>
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
-  );
-}
-
-function Customers() {
-  const [customers, reload, error, fail] = useList(() => admin.listCustomers({}).then((r) => r.customers));
-  const [plans, setPlans] = useState<string[]>([""]);
-  const [editing, setEditing] = useState<Customer | null | "new">(null);
-  useEffect(() => {
-    admin.listPlans({}).then((r) => setPlans(["", ...r.plans.map((p) => p.id)])).catch(fail);
-  }, []);
-  const fields: Field[] = [
-    { name: "id", label: "Id", fixed: true, placeholder: "acme" },
-    { name: "name", label: "Name" },
-    { name: "plan", label: "Plan", kind: "select", options: plans },
-  ];
-  const save = (d: Draft) => {
-    const customer = { id: String(d.id).trim(), name: String(d.name), plan: String(d.plan ?? "") };
-    return editing === "new" ? admin.createCustomer({ customer }) : admin.updateCustomer({ customer });
-  };
-  const remove = async (c: Customer) => {
-    if (!confirm(`Delete the customer "${c.id}"?`)) return;
-    await admin.deleteCustomer({ id: c.id }).catch(fail);
-    reload();
-  };
-  return (
-    <section>
-      {error && <p role="alert" className="error">{error}</p>}
-      {editing === null && (
-        <button type="button" onClick={() => setEditing("new")}>
-          New customer
-        </button>
-      )}
-      {editing !== null && (
-        <EntityForm
-          title={editing === "new" ? "New customer" : `Edit customer ${editing.id}`}
-          fields={fields}
-          initial={editing === "new" ? { id: "", name: "", plan: "" } : { id: editing.id, name: editing.name, plan: editing.plan }}
-          editing={editing !== "new"}
-          prefix="customer."
-          onSave={save}
-          onDone={() => {
-            setEditing(null);
-            reload();
-          }}
-        />
-      )}
-      <table>
-        <caption>Customers</caption>
-        <thead>
-          <tr>
-            <th scope="col">Id</th>
-            <th scope="col">Name</th>
-            <th scope="col">Plan</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {customers.map((c) => (
-            <tr key={c.id}>
-              <td>{c.id}</td>
-              <td>{c.name}</td>
-              <td>{c.plan}</td>
-              <td>
-                <button type="button" className="plain small" onClick={() => setEditing(c)}>
-                  Edit
-                </button>
-                <button type="button" className="plain small" onClick={() => remove(c)}>
-                  Delete
-                </button>
               </td>
             </tr>
           ))}

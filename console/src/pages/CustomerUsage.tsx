@@ -4,7 +4,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { messageOf, query } from "../api";
 import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
-import { Table } from "../components/Table";
+import { Table, figureColumns } from "../components/Table";
 import { DEFAULT_VIEW, paramsFromView } from "../filters";
 import { count, latency, localInput, percent } from "../format";
 import { type BreakdownGroup, type GetMetricsResponse, type GetTimeSeriesResponse, Dimension } from "@tapline/client";
@@ -83,10 +83,7 @@ export function CustomerUsage() {
             rowKey={(g) => g.values.join("/") + g.other}
             columns={[
               { title: "Route", cell: (g) => (g.other ? "other" : g.values[0] || "(none)"), value: (g) => (g.other ? "other" : g.values[0]) },
-              { title: "Requests", numeric: true, cell: (g) => count(g.metrics!.count), value: (g) => g.metrics!.count },
-              { title: "Share", numeric: true, cell: (g) => percent(g.share), value: (g) => g.share },
-              { title: "Error rate", numeric: true, cell: (g) => percent(g.metrics!.errorRate), value: (g) => g.metrics!.errorRate },
-              { title: "p95", numeric: true, cell: (g) => latency(g.metrics!.p95LatencyMs), value: (g) => g.metrics!.p95LatencyMs },
+              ...figureColumns("requests", "share", "errorRate", "p95"),
             ]}
           />
         </>

@@ -5,9 +5,8 @@ import { query, messageOf } from "../api";
 import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
 import { RangePicker, type Range } from "../components/RangePicker";
-import { Table } from "../components/Table";
+import { Table, figureColumns } from "../components/Table";
 import { DEFAULT_VIEW, RANGES, callFilter, paramsFromView, timeWindow, type CallView, type RangeName, type StatusClassName } from "../filters";
-import { count, latency, percent } from "../format";
 import {
   type BreakdownGroup,
   type GetTimeSeriesResponse,
@@ -136,12 +135,7 @@ export function Overview() {
                   ),
                 value: (g) => (g.other ? "other" : g.values[0]),
               },
-              { title: "Requests", numeric: true, cell: (g) => count(g.metrics!.count), value: (g) => g.metrics!.count },
-              { title: "Errors", numeric: true, cell: (g) => count(g.metrics!.errors), value: (g) => g.metrics!.errors },
-              { title: "Error rate", numeric: true, cell: (g) => percent(g.metrics!.errorRate), value: (g) => g.metrics!.errorRate },
-              { title: "p50", numeric: true, cell: (g) => latency(g.metrics!.p50LatencyMs), value: (g) => g.metrics!.p50LatencyMs },
-              { title: "p95", numeric: true, cell: (g) => latency(g.metrics!.p95LatencyMs), value: (g) => g.metrics!.p95LatencyMs },
-              { title: "p99", numeric: true, cell: (g) => latency(g.metrics!.p99LatencyMs), value: (g) => g.metrics!.p99LatencyMs },
+              ...figureColumns("requests", "errors", "errorRate", "p50", "p95", "p99"),
             ]}
           />
           <section className="charts" aria-label="Time series">
@@ -161,10 +155,7 @@ export function Overview() {
                   cell: (g) => (g.other ? <span className="muted">other</span> : <Link to={explore({ route: g.values[0] })}>{g.values[0] || "(none)"}</Link>),
                   value: (g) => (g.other ? "other" : g.values[0]),
                 },
-                { title: "Requests", numeric: true, cell: (g) => count(g.metrics!.count), value: (g) => g.metrics!.count },
-                { title: "Share", numeric: true, cell: (g) => percent(g.share), value: (g) => g.share },
-                { title: "Error rate", numeric: true, cell: (g) => percent(g.metrics!.errorRate), value: (g) => g.metrics!.errorRate },
-                { title: "p95", numeric: true, cell: (g) => latency(g.metrics!.p95LatencyMs), value: (g) => g.metrics!.p95LatencyMs },
+                ...figureColumns("requests", "share", "errorRate", "p95"),
               ]}
             />
             <Table
@@ -178,8 +169,7 @@ export function Overview() {
                   cell: (g) => <Link to={explore({ classes: [g.values[0] as StatusClassName] })}>{g.values[0]}</Link>,
                   value: (g) => g.values[0],
                 },
-                { title: "Requests", numeric: true, cell: (g) => count(g.metrics!.count), value: (g) => g.metrics!.count },
-                { title: "Share", numeric: true, cell: (g) => percent(g.share), value: (g) => g.share },
+                ...figureColumns("requests", "share"),
               ]}
             />
           </div>

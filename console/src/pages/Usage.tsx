@@ -4,8 +4,8 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { messageOf, query } from "../api";
 import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
-import { Table } from "../components/Table";
-import { count, latency, percent } from "../format";
+import { Table, figureColumns } from "../components/Table";
+import { count, percent } from "../format";
 import { type BreakdownGroup, Dimension } from "@tapline/client";
 import { PERIODS, type Period, periodWindow, pivot } from "../usage";
 import { STATUS_CLASSES } from "../filters";
@@ -137,11 +137,7 @@ export function Usage() {
                       ),
                     value: (g) => (g.other ? "other" : g.values[0]),
                   },
-                  { title: "Requests", numeric: true, cell: (g) => count(g.metrics!.count), value: (g) => g.metrics!.count },
-                  { title: "Share", numeric: true, cell: (g) => percent(g.share), value: (g) => g.share },
-                  { title: "Errors", numeric: true, cell: (g) => count(g.metrics!.errors), value: (g) => g.metrics!.errors },
-                  { title: "Error rate", numeric: true, cell: (g) => percent(g.metrics!.errorRate), value: (g) => g.metrics!.errorRate },
-                  { title: "p95", numeric: true, cell: (g) => latency(g.metrics!.p95LatencyMs), value: (g) => g.metrics!.p95LatencyMs },
+                  ...figureColumns("requests", "share", "errors", "errorRate", "p95"),
                 ]}
               />
             </div>
