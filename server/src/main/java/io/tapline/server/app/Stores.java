@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleStore;
 import io.tapline.server.storage.ApiKeyStore;
+import io.tapline.server.storage.CallExport;
 import io.tapline.server.storage.CallStore;
 import io.tapline.server.storage.CustomerStore;
 import io.tapline.server.storage.MeteredCallStore;
@@ -14,6 +15,7 @@ import io.tapline.server.storage.WindowStore;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertEventStore;
 import io.tapline.server.storage.clickhouse.ClickHouseAlertRuleStore;
 import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
+import io.tapline.server.storage.clickhouse.ClickHouseCallExport;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
 import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
@@ -35,7 +37,8 @@ record Stores(
     AlertEventStore alertEvents,
     WindowStore windows,
     ReplayStore replays,
-    CallStore calls) {
+    CallStore calls,
+    CallExport export) {
 
   static Stores on(ClickHouseStorage storage, MeterRegistry meters) {
     return new Stores(
@@ -47,6 +50,7 @@ record Stores(
         new ClickHouseAlertEventStore(storage.dataSource()),
         new SelectWindowAggregates(storage.dataSource()),
         new ClickHouseReplayStore(storage.dataSource()),
-        new MeteredCallStore(new ClickHouseCallStore(storage.queryPool()), meters));
+        new MeteredCallStore(new ClickHouseCallStore(storage.queryPool()), meters),
+        new ClickHouseCallExport(storage.exportPool(), storage.database()));
   }
 }

@@ -51,6 +51,7 @@ import io.tapline.server.ingest.OtlpHttpService;
 import io.tapline.server.ingest.OtlpTraceService;
 import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
+import io.tapline.server.query.ExportHttpService;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
 import io.tapline.server.storage.ApiKeyStore;
@@ -145,7 +146,8 @@ public final class TaplineServer implements AutoCloseable {
                   config.query().timeout(),
                   config.query().maxMemoryBytes(),
                   config.query().nice(),
-                  config.query().maxThreads()),
+                  config.query().maxThreads(),
+                  config.query().exportTimeout()),
               meters);
 
       Stores stores = Stores.on(storage, meters);
@@ -296,7 +298,7 @@ public final class TaplineServer implements AutoCloseable {
             .addService(IngestRequestMarshaller.install(ingest.bindService()))
             .addService(otlp)
             .addService(alerts.service())
-            .addService(new QueryServiceImpl(stores.calls(), Clock.systemUTC()))
+            .addService(new QueryServiceImpl(stores.calls(), stores.export(), Clock.systemUTC()))
             .addService(
                 new AdminServiceImpl(
                     stores.services(),
@@ -336,6 +338,9 @@ public final class TaplineServer implements AutoCloseable {
         requestMetrics,
         HttpDecorators.cors(config.server().corsAllowedOrigins()));
     // OTLP/HTTP beside OTLP over gRPC; gzip bodies are decoded first.
+    sb.service(
+        ExportHttpService.PATH,
+        new ExportHttpService(stores.export(), auth, Clock.systemUTC()).decorate(requestMetrics));
     sb.service(
         OtlpHttpService.PATH,
         new OtlpHttpService(otlp, auth)

@@ -217,7 +217,8 @@ public final class ConfigLoader {
             halfTheCoresIfZero(r.integer("query.max-concurrent", 0, 256)),
             r.integer("query.max-concurrent-per-key", 1, 10_000),
             halfTheCoresIfZero(r.integer("query.max-threads", 0, 1024)),
-            r.integer("query.nice", 0, 19)),
+            r.integer("query.nice", 0, 19),
+            r.positive("query.export-timeout")),
         new TaplineConfig.Demo(
             r.bool("demo.enabled"),
             r.integer("demo.calls-per-second", 1, 5000),

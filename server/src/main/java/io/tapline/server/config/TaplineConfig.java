@@ -189,7 +189,8 @@ public record TaplineConfig(
       int maxConcurrent,
       int maxConcurrentPerKey,
       int maxThreads,
-      int nice) {}
+      int nice,
+      Duration exportTimeout) {}
 
   /**
    * Sample traffic for a first look ({@code ./scripts/run --demo}): when {@code enabled}, Tapline

@@ -20,13 +20,11 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import io.tapline.server.api.GrpcHttpStatus;
+import io.tapline.server.api.HttpFailure;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Scope;
-import io.tapline.server.api.TaplineExceptionHandler;
 import io.tapline.server.auth.AuthInterceptor;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 
@@ -76,7 +74,10 @@ public final class OtlpHttpService extends AbstractHttpService {
               ? fromJson(request.contentUtf8())
               : ExportTraceServiceRequest.parseFrom(request.content().array());
       ExportTraceServiceResponse answer = traces.export(export, principal);
-      return body(HttpStatus.OK, answer, json, null);
+      return body(
+          ResponseHeaders.builder(HttpStatus.OK).contentType(json ? MediaType.JSON : PROTOBUF),
+          answer,
+          json);
     } catch (InvalidProtocolBufferException e) {
       return failure(
           ctx,
@@ -90,26 +91,11 @@ public final class OtlpHttpService extends AbstractHttpService {
   }
 
   private static HttpResponse failure(ServiceRequestContext ctx, RuntimeException e, boolean json) {
-    com.google.rpc.Status status = TaplineExceptionHandler.toStatusProto(e);
-    Duration retryAfter = TaplineExceptionHandler.retryAfter(e);
-    if (retryAfter == null) {
-      retryAfter = ctx.attr(TaplineExceptionHandler.RETRY_AFTER);
-    }
-    return body(
-        HttpStatus.valueOf(GrpcHttpStatus.of(Status.fromCodeValue(status.getCode()).getCode())),
-        status,
-        json,
-        retryAfter);
+    HttpFailure failure = HttpFailure.of(ctx, e);
+    return json ? failure.json() : body(failure.headers(PROTOBUF), failure.body(), false);
   }
 
-  private static HttpResponse body(
-      HttpStatus status, Message message, boolean json, Duration retryAfter) {
-    ResponseHeadersBuilder headers =
-        ResponseHeaders.builder(status).contentType(json ? MediaType.JSON : PROTOBUF);
-    if (retryAfter != null && (status.code() == 429 || status.code() == 503)) {
-      headers.set(
-          HttpHeaderNames.RETRY_AFTER, TaplineExceptionHandler.retryAfterSeconds(retryAfter));
-    }
+  private static HttpResponse body(ResponseHeadersBuilder headers, Message message, boolean json) {
     if (!json) {
       return HttpResponse.of(headers.build(), HttpData.wrap(message.toByteArray()));
     }

@@ -1,8 +1,14 @@
 package io.tapline.server.query;
 
+import com.google.protobuf.ByteString;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.BreakdownGroup;
+import io.tapline.proto.v1.ExportCallsRequest;
+import io.tapline.proto.v1.ExportCallsResponse;
 import io.tapline.proto.v1.GetBreakdownRequest;
 import io.tapline.proto.v1.GetBreakdownResponse;
 import io.tapline.proto.v1.GetCallRequest;
@@ -23,6 +29,7 @@ import io.tapline.server.storage.BreakdownQuery;
 import io.tapline.server.storage.BreakdownResult;
 import io.tapline.server.storage.BreakdownSort;
 import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.CallExport;
 import io.tapline.server.storage.CallMetrics;
 import io.tapline.server.storage.CallPage;
 import io.tapline.server.storage.CallQuery;
@@ -33,6 +40,8 @@ import io.tapline.server.storage.MetricsResult;
 import io.tapline.server.storage.SearchOrder;
 import io.tapline.server.storage.TimeSeriesQuery;
 import io.tapline.server.storage.TimeSeriesResult;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +49,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Searches, reads and aggregates stored calls. Runs on Armeria's blocking task executor. Every
@@ -81,11 +92,67 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
   static final List<Double> STANDARD_LEVELS = List.of(0.5, 0.9, 0.95, 0.99);
 
   private final CallStore store;
+  private final CallExport export;
   private final Clock clock;
 
-  public QueryServiceImpl(CallStore store, Clock clock) {
+  public QueryServiceImpl(CallStore store, CallExport export, Clock clock) {
     this.store = store;
+    this.export = export;
     this.clock = clock;
+  }
+
+  /**
+   * Streams the file ClickHouse writes, a chunk at a time and only as fast as the client takes
+   * them: the next chunk is read when the stream is ready, so the server holds one chunk.
+   */
+  @Override
+  public void exportCalls(
+      ExportCallsRequest request, StreamObserver<ExportCallsResponse> responseObserver) {
+    ServiceRequestContext.current().clearRequestTimeout();
+    ServerCallStreamObserver<ExportCallsResponse> call =
+        (ServerCallStreamObserver<ExportCallsResponse>) responseObserver;
+    Semaphore ready = new Semaphore(0);
+    call.setOnReadyHandler(ready::release);
+    call.setOnCancelHandler(ready::release);
+    Exports.Opened opened = Exports.open(export, request, Principal.current(), clock.instant());
+    try (InputStream data = opened.data()) {
+      byte[] chunk = new byte[Exports.CHUNK_BYTES];
+      boolean first = true;
+      while (true) {
+        int read = data.readNBytes(chunk, 0, chunk.length);
+        if (read == 0 && !first) {
+          break;
+        }
+        while (!call.isReady()) {
+          if (call.isCancelled()) {
+            return;
+          }
+          ready.tryAcquire(1, TimeUnit.SECONDS);
+        }
+        ExportCallsResponse.Builder message =
+            ExportCallsResponse.newBuilder().setData(ByteString.copyFrom(chunk, 0, read));
+        if (first) {
+          message
+              .setSchemaVersion(CallExport.SCHEMA_VERSION)
+              .setContentType(opened.format().mediaType)
+              .addAllColumns(opened.columns());
+          first = false;
+        }
+        call.onNext(message.build());
+        if (read < chunk.length) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      throw Status.UNAVAILABLE
+          .withDescription("the export stopped: " + e.getMessage())
+          .withCause(e)
+          .asRuntimeException();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    }
+    call.onCompleted();
   }
 
   @Override

@@ -80,6 +80,8 @@ public final class ClickHouseStorage implements AutoCloseable {
    *     engine: above 0, ingest and merges go first when the CPU is short
    * @param queryMaxThreads the engine threads one client query may use; 0 for the engine's own
    *     choice (all cores)
+   * @param exportTimeout the server-side time limit of an export, which is otherwise a client query
+   *     like the others
    */
   public record Settings(
       int queryPoolSize,
@@ -88,17 +90,19 @@ public final class ClickHouseStorage implements AutoCloseable {
       Duration queryTimeout,
       long queryMaxMemoryBytes,
       int queryNice,
-      int queryMaxThreads) {
+      int queryMaxThreads,
+      Duration exportTimeout) {
 
     /** Defaults for tests and tools: {@code poolSize} connections for queries. */
     public static Settings of(int poolSize) {
-      return new Settings(poolSize, 2, 2, Duration.ofSeconds(60), 0, 0, 0);
+      return new Settings(poolSize, 2, 2, Duration.ofSeconds(60), 0, 0, 0, Duration.ofHours(1));
     }
   }
 
   private final HikariDataSource queries;
   private final HikariDataSource internal;
   private final HikariDataSource ingest;
+  private final HikariDataSource exports;
   private final DataSource queryPool;
   private final DataSource internalPool;
   private final String database;
@@ -107,11 +111,13 @@ public final class ClickHouseStorage implements AutoCloseable {
       HikariDataSource queries,
       HikariDataSource internal,
       HikariDataSource ingest,
+      HikariDataSource exports,
       int queryWaitMillis,
       String database) {
     this.queries = queries;
     this.internal = internal;
     this.ingest = ingest;
+    this.exports = exports;
     this.queryPool = new TimedDataSource(queries, queryWaitMillis);
     this.internalPool = new TimedDataSource(internal, INTERNAL_WAIT_MILLIS);
     this.database = database;
@@ -190,6 +196,26 @@ public final class ClickHouseStorage implements AutoCloseable {
     ingestLimits.setProperty("socket_timeout", Integer.toString(INTERNAL_WAIT_MILLIS));
     HikariDataSource queries =
         pool("clickhouse-queries", url, user, password, settings.queryPoolSize(), limits, meters);
+    // Exports: the limits of client queries but their own time limit. The pool's setting is the
+    // one ClickHouse applies (a query's own max_execution_time does not replace it).
+    Properties exportLimits = new Properties();
+    exportLimits.putAll(limits);
+    exportLimits.setProperty(
+        "clickhouse_setting_max_execution_time",
+        Long.toString(settings.exportTimeout().toSeconds()));
+    exportLimits.setProperty(
+        "socket_timeout",
+        Long.toString(
+            settings.exportTimeout().plusSeconds(CLIENT_TIMEOUT_MARGIN_SECONDS).toMillis()));
+    HikariDataSource exports =
+        pool(
+            "clickhouse-exports",
+            url,
+            user,
+            password,
+            settings.queryPoolSize(),
+            exportLimits,
+            meters);
     HikariDataSource internal =
         pool(
             "clickhouse-internal",
@@ -209,7 +235,7 @@ public final class ClickHouseStorage implements AutoCloseable {
             ingestLimits,
             meters);
     ClickHouseStorage storage =
-        new ClickHouseStorage(queries, internal, ingest, queryWait, database);
+        new ClickHouseStorage(queries, internal, ingest, exports, queryWait, database);
     try {
       new SchemaMigrator(storage.internal).migrate();
     } catch (RuntimeException e) {
@@ -253,6 +279,11 @@ public final class ClickHouseStorage implements AutoCloseable {
   /** Client queries: searches and analytics, with their time and memory limits. */
   public DataSource queryPool() {
     return queryPool;
+  }
+
+  /** Exports: client queries with the export time limit ({@link Settings#exportTimeout}). */
+  public DataSource exportPool() {
+    return exports;
   }
 
   /** Inserts of calls and the look-ups of retried batches. */
@@ -316,6 +347,7 @@ public final class ClickHouseStorage implements AutoCloseable {
     queries.close();
     internal.close();
     ingest.close();
+    exports.close();
   }
 
   /**

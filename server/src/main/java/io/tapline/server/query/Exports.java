@@ -1,0 +1,59 @@
+package io.tapline.server.query;
+
+import io.tapline.proto.v1.ExportCallsRequest;
+import io.tapline.server.api.InvalidRequestException;
+import io.tapline.server.api.Principal;
+import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.CallExport;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+
+/** An export request checked and opened: what ExportCalls and the HTTP download share. */
+final class Exports {
+
+  /** Bytes of one ExportCalls message: {@value}. */
+  static final int CHUNK_BYTES = 1 << 20;
+
+  private Exports() {}
+
+  /** An open export: its bytes (to close), their format and columns. */
+  record Opened(InputStream data, CallExport.Format format, List<String> columns) {}
+
+  /**
+   * Opens the export {@code request} asks for, as {@code principal} may see it.
+   *
+   * @throws InvalidRequestException for an unknown format or column, or a bad filter
+   */
+  static Opened open(
+      CallExport export, ExportCallsRequest request, Principal principal, Instant now) {
+    CallExport.Format format =
+        switch (request.getFormat()) {
+          case EXPORT_FORMAT_UNSPECIFIED, EXPORT_FORMAT_PARQUET -> CallExport.Format.PARQUET;
+          case EXPORT_FORMAT_CSV -> CallExport.Format.CSV;
+          case EXPORT_FORMAT_JSON_LINES -> CallExport.Format.JSON_LINES;
+          case UNRECOGNIZED ->
+              throw new InvalidRequestException(
+                  "format", "unknown format " + request.getFormatValue());
+        };
+    List<String> columns = request.getColumnsList();
+    for (String column : columns) {
+      if (!export.columns().contains(column)) {
+        throw new InvalidRequestException(
+            "columns",
+            "no column '" + column + "' in the export schema; it has " + export.columns());
+      }
+    }
+    if (new HashSet<>(columns).size() != columns.size()) {
+      throw new InvalidRequestException("columns", "names a column twice");
+    }
+    CallCriteria criteria =
+        Filters.toCriteria(
+            request.getFilter(), principal, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, now, null);
+    return new Opened(
+        export.open(criteria, format, columns),
+        format,
+        columns.isEmpty() ? export.columns() : columns);
+  }
+}

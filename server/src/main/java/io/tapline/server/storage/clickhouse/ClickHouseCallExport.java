@@ -1,0 +1,162 @@
+package io.tapline.server.storage.clickhouse;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.client.api.query.QuerySettings;
+import com.clickhouse.data.ClickHouseFormat;
+import com.clickhouse.jdbc.ConnectionImpl;
+import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.CallExport;
+import io.tapline.server.storage.RetryLaterException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import javax.sql.DataSource;
+
+/**
+ * Exports calls with ClickHouse's own encoders: one {@code SELECT ... WHERE ... ORDER BY service,
+ * timestamp} in the requested format, whose response body is handed on as it arrives. Reading in
+ * the table's order lets ClickHouse stream without sorting; the bytes are never decoded here.
+ */
+public final class ClickHouseCallExport implements CallExport {
+
+  /**
+   * The export schema (version {@value CallExport#SCHEMA_VERSION}): the stored columns of a call
+   * ({@link CallColumns}), in the table's order, but latency in milliseconds as the API gives it.
+   */
+  static final Map<String, String> SCHEMA = schema();
+
+  /** The client's buffer for the response: large, since it is read straight through. */
+  private static final int READ_BUFFER_BYTES = 1 << 20;
+
+  private final DataSource exports;
+  private final String database;
+
+  /**
+   * @param exports the pool of exports: client queries' limits, the export time limit
+   */
+  public ClickHouseCallExport(DataSource exports, String database) {
+    this.exports = exports;
+    this.database = database;
+  }
+
+  private static Map<String, String> schema() {
+    Map<String, String> schema = new LinkedHashMap<>();
+    for (CallColumns.Column column : CallColumns.COLUMNS) {
+      if (column.name().equals("latency_us")) {
+        schema.put("latency_ms", "latency_us / 1000");
+      } else {
+        schema.put(column.name(), column.name());
+      }
+    }
+    return schema;
+  }
+
+  /** The SELECT list of {@code columns} (all when empty), as exports use it. */
+  public static String selectList(List<String> columns) {
+    List<String> select = new ArrayList<>();
+    for (String name : columns.isEmpty() ? List.copyOf(SCHEMA.keySet()) : columns) {
+      String expression = SCHEMA.get(name);
+      if (expression == null) {
+        throw new IllegalArgumentException("no column '" + name + "' in the export schema");
+      }
+      select.add(expression.equals(name) ? name : expression + " AS " + name);
+    }
+    return String.join(", ", select);
+  }
+
+  @Override
+  public List<String> columns() {
+    return List.copyOf(SCHEMA.keySet());
+  }
+
+  @Override
+  public InputStream open(CallCriteria criteria, Format format, List<String> columns) {
+    String select = selectList(columns);
+    Where where = Where.of(criteria);
+    Map<String, Object> parameters = new HashMap<>();
+    String sql =
+        "SELECT "
+            + select
+            + " FROM "
+            + ClickHouseCallWriter.TABLE
+            + " WHERE "
+            + ServerParameters.bind(where.sql, where.parameters, parameters)
+            + " ORDER BY service, timestamp";
+    QuerySettings settings =
+        new QuerySettings()
+            .setDatabase(database)
+            .setFormat(clickHouseFormat(format))
+            // The client going away (a download cancelled) stops the query.
+            .serverSetting("cancel_http_readonly_queries_on_client_close", "1")
+            .serverSetting("output_format_parquet_compression_method", "zstd")
+            // Row groups of at most 64 MiB: the engine holds one while it writes it.
+            .serverSetting("output_format_parquet_row_group_size_bytes", Long.toString(64 << 20))
+            // The file is compressed as it should be; no second compression on the wire.
+            .setOption("compress", false)
+            .setReadBufferSize(READ_BUFFER_BYTES);
+    Connection connection = null;
+    try {
+      connection = exports.getConnection();
+      Client client = connection.unwrap(ConnectionImpl.class).getClient();
+      QueryResponse response = client.query(sql, parameters, settings).get();
+      return new Export(response, connection);
+    } catch (SQLException | ExecutionException e) {
+      close(connection);
+      throw RetryLaterException.unavailable("ClickHouse could not export: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      close(connection);
+      Thread.currentThread().interrupt();
+      throw RetryLaterException.unavailable("the export was interrupted", e);
+    }
+  }
+
+  private static ClickHouseFormat clickHouseFormat(Format format) {
+    return switch (format) {
+      case PARQUET -> ClickHouseFormat.Parquet;
+      case CSV -> ClickHouseFormat.CSVWithNames;
+      case JSON_LINES -> ClickHouseFormat.JSONEachRow;
+    };
+  }
+
+  private static void close(Connection connection) {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        // Already broken: the pool replaces it.
+      }
+    }
+  }
+
+  /** The response body; closing it ends the query and gives the connection back. */
+  private static final class Export extends FilterInputStream {
+    private final QueryResponse response;
+    private final Connection connection;
+
+    Export(QueryResponse response, Connection connection) {
+      super(response.getInputStream());
+      this.response = response;
+      this.connection = connection;
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        response.close();
+      } catch (Exception e) {
+        throw new IOException(e);
+      } finally {
+        ClickHouseCallExport.close(connection);
+      }
+    }
+  }
+}
