@@ -150,3 +150,19 @@ test("the overview shows the service's figures and downloads them as CSV", async
   const errors = Array.from({ length: CALLS }, (_, i) => i).filter((i) => i % 5 === 0).length;
   expect(mine!.split(",").slice(1, 3)).toEqual([String(CALLS), String(errors)]);
 });
+
+test("the calls of the filter export as a file", async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/calls?service=${service}&range=24h&class=5xx`);
+  await expect(page.locator("table.calls tbody tr").first()).toBeVisible();
+  await page.getByLabel("Export format").selectOption("csv");
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export these calls" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^calls-.*\.csv$/);
+  const lines = readFileSync(await file.path(), "utf8").trim().split("\n");
+  const errors = Array.from({ length: CALLS }, (_, i) => i).filter((i) => i % 5 === 0).length;
+  expect(lines).toHaveLength(1 + errors);
+  expect(lines[0]).toContain('"status_code"');
+  expect(lines.slice(1).every((l) => l.includes(`"${service}"`) && l.includes(",503,"))).toBe(true);
+});

@@ -14,6 +14,7 @@ import {
   viewFromParams,
 } from "../filters";
 import { latency, statusClass, time } from "../format";
+import { downloadExport, type ExportFormatName } from "../exportDownload";
 import type { ApiCall } from "@tapline/client";
 
 const PAGE_SIZE = 50;
@@ -99,6 +100,18 @@ export function Explorer() {
       setError(messageOf(e));
     } finally {
       setLoading(false);
+    }
+  };
+
+  const [exportFormat, setExportFormat] = useState<ExportFormatName>("parquet");
+  const [exporting, setExporting] = useState(false);
+  const exportCalls = async () => {
+    setExporting(true);
+    try {
+      const refused = await downloadExport(callFilter(view, new Date()), exportFormat);
+      setError(refused ?? "");
+    } finally {
+      setExporting(false);
     }
   };
 
@@ -190,6 +203,17 @@ export function Explorer() {
             />
             Live (new calls appear as they arrive)
           </label>
+          <label>
+            Export format
+            <select value={exportFormat} onChange={(e) => setExportFormat(e.target.value as ExportFormatName)}>
+              <option value="parquet">Parquet</option>
+              <option value="csv">CSV</option>
+              <option value="jsonl">JSON Lines</option>
+            </select>
+          </label>
+          <button type="button" className="plain" disabled={exporting} onClick={exportCalls}>
+            {exporting ? "Exporting…" : "Export these calls"}
+          </button>
         </div>
       </form>
       {error && <p role="alert" className="error">{error}</p>}
