@@ -91,6 +91,7 @@ public final class ExportBenchmark {
       // Tapline: the download, written to a local file as it arrives.
       // Where the engine reads files, so that it can count the download's rows afterwards.
       Path download = userFiles.resolve("download-" + file);
+      download.toFile().deleteOnExit();
       MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
       System.gc();
       long heapBefore = memory.getHeapMemoryUsage().getUsed();
