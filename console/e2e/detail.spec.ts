@@ -116,4 +116,8 @@ test("the console is served with a strict content security policy", async ({ req
     expect(csp).not.toContain("unsafe-inline");
     expect(response.headers()["x-content-type-options"]).toBe("nosniff");
   }
+  // A wrong API path is a 404, not the console's page.
+  for (const path of ["/v1/no-such-thing", "/tapline.v1.NoService/Nope", "/internal/nope"]) {
+    expect((await request.get(path)).status(), path).toBe(404);
+  }
 });

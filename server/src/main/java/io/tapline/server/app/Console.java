@@ -64,13 +64,32 @@ final class Console {
             .cacheControl(ServerCacheControl.REVALIDATED)
             .build()
             .asService();
+    // A path of the API that matched nothing is a 404, not the console's page.
+    HttpService pages =
+        (ctx, req) ->
+            isApiPath(ctx.path())
+                ? HttpResponse.of(HttpStatus.NOT_FOUND, MediaType.PLAIN_TEXT_UTF_8, "Not found\n")
+                : index.serve(ctx, req);
     HttpService files =
         FileService.builder(loader, RESOURCES)
             .cacheControl(ServerCacheControl.REVALIDATED)
             .build()
-            .orElse(index);
+            .orElse(pages);
     sb.serviceUnder("/assets/", secured(assets));
     sb.route().methods(HttpMethod.GET, HttpMethod.HEAD).pathPrefix("/").build(secured(files));
+  }
+
+  /**
+   * The JSON API ({@code /v1/}), health and metrics ({@code /internal/}), the docs, and gRPC
+   * ({@code /package.Service/Method}: a first segment with a dot).
+   */
+  static boolean isApiPath(String path) {
+    int end = path.indexOf('/', 1);
+    String first = end < 0 ? path.substring(1) : path.substring(1, end);
+    return first.equals("v1")
+        || first.equals("internal")
+        || first.equals("docs")
+        || (end > 0 && first.contains("."));
   }
 
   private static HttpService secured(HttpService files) {
