@@ -149,6 +149,14 @@ test("the overview shows the service's figures and downloads them as CSV", async
   expect(mine, text).toBeDefined();
   const errors = Array.from({ length: CALLS }, (_, i) => i).filter((i) => i % 5 === 0).length;
   expect(mine!.split(",").slice(1, 3)).toEqual([String(CALLS), String(errors)]);
+
+  // Dark: the page and its charts follow the user's choice, which is remembered.
+  await page.getByRole("button", { name: "Switch to dark theme" }).click();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await expect(page.locator("figure.chart [data-ready=true]")).toHaveCount(3);
+  await screenshot(page, "overview-dark");
+  await page.reload();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
 });
 
 test("the calls of the filter export as a file", async ({ page }) => {

@@ -43,6 +43,15 @@ export function localInput(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** The colour of each status class in charts: success green, client errors amber, server red. */
+export const STATUS_COLORS: Record<string, string> = {
+  "1xx": "#94a3b8",
+  "2xx": "#10b981",
+  "3xx": "#60a5fa",
+  "4xx": "#f59e0b",
+  "5xx": "#ef4444",
+};
+
 export function statusClass(code: number): string {
   return code >= 100 && code < 600 ? `${Math.floor(code / 100)}xx` : "";
 }

@@ -13,7 +13,11 @@ export function applyTheme(theme: Theme = currentTheme()): void {
   document.documentElement.dataset.theme = theme;
 }
 
+/** Fired on window when the user picks a theme, so that charts redraw in it. */
+export const THEME_CHANGED = "tapline-theme";
+
 export function chooseTheme(theme: Theme): void {
   localStorage.setItem(STORAGE_KEY, theme);
   applyTheme(theme);
+  window.dispatchEvent(new Event(THEME_CHANGED));
 }

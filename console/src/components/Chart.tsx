@@ -1,4 +1,5 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
+import { THEME_CHANGED } from "../theme";
 import type { EChartsCoreOption } from "echarts/core";
 
 type Charts = typeof import("./echarts");
@@ -8,14 +9,20 @@ let loading: Promise<Charts> | null = null;
 export function Chart({ option, label, height = 220 }: { option: EChartsCoreOption; label: string; height?: number }) {
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<ReturnType<Charts["echarts"]["init"]> | null>(null);
+  const [theme, setTheme] = useState(document.documentElement.dataset.theme);
+
+  useEffect(() => {
+    const follow = () => setTheme(document.documentElement.dataset.theme);
+    window.addEventListener(THEME_CHANGED, follow);
+    return () => window.removeEventListener(THEME_CHANGED, follow);
+  }, []);
 
   useEffect(() => {
     let disposed = false;
     let observer: ResizeObserver | undefined;
     (loading ??= import("./echarts")).then(({ echarts }) => {
       if (disposed || !element.current) return;
-      const dark = document.documentElement.dataset.theme === "dark";
-      chart.current = echarts.init(element.current, dark ? "dark" : undefined, { renderer: "canvas" });
+      chart.current = echarts.init(element.current, theme === "dark" ? "dark" : undefined, { renderer: "canvas" });
       chart.current.setOption({ backgroundColor: "transparent", ...option });
       element.current.dataset.ready = "true";
       observer = new ResizeObserver(() => chart.current?.resize());
@@ -27,8 +34,8 @@ export function Chart({ option, label, height = 220 }: { option: EChartsCoreOpti
       chart.current?.dispose();
       chart.current = null;
     };
-    // Drawn again when the option changes (a new object each refresh).
-  }, [option]);
+    // Drawn again when the option changes (a new object each refresh) or the theme does.
+  }, [option, theme]);
 
   return (
     <figure className="chart">

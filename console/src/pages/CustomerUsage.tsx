@@ -6,7 +6,7 @@ import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
 import { Table, figureColumns } from "../components/Table";
 import { DEFAULT_VIEW, paramsFromView } from "../filters";
-import { count, latency, localInput, percent } from "../format";
+import { STATUS_COLORS, count, latency, localInput, percent } from "../format";
 import { type BreakdownGroup, type GetMetricsResponse, type GetTimeSeriesResponse, Dimension } from "@tapline/client";
 import { PERIODS, type Period, periodWindow } from "../usage";
 
@@ -70,6 +70,7 @@ export function CustomerUsage() {
               yAxis: { type: "value" },
               series: data.series.series.map((s) => ({
                 name: s.value,
+                color: STATUS_COLORS[s.value],
                 type: "bar",
                 stack: "total",
                 data: s.buckets.map((b) => [timestampDate(b.startTime!).getTime(), Number(b.metrics!.count)]),

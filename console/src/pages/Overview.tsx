@@ -6,6 +6,7 @@ import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
 import { RangePicker, type Range } from "../components/RangePicker";
 import { Table, figureColumns } from "../components/Table";
+import { STATUS_COLORS } from "../format";
 import { DEFAULT_VIEW, RANGES, callFilter, paramsFromView, timeWindow, type CallView, type RangeName, type StatusClassName } from "../filters";
 import {
   type BreakdownGroup,
@@ -189,6 +190,7 @@ function chartOptions(response: GetTimeSeriesResponse) {
     yAxis: { type: "value", name: unit, axisLabel: { hideOverlap: true } },
     series: response.series.map((s) => ({
       name: s.other ? "other" : s.value || "(none)",
+      color: STATUS_COLORS[s.value],
       type: stacked ? "bar" : "line",
       stack: stacked ? "total" : undefined,
       showSymbol: false,

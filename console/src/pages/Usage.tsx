@@ -5,7 +5,7 @@ import { messageOf, query } from "../api";
 import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
 import { Table, figureColumns } from "../components/Table";
-import { count, percent } from "../format";
+import { STATUS_COLORS, count, percent } from "../format";
 import { type BreakdownGroup, Dimension } from "@tapline/client";
 import { PERIODS, type Period, periodWindow, pivot } from "../usage";
 import { STATUS_CLASSES } from "../filters";
@@ -169,7 +169,7 @@ export function Usage() {
                   name: c,
                   type: "bar",
                   stack: "total",
-                  color: { "1xx": "#94a3b8", "2xx": "#10b981", "3xx": "#60a5fa", "4xx": "#f59e0b", "5xx": "#ef4444" }[c],
+                  color: STATUS_COLORS[c],
                   data: topCustomers.map((customer) => byCustomer.count.get(customer)?.get(c) ?? 0),
                 })),
               }}
