@@ -2,7 +2,6 @@ package io.tapline.bench;
 
 import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
-import io.tapline.server.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -23,16 +22,7 @@ public final class ConsoleBenchmark {
     long rows = args.length > 0 ? Long.parseLong(args[0]) : QueryBenchmark.DEFAULT_ROWS;
     Path dataDir = Path.of(args.length > 1 ? args[1] : "target/query-bench").toAbsolutePath();
     String adminKey = ApiKeys.generate().key();
-    try (TaplineServer server =
-        TaplineServer.start(
-            ConfigLoader.load(
-                new String[] {
-                  "--server.port=0",
-                  "--embedded.data-dir=" + dataDir,
-                  "--embedded.library=" + System.getProperty("tapline.chdb.library"),
-                  "--clickhouse.database=query_bench",
-                  "--auth.bootstrap-admin-key=" + adminKey
-                }))) {
+    try (TaplineServer server = TaplineServer.start(QueryBenchmark.dataConfig(dataDir, adminKey))) {
       QueryBenchmark.load(server, rows);
       ProcessBuilder script =
           new ProcessBuilder(List.of("node", "bench/console/console-bench.mjs")).inheritIO();

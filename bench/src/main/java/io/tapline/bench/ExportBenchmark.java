@@ -9,7 +9,6 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.SplitHttpResponse;
 import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
-import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.query.ExportHttpService;
@@ -49,15 +48,7 @@ public final class ExportBenchmark {
     long rows = args.length > 0 ? Long.parseLong(args[0]) : QueryBenchmark.DEFAULT_ROWS;
     Path dataDir = Path.of(args.length > 1 ? args[1] : "target/query-bench").toAbsolutePath();
     String adminKey = ApiKeys.generate().key();
-    TaplineConfig config =
-        ConfigLoader.load(
-            new String[] {
-              "--server.port=0",
-              "--embedded.data-dir=" + dataDir,
-              "--embedded.library=" + System.getProperty("tapline.chdb.library"),
-              "--clickhouse.database=query_bench",
-              "--auth.bootstrap-admin-key=" + adminKey
-            });
+    TaplineConfig config = QueryBenchmark.dataConfig(dataDir, adminKey);
     try (TaplineServer server = TaplineServer.start(config)) {
       QueryBenchmark.load(server, rows);
       String where = "timestamp >= now64(6) - INTERVAL 24 HOUR";

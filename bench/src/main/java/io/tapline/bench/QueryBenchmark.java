@@ -62,16 +62,7 @@ public final class QueryBenchmark {
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : DEFAULT_RUNS;
     Path dataDir = Path.of(args.length > 2 ? args[2] : "target/query-bench").toAbsolutePath();
     String adminKey = ApiKeys.generate().key();
-    String library = System.getProperty("tapline.chdb.library");
-    TaplineConfig config =
-        ConfigLoader.load(
-            new String[] {
-              "--server.port=0",
-              "--embedded.data-dir=" + dataDir,
-              "--embedded.library=" + library,
-              "--clickhouse.database=query_bench",
-              "--auth.bootstrap-admin-key=" + adminKey
-            });
+    TaplineConfig config = dataConfig(dataDir, adminKey);
     try (TaplineServer server = TaplineServer.start(config)) {
       load(server, rows);
       ManagedChannel channel =
@@ -225,6 +216,21 @@ public final class QueryBenchmark {
    * Loads {@code rows} calls unless the table already holds them, all within the last 24 hours (the
    * default window of the analytics queries; a load stays usable for about 50 minutes).
    */
+  /**
+   * A server on the benchmark data in {@code dataDir} (database query_bench), on a free port, with
+   * {@code adminKey}: what QueryBenchmark, ConsoleBenchmark and ExportBenchmark start.
+   */
+  static TaplineConfig dataConfig(Path dataDir, String adminKey) {
+    return ConfigLoader.load(
+        new String[] {
+          "--server.port=0",
+          "--embedded.data-dir=" + dataDir,
+          "--embedded.library=" + System.getProperty("tapline.chdb.library"),
+          "--clickhouse.database=query_bench",
+          "--auth.bootstrap-admin-key=" + adminKey
+        });
+  }
+
   static void load(TaplineServer server, long rows) throws SQLException {
     // A connection of its own: the server's pools stop statements after seconds, loading takes
     // minutes.
