@@ -137,6 +137,8 @@ test("the overview shows the service's figures and downloads them as CSV", async
   const row = services.locator("tbody tr").filter({ hasText: service });
   await expect(row).toContainText(String(CALLS));
   await expect(page.locator("figure.chart [data-ready=true]")).toHaveCount(3);
+  // One service in focus: its latency quantiles over time, one line each.
+  await expect(page.getByRole("img", { name: "Latency over time (p50, p95, p99)" })).toBeVisible();
   await screenshot(page, "overview");
 
   const download = page.waitForEvent("download");

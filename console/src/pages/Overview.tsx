@@ -20,6 +20,8 @@ const QUANTILES = [0.5, 0.95, 0.99];
 interface Data {
   services: BreakdownGroup[];
   series: GetTimeSeriesResponse;
+  /** One service's latency quantiles over time; null when no service is in focus. */
+  quantiles: GetTimeSeriesResponse | null;
   routes: BreakdownGroup[];
   classes: BreakdownGroup[];
 }
@@ -63,10 +65,11 @@ export function Overview() {
         options,
       ),
       query.getBreakdown({ filter: focused, dimensions: [Dimension.STATUS_CLASS], limit: 5 }, options),
+      focused.service ? query.getTimeSeries({ filter: focused }, options) : Promise.resolve(null),
     ])
-      .then(([services, series, routes, classes]) => {
+      .then(([services, series, routes, classes, quantiles]) => {
         if (!current) return;
-        setData({ services: services.groups, series, routes: routes.groups, classes: classes.groups });
+        setData({ services: services.groups, series, quantiles, routes: routes.groups, classes: classes.groups });
         setError("");
       })
       .catch((e) => current && setError(messageOf(e)));
@@ -100,7 +103,7 @@ export function Overview() {
   const explore = (extra: Partial<CallView>) =>
     `/calls?${paramsFromView({ ...DEFAULT_VIEW, ...range, service, ...extra })}`;
 
-  const charts = useMemo(() => (data ? chartOptions(data.series) : null), [data]);
+  const charts = useMemo(() => (data ? chartOptions(data.series, data.quantiles) : null), [data]);
 
   return (
     <>
@@ -141,7 +144,7 @@ export function Overview() {
           />
           <section className="charts" aria-label="Time series">
             <Chart label="Requests over time" option={charts.requests} />
-            <Chart label="p95 latency over time" option={charts.latency} />
+            <Chart label={data.quantiles ? "Latency over time (p50, p95, p99)" : "p95 latency over time"} option={charts.latency} />
             <Chart label="Error rate over time" option={charts.errors} />
           </section>
           <div className="columns">
@@ -181,8 +184,10 @@ export function Overview() {
   );
 }
 
-function chartOptions(response: GetTimeSeriesResponse) {
-  const line = (unit: string, value: (m: NonNullable<GetTimeSeriesResponse["series"][number]["buckets"][number]["metrics"]>) => number, stacked = false) => ({
+type Metrics = NonNullable<GetTimeSeriesResponse["series"][number]["buckets"][number]["metrics"]>;
+
+function chartOptions(response: GetTimeSeriesResponse, quantiles: GetTimeSeriesResponse | null) {
+  const line = (unit: string, value: (m: Metrics) => number, stacked = false) => ({
     tooltip: { trigger: "axis" },
     legend: { type: "scroll", bottom: 0 },
     grid: { left: 56, right: 16, top: 16, bottom: 48 },
@@ -199,7 +204,30 @@ function chartOptions(response: GetTimeSeriesResponse) {
   });
   return {
     requests: line("requests", (m) => Number(m.count), true),
-    latency: line("ms", (m) => (m.count > 0n ? m.p95LatencyMs : NaN)),
+    latency: quantiles ? quantileLines(quantiles) : line("ms", (m) => (m.count > 0n ? m.p95LatencyMs : NaN)),
     errors: line("%", (m) => (m.count > 0n ? m.errorRate * 100 : NaN)),
+  };
+}
+
+/** p50, p95 and p99 of one unsplit series, one line each. */
+function quantileLines(response: GetTimeSeriesResponse) {
+  const buckets = response.series[0]?.buckets ?? [];
+  const levels: [string, (m: Metrics) => number][] = [
+    ["p50", (m) => m.p50LatencyMs],
+    ["p95", (m) => m.p95LatencyMs],
+    ["p99", (m) => m.p99LatencyMs],
+  ];
+  return {
+    tooltip: { trigger: "axis" },
+    legend: { bottom: 0 },
+    grid: { left: 56, right: 16, top: 16, bottom: 48 },
+    xAxis: { type: "time" },
+    yAxis: { type: "value", name: "ms", axisLabel: { hideOverlap: true } },
+    series: levels.map(([name, value]) => ({
+      name,
+      type: "line",
+      showSymbol: false,
+      data: buckets.map((b) => [timestampDate(b.startTime!).getTime(), b.metrics!.count > 0n ? value(b.metrics!) : NaN]),
+    })),
   };
 }
