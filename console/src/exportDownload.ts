@@ -3,6 +3,7 @@
 // calls, curl or the RPC stream it to disk instead.
 import { create, toJsonString } from "@bufbuild/protobuf";
 import { type CallFilter, ExportCallsRequestSchema, ExportFormat } from "@tapline/client";
+import { saveFile } from "./saveFile";
 import { storedKey } from "./session";
 
 export const EXPORT_FORMATS = {
@@ -26,11 +27,6 @@ export async function downloadExport(filter: CallFilter, format: ExportFormatNam
     return status.message ?? `the export failed (HTTP ${response.status})`;
   }
   const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1] ?? `calls.${format}`;
-  const url = URL.createObjectURL(await response.blob());
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveFile(await response.blob(), name);
   return null;
 }

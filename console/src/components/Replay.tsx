@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { messageOf, replay as replays } from "../api";
 import { latency, time } from "../format";
 import { Body, Masked, Pairs } from "./Body";
+import { Table } from "./Table";
 import type { ApiCall } from "@tapline/client";
 import { BodyDiff_Kind, type Replay } from "@tapline/client";
 import { NO_OVERRIDES, type OverridesDraft, overridesFrom } from "../overrides";
@@ -91,42 +92,35 @@ export function ReplayPanel({ call }: { call: ApiCall }) {
       </form>
       {error && <p role="alert" className="error">{error}</p>}
       {shown && <Comparison call={call} replay={shown} />}
-      <table className="replays">
-        <caption>Replay history</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">By key</th>
-            <th scope="col">Target</th>
-            <th scope="col" className="num">Status</th>
-            <th scope="col" className="num">Latency</th>
-            <th scope="col">Result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {history.length === 0 && (
-            <tr>
-              <td colSpan={6} className="muted">Not replayed yet.</td>
-            </tr>
-          )}
-          {history.map((r) => (
-            <tr key={r.id} aria-selected={shown?.id === r.id}>
-              <td>
-                <button type="button" className="link" onClick={() => setShown(r)}>
-                  {time(r.createTime)}
-                </button>
-              </td>
-              <td className="mono">{r.replayedBy}</td>
-              <td className="path">
+      <Table
+        caption="Replay history"
+        empty="Not replayed yet."
+        rows={history}
+        rowKey={(r) => r.id}
+        selected={(r) => shown?.id === r.id}
+        columns={[
+          {
+            title: "Time",
+            cell: (r) => (
+              <button type="button" className="link" onClick={() => setShown(r)}>
+                {time(r.createTime)}
+              </button>
+            ),
+          },
+          { title: "By key", cell: (r) => <span className="mono">{r.replayedBy}</span> },
+          {
+            title: "Target",
+            cell: (r) => (
+              <span className="path">
                 <Masked text={r.request?.url ?? ""} />
-              </td>
-              <td className="num">{r.statusCode || "–"}</td>
-              <td className="num">{latency(r.latencyMs)}</td>
-              <td>{r.error || (r.comparison?.statusChanged ? "status changed" : summary(r))}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </span>
+            ),
+          },
+          { title: "Status", numeric: true, cell: (r) => r.statusCode || "–" },
+          { title: "Latency", numeric: true, cell: (r) => latency(r.latencyMs) },
+          { title: "Result", cell: (r) => r.error || (r.comparison?.statusChanged ? "status changed" : summary(r)) },
+        ]}
+      />
     </section>
   );
 }
@@ -190,30 +184,22 @@ function Comparison({ call, replay }: { call: ApiCall; replay: Replay }) {
             <p>The bodies are equal as JSON.</p>
           )}
           {diff.kind === BodyDiff_Kind.JSON && diff.added.length + diff.removed.length + diff.changed.length > 0 && (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Field</th>
-                  <th scope="col">Change</th>
-                  <th scope="col">Original</th>
-                  <th scope="col">Replayed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[
-                  ...diff.changed.map((f) => ({ ...f, change: "changed" })),
-                  ...diff.added.map((f) => ({ ...f, change: "added" })),
-                  ...diff.removed.map((f) => ({ ...f, change: "removed" })),
-                ].map((f) => (
-                  <tr key={f.change + f.path} className={`diff-${f.change}`}>
-                    <td className="mono">{f.path}</td>
-                    <td>{f.change}</td>
-                    <td className="mono">{f.before}</td>
-                    <td className="mono">{f.after}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              caption="Fields that differ"
+              rows={[
+                ...diff.changed.map((f) => ({ ...f, change: "changed" })),
+                ...diff.added.map((f) => ({ ...f, change: "added" })),
+                ...diff.removed.map((f) => ({ ...f, change: "removed" })),
+              ]}
+              rowKey={(f) => f.change + f.path}
+              rowClass={(f) => `diff-${f.change}`}
+              columns={[
+                { title: "Field", cell: (f) => <span className="mono">{f.path}</span> },
+                { title: "Change", cell: (f) => f.change },
+                { title: "Original", cell: (f) => <span className="mono">{f.before}</span> },
+                { title: "Replayed", cell: (f) => <span className="mono">{f.after}</span> },
+              ]}
+            />
           )}
           {diff.kind === BodyDiff_Kind.TEXT && (
             <pre className="text-diff">

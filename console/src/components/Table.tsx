@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import type { BreakdownGroup, CallMetrics } from "@tapline/client";
 import { count, csv, latency, percent } from "../format";
+import { saveFile } from "../saveFile";
 
 export interface Column<T> {
   title: string;
@@ -10,27 +11,31 @@ export interface Column<T> {
   numeric?: boolean;
 }
 
-/** A data table with a caption and a CSV download of exactly its rows. */
-export function Table<T>({ caption, rows, columns, rowKey, download }: {
-  caption: string;
+/**
+ * A data table with a caption, a line saying so when it has no rows, and optionally a CSV download
+ * of exactly its rows.
+ */
+export function Table<T>({ caption, rows, columns, rowKey, download, empty = "No data in this range.", className, rowClass, selected }: {
+  caption: ReactNode;
   rows: T[];
   columns: Column<T>[];
   rowKey: (row: T, index: number) => string;
   /** File name of the CSV download; no download link when absent. */
   download?: string;
+  /** What the table says when it has no rows. */
+  empty?: ReactNode;
+  className?: string;
+  rowClass?: (row: T) => string | undefined;
+  /** The row shown selected, if any. */
+  selected?: (row: T) => boolean;
 }) {
   const save = () => {
     const data = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => (c.value ? c.value(r) : String(c.cell(r) ?? ""))))];
-    const url = URL.createObjectURL(new Blob([csv(data)], { type: "text/csv" }));
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = download!;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    saveFile(new Blob([csv(data)], { type: "text/csv" }), download!);
   };
   return (
     <div className="table-wrap">
-      <table>
+      <table className={className}>
         <caption>
           {caption}
           {download && (
@@ -52,12 +57,12 @@ export function Table<T>({ caption, rows, columns, rowKey, download }: {
           {rows.length === 0 && (
             <tr>
               <td colSpan={columns.length} className="muted">
-                No data in this range.
+                {empty}
               </td>
             </tr>
           )}
           {rows.map((row, i) => (
-            <tr key={rowKey(row, i)}>
+            <tr key={rowKey(row, i)} className={rowClass?.(row)} aria-selected={selected?.(row) || undefined}>
               {columns.map((c) => (
                 <td key={c.title} className={c.numeric ? "num" : undefined}>
                   {c.cell(row)}
@@ -80,11 +85,59 @@ const FIGURES = {
   p99: { title: "p99", cell: (m: CallMetrics) => latency(m.p99LatencyMs), value: (m: CallMetrics) => m.p99LatencyMs },
 };
 
+/**
+ * A breakdown as a table: a first column naming each group (rendered by `name`; "other" for the
+ * row beyond the limit), then the figures asked for, with a CSV download.
+ */
+export function GroupTable({ caption, download, groups, title, name, figures }: {
+  caption: ReactNode;
+  download: string;
+  groups: BreakdownGroup[];
+  /** The first column's title. */
+  title: string;
+  name: (value: string) => ReactNode;
+  figures: Parameters<typeof figureColumns>;
+}) {
+  return (
+    <Table
+      caption={caption}
+      download={download}
+      rows={groups}
+      rowKey={(g) => (g.other ? "\u0000other" : g.values.join("\u0000"))}
+      columns={[
+        {
+          title,
+          cell: (g) => (g.other ? <span className="muted">other</span> : name(g.values[0])),
+          value: (g) => (g.other ? "other" : g.values[0]),
+        },
+        ...figureColumns(...figures),
+      ]}
+    />
+  );
+}
+
 /** Columns of breakdown groups' figures ("share" is the group's share of all calls). */
-export function figureColumns(...names: (keyof typeof FIGURES | "share")[]): Column<BreakdownGroup>[] {
+function figureColumns(...names: (keyof typeof FIGURES | "share")[]): Column<BreakdownGroup>[] {
   return names.map((name) =>
     name === "share"
       ? { title: "Share", numeric: true, cell: (g) => percent(g.share), value: (g) => g.share }
       : { title: FIGURES[name].title, numeric: true, cell: (g) => FIGURES[name].cell(g.metrics!), value: (g) => FIGURES[name].value(g.metrics!) },
   );
+}
+
+/** The column of a row's Edit and Delete buttons. */
+export function editDeleteColumn<T>(edit: (row: T) => void, remove: (row: T) => void): Column<T> {
+  return {
+    title: "Actions",
+    cell: (row) => (
+      <>
+        <button type="button" className="plain small" onClick={() => edit(row)}>
+          Edit
+        </button>
+        <button type="button" className="plain small" onClick={() => remove(row)}>
+          Delete
+        </button>
+      </>
+    ),
+  };
 }

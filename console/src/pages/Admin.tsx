@@ -1,9 +1,10 @@
-import { type ReactNode, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { useSearchParams } from "react-router";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { admin, messageOf } from "../api";
 import { useAccess } from "../access";
 import { type Draft, EntityForm, type Field, list } from "../components/EntityForm";
+import { type Column, Table, editDeleteColumn } from "../components/Table";
 import { time } from "../format";
 import type { ApiKey, Customer, Plan, Service } from "@tapline/client";
 
@@ -65,7 +66,7 @@ function Entities<T>({ noun, plural, load, keyOf, fields, draftOf, save, remove,
   draftOf: (item?: T) => Draft;
   save: (draft: Draft, created: boolean) => Promise<unknown>;
   remove: (item: T) => Promise<unknown>;
-  columns: { title: string; cell: (item: T) => ReactNode; numeric?: boolean }[];
+  columns: Column<T>[];
   /** What the server puts before field names in its messages, e.g. "service.". */
   prefix: string;
   confirmDelete: (item: T) => string;
@@ -99,38 +100,13 @@ function Entities<T>({ noun, plural, load, keyOf, fields, draftOf, save, remove,
           }}
         />
       )}
-      <table>
-        <caption>{plural}</caption>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th key={c.title} scope="col" className={c.numeric ? "num" : undefined}>
-                {c.title}
-              </th>
-            ))}
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => (
-            <tr key={keyOf(item)}>
-              {columns.map((c) => (
-                <td key={c.title} className={c.numeric ? "num" : undefined}>
-                  {c.cell(item)}
-                </td>
-              ))}
-              <td>
-                <button type="button" className="plain small" onClick={() => setEditing(item)}>
-                  Edit
-                </button>
-                <button type="button" className="plain small" onClick={() => drop(item)}>
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table
+        caption={plural}
+        empty="None yet."
+        rows={items}
+        rowKey={keyOf}
+        columns={[...columns, editDeleteColumn<T>(setEditing, drop)]}
+      />
     </section>
   );
 }
@@ -332,43 +308,32 @@ function Keys() {
           }}
         />
       )}
-      <table>
-        <caption>API keys</caption>
-        <thead>
-          <tr>
-            <th scope="col">Key id</th>
-            <th scope="col">Name</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Service</th>
-            <th scope="col">Customer / plan</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr key={k.keyId}>
-              <td className="mono">{k.keyId}</td>
-              <td>{k.name}</td>
-              <td>{k.scopes.join(", ")}</td>
-              <td>{k.service || "all"}</td>
-              <td>{[k.customerId, k.plan].filter((x) => x).join(" / ")}</td>
-              <td>{time(k.createTime)}</td>
-              <td>{k.expireTime ? time(k.expireTime) : "never"}</td>
-              <td>
-                {k.revoked ? (
-                  "revoked"
-                ) : (
-                  <button type="button" className="plain small" onClick={() => revoke(k)}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table
+        caption="API keys"
+        empty="None yet."
+        rows={keys}
+        rowKey={(k) => k.keyId}
+        columns={[
+          { title: "Key id", cell: (k) => <span className="mono">{k.keyId}</span> },
+          { title: "Name", cell: (k) => k.name },
+          { title: "Scopes", cell: (k) => k.scopes.join(", ") },
+          { title: "Service", cell: (k) => k.service || "all" },
+          { title: "Customer / plan", cell: (k) => [k.customerId, k.plan].filter((x) => x).join(" / ") },
+          { title: "Created", cell: (k) => time(k.createTime) },
+          { title: "Expires", cell: (k) => (k.expireTime ? time(k.expireTime) : "never") },
+          {
+            title: "State",
+            cell: (k) =>
+              k.revoked ? (
+                "revoked"
+              ) : (
+                <button type="button" className="plain small" onClick={() => revoke(k)}>
+                  Revoke
+                </button>
+              ),
+          },
+        ]}
+      />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { alerts, messageOf } from "../api";
 import { useAccess } from "../access";
 import { useAlertFeed } from "../alertFeed";
+import { Table, editDeleteColumn } from "../components/Table";
 import { time } from "../format";
 import {
   Aggregate,
@@ -76,87 +77,49 @@ export function Alerts() {
             }}
           />
         )}
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Service</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Enabled</th>
-                {access.admin && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {rules.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="muted">No rules yet.</td>
-                </tr>
-              )}
-              {rules.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.name}</td>
-                  <td>{r.service}</td>
-                  <td>{kindOf(r)}</td>
-                  <td>{Severity[r.severity]}</td>
-                  <td>{r.enabled ? "yes" : "no"}</td>
-                  {access.admin && (
-                    <td>
-                      <button type="button" className="plain small" onClick={() => setEditing(draftFromRule(r))}>
-                        Edit
-                      </button>
-                      <button type="button" className="plain small" onClick={() => remove(r)}>
-                        Delete
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption="Alert rules"
+          empty="No rules yet."
+          rows={rules}
+          rowKey={(r) => r.id}
+          columns={[
+            { title: "Name", cell: (r) => r.name },
+            { title: "Service", cell: (r) => r.service },
+            { title: "Kind", cell: (r) => kindOf(r) },
+            { title: "Severity", cell: (r) => Severity[r.severity] },
+            { title: "Enabled", cell: (r) => (r.enabled ? "yes" : "no") },
+            ...(access.admin ? [editDeleteColumn<AlertRule>((r) => setEditing(draftFromRule(r)), remove)] : []),
+          ]}
+        />
       </section>
       <section aria-labelledby="events-title">
         <h2 id="events-title">
           Events <span className={`feed ${feed.state}`} role="status">{feed.state === "live" ? "live" : feed.state + "…"}</span>
         </h2>
         {feed.error && feed.state !== "live" && <p className="muted">{feed.error}</p>}
-        <div className="table-wrap">
-          <table className="events">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Service</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {feed.events.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="muted">No events yet.</td>
-                </tr>
-              )}
-              {feed.events.map((e) => (
-                <tr key={String(e.id)} aria-selected={selected?.id === e.id}>
-                  <td>
-                    <button type="button" className="link" onClick={() => setSelected(e)}>
-                      {time(e.eventTime)}
-                    </button>
-                  </td>
-                  <td>{e.ruleName}</td>
-                  <td>{e.service}</td>
-                  <td className={`severity ${Severity[e.severity]}`}>{Severity[e.severity]}</td>
-                  <td>{AlertEventKind[e.kind]}</td>
-                  <td>{e.description}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          className="events"
+          caption="Alert events"
+          empty="No events yet."
+          rows={feed.events}
+          rowKey={(e) => String(e.id)}
+          selected={(e) => selected?.id === e.id}
+          columns={[
+            {
+              title: "Time",
+              cell: (e) => (
+                <button type="button" className="link" onClick={() => setSelected(e)}>
+                  {time(e.eventTime)}
+                </button>
+              ),
+            },
+            { title: "Rule", cell: (e) => e.ruleName },
+            { title: "Service", cell: (e) => e.service },
+            { title: "Severity", cell: (e) => <span className={`severity ${Severity[e.severity]}`}>{Severity[e.severity]}</span> },
+            { title: "Kind", cell: (e) => AlertEventKind[e.kind] },
+            { title: "Description", cell: (e) => e.description },
+          ]}
+        />
         {selected && <EventDetail event={selected} />}
       </section>
     </>
@@ -189,34 +152,19 @@ function EventDetail({ event }: { event: AlertEvent }) {
       )}
       {error && <p className="error">{error}</p>}
       {deliveries && (
-        <table>
-          <caption>Webhook deliveries</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">URL</th>
-              <th scope="col">Attempt</th>
-              <th scope="col">HTTP status</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {deliveries.length === 0 && (
-              <tr>
-                <td colSpan={5} className="muted">No deliveries (the rule has no webhook, or none was sent yet).</td>
-              </tr>
-            )}
-            {deliveries.map((d) => (
-              <tr key={`${d.url}/${d.attempt}`}>
-                <td>{time(d.time)}</td>
-                <td>{d.url}</td>
-                <td>{d.attempt}</td>
-                <td>{d.httpStatus || "–"}</td>
-                <td>{d.success ? "delivered" : d.error || "failed"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          caption="Webhook deliveries"
+          empty="No deliveries (the rule has no webhook, or none was sent yet)."
+          rows={deliveries}
+          rowKey={(d) => `${d.url}/${d.attempt}`}
+          columns={[
+            { title: "Time", cell: (d) => time(d.time) },
+            { title: "URL", cell: (d) => d.url },
+            { title: "Attempt", cell: (d) => d.attempt },
+            { title: "HTTP status", cell: (d) => d.httpStatus || "–" },
+            { title: "Result", cell: (d) => (d.success ? "delivered" : d.error || "failed") },
+          ]}
+        />
       )}
     </article>
   );

@@ -4,7 +4,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { messageOf, query } from "../api";
 import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
-import { Table, figureColumns } from "../components/Table";
+import { GroupTable } from "../components/Table";
 import { DEFAULT_VIEW, paramsFromView } from "../filters";
 import { STATUS_COLORS, count, latency, localInput, percent } from "../format";
 import { type BreakdownGroup, type GetMetricsResponse, type GetTimeSeriesResponse, Dimension } from "@tapline/client";
@@ -77,15 +77,13 @@ export function CustomerUsage() {
               })),
             }}
           />
-          <Table
+          <GroupTable
             caption="Routes used"
             download={`customer-${id}-routes.csv`}
-            rows={data.routes}
-            rowKey={(g) => g.values.join("/") + g.other}
-            columns={[
-              { title: "Route", cell: (g) => (g.other ? "other" : g.values[0] || "(none)"), value: (g) => (g.other ? "other" : g.values[0]) },
-              ...figureColumns("requests", "share", "errorRate", "p95"),
-            ]}
+            groups={data.routes}
+            title="Route"
+            name={(value) => value || "(none)"}
+            figures={["requests", "share", "errorRate", "p95"]}
           />
         </>
       )}

@@ -4,6 +4,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { query, messageOf } from "../api";
 import { useAccess } from "../access";
 import { RangePicker } from "../components/RangePicker";
+import { Table } from "../components/Table";
 import {
   ORDERS,
   STATUS_CLASSES,
@@ -217,42 +218,28 @@ export function Explorer() {
         </div>
       </form>
       {error && <p role="alert" className="error">{error}</p>}
-      <div className="table-wrap">
-        <table className="calls">
-          <caption>{loading && calls.length === 0 ? "Loading…" : `${calls.length} calls shown`}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Service</th>
-              <th scope="col">Method</th>
-              <th scope="col">Path</th>
-              <th scope="col">Route</th>
-              <th scope="col" className="num">Status</th>
-              <th scope="col" className="num">Latency</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Plan</th>
-            </tr>
-          </thead>
-          <tbody>
-            {calls.map((c) => (
-              <tr key={callKey(c)} className={c.error || c.statusCode >= 500 ? "failed" : undefined}>
-                <td>
-                  <Link to={`/calls/${encodeURIComponent(c.id)}?service=${encodeURIComponent(c.service)}`}>{time(c.timestamp)}</Link>
-                </td>
-                <td>{c.service}</td>
-                <td>{c.method}</td>
-                <td className="path">{c.path}</td>
-                <td>{c.route}</td>
-                <td className={`num status s${statusClass(c.statusCode)}`}>{c.statusCode}</td>
-                <td className="num">{latency(c.latencyMs)}</td>
-                <td>{c.customerId}</td>
-                <td>{c.plan}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {!loading && calls.length === 0 && !error && <p className="muted">No calls match this filter.</p>}
+      <Table
+        className="calls"
+        caption={loading && calls.length === 0 ? "Loading…" : `${calls.length} calls shown`}
+        empty={loading ? "Loading…" : "No calls match this filter."}
+        rows={calls}
+        rowKey={callKey}
+        rowClass={(c) => (c.error || c.statusCode >= 500 ? "failed" : undefined)}
+        columns={[
+          {
+            title: "Time",
+            cell: (c) => <Link to={`/calls/${encodeURIComponent(c.id)}?service=${encodeURIComponent(c.service)}`}>{time(c.timestamp)}</Link>,
+          },
+          { title: "Service", cell: (c) => c.service },
+          { title: "Method", cell: (c) => c.method },
+          { title: "Path", cell: (c) => <span className="path">{c.path}</span> },
+          { title: "Route", cell: (c) => c.route },
+          { title: "Status", numeric: true, cell: (c) => <span className={`status s${statusClass(c.statusCode)}`}>{c.statusCode}</span> },
+          { title: "Latency", numeric: true, cell: (c) => latency(c.latencyMs) },
+          { title: "Customer", cell: (c) => c.customerId },
+          { title: "Plan", cell: (c) => c.plan },
+        ]}
+      />
       {next && (
         <button type="button" onClick={loadMore} disabled={loading}>
           Load more

@@ -5,7 +5,7 @@ import { query, messageOf } from "../api";
 import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
 import { RangePicker, type Range } from "../components/RangePicker";
-import { Table, figureColumns } from "../components/Table";
+import { GroupTable } from "../components/Table";
 import { STATUS_COLORS } from "../format";
 import { DEFAULT_VIEW, RANGES, callFilter, paramsFromView, timeWindow, type CallView, type RangeName, type StatusClassName } from "../filters";
 import {
@@ -123,24 +123,17 @@ export function Overview() {
       {error && <p role="alert" className="error">{error}</p>}
       {data && charts && (
         <>
-          <Table
+          <GroupTable
             caption="Services"
             download="services.csv"
-            rows={data.services}
-            rowKey={(g) => g.values.join("/") + g.other}
-            columns={[
-              {
-                title: "Service",
-                cell: (g) =>
-                  g.other ? <span className="muted">other</span> : (
-                    <button type="button" className="link" onClick={() => focus(g.values[0])}>
-                      {g.values[0]}
-                    </button>
-                  ),
-                value: (g) => (g.other ? "other" : g.values[0]),
-              },
-              ...figureColumns("requests", "errors", "errorRate", "p50", "p95", "p99"),
-            ]}
+            groups={data.services}
+            title="Service"
+            name={(value) => (
+              <button type="button" className="link" onClick={() => focus(value)}>
+                {value}
+              </button>
+            )}
+            figures={["requests", "errors", "errorRate", "p50", "p95", "p99"]}
           />
           <section className="charts" aria-label="Time series">
             <Chart label="Requests over time" option={charts.requests} />
@@ -148,33 +141,21 @@ export function Overview() {
             <Chart label="Error rate over time" option={charts.errors} />
           </section>
           <div className="columns">
-            <Table
+            <GroupTable
               caption={`Top routes${service ? "" : " (all services)"}`}
               download="routes.csv"
-              rows={data.routes}
-              rowKey={(g) => g.values.join("/") + g.other}
-              columns={[
-                {
-                  title: "Route",
-                  cell: (g) => (g.other ? <span className="muted">other</span> : <Link to={explore({ route: g.values[0] })}>{g.values[0] || "(none)"}</Link>),
-                  value: (g) => (g.other ? "other" : g.values[0]),
-                },
-                ...figureColumns("requests", "share", "errorRate", "p95"),
-              ]}
+              groups={data.routes}
+              title="Route"
+              name={(value) => <Link to={explore({ route: value })}>{value || "(none)"}</Link>}
+              figures={["requests", "share", "errorRate", "p95"]}
             />
-            <Table
+            <GroupTable
               caption="Status classes"
               download="status-classes.csv"
-              rows={data.classes}
-              rowKey={(g) => g.values.join("/") + g.other}
-              columns={[
-                {
-                  title: "Class",
-                  cell: (g) => <Link to={explore({ classes: [g.values[0] as StatusClassName] })}>{g.values[0]}</Link>,
-                  value: (g) => g.values[0],
-                },
-                ...figureColumns("requests", "share"),
-              ]}
+              groups={data.classes}
+              title="Class"
+              name={(value) => <Link to={explore({ classes: [value as StatusClassName] })}>{value}</Link>}
+              figures={["requests", "share"]}
             />
           </div>
         </>

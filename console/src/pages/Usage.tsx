@@ -4,7 +4,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { messageOf, query } from "../api";
 import { useAccess } from "../access";
 import { Chart } from "../components/Chart";
-import { Table, figureColumns } from "../components/Table";
+import { GroupTable, Table } from "../components/Table";
 import { STATUS_COLORS, count, percent } from "../format";
 import { type BreakdownGroup, Dimension } from "@tapline/client";
 import { PERIODS, type Period, periodWindow, pivot } from "../usage";
@@ -121,24 +121,17 @@ export function Usage() {
                   ],
                 }}
               />
-              <Table
+              <GroupTable
                 caption="Plans"
                 download="usage-plans.csv"
-                rows={data.plans}
-                rowKey={(g) => g.values.join("/") + g.other}
-                columns={[
-                  {
-                    title: "Plan",
-                    cell: (g) =>
-                      g.other ? "other" : (
-                        <button type="button" className="link" onClick={() => set({ plan: g.values[0] })}>
-                          {g.values[0] || "(no plan)"}
-                        </button>
-                      ),
-                    value: (g) => (g.other ? "other" : g.values[0]),
-                  },
-                  ...figureColumns("requests", "share", "errors", "errorRate", "p95"),
-                ]}
+                groups={data.plans}
+                title="Plan"
+                name={(value) => (
+                  <button type="button" className="link" onClick={() => set({ plan: value })}>
+                    {value || "(no plan)"}
+                  </button>
+                )}
+                figures={["requests", "share", "errors", "errorRate", "p95"]}
               />
             </div>
           </section>
