@@ -5,13 +5,17 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { expect, type Page } from "@playwright/test";
 import { bearer, createTaplineClients, type ApiCall, type ApiCallSchema } from "@tapline/client";
+import { queryTurns } from "../src/queryTurns";
 
 export const baseUrl = process.env.TAPLINE_URL!;
 export const adminKey = process.env.TAPLINE_ADMIN_KEY!;
 if (!baseUrl || !adminKey) throw new Error("set TAPLINE_URL and TAPLINE_ADMIN_KEY");
 
 export function clients(key = adminKey) {
-  return createTaplineClients(createGrpcWebTransport({ baseUrl, useBinaryFormat: true, interceptors: [bearer(key)] }));
+  // The tests' queries share the admin key with the browser's, so they keep to the same limit.
+  return createTaplineClients(
+    createGrpcWebTransport({ baseUrl, useBinaryFormat: true, interceptors: [bearer(key), queryTurns] }),
+  );
 }
 
 /** A call as the generated client takes it (a plain object, not a message). */
