@@ -1,8 +1,6 @@
 package io.tapline.server.app;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
-import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.grpc.GrpcClientBuilder;
 import com.linecorp.armeria.client.grpc.GrpcClients;
@@ -54,6 +52,8 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -91,9 +91,6 @@ final class DemoTraffic implements AutoCloseable {
 
   /** The name of the demo's API key. */
   static final String KEY_NAME = "demo traffic";
-
-  /** How the demo's alert rules are named, on its services. */
-  static final String RULE_PREFIX = "demo:";
 
   static final String PAYMENT_FAILURES = "demo: payment failures";
   static final String SLOW_SEARCH = "demo: slow search";
@@ -363,25 +360,19 @@ final class DemoTraffic implements AutoCloseable {
   record Removed(int services, int plans, int customers, int rules, int keys, long calls) {}
 
   /**
-   * Removes everything the demo made: its services, plans, customers, its rules (named {@code demo:
-   * ...}, on its services) and its calls, and revokes its API keys. Through the stores, before the
-   * server serves ({@code demo.delete}); with demo traffic running, stop it first.
+   * Removes everything the demo made: its services with their rules and calls, its plans and
+   * customers, and revokes its API keys. Through the stores, before the server serves ({@code
+   * demo.delete}); with demo traffic running, stop it first.
    */
   static Removed deleteDemoData(Stores stores) {
     int rules = 0;
     for (AlertRuleRecord rule : stores.alertRules().list()) {
-      if (SERVICES.contains(rule.service()) && ruleName(rule).startsWith(RULE_PREFIX)) {
+      if (SERVICES.contains(rule.service())) {
         stores.alertRules().delete(rule.id());
         rules++;
       }
     }
-    int keys = 0;
-    for (ApiKeyRecord key : stores.apiKeys().list()) {
-      if (KEY_NAME.equals(key.name()) && !key.revoked()) {
-        stores.apiKeys().put(key.revoke());
-        keys++;
-      }
-    }
+    int keys = revokeDemoKeys(stores.apiKeys()).size();
     int customers =
         deleteAll(stores.customers(), CUSTOMERS.stream().map(DemoCustomer::id).toList());
     int plans = deleteAll(stores.plans(), PLANS.stream().map(DemoPlan::id).toList());
@@ -410,15 +401,16 @@ final class DemoTraffic implements AutoCloseable {
     return deleted;
   }
 
-  /** The name in a stored rule's definition (its protobuf JSON), or empty when unreadable. */
-  private static String ruleName(AlertRuleRecord rule) {
-    AlertRule.Builder parsed = AlertRule.newBuilder();
-    try {
-      JsonFormat.parser().ignoringUnknownFields().merge(rule.definition(), parsed);
-    } catch (InvalidProtocolBufferException e) {
-      return "";
+  /** Revokes the demo's keys still in force; returns their ids. */
+  private static List<String> revokeDemoKeys(ApiKeyStore keys) {
+    List<String> revoked = new ArrayList<>();
+    for (ApiKeyRecord key : keys.list()) {
+      if (KEY_NAME.equals(key.name()) && !key.revoked()) {
+        keys.put(key.revoke());
+        revoked.add(key.keyId());
+      }
     }
-    return parsed.getName();
+    return revoked;
   }
 
   // Set-up
@@ -428,12 +420,7 @@ final class DemoTraffic implements AutoCloseable {
    * to be called with); demo keys of earlier starts are revoked.
    */
   private static String newKey(ApiKeyStore keys, Authenticator authenticator) {
-    for (ApiKeyRecord old : keys.list()) {
-      if (KEY_NAME.equals(old.name()) && !old.revoked()) {
-        keys.put(old.revoke());
-        authenticator.invalidate(old.keyId());
-      }
-    }
+    revokeDemoKeys(keys).forEach(authenticator::invalidate);
     ApiKeys.Generated key = ApiKeys.generate();
     keys.put(
         new ApiKeyRecord(
@@ -455,55 +442,49 @@ final class DemoTraffic implements AutoCloseable {
   private static void setUp(
       AdminServiceGrpc.AdminServiceBlockingStub admin,
       AlertServiceGrpc.AlertServiceBlockingStub alerts) {
-    Set<String> services =
-        admin.listServices(ListServicesRequest.getDefaultInstance()).getServicesList().stream()
-            .map(Service::getName)
-            .collect(Collectors.toSet());
-    for (String name : SERVICES) {
-      if (!services.contains(name)) {
-        admin.createService(
-            CreateServiceRequest.newBuilder()
-                .setService(
-                    Service.newBuilder()
-                        .setName(name)
-                        .setDescription(DESCRIPTION)
-                        .setBaseUrl(baseUrl(name))
-                        .setRetentionDays(RETENTION_DAYS))
-                .build());
-      }
-    }
-    Set<String> plans =
-        admin.listPlans(ListPlansRequest.getDefaultInstance()).getPlansList().stream()
-            .map(Plan::getId)
-            .collect(Collectors.toSet());
-    for (DemoPlan plan : PLANS) {
-      if (!plans.contains(plan.id())) {
-        admin.createPlan(
-            CreatePlanRequest.newBuilder()
-                .setPlan(
-                    Plan.newBuilder()
-                        .setId(plan.id())
-                        .setName(plan.name())
-                        .setDescription(DESCRIPTION))
-                .build());
-      }
-    }
-    Set<String> customers =
-        admin.listCustomers(ListCustomersRequest.getDefaultInstance()).getCustomersList().stream()
-            .map(Customer::getId)
-            .collect(Collectors.toSet());
-    for (DemoCustomer customer : CUSTOMERS) {
-      if (!customers.contains(customer.id())) {
-        admin.createCustomer(
-            CreateCustomerRequest.newBuilder()
-                .setCustomer(
-                    Customer.newBuilder()
-                        .setId(customer.id())
-                        .setName(customer.name())
-                        .setPlan(customer.plan()))
-                .build());
-      }
-    }
+    createMissing(
+        admin.listServices(ListServicesRequest.getDefaultInstance()).getServicesList(),
+        Service::getName,
+        SERVICES,
+        name -> name,
+        name ->
+            admin.createService(
+                CreateServiceRequest.newBuilder()
+                    .setService(
+                        Service.newBuilder()
+                            .setName(name)
+                            .setDescription(DESCRIPTION)
+                            .setBaseUrl(baseUrl(name))
+                            .setRetentionDays(RETENTION_DAYS))
+                    .build()));
+    createMissing(
+        admin.listPlans(ListPlansRequest.getDefaultInstance()).getPlansList(),
+        Plan::getId,
+        PLANS,
+        DemoPlan::id,
+        plan ->
+            admin.createPlan(
+                CreatePlanRequest.newBuilder()
+                    .setPlan(
+                        Plan.newBuilder()
+                            .setId(plan.id())
+                            .setName(plan.name())
+                            .setDescription(DESCRIPTION))
+                    .build()));
+    createMissing(
+        admin.listCustomers(ListCustomersRequest.getDefaultInstance()).getCustomersList(),
+        Customer::getId,
+        CUSTOMERS,
+        DemoCustomer::id,
+        customer ->
+            admin.createCustomer(
+                CreateCustomerRequest.newBuilder()
+                    .setCustomer(
+                        Customer.newBuilder()
+                            .setId(customer.id())
+                            .setName(customer.name())
+                            .setPlan(customer.plan()))
+                    .build()));
     for (AlertRule rule : List.of(paymentFailuresRule(), slowSearchRule())) {
       boolean exists =
           alerts
@@ -516,6 +497,17 @@ final class DemoTraffic implements AutoCloseable {
         alerts.createAlertRule(CreateAlertRuleRequest.newBuilder().setRule(rule).build());
       }
     }
+  }
+
+  /** Creates each of {@code wanted} whose id is not among the {@code existing} ones' ids. */
+  private static <E, W> void createMissing(
+      List<E> existing,
+      Function<E, String> existingId,
+      List<W> wanted,
+      Function<W, String> wantedId,
+      Consumer<W> create) {
+    Set<String> ids = existing.stream().map(existingId).collect(Collectors.toSet());
+    wanted.stream().filter(w -> !ids.contains(wantedId.apply(w))).forEach(create);
   }
 
   /** Every server error of the payments service, reported once a minute at most. */
