@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Shared helpers of the alert tests: calls, rules, subscribers. */
-final class AlertFixtures {
+public final class AlertFixtures {
 
   private AlertFixtures() {}
 
@@ -62,7 +62,8 @@ final class AlertFixtures {
     }
   }
 
-  static AlertRule perCallServerErrors(String service, long cooldownMillis) {
+  /** A per-call rule on every 5xx of {@code service}, named "5xx on {@code service}". */
+  public static AlertRule perCallServerErrors(String service, long cooldownMillis) {
     return AlertRule.newBuilder()
         .setName("5xx on " + service)
         .setService(service)

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tapline.proto.v1.AlertRule;
 import io.tapline.proto.v1.AlertServiceGrpc;
-import io.tapline.proto.v1.CallClause;
 import io.tapline.proto.v1.CallFilter;
 import io.tapline.proto.v1.CreateAlertRuleRequest;
 import io.tapline.proto.v1.GetMetricsRequest;
-import io.tapline.proto.v1.PerCallCondition;
 import io.tapline.proto.v1.QueryServiceGrpc;
+import io.tapline.server.alert.AlertFixtures;
 import io.tapline.server.testing.TestTapline;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -44,18 +42,7 @@ class GrpcJsClientIT {
     AlertServiceGrpc.newBlockingStub(tapline.channel())
         .createAlertRule(
             CreateAlertRuleRequest.newBuilder()
-                .setRule(
-                    AlertRule.newBuilder()
-                        .setName("5xx on " + service)
-                        .setService(service)
-                        .setEnabled(true)
-                        .setPerCall(
-                            PerCallCondition.newBuilder()
-                                .addClauses(
-                                    CallClause.newBuilder()
-                                        .setField("status_code")
-                                        .setOp(">=")
-                                        .setValue("500"))))
+                .setRule(AlertFixtures.perCallServerErrors(service, 60_000))
                 .build());
     int batches = 40;
     int perBatch = 50;
