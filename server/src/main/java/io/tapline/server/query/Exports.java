@@ -37,12 +37,12 @@ final class Exports {
               throw new InvalidRequestException(
                   "format", "unknown format " + request.getFormatValue());
         };
+    List<String> schema = export.columns();
     List<String> columns = request.getColumnsList();
     for (String column : columns) {
-      if (!export.columns().contains(column)) {
+      if (!schema.contains(column)) {
         throw new InvalidRequestException(
-            "columns",
-            "no column '" + column + "' in the export schema; it has " + export.columns());
+            "columns", "no column '" + column + "' in the export schema; it has " + schema);
       }
     }
     if (new HashSet<>(columns).size() != columns.size()) {
@@ -52,8 +52,6 @@ final class Exports {
         Filters.toCriteria(
             request.getFilter(), principal, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, now, null);
     return new Opened(
-        export.open(criteria, format, columns),
-        format,
-        columns.isEmpty() ? export.columns() : columns);
+        export.open(criteria, format, columns), format, columns.isEmpty() ? schema : columns);
   }
 }

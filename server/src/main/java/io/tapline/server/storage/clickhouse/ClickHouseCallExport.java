@@ -34,6 +34,8 @@ public final class ClickHouseCallExport implements CallExport {
    */
   static final Map<String, String> SCHEMA = schema();
 
+  private static final List<String> COLUMNS = List.copyOf(SCHEMA.keySet());
+
   /** The client's buffer for the response: large, since it is read straight through. */
   private static final int READ_BUFFER_BYTES = 1 << 20;
 
@@ -63,7 +65,7 @@ public final class ClickHouseCallExport implements CallExport {
   /** The SELECT list of {@code columns} (all when empty), as exports use it. */
   public static String selectList(List<String> columns) {
     List<String> select = new ArrayList<>();
-    for (String name : columns.isEmpty() ? List.copyOf(SCHEMA.keySet()) : columns) {
+    for (String name : columns.isEmpty() ? COLUMNS : columns) {
       String expression = SCHEMA.get(name);
       if (expression == null) {
         throw new IllegalArgumentException("no column '" + name + "' in the export schema");
@@ -75,7 +77,7 @@ public final class ClickHouseCallExport implements CallExport {
 
   @Override
   public List<String> columns() {
-    return List.copyOf(SCHEMA.keySet());
+    return COLUMNS;
   }
 
   @Override
