@@ -10,7 +10,6 @@ import com.linecorp.armeria.common.SplitHttpResponse;
 import io.tapline.server.app.TaplineServer;
 import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.TaplineConfig;
-import io.tapline.server.embedded.EmbeddedClickHouse;
 import io.tapline.server.query.ExportHttpService;
 import io.tapline.server.storage.clickhouse.ClickHouseCallExport;
 import java.io.OutputStream;
@@ -19,12 +18,10 @@ import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -55,16 +52,10 @@ public final class ExportBenchmark {
 
       // ClickHouse alone: the same SELECT, written by the engine to a file of its own; once with
       // the limits Tapline puts on client queries (threads, priority), once without.
-      EmbeddedClickHouse engine = server.engine();
-      Properties credentials = new Properties();
-      credentials.setProperty("user", engine.user());
-      credentials.setProperty("password", engine.password());
       String file = "export-bench-" + System.nanoTime() + ".parquet";
       Written limited;
       Written unlimited;
-      try (Connection connection =
-              DriverManager.getConnection(
-                  engine.jdbcUrl() + "/" + server.storage().database(), credentials);
+      try (Connection connection = QueryBenchmark.engineConnection(server);
           Statement statement = connection.createStatement()) {
         limited =
             engineExport(
@@ -114,36 +105,17 @@ public final class ExportBenchmark {
       long bytes;
       try (OutputStream out = Files.newOutputStream(download)) {
         bytes = response.body().toInputStream(data -> data).transferTo(out);
-      } catch (java.io.IOException e) {
-        // What the engine said, when the export stopped there.
-        try (Connection connection =
-                DriverManager.getConnection(
-                    engine.jdbcUrl() + "/" + server.storage().database(), credentials);
-            Statement statement = connection.createStatement();
-            ResultSet rs =
-                statement.executeQuery(
-                    "SELECT exception FROM system.query_log WHERE exception != ''"
-                        + " ORDER BY event_time_microseconds DESC LIMIT 3")) {
-          while (rs.next()) {
-            System.out.println("engine: " + rs.getString(1));
-          }
-        }
-        throw e;
       }
       double taplineSeconds = (System.nanoTime() - start) / 1e9;
       sampler.shutdownNow();
       long taplineRows;
-      try (Connection connection =
-              DriverManager.getConnection(
-                  engine.jdbcUrl() + "/" + server.storage().database(), credentials);
+      try (Connection connection = QueryBenchmark.engineConnection(server);
           Statement statement = connection.createStatement();
           ResultSet rs =
               statement.executeQuery(
                   "SELECT count() FROM file('" + download.getFileName() + "', 'Parquet')")) {
         rs.next();
         taplineRows = rs.getLong(1);
-      } catch (Exception e) {
-        taplineRows = -1;
       }
       Files.deleteIfExists(download);
 

@@ -231,16 +231,21 @@ public final class QueryBenchmark {
         });
   }
 
-  static void load(TaplineServer server, long rows) throws SQLException {
-    // A connection of its own: the server's pools stop statements after seconds, loading takes
-    // minutes.
+  /**
+   * A connection to the server's engine and database of its own: the server's pools stop statements
+   * after seconds, and loading or writing a file of 10 million calls takes minutes.
+   */
+  static Connection engineConnection(TaplineServer server) throws SQLException {
     EmbeddedClickHouse engine = server.engine();
     Properties credentials = new Properties();
     credentials.setProperty("user", engine.user());
     credentials.setProperty("password", engine.password());
-    try (Connection connection =
-            DriverManager.getConnection(
-                engine.jdbcUrl() + "/" + server.storage().database(), credentials);
+    return DriverManager.getConnection(
+        engine.jdbcUrl() + "/" + server.storage().database(), credentials);
+  }
+
+  static void load(TaplineServer server, long rows) throws SQLException {
+    try (Connection connection = engineConnection(server);
         Statement statement = connection.createStatement()) {
       try (ResultSet rs =
           statement.executeQuery(
