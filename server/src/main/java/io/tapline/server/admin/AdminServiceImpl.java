@@ -13,6 +13,8 @@ import io.tapline.proto.v1.DeleteCustomerRequest;
 import io.tapline.proto.v1.DeletePlanRequest;
 import io.tapline.proto.v1.DeleteResponse;
 import io.tapline.proto.v1.DeleteServiceRequest;
+import io.tapline.proto.v1.FieldSource;
+import io.tapline.proto.v1.FieldType;
 import io.tapline.proto.v1.GetApiKeyRequest;
 import io.tapline.proto.v1.GetCustomerRequest;
 import io.tapline.proto.v1.GetPlanRequest;
@@ -42,6 +44,7 @@ import io.tapline.server.storage.ApiKeyRecord;
 import io.tapline.server.storage.ApiKeyStore;
 import io.tapline.server.storage.CustomerRecord;
 import io.tapline.server.storage.CustomerStore;
+import io.tapline.server.storage.FieldRule;
 import io.tapline.server.storage.MetadataStore;
 import io.tapline.server.storage.PlanRecord;
 import io.tapline.server.storage.PlanStore;
@@ -52,6 +55,8 @@ import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -69,6 +74,9 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   static final int MAX_RETENTION_DAYS = 3650;
   static final int MAX_ATTRIBUTE_NAME = 255;
+  static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  static final int MAX_FIELDS = 32;
+  static final int MAX_FIELD_PATH = 512;
 
   private final CustomerStore customers;
   private final PlanStore plans;
@@ -219,7 +227,64 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             s.getOtlp().getClientSpans(),
             s.getOtlp().getCustomerAttribute().strip(),
             s.getOtlp().getPlanAttribute().strip()),
+        fieldRules(s.getFieldsList(), field + ".fields"),
         createdAt);
+  }
+
+  /** A service's extraction rules, checked, with body paths as JSON Pointers. */
+  private static List<FieldRule> fieldRules(
+      List<io.tapline.proto.v1.FieldRule> rules, String field) {
+    if (rules.size() > MAX_FIELDS) {
+      throw new InvalidRequestException(field, "at most " + MAX_FIELDS + " fields per service");
+    }
+    Set<String> names = new HashSet<>();
+    List<FieldRule> checked = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      io.tapline.proto.v1.FieldRule rule = rules.get(i);
+      String at = field + "[" + i + "]";
+      if (!FIELD_NAME.matcher(rule.getName()).matches()) {
+        throw new InvalidRequestException(
+            at + ".name", "must be 1 to 64 characters from [A-Za-z0-9._-]");
+      }
+      if (!names.add(rule.getName())) {
+        throw new InvalidRequestException(at + ".name", "'" + rule.getName() + "' is named twice");
+      }
+      FieldRule.Type type =
+          switch (rule.getType()) {
+            case FIELD_TYPE_STRING -> FieldRule.Type.STRING;
+            case FIELD_TYPE_NUMBER -> FieldRule.Type.NUMBER;
+            default -> throw new InvalidRequestException(at + ".type", "must be STRING or NUMBER");
+          };
+      FieldRule.Source source =
+          switch (rule.getSource()) {
+            case FIELD_SOURCE_REQUEST_BODY -> FieldRule.Source.REQUEST_BODY;
+            case FIELD_SOURCE_RESPONSE_BODY -> FieldRule.Source.RESPONSE_BODY;
+            case FIELD_SOURCE_REQUEST_HEADER -> FieldRule.Source.REQUEST_HEADER;
+            case FIELD_SOURCE_RESPONSE_HEADER -> FieldRule.Source.RESPONSE_HEADER;
+            default ->
+                throw new InvalidRequestException(
+                    at + ".source",
+                    "must be REQUEST_BODY, RESPONSE_BODY, REQUEST_HEADER or RESPONSE_HEADER");
+          };
+      String path = rule.getPath().strip();
+      if (path.length() > MAX_FIELD_PATH) {
+        throw new InvalidRequestException(
+            at + ".path", "has at most " + MAX_FIELD_PATH + " characters");
+      }
+      if (source.body()) {
+        try {
+          path = FieldRule.pointer(path);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidRequestException(at + ".path", e.getMessage());
+        }
+      } else if (!path.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+        throw new InvalidRequestException(at + ".path", "must be a header name");
+      } else {
+        path = path.toLowerCase(Locale.ROOT);
+      }
+      checked.add(new FieldRule(rule.getName(), type, source, path));
+    }
+    return checked;
   }
 
   static Service toProto(ServiceRecord s) {
@@ -235,7 +300,17 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                 .setClientSpans(s.otlp().clientSpans())
                 .setCustomerAttribute(s.otlp().customerAttribute())
                 .setPlanAttribute(s.otlp().planAttribute()))
+        .addAllFields(s.fields().stream().map(AdminServiceImpl::toProto).toList())
         .setCreateTime(Times.timestamp(s.createdAt()))
+        .build();
+  }
+
+  static io.tapline.proto.v1.FieldRule toProto(FieldRule rule) {
+    return io.tapline.proto.v1.FieldRule.newBuilder()
+        .setName(rule.name())
+        .setType(FieldType.valueOf("FIELD_TYPE_" + rule.type().name()))
+        .setSource(FieldSource.valueOf("FIELD_SOURCE_" + rule.source().name()))
+        .setPath(rule.path())
         .build();
   }
 

@@ -217,7 +217,9 @@ final class CallValidator {
             call.getPlan(),
             sampleRate,
             false,
-            false));
+            false,
+            Map.of(),
+            Map.of()));
   }
 
   /** An HTTP method as accepted: 1 to 16 letters A-Z. */

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>limits of the batch (records, rate limit of the key), then each record is validated ({@link
  *       CallValidator}); refused records are reported by index and reason;
- *   <li>secrets are masked ({@link Masker}) before anything else sees the record, then bodies over
- *       {@code ingest.max-body-bytes} are cut and flagged;
+ *   <li>secrets are masked ({@link Masker}) before anything else sees the record, then the
+ *       service's fields are extracted ({@link FieldExtractor}) and bodies over {@code
+ *       ingest.max-body-bytes} are cut and flagged;
  *   <li>enrichment: route template when missing ({@link RouteTemplates}), the key's customer and
  *       plan, the service's retention ({@link ServiceSettings}).
  * </ol>
@@ -161,6 +162,7 @@ public final class IngestPipeline {
               stored.toStore(
                   result.record(),
                   settings.sensitiveHeaders(),
+                  settings.fields(),
                   principal.customerId(),
                   principal.plan());
         } catch (MaskingFailedException e) {

@@ -9,9 +9,9 @@ import java.time.Duration;
 
 /**
  * What ingest needs to know of a service (retention, extra sensitive headers, how its OTLP spans
- * become calls), read from the {@link ServiceStore} through a Caffeine cache: a change made to a
- * service applies to new calls within {@code ingest.service-cache-ttl}. Services that are not
- * registered get the defaults.
+ * become calls, the fields it extracts), read from the {@link ServiceStore} through a Caffeine
+ * cache: a change made to a service applies to new calls within {@code ingest.service-cache-ttl}.
+ * Services that are not registered get the defaults.
  */
 final class ServiceSettings {
 
@@ -19,13 +19,21 @@ final class ServiceSettings {
   static final long DEFAULT_CACHE_SIZE = 10_000;
 
   /** A service's settings, resolved against the server's defaults. */
-  record Settings(int retentionDays, SensitiveNames sensitiveHeaders, ServiceRecord.Otlp otlp) {}
+  record Settings(
+      int retentionDays,
+      SensitiveNames sensitiveHeaders,
+      ServiceRecord.Otlp otlp,
+      FieldExtractor fields) {}
 
   private final LoadingCache<String, Settings> cache;
 
   ServiceSettings(ServiceStore store, Duration ttl, int defaultRetentionDays) {
     Settings defaults =
-        new Settings(defaultRetentionDays, SensitiveNames.none(), ServiceRecord.Otlp.NONE);
+        new Settings(
+            defaultRetentionDays,
+            SensitiveNames.none(),
+            ServiceRecord.Otlp.NONE,
+            FieldExtractor.NONE);
     this.cache =
         Caffeine.newBuilder()
             .expireAfterWrite(ttl)
@@ -39,7 +47,8 @@ final class ServiceSettings {
     return new Settings(
         service.retentionDays() > 0 ? service.retentionDays() : defaultRetentionDays,
         SensitiveNames.of(service.sensitiveHeaders()),
-        service.otlp());
+        service.otlp(),
+        new FieldExtractor(service.fields()));
   }
 
   /**

@@ -6,9 +6,10 @@ import io.tapline.server.storage.CallRecord;
 import java.util.Map;
 
 /**
- * Turns a validated call into the record as it is stored, built once: secrets masked, then bodies
- * cut to {@code ingest.max-body-bytes}; a route template derived (from the masked path) when the
- * sender gave none; the customer and plan of the sending key where it has them. Thread-safe.
+ * Turns a validated call into the record as it is stored, built once: secrets masked, then the
+ * service's fields extracted from what was masked, then bodies cut to {@code
+ * ingest.max-body-bytes}; a route template derived (from the masked path) when the sender gave
+ * none; the customer and plan of the sending key where it has them. Thread-safe.
  *
  * <p>Masking is linear and throws nothing by design; should it fail all the same, the record is
  * refused alone with a {@link MaskingFailedException} naming the field, never stored unmasked.
@@ -25,11 +26,16 @@ final class StoredRecords {
 
   /**
    * @param sensitiveHeaders the service's own sensitive header names
+   * @param fields the service's extracted fields
    * @param customerId the sending key's customer, or empty to keep the record's
    * @param plan the sending key's plan, or empty to keep the record's
    */
   CallRecord toStore(
-      CallRecord r, SensitiveNames sensitiveHeaders, String customerId, String plan) {
+      CallRecord r,
+      SensitiveNames sensitiveHeaders,
+      FieldExtractor fields,
+      String customerId,
+      String plan) {
     String field = "request_body";
     try {
       String requestBody = masker.body(r.requestBody(), Masker.contentType(r.requestHeaders()));
@@ -51,6 +57,9 @@ final class StoredRecords {
       String error = masker.text(r.error());
       field = "tags";
       Map<String, String> tags = masker.tags(r.tags());
+      field = "fields";
+      FieldExtractor.Values values =
+          fields.extract(requestBody, responseBody, requestHeaders, responseHeaders);
       return new CallRecord(
           r.id(),
           r.timestamp(),
@@ -78,7 +87,9 @@ final class StoredRecords {
           plan.isEmpty() ? r.plan() : plan,
           r.sampleRate(),
           r.requestBodyTruncated() || cutRequest.length() < requestBody.length(),
-          r.responseBodyTruncated() || cutResponse.length() < responseBody.length());
+          r.responseBodyTruncated() || cutResponse.length() < responseBody.length(),
+          values.strings(),
+          values.numbers());
     } catch (Throwable t) { // an Error too (a stack overflow, say): the batch goes on without it
       throw new MaskingFailedException(field, t);
     }

@@ -38,6 +38,8 @@ final class CallProtos {
         .setSampleRate(call.sampleRate())
         .setRequestBodyTruncated(call.requestBodyTruncated())
         .setResponseBodyTruncated(call.responseBodyTruncated())
+        .putAllStringFields(call.stringFields())
+        .putAllNumberFields(call.numberFields())
         .build();
   }
 }

@@ -7,16 +7,23 @@ import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.api.Principal;
 import io.tapline.server.api.Times;
 import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.FieldCondition;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns a request's {@link CallFilter} into {@link CallCriteria}: validates every field (naming it
  * when refused), applies the caller's service scope, and fills in the default time window.
  */
 final class Filters {
+
+  /** What an extracted field's name looks like (as a service's rules allow). */
+  static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private Filters() {}
 
@@ -91,7 +98,38 @@ final class Filters {
         filter.getSourceIp(),
         filter.getApiKeyId(),
         filter.getText(),
-        filter.getTraceId());
+        filter.getTraceId(),
+        fieldConditions(filter));
+  }
+
+  private static List<FieldCondition> fieldConditions(CallFilter filter) {
+    List<FieldCondition> conditions = new ArrayList<>();
+    for (int i = 0; i < filter.getFieldsCount(); i++) {
+      io.tapline.proto.v1.FieldCondition c = filter.getFields(i);
+      String at = "filter.fields[" + i + "]";
+      if (!FIELD_NAME.matcher(c.getName()).matches()) {
+        throw new InvalidRequestException(
+            at + ".name", "must be a field name: 1 to 64 characters from [A-Za-z0-9._-]");
+      }
+      if (c.hasEquals() && (c.hasMin() || c.hasMax())) {
+        throw new InvalidRequestException(
+            at, "equals is for string fields, min and max for number fields: not both");
+      }
+      if (c.hasMin() && !Double.isFinite(c.getMin())
+          || c.hasMax() && !Double.isFinite(c.getMax())) {
+        throw new InvalidRequestException(at, "min and max must be finite numbers");
+      }
+      if (c.hasMin() && c.hasMax() && c.getMin() > c.getMax()) {
+        throw new InvalidRequestException(at + ".max", "must not be below min");
+      }
+      conditions.add(
+          new FieldCondition(
+              c.getName(),
+              c.hasEquals() ? c.getEquals() : null,
+              c.hasMin() ? c.getMin() : null,
+              c.hasMax() ? c.getMax() : null));
+    }
+    return conditions;
   }
 
   /**

@@ -54,6 +54,7 @@ final class MetricsProtos {
       case DIMENSION_PLAN -> Dimension.PLAN;
       case DIMENSION_SOURCE_IP -> Dimension.SOURCE_IP;
       case DIMENSION_TAG -> Dimension.TAG;
+      case DIMENSION_FIELD -> Dimension.FIELD;
       case DIMENSION_UNSPECIFIED, UNRECOGNIZED ->
           throw new InvalidRequestException(field, "unknown dimension " + number);
     };

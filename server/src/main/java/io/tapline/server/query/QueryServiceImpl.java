@@ -242,6 +242,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
               request.getDimensions(i), request.getDimensionsValue(i), "dimensions"));
     }
     requireTagKey(dimensions.contains(Dimension.TAG), request.getTagKey());
+    requireField(dimensions.contains(Dimension.FIELD), request.getField());
     int limit = request.getLimit() == 0 ? DEFAULT_BREAKDOWN_LIMIT : request.getLimit();
     if (limit < 1 || limit > MAX_BREAKDOWN_LIMIT) {
       throw new InvalidRequestException("limit", "must be between 1 and " + MAX_BREAKDOWN_LIMIT);
@@ -265,7 +266,14 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     BreakdownResult result =
         store.breakdown(
             new BreakdownQuery(
-                criteria, dimensions, request.getTagKey(), limit, sort, sortQuantile, levels));
+                criteria,
+                dimensions,
+                request.getTagKey(),
+                request.getField(),
+                limit,
+                sort,
+                sortQuantile,
+                levels));
     double total = result.groups().stream().mapToDouble(g -> g.metrics().count()).sum();
     GetBreakdownResponse.Builder response =
         GetBreakdownResponse.newBuilder()
@@ -292,6 +300,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
             ? null
             : MetricsProtos.dimension(request.getSplitBy(), request.getSplitByValue(), "split_by");
     requireTagKey(splitBy == Dimension.TAG, request.getTagKey());
+    requireField(splitBy == Dimension.FIELD, request.getField());
     int seriesLimit =
         request.getSeriesLimit() == 0 ? DEFAULT_SERIES_LIMIT : request.getSeriesLimit();
     if (seriesLimit < 1 || seriesLimit > MAX_SERIES_LIMIT) {
@@ -310,6 +319,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
                 buckets.widthMicros(),
                 splitBy,
                 request.getTagKey(),
+                request.getField(),
                 seriesLimit,
                 levels));
     GetTimeSeriesResponse.Builder response =
@@ -339,6 +349,13 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
   private CallCriteria analyticsCriteria(io.tapline.proto.v1.CallFilter filter) {
     return Filters.toCriteria(
         filter, Principal.current(), DEFAULT_ANALYTICS_WINDOW, clock.instant(), null);
+  }
+
+  private static void requireField(boolean needed, String field) {
+    if (needed && !Filters.FIELD_NAME.matcher(field).matches()) {
+      throw new InvalidRequestException(
+          "field", "DIMENSION_FIELD needs the name of an extracted field (1 to 64 characters)");
+    }
   }
 
   private static void requireTagKey(boolean needed, String tagKey) {

@@ -7,12 +7,14 @@ import java.util.List;
  * "other" group for the rest.
  *
  * @param tagKey the tag {@link Dimension#TAG} reads
+ * @param field the extracted string field {@link Dimension#FIELD} reads
  * @param sortLevel the quantile level {@link BreakdownSort#LATENCY_QUANTILE} ranks by
  */
 public record BreakdownQuery(
     CallCriteria criteria,
     List<Dimension> dimensions,
     String tagKey,
+    String field,
     int limit,
     BreakdownSort sort,
     double sortLevel,

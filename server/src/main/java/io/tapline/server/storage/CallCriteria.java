@@ -1,6 +1,7 @@
 package io.tapline.server.storage;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,6 +18,7 @@ import java.util.Set;
  *     both
  * @param text found in the URL, the request body or the response body
  * @param traceId the W3C trace id of the calls of one distributed trace
+ * @param fields conditions on extracted fields
  */
 public record CallCriteria(
     String service,
@@ -37,18 +39,20 @@ public record CallCriteria(
     String sourceIp,
     String apiKeyId,
     String text,
-    String traceId) {
+    String traceId,
+    List<FieldCondition> fields) {
 
   public CallCriteria {
     statusClasses = Set.copyOf(statusClasses);
     tags = Map.copyOf(tags);
+    fields = List.copyOf(fields);
   }
 
   /** Every call of {@code service} (every call when empty), at any time. */
   public static CallCriteria ofService(String service) {
     return new CallCriteria(
         service, null, null, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "",
-        "", "", "");
+        "", "", "", List.of());
   }
 
   /** The same criteria over another time range. */
@@ -72,6 +76,7 @@ public record CallCriteria(
         sourceIp,
         apiKeyId,
         text,
-        traceId);
+        traceId,
+        fields);
   }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 public interface CallExport {
 
   /** The version of the exported columns' names, types and meaning; raised on any change. */
-  int SCHEMA_VERSION = 1;
+  int SCHEMA_VERSION = 2;
 
   /** A file format: the store's name for it, its media type and its usual file extension. */
   enum Format {

@@ -6,6 +6,9 @@ import java.util.Map;
 /**
  * One stored API call, as the storage layer sees it: validated, with derived fields filled in.
  * Latency is kept in microseconds; {@code sampleRate} is in (0, 1], 1 when every call is kept.
+ *
+ * @param stringFields values of the service's extracted string fields found in the call
+ * @param numberFields values of its extracted number fields (finite)
  */
 public record CallRecord(
     String id,
@@ -34,4 +37,6 @@ public record CallRecord(
     String plan,
     double sampleRate,
     boolean requestBodyTruncated,
-    boolean responseBodyTruncated) {}
+    boolean responseBodyTruncated,
+    Map<String, String> stringFields,
+    Map<String, Double> numberFields) {}

@@ -12,5 +12,7 @@ public enum Dimension {
   PLAN,
   SOURCE_IP,
   /** The value of one tag, named by the query. */
-  TAG
+  TAG,
+  /** The value of one extracted string field, named by the query. */
+  FIELD
 }

@@ -12,6 +12,7 @@ import java.util.List;
  * @param retentionDays how long its calls are kept; 0 for the server's default
  * @param sensitiveHeaders header names (lower case) masked on top of the server's defaults
  * @param otlp how its OpenTelemetry spans become calls
+ * @param fields the fields extracted from its calls at ingest
  */
 public record ServiceRecord(
     String name,
@@ -21,11 +22,13 @@ public record ServiceRecord(
     int retentionDays,
     List<String> sensitiveHeaders,
     Otlp otlp,
+    List<FieldRule> fields,
     Instant createdAt) {
 
   public ServiceRecord {
     replayAllowList = List.copyOf(replayAllowList);
     sensitiveHeaders = List.copyOf(sensitiveHeaders);
+    fields = List.copyOf(fields);
   }
 
   /**

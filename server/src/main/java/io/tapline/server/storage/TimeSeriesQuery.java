@@ -14,6 +14,7 @@ public record TimeSeriesQuery(
     long bucketMicros,
     Dimension splitBy,
     String tagKey,
+    String field,
     int seriesLimit,
     List<Double> levels) {
 

@@ -42,7 +42,9 @@ class CallClausesTest {
         "gold",
         1,
         false,
-        false);
+        false,
+        Map.of(),
+        Map.of());
   }
 
   private static boolean matches(String field, String op, String value, CallRecord call) {
@@ -138,7 +140,9 @@ class CallClausesTest {
             call.plan(),
             call.sampleRate(),
             false,
-            false);
+            false,
+            Map.of(),
+            Map.of());
     // Exponential for a backtracking engine on this text; linear for RE2.
     assertThat(matches("route", "matches", "^(a+)+$", long_)).isFalse();
     assertThat(matches("route", "matches", "(a|aa)*c", long_)).isFalse();

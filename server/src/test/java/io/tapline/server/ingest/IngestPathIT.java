@@ -126,6 +126,7 @@ class IngestPathIT {
                 0,
                 List.of("x-tenant-secret"),
                 ServiceRecord.Otlp.NONE,
+                List.of(),
                 Instant.now()));
     List<String> secrets =
         List.of(
@@ -384,6 +385,7 @@ class IngestPathIT {
                 3,
                 List.of(),
                 ServiceRecord.Otlp.NONE,
+                List.of(),
                 Instant.now()));
     stub()
         .ingest(

@@ -42,7 +42,9 @@ class StoredRecordsTest {
         "",
         1,
         false,
-        false);
+        false,
+        Map.of(),
+        Map.of());
   }
 
   @Test
@@ -54,6 +56,7 @@ class StoredRecordsTest {
                 "login failed: password=hunter2",
                 Map.of("api_token", "t", "region", "eu")),
             SensitiveNames.none(),
+            FieldExtractor.NONE,
             "",
             "");
     assertThat(r.url())
@@ -70,12 +73,16 @@ class StoredRecordsTest {
   @Test
   void aFieldThatCannotBeMaskedRefusesTheRecordNamingTheField() {
     assertThatThrownBy(
-            () -> stored.toStore(record(null, "", Map.of()), SensitiveNames.none(), "", ""))
+            () ->
+                stored.toStore(
+                    record(null, "", Map.of()), SensitiveNames.none(), FieldExtractor.NONE, "", ""))
         .isInstanceOfSatisfying(
             MaskingFailedException.class, e -> assertThat(e.field()).isEqualTo("request_body"))
         .hasMessageContaining("could not be masked");
     assertThatThrownBy(
-            () -> stored.toStore(record("", null, Map.of()), SensitiveNames.none(), "", ""))
+            () ->
+                stored.toStore(
+                    record("", null, Map.of()), SensitiveNames.none(), FieldExtractor.NONE, "", ""))
         .isInstanceOfSatisfying(
             MaskingFailedException.class, e -> assertThat(e.field()).isEqualTo("error"));
   }

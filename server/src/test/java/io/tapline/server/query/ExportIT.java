@@ -134,7 +134,7 @@ class ExportIT {
             "{\"filter\": {\"service\": \"export-a\", \"startTime\": \"BASE\"}}");
     assertThat(response.status().code()).as(response.contentUtf8()).isEqualTo(200);
     assertThat(response.contentType().toString()).isEqualTo("application/vnd.apache.parquet");
-    assertThat(response.headers().get("x-tapline-export-schema")).isEqualTo("1");
+    assertThat(response.headers().get("x-tapline-export-schema")).isEqualTo("2");
     assertThat(response.headers().get("content-disposition")).contains(".parquet");
     Path file = save("a.parquet", response.content().array());
 
@@ -237,7 +237,7 @@ class ExportIT {
       m.getData().writeTo(file);
     }
     assertThat(messages.size()).as("over %d bytes", file.size()).isGreaterThan(1);
-    assertThat(messages.get(0).getSchemaVersion()).isEqualTo(1);
+    assertThat(messages.get(0).getSchemaVersion()).isEqualTo(2);
     assertThat(messages.get(0).getContentType()).isEqualTo("application/x-ndjson");
     assertThat(messages.get(0).getColumnsList()).contains("id", "latency_ms");
     assertThat(messages.get(1).getColumnsList()).isEmpty();

@@ -44,7 +44,9 @@ class ReplayRequestsTest {
         "",
         1,
         truncated,
-        false);
+        false,
+        Map.of(),
+        Map.of());
   }
 
   private static Map<String, String> headers(String... kv) {

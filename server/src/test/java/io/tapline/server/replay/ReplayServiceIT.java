@@ -60,6 +60,7 @@ class ReplayServiceIT {
             0,
             List.of(),
             ServiceRecord.Otlp.NONE,
+            List.of(),
             Instant.now()));
     services.put(
         new ServiceRecord(
@@ -70,6 +71,7 @@ class ReplayServiceIT {
             0,
             List.of(),
             ServiceRecord.Otlp.NONE,
+            List.of(),
             Instant.now()));
     Timestamp now =
         Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 3600).build();

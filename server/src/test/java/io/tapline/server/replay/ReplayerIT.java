@@ -56,6 +56,7 @@ class ReplayerIT {
             0,
             List.of(),
             ServiceRecord.Otlp.NONE,
+            List.of(),
             Instant.EPOCH);
     TargetGuard guard =
         new TargetGuard(
@@ -259,6 +260,7 @@ class ReplayerIT {
                         0,
                         List.of(),
                         ServiceRecord.Otlp.NONE,
+                        List.of(),
                         Instant.EPOCH),
                     false))
         .isInstanceOf(FailedPreconditionException.class)

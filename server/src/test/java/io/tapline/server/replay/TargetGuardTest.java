@@ -57,6 +57,7 @@ class TargetGuardTest {
         0,
         List.of(),
         ServiceRecord.Otlp.NONE,
+        List.of(),
         Instant.EPOCH);
   }
 

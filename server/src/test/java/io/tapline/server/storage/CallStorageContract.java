@@ -65,7 +65,9 @@ public abstract class CallStorageContract {
         "pro",
         0.5,
         false,
-        true);
+        true,
+        Map.of(),
+        Map.of());
   }
 
   private static CallQuery all(String service, int pageSize, CallQuery.Cursor after) {
@@ -142,7 +144,9 @@ public abstract class CallStorageContract {
             big.plan(),
             big.sampleRate(),
             true,
-            false);
+            false,
+            Map.of(),
+            Map.of());
     CallRecord small = record("contract-prepared", "pr-small", BASE.minusSeconds(30), 201);
 
     write("contract-prepared-batch", List.of(small));

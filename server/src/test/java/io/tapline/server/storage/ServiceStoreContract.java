@@ -21,6 +21,7 @@ public abstract class ServiceStoreContract extends MetadataStoreContract<Service
         7 + variant,
         List.of("x-token-" + variant, "x-secret"),
         new ServiceRecord.Otlp(variant % 2 == 1, "tenant.id." + variant, "plan." + variant),
+        List.of(),
         CREATED.plusSeconds(variant));
   }
 
@@ -33,7 +34,8 @@ public abstract class ServiceStoreContract extends MetadataStoreContract<Service
   void emptyListsAndTheDefaultRetentionReadBackUnchangedAndListsKeepTheirOrder() {
     String bare = unique("svc-bare");
     ServiceRecord empty =
-        new ServiceRecord(bare, "", "", List.of(), 0, List.of(), ServiceRecord.Otlp.NONE, CREATED);
+        new ServiceRecord(
+            bare, "", "", List.of(), 0, List.of(), ServiceRecord.Otlp.NONE, List.of(), CREATED);
     String ordered = unique("svc-ordered");
     ServiceRecord unsorted =
         new ServiceRecord(
@@ -44,6 +46,7 @@ public abstract class ServiceStoreContract extends MetadataStoreContract<Service
             365,
             List.of("x-z", "x-a"),
             ServiceRecord.Otlp.NONE,
+            List.of(),
             CREATED);
     store().put(empty);
     store().put(unsorted);

@@ -75,7 +75,9 @@ public abstract class WindowStoreContract {
         plan,
         1,
         false,
-        false);
+        false,
+        Map.of(),
+        Map.of());
   }
 
   /** A call on route /a of customer c1 on plan p1, 200 OK in 10 ms. */

@@ -115,7 +115,15 @@ final class CallColumns {
           flag(
               "response_body_truncated",
               "responseBodyTruncated",
-              (out, c) -> out.uint8(c.responseBodyTruncated() ? 1 : 0)));
+              (out, c) -> out.uint8(c.responseBodyTruncated() ? 1 : 0)),
+          map("string_fields", "stringFields", (out, c) -> out.map(c.stringFields())),
+          new Column(
+              "number_fields",
+              "Map(LowCardinality(String), Float64)",
+              "numberFields",
+              "number_fields",
+              (out, c) -> out.numberMap(c.numberFields()),
+              CallColumns::readMap));
 
   /**
    * Columns every row of a batch has besides the call's: its batch id and its retention, written by
@@ -194,9 +202,9 @@ final class CallColumns {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, String> readMap(ResultSet rs, int index) throws SQLException {
+  private static <V> Map<String, V> readMap(ResultSet rs, int index) throws SQLException {
     Object value = rs.getObject(index);
-    return value == null ? Map.of() : (Map<String, String>) value;
+    return value == null ? Map.of() : (Map<String, V>) value;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.tapline.server.storage.clickhouse;
 
+import io.tapline.server.storage.FieldRule;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Instant;
@@ -16,11 +17,12 @@ public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord>
         "services",
         "name",
         "name, description, base_url, replay_allow_list, retention_days, sensitive_headers,"
-            + " otlp_client_spans, otlp_customer_attribute, otlp_plan_attribute,"
+            + " otlp_client_spans, otlp_customer_attribute, otlp_plan_attribute, field_rules,"
             + " toUnixTimestamp64Milli(created_at)",
         "name, description, base_url, replay_allow_list, retention_days, sensitive_headers,"
-            + " otlp_client_spans, otlp_customer_attribute, otlp_plan_attribute, created_at",
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
+            + " otlp_client_spans, otlp_customer_attribute, otlp_plan_attribute, field_rules,"
+            + " created_at",
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, fromUnixTimestamp64Milli(?, 'UTC')",
         true,
         rs ->
             new ServiceRecord(
@@ -31,7 +33,8 @@ public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord>
                 rs.getInt(5),
                 List.of(SqlArrays.strings(rs.getArray(6))),
                 new ServiceRecord.Otlp(rs.getBoolean(7), rs.getString(8), rs.getString(9)),
-                Instant.ofEpochMilli(rs.getLong(10))),
+                List.of(ClickHouseReplayStore.fromJson(rs.getString(10), FieldRule[].class)),
+                Instant.ofEpochMilli(rs.getLong(11))),
         (insert, s) -> {
           insert.setString(1, s.name());
           insert.setString(2, s.description());
@@ -42,7 +45,8 @@ public final class ClickHouseServiceStore extends ReplacingTable<ServiceRecord>
           insert.setInt(7, s.otlp().clientSpans() ? 1 : 0);
           insert.setString(8, s.otlp().customerAttribute());
           insert.setString(9, s.otlp().planAttribute());
-          insert.setLong(10, s.createdAt().toEpochMilli());
+          insert.setString(10, ClickHouseReplayStore.toJson(s.fields()));
+          insert.setLong(11, s.createdAt().toEpochMilli());
         });
   }
 }

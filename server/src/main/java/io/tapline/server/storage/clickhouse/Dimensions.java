@@ -9,14 +9,16 @@ final class Dimensions {
   private Dimensions() {}
 
   /**
-   * The expression for {@code dimension}, as text; a {@link Dimension#TAG} reads the tag bound to a
-   * placeholder, so its key is added to {@code parameters}.
+   * The expression for {@code dimension}, as text; a {@link Dimension#TAG} (or {@link
+   * Dimension#FIELD}) reads the tag (or field) bound to a placeholder, so its name is added to
+   * {@code parameters}.
    */
-  static String expression(Dimension dimension, String tagKey, List<Object> parameters) {
+  static String expression(
+      Dimension dimension, String tagKey, String field, List<Object> parameters) {
     if (dimension == Dimension.STATUS_CLASS) {
       return "concat(toString(intDiv(status_code, 100)), 'xx')";
     }
-    return "toString(" + column(dimension, tagKey, parameters) + ")";
+    return "toString(" + column(dimension, tagKey, field, parameters) + ")";
   }
 
   /**
@@ -24,7 +26,7 @@ final class Dimensions {
    * text row by row), for {@link #expression}'s values to be compared with; a status class has
    * none.
    */
-  static String column(Dimension dimension, String tagKey, List<Object> parameters) {
+  static String column(Dimension dimension, String tagKey, String field, List<Object> parameters) {
     return switch (dimension) {
       case SERVICE -> "service";
       case ROUTE -> "route";
@@ -37,6 +39,10 @@ final class Dimensions {
       case TAG -> {
         parameters.add(tagKey);
         yield "tags[?]";
+      }
+      case FIELD -> {
+        parameters.add(field);
+        yield "string_fields[?]";
       }
     };
   }

@@ -60,6 +60,10 @@ final class RowBinary {
     raw(scratch, n);
   }
 
+  void float64(double v) {
+    int64(Double.doubleToLongBits(v));
+  }
+
   void float32(float v) {
     uint32(Float.floatToIntBits(v) & 0xFFFF_FFFFL);
   }
@@ -113,6 +117,14 @@ final class RowBinary {
     for (Map.Entry<String, String> e : m.entrySet()) {
       string(e.getKey());
       string(e.getValue());
+    }
+  }
+
+  void numberMap(Map<String, Double> m) {
+    varint(m.size());
+    for (Map.Entry<String, Double> e : m.entrySet()) {
+      string(e.getKey());
+      float64(e.getValue());
     }
   }
 }

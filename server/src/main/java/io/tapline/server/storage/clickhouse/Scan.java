@@ -217,7 +217,7 @@ final class Scan {
 
   /**
    * Whether {@code c} names no column that only {@code api_calls} has: path, latency, tags, source
-   * IP, API key, trace or text.
+   * IP, API key, trace, extracted fields or text.
    */
   private static boolean onlyKeyColumns(CallCriteria c) {
     return c.pathPrefix().isEmpty()
@@ -228,6 +228,7 @@ final class Scan {
         && c.sourceIp().isEmpty()
         && c.apiKeyId().isEmpty()
         && c.traceId().isEmpty()
+        && c.fields().isEmpty()
         && c.text().isEmpty();
   }
 

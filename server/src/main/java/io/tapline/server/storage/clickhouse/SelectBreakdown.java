@@ -57,10 +57,13 @@ final class SelectBreakdown {
     this.rollups = rollups;
     this.levels = new ArrayList<>(query.levels());
     levels.add(query.sortLevel());
-    this.k1 = Dimensions.expression(query.dimensions().get(0), query.tagKey(), keyParameters);
+    this.k1 =
+        Dimensions.expression(
+            query.dimensions().get(0), query.tagKey(), query.field(), keyParameters);
     this.k2 =
         query.dimensions().size() > 1
-            ? Dimensions.expression(query.dimensions().get(1), query.tagKey(), keyParameters)
+            ? Dimensions.expression(
+                query.dimensions().get(1), query.tagKey(), query.field(), keyParameters)
             : "''";
   }
 
@@ -219,7 +222,7 @@ final class SelectBreakdown {
       values.forEach(v -> numbers.put(v, Long.parseLong(v.substring(0, v.length() - 2))));
       return new Numbered("intDiv(status_code, 100)", numbers);
     }
-    String column = Dimensions.column(dimension, query.tagKey(), parameters);
+    String column = Dimensions.column(dimension, query.tagKey(), query.field(), parameters);
     for (String value : values) {
       numbers.put(value, (long) numbers.size() + 1);
       parameters.add(dimension == Dimension.STATUS_CODE ? (Object) Integer.valueOf(value) : value);

@@ -43,7 +43,8 @@ final class SelectTimeSeries {
       series = "0 AS is_other, '' AS s";
     } else {
       List<Object> keyParameters = new ArrayList<>();
-      String key = Dimensions.expression(query.splitBy(), query.tagKey(), keyParameters);
+      String key =
+          Dimensions.expression(query.splitBy(), query.tagKey(), query.field(), keyParameters);
       // The top series are ranked by counts alone, which the counts rollup may answer.
       Scan ranking = Scan.counts(query.criteria(), List.of(query.splitBy()), 0, rollups);
       series =

@@ -1,6 +1,7 @@
 package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.FieldCondition;
 import io.tapline.server.storage.Micros;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +105,9 @@ final class Where {
     equal(where, parameters, "source_ip", c.sourceIp());
     equal(where, parameters, "api_key_id", c.apiKeyId());
     equal(where, parameters, "trace_id", c.traceId());
+    for (FieldCondition field : c.fields()) {
+      field(where, parameters, field);
+    }
     if (!c.text().isEmpty()) {
       String pattern = containsPattern(c.text());
       where.append(" AND (url LIKE ? OR request_body LIKE ? OR response_body LIKE ?)");
@@ -112,6 +116,27 @@ final class Where {
       parameters.add(pattern);
     }
     return new Where(where.toString(), parameters);
+  }
+
+  private static void field(StringBuilder where, List<Object> parameters, FieldCondition field) {
+    String map = field.numeric() ? "number_fields" : "string_fields";
+    where.append(" AND mapContains(").append(map).append(", ?)");
+    parameters.add(field.name());
+    if (field.equals() != null) {
+      where.append(" AND string_fields[?] = ?");
+      parameters.add(field.name());
+      parameters.add(field.equals());
+    }
+    if (field.min() != null) {
+      where.append(" AND number_fields[?] >= ?");
+      parameters.add(field.name());
+      parameters.add(field.min());
+    }
+    if (field.max() != null) {
+      where.append(" AND number_fields[?] <= ?");
+      parameters.add(field.name());
+      parameters.add(field.max());
+    }
   }
 
   private static void equal(

@@ -102,7 +102,9 @@ class GroupCommitterIT {
               "",
               1,
               false,
-              false));
+              false,
+              Map.of(),
+              Map.of()));
     }
     return calls;
   }

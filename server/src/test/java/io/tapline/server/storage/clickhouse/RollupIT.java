@@ -217,7 +217,8 @@ class RollupIT {
             "",
             "",
             "",
-            "");
+            "",
+            List.of());
     MetricsQuery query = new MetricsQuery(criteria, LEVELS);
     assertThat(Scan.counts(criteria, List.of(), 0, true).rollup()).isTrue();
     MetricsResult fromRollup = chosen.metrics(query);
@@ -240,7 +241,7 @@ class RollupIT {
       CallCriteria criteria =
           new CallCriteria(
               "shop", START, END, 0, "", "", "", "", Set.of(), null, null, errors, Map.of(), "", "",
-              "", "", "", "");
+              "", "", "", "", List.of());
       MetricsResult fromRollup = chosen.metrics(new MetricsQuery(criteria, LEVELS));
       assertThat(fromRollup).isEqualTo(raw.metrics(new MetricsQuery(criteria, LEVELS)));
       assertMatches(
@@ -256,6 +257,7 @@ class RollupIT {
           new BreakdownQuery(
               shop(START.plusSeconds(1), END),
               List.of(Dimension.ROUTE, Dimension.STATUS_CLASS),
+              "",
               "",
               4,
               sort,
@@ -273,6 +275,7 @@ class RollupIT {
                   shop(START, END),
                   List.of(Dimension.ROUTE, Dimension.STATUS_CODE),
                   "",
+                  "",
                   SelectBreakdown.MAX_TOP_GROUPS,
                   BreakdownSort.ERROR_RATE,
                   0.95,
@@ -282,6 +285,7 @@ class RollupIT {
               new BreakdownQuery(
                   shop(START, END),
                   List.of(Dimension.ROUTE, Dimension.STATUS_CODE),
+                  "",
                   "",
                   SelectBreakdown.MAX_TOP_GROUPS + 1,
                   BreakdownSort.ERROR_RATE,
@@ -296,6 +300,7 @@ class RollupIT {
               shop(START.plusSeconds(1), END.minusSeconds(1)),
               List.of(Dimension.CUSTOMER, Dimension.PLAN),
               "",
+              "",
               limit,
               BreakdownSort.ERRORS,
               0.95,
@@ -304,7 +309,14 @@ class RollupIT {
     }
     BreakdownQuery byRoute =
         new BreakdownQuery(
-            shop(START, END), List.of(Dimension.ROUTE), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
+            shop(START, END),
+            List.of(Dimension.ROUTE),
+            "",
+            "",
+            10,
+            BreakdownSort.COUNT,
+            0.95,
+            LEVELS);
     for (BreakdownResult.Group group : chosen.breakdown(byRoute).groups()) {
       assertMatches(
           group.metrics(),
@@ -326,6 +338,7 @@ class RollupIT {
           new BreakdownQuery(
               shop(START, END),
               List.of(Dimension.CUSTOMER, Dimension.STATUS_CODE),
+              "",
               "",
               limit,
               BreakdownSort.COUNT,
@@ -362,13 +375,14 @@ class RollupIT {
               width.toNanos() / 1000,
               Dimension.METHOD,
               "",
+              "",
               2,
               LEVELS);
       TimeSeriesResult fromRollup = chosen.timeSeries(query);
       assertThat(fromRollup).isEqualTo(raw.timeSeries(query));
     }
     TimeSeriesQuery hourly =
-        new TimeSeriesQuery(shop(START, END), 3_600_000_000L, null, "", 0, LEVELS);
+        new TimeSeriesQuery(shop(START, END), 3_600_000_000L, null, "", "", 0, LEVELS);
     TimeSeriesResult.Series series = chosen.timeSeries(hourly).series().getFirst();
     assertThat(series.buckets()).hasSize(3);
     series
@@ -422,7 +436,7 @@ class RollupIT {
     CallCriteria customerAndMethod =
         new CallCriteria(
             "shop", START, END, 0, "GET", "", "", "", Set.of(), null, null, null, Map.of(), "acme",
-            "", "", "", "", "");
+            "", "", "", "", "", List.of());
     assertThat(Scan.counts(customerAndMethod, List.of(), 0, true).rollup()).isFalse();
     assertThat(Scan.counts(customerAndMethod, List.of(Dimension.METHOD), 0, true).rollup())
         .isFalse();
@@ -452,12 +466,12 @@ class RollupIT {
                 c ->
                     new CallCriteria(
                         c[0], START, END, 200, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "", "")),
+                        "", "", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "GET", "", "", "", Set.of(), null, null, null,
-                        Map.of(), "", "", "", "", "", "")),
+                        Map.of(), "", "", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
@@ -479,27 +493,28 @@ class RollupIT {
                         "",
                         "",
                         "",
-                        "")),
+                        "",
+                        List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(5), null, null, null, Map.of(),
-                        "", "", "", "", "", "")),
+                        "", "", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(),
-                        "", "", "", "", "", "")),
+                        "", "", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "pro", "", "", "", "")),
+                        "", "pro", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(),
-                        "acme", "pro", "", "", "", "")));
+                        "acme", "pro", "", "", "", "", List.of())));
     for (CallCriteria c : countsOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isTrue();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
@@ -510,22 +525,22 @@ class RollupIT {
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "/x", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "", "")),
+                        "", "", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "x/", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "", "")),
+                        "", "", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), 10L, null, null, Map.of(),
-                        "", "", "", "", "", "")),
+                        "", "", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, 10L, null, Map.of(),
-                        "", "", "", "", "", "")),
+                        "", "", "", "", "", "", List.of())),
             criteria(
                 c ->
                     new CallCriteria(
@@ -547,7 +562,8 @@ class RollupIT {
                         "",
                         "",
                         "",
-                        "")),
+                        "",
+                        List.of())),
             criteria(
                 c ->
                     new CallCriteria(
@@ -569,7 +585,8 @@ class RollupIT {
                         "10.0.0.1",
                         "",
                         "",
-                        "")),
+                        "",
+                        List.of())),
             criteria(
                 c ->
                     new CallCriteria(
@@ -591,12 +608,13 @@ class RollupIT {
                         "",
                         "key-acme",
                         "",
-                        "")),
+                        "",
+                        List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "api", "")));
+                        "", "", "", "", "api", "", List.of())));
     for (CallCriteria c : rawOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
@@ -645,13 +663,13 @@ class RollupIT {
     CallCriteria ghostOfCustomer =
         new CallCriteria(
             "ghost", START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "acme",
-            "", "", "", "", "");
+            "", "", "", "", "", List.of());
     assertThat(chosen.metrics(new MetricsQuery(ghostOfCustomer, LEVELS)).total().recorded())
         .as("a customer filter reads api_calls")
         .isZero();
     BreakdownQuery byCustomer =
         new BreakdownQuery(
-            ghost, List.of(Dimension.CUSTOMER), "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
+            ghost, List.of(Dimension.CUSTOMER), "", "", 10, BreakdownSort.COUNT, 0.95, LEVELS);
     assertThat(chosen.breakdown(byCustomer).groups())
         .singleElement()
         .satisfies(

@@ -87,7 +87,9 @@ class UncertainInsertIT {
               "",
               1,
               false,
-              false));
+              false,
+              Map.of(),
+              Map.of()));
     }
     return calls;
   }

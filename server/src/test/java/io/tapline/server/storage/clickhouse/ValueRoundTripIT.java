@@ -80,7 +80,15 @@ class ValueRoundTripIT {
       String key = "k" + i++ + v;
       ServiceRecord service =
           new ServiceRecord(
-              key, v, v, List.of(v, v + "2"), 7, List.of(v), ServiceRecord.Otlp.NONE, NOW);
+              key,
+              v,
+              v,
+              List.of(v, v + "2"),
+              7,
+              List.of(v),
+              ServiceRecord.Otlp.NONE,
+              List.of(),
+              NOW);
       services.put(service);
       assertThat(services.get(key)).as(v).contains(service);
 
@@ -141,7 +149,9 @@ class ValueRoundTripIT {
               v,
               1,
               false,
-              false);
+              false,
+              Map.of(),
+              Map.of());
       writer.insert(
           List.of(
               ClickHouseCallWriter.encodeRows(
@@ -168,7 +178,8 @@ class ValueRoundTripIT {
               "",
               v,
               "",
-              "");
+              "",
+              List.of());
       assertThat(
               store.search(new CallQuery(byCustomer, SearchOrder.NEWEST_FIRST, 10, null)).calls())
           .as(v)
