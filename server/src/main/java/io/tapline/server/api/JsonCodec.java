@@ -107,6 +107,16 @@ public final class JsonCodec implements GrpcJsonMarshaller {
     }
   }
 
+  /** Merges plain JSON that {@link #print} wrote into {@code builder}. */
+  public static <B extends Message.Builder> B parse(String json, B builder) {
+    try {
+      PRINTERS.get(builder.getDefaultInstanceForType().getClass()).mergeValue(json, builder);
+      return builder;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** One printer per message type: building one generates code, so it is done once. */
   private static final ClassValue<MessageMarshaller> PRINTERS =
       new ClassValue<>() {

@@ -7,6 +7,8 @@ import io.tapline.server.storage.ApiKeyStore;
 import io.tapline.server.storage.CallExport;
 import io.tapline.server.storage.CallStore;
 import io.tapline.server.storage.CustomerStore;
+import io.tapline.server.storage.DriftBaselineStore;
+import io.tapline.server.storage.DriftStore;
 import io.tapline.server.storage.MeteredCallStore;
 import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.ReplayStore;
@@ -18,6 +20,8 @@ import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallExport;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
+import io.tapline.server.storage.clickhouse.ClickHouseDriftBaselineStore;
+import io.tapline.server.storage.clickhouse.ClickHouseDriftStore;
 import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
 import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
@@ -38,7 +42,9 @@ record Stores(
     WindowStore windows,
     ReplayStore replays,
     CallStore calls,
-    CallExport export) {
+    CallExport export,
+    DriftStore drift,
+    DriftBaselineStore driftBaselines) {
 
   static Stores on(ClickHouseStorage storage, MeterRegistry meters) {
     return new Stores(
@@ -51,6 +57,8 @@ record Stores(
         new SelectWindowAggregates(storage.dataSource()),
         new ClickHouseReplayStore(storage.dataSource()),
         new MeteredCallStore(new ClickHouseCallStore(storage.queryPool()), meters),
-        new ClickHouseCallExport(storage.exportPool(), storage.database()));
+        new ClickHouseCallExport(storage.exportPool(), storage.database()),
+        new ClickHouseDriftStore(storage.queryPool()),
+        new ClickHouseDriftBaselineStore(storage.dataSource()));
   }
 }

@@ -26,6 +26,7 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.tapline.masking.Masker;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.AlertServiceGrpc;
+import io.tapline.proto.v1.DriftServiceGrpc;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.ReplayServiceGrpc;
@@ -51,6 +52,7 @@ import io.tapline.server.ingest.OtlpHttpService;
 import io.tapline.server.ingest.OtlpTraceService;
 import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
+import io.tapline.server.query.DriftServiceImpl;
 import io.tapline.server.query.ExportHttpService;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
@@ -229,6 +231,8 @@ public final class TaplineServer implements AutoCloseable {
                 IngestServiceGrpc.SERVICE_NAME, Scope.INGEST,
                 TraceServiceGrpc.SERVICE_NAME, Scope.INGEST,
                 QueryServiceGrpc.SERVICE_NAME, Scope.READ,
+                // Comparing needs read; saving and deleting baselines needs admin, per method.
+                DriftServiceGrpc.SERVICE_NAME, Scope.READ,
                 AdminServiceGrpc.SERVICE_NAME, Scope.ADMIN,
                 ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY,
                 // Reading events needs read; managing rules needs admin, checked per method.
@@ -291,7 +295,8 @@ public final class TaplineServer implements AutoCloseable {
     sb.errorHandler(new GrpcStatusErrorHandler());
     ReflectionServices reflection = new ReflectionServices();
     ConcurrencyLimit queryTurns =
-        new ConcurrencyLimit(Set.of(QueryServiceGrpc.SERVICE_NAME), config.query());
+        new ConcurrencyLimit(
+            Set.of(QueryServiceGrpc.SERVICE_NAME, DriftServiceGrpc.SERVICE_NAME), config.query());
     queryTurns.bindMetrics(meters);
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
@@ -299,6 +304,9 @@ public final class TaplineServer implements AutoCloseable {
             .addService(otlp)
             .addService(alerts.service())
             .addService(new QueryServiceImpl(stores.calls(), stores.export(), Clock.systemUTC()))
+            .addService(
+                new DriftServiceImpl(
+                    stores.drift(), stores.driftBaselines(), stores.services(), Clock.systemUTC()))
             .addService(
                 new AdminServiceImpl(
                     stores.services(),

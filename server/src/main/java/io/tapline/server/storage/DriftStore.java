@@ -1,0 +1,24 @@
+package io.tapline.server.storage;
+
+import java.util.List;
+
+/** Histograms of calls' features and drift scores between them, computed by the store. */
+public interface DriftStore {
+
+  /**
+   * The reference histograms of the calls {@code criteria} selects: numeric features cut at {@code
+   * bins - 1} quantiles, categorical ones with their {@code categories} most common values.
+   *
+   * @throws RetryLaterException when the store cannot answer now
+   */
+  List<DriftHistogram> reference(
+      CallCriteria criteria, List<DriftFeature> features, int bins, int categories);
+
+  /**
+   * The calls {@code criteria} selects counted over each reference histogram's bins, with the drift
+   * scores of each feature, in the order of {@code reference}.
+   *
+   * @throws RetryLaterException when the store cannot answer now
+   */
+  List<DriftResult> compare(CallCriteria criteria, List<DriftHistogram> reference);
+}

@@ -1,0 +1,354 @@
+package io.tapline.server.storage.clickhouse;
+
+import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.DriftFeature;
+import io.tapline.server.storage.DriftHistogram;
+import io.tapline.server.storage.DriftResult;
+import io.tapline.server.storage.DriftStore;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+
+/**
+ * Drift in ClickHouse, every feature of a request in the same statement:
+ *
+ * <ol>
+ *   <li>the reference's bins: quantiles (t-digest), least and greatest value of each numeric
+ *       feature, most common values (top-k) of each categorical one;
+ *   <li>the calls of a window counted per bin, one {@code sumResample} array per feature;
+ *   <li>for the current window, the same statement computes the scores from its counts and the
+ *       reference's (given as literals) with array functions.
+ * </ol>
+ *
+ * <p>Values from the data (categories) are bound; edges and counts, which the store computed
+ * itself, are written as numbers, and field names (vetted) as literals.
+ */
+public final class ClickHouseDriftStore implements DriftStore {
+
+  /** A share below this is taken as this in PSI: {@value}. */
+  static final double PSI_FLOOR = 1e-4;
+
+  private final DataSource dataSource;
+
+  public ClickHouseDriftStore(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  @Override
+  public List<DriftHistogram> reference(
+      CallCriteria criteria, List<DriftFeature> features, int bins, int categories) {
+    Where where = Where.of(criteria);
+    List<String> columns = new ArrayList<>();
+    String levels =
+        IntStream.range(1, bins)
+            .mapToObj(i -> Double.toString((double) i / bins))
+            .collect(Collectors.joining(", "));
+    for (DriftFeature feature : features) {
+      Value value = value(feature);
+      if (feature.numeric()) {
+        columns.add(
+            "quantilesTDigestIf(" + levels + ")(" + value.expression + ", " + value.present + ")");
+        columns.add("minIf(" + value.expression + ", " + value.present + ")");
+        columns.add("maxIf(" + value.expression + ", " + value.present + ")");
+      } else {
+        columns.add("topKIf(" + categories + ")(" + value.expression + ", " + value.present + ")");
+      }
+    }
+    List<Object> parameters = where.parameters;
+    String sql =
+        "SELECT "
+            + String.join(", ", columns)
+            + " FROM "
+            + ClickHouseCallWriter.TABLE
+            + " WHERE "
+            + where.sql;
+    List<DriftHistogram> bounds =
+        run(
+            "drift reference of " + criteria.service(),
+            connection -> {
+              try (PreparedStatement statement = Statements.prepare(connection, sql, parameters);
+                  ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                List<DriftHistogram> histograms = new ArrayList<>();
+                int column = 1;
+                for (DriftFeature feature : features) {
+                  if (feature.numeric()) {
+                    List<Double> edges =
+                        Arrays.stream(doubles(rs.getArray(column++)))
+                            .filter(Double::isFinite)
+                            .distinct()
+                            .sorted()
+                            .boxed()
+                            .toList();
+                    double min = rs.getDouble(column++);
+                    double max = rs.getDouble(column++);
+                    histograms.add(
+                        new DriftHistogram(
+                            feature,
+                            edges,
+                            Double.isFinite(min) ? min : 0,
+                            Double.isFinite(max) ? max : 0,
+                            List.of(),
+                            List.of()));
+                  } else {
+                    histograms.add(
+                        new DriftHistogram(
+                            feature,
+                            List.of(),
+                            0,
+                            0,
+                            List.of(SqlArrays.strings(rs.getArray(column++))),
+                            List.of()));
+                  }
+                }
+                return histograms;
+              }
+            });
+    List<DriftResult> counted = count(criteria, bounds, false);
+    return counted.stream().map(DriftResult::current).toList();
+  }
+
+  @Override
+  public List<DriftResult> compare(CallCriteria criteria, List<DriftHistogram> reference) {
+    return count(criteria, reference, true);
+  }
+
+  /**
+   * The calls of {@code criteria} counted over each histogram's bins; with {@code scores}, the
+   * scores against the histograms' counts as well.
+   */
+  private List<DriftResult> count(
+      CallCriteria criteria, List<DriftHistogram> histograms, boolean scores) {
+    List<Object> parameters = new ArrayList<>();
+    List<String> counts = new ArrayList<>();
+    List<String> outer = new ArrayList<>();
+    for (int i = 0; i < histograms.size(); i++) {
+      DriftHistogram h = histograms.get(i);
+      Value value = value(h.feature());
+      int bins;
+      String bin;
+      if (h.feature().numeric()) {
+        bins = h.edges().size() + 1;
+        bin = "arrayCount(e -> e <= " + value.expression + ", " + floats(h.edges()) + ")";
+      } else {
+        bins = h.categories().size() + 1;
+        parameters.add(h.categories());
+        // Categories first, in order, then "other".
+        bin =
+            "if((indexOf(?, "
+                + value.expression
+                + ") AS i"
+                + i
+                + ") = 0, "
+                + h.categories().size()
+                + ", i"
+                + i
+                + " - 1)";
+      }
+      counts.add(
+          "sumResample(0, " + bins + ", 1)(toUInt64(" + value.present + "), " + bin + ") AS c" + i);
+      outer.add("c" + i);
+      if (scores) {
+        outer.add(scores(i, h));
+      }
+    }
+    Where where = Where.of(criteria);
+    parameters.addAll(where.parameters);
+    String sql =
+        "SELECT "
+            + String.join(", ", outer)
+            + " FROM (SELECT "
+            + String.join(", ", counts)
+            + " FROM "
+            + ClickHouseCallWriter.TABLE
+            + " WHERE "
+            + where.sql
+            + ")";
+    return run(
+        "drift of " + criteria.service(),
+        connection -> {
+          try (PreparedStatement statement = Statements.prepare(connection, sql, parameters);
+              ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            List<DriftResult> results = new ArrayList<>();
+            int column = 1;
+            for (DriftHistogram h : histograms) {
+              List<Long> current = longs(rs.getArray(column++));
+              DriftHistogram counted = h.withCounts(current);
+              if (!scores) {
+                results.add(new DriftResult(h, counted, null, null, null, null));
+                continue;
+              }
+              Double psi = score(rs.getDouble(column++));
+              Double js = score(rs.getDouble(column++));
+              Double ks = null;
+              Double wasserstein = null;
+              if (h.feature().numeric()) {
+                ks = score(rs.getDouble(column++));
+                wasserstein = score(rs.getDouble(column++));
+              }
+              results.add(new DriftResult(h, counted, psi, js, ks, wasserstein));
+            }
+            return results;
+          }
+        });
+  }
+
+  /**
+   * The scores of feature {@code i}: its current counts {@code c<i>} against the reference's
+   * counts, with the shares of both. NaN when either has no calls.
+   */
+  private static String scores(int i, DriftHistogram reference) {
+    String r = longsLiteral(reference.counts());
+    String p = "arrayMap(x -> x / arraySum(" + r + "), " + r + ")";
+    String q = "arrayMap(x -> x / arraySum(c" + i + "), c" + i + ")";
+    String floor = Double.toString(PSI_FLOOR);
+    StringBuilder sql =
+        new StringBuilder()
+            .append("arraySum(arrayMap((a, b) -> (greatest(b, ")
+            .append(floor)
+            .append(") - greatest(a, ")
+            .append(floor)
+            .append(")) * log(greatest(b, ")
+            .append(floor)
+            .append(") / greatest(a, ")
+            .append(floor)
+            .append(")), ")
+            .append(p)
+            .append(", ")
+            .append(q)
+            .append(")), ")
+            // Jensen-Shannon distance, base 2; 0 * log(0) is 0.
+            .append(
+                "sqrt(greatest(0, arraySum(arrayMap((a, b) -> if(a = 0, 0, a * log2(2 * a / (a +"
+                    + " b)))")
+            .append(" / 2 + if(b = 0, 0, b * log2(2 * b / (a + b))) / 2, ")
+            .append(p)
+            .append(", ")
+            .append(q)
+            .append("))))");
+    if (reference.feature().numeric()) {
+      // The cumulative shares at each inner edge: the two CDFs where bins meet.
+      String cp = "arrayPopBack(arrayCumSum(" + p + "))";
+      String cq = "arrayPopBack(arrayCumSum(" + q + "))";
+      sql.append(", if(length(")
+          .append(r)
+          .append(") = 1, 0, arrayMax(arrayMap((a, b) -> abs(a - b), ")
+          .append(cp)
+          .append(", ")
+          .append(cq)
+          .append(")))");
+      sql.append(", arraySum(arrayMap((a, b, d) -> abs(a - b) * d, ")
+          .append(cp)
+          .append(", ")
+          .append(cq)
+          .append(", ")
+          .append(floats(centreDistances(reference)))
+          .append("))");
+    }
+    return sql.toString();
+  }
+
+  /**
+   * The distance between the centres of neighbouring bins, the outer bins bounded by the
+   * reference's least and greatest values.
+   */
+  static List<Double> centreDistances(DriftHistogram h) {
+    List<Double> bounds = new ArrayList<>();
+    bounds.add(Math.min(h.min(), h.edges().isEmpty() ? h.min() : h.edges().getFirst()));
+    bounds.addAll(h.edges());
+    bounds.add(Math.max(h.max(), h.edges().isEmpty() ? h.max() : h.edges().getLast()));
+    List<Double> distances = new ArrayList<>();
+    for (int i = 0; i + 2 < bounds.size(); i++) {
+      double centre = (bounds.get(i) + bounds.get(i + 1)) / 2;
+      double next = (bounds.get(i + 1) + bounds.get(i + 2)) / 2;
+      distances.add(next - centre);
+    }
+    return distances;
+  }
+
+  /** A feature's value and whether a call has it, as SQL. */
+  private record Value(String expression, String present) {}
+
+  private static Value value(DriftFeature feature) {
+    return switch (feature.kind()) {
+      case LATENCY -> new Value("latency_us / 1000", "1");
+      case STATUS_CODE -> new Value("toString(status_code)", "1");
+      case ROUTE -> new Value("toString(route)", "1");
+      case METHOD -> new Value("toString(method)", "1");
+      case CUSTOMER -> new Value("toString(customer_id)", "1");
+      case PLAN -> new Value("toString(plan)", "1");
+      case NUMBER_FIELD -> field("number_fields", feature.field());
+      case STRING_FIELD -> field("string_fields", feature.field());
+    };
+  }
+
+  /**
+   * A field of {@code map}. Its name is written into the SQL, as field names are vetted: only
+   * letters, digits and {@code ._-} (checked again here).
+   */
+  private static Value field(String map, String name) {
+    if (!FIELD_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("not a field name: " + name);
+    }
+    String literal = "'" + name + "'";
+    return new Value(map + "[" + literal + "]", "mapContains(" + map + ", " + literal + ")");
+  }
+
+  private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private static Double score(double value) {
+    return Double.isFinite(value) ? value : null;
+  }
+
+  private static String floats(List<Double> values) {
+    return values.stream()
+        .map(v -> Double.toString(v))
+        .collect(Collectors.joining(", ", "CAST([", "] AS Array(Float64))"));
+  }
+
+  private static String longsLiteral(List<Long> values) {
+    return values.stream()
+        .map(v -> Long.toString(v))
+        .collect(Collectors.joining(", ", "CAST([", "] AS Array(UInt64))"));
+  }
+
+  private static double[] doubles(Array array) throws SQLException {
+    Object value = array.getArray();
+    if (value instanceof double[] d) {
+      return d;
+    }
+    Object[] boxed = (Object[]) value;
+    return Arrays.stream(boxed).mapToDouble(x -> ((Number) x).doubleValue()).toArray();
+  }
+
+  private static List<Long> longs(Array array) throws SQLException {
+    Object value = array.getArray();
+    if (value instanceof long[] l) {
+      return Arrays.stream(l).boxed().toList();
+    }
+    Object[] boxed = (Object[]) value;
+    return Arrays.stream(boxed).map(x -> ((Number) x).longValue()).toList();
+  }
+
+  private interface Execution<T> {
+    T execute(Connection connection) throws SQLException;
+  }
+
+  private <T> T run(String what, Execution<T> execution) {
+    try (Connection connection = dataSource.getConnection()) {
+      return execution.execute(connection);
+    } catch (SQLException e) {
+      throw ClickHouseStorage.translate(what, e);
+    }
+  }
+}
