@@ -65,16 +65,8 @@ public final class QueryBenchmark {
     TaplineConfig config = dataConfig(dataDir, adminKey);
     try (TaplineServer server = TaplineServer.start(config)) {
       load(server, rows);
-      ManagedChannel channel =
-          Grpc.newChannelBuilderForAddress(
-                  "127.0.0.1", server.port(), InsecureChannelCredentials.create())
-              .maxInboundMessageSize(64 << 20)
-              .build();
-      Metadata headers = new Metadata();
-      headers.put(
-          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
-      Channel authed =
-          ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+      ManagedChannel channel = channel(server);
+      Channel authed = withKey(channel, adminKey);
       var query = QueryServiceGrpc.newBlockingStub(authed);
 
       Map<String, Supplier<Object>> queries = new LinkedHashMap<>();
@@ -197,6 +189,23 @@ public final class QueryBenchmark {
     }
   }
 
+  /** A plaintext gRPC channel to the server over loopback. */
+  static ManagedChannel channel(TaplineServer server) {
+    return Grpc.newChannelBuilderForAddress(
+            "127.0.0.1", server.port(), InsecureChannelCredentials.create())
+        .maxInboundMessageSize(64 << 20)
+        .build();
+  }
+
+  /** {@code channel} with {@code key} sent as the bearer of every call. */
+  static Channel withKey(Channel channel, String key) {
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+    return ClientInterceptors.intercept(
+        channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
   /** The 1, 5 and 15 minute load averages where the system tells them: figures depend on them. */
   static String loadAverage() {
     try {
@@ -221,12 +230,17 @@ public final class QueryBenchmark {
    * {@code adminKey}: what QueryBenchmark, ConsoleBenchmark and ExportBenchmark start.
    */
   static TaplineConfig dataConfig(Path dataDir, String adminKey) {
+    return dataConfig(dataDir, adminKey, "query_bench");
+  }
+
+  /** The same in another database. */
+  static TaplineConfig dataConfig(Path dataDir, String adminKey, String database) {
     return ConfigLoader.load(
         new String[] {
           "--server.port=0",
           "--embedded.data-dir=" + dataDir,
           "--embedded.library=" + System.getProperty("tapline.chdb.library"),
-          "--clickhouse.database=query_bench",
+          "--clickhouse.database=" + database,
           "--auth.bootstrap-admin-key=" + adminKey
         });
   }

@@ -22,9 +22,10 @@ import javax.sql.DataSource;
  * Drift in ClickHouse, every feature of a request in the same statement:
  *
  * <ol>
- *   <li>the reference's bins: quantiles (t-digest), least and greatest value of each numeric
- *       feature, most common values (top-k) of each categorical one;
- *   <li>the calls of a window counted per bin, one {@code sumResample} array per feature;
+ *   <li>the reference's bins: quantiles (from a bfloat16 histogram: edges within about 1 % of the
+ *       value), least and greatest value of each numeric feature, most common values (top-k) of
+ *       each categorical one;
+ *   <li>the calls of a window counted per bin, one {@code countResample} array per feature;
  *   <li>for the current window, the same statement computes the scores from its counts and the
  *       reference's (given as literals) with array functions.
  * </ol>
@@ -55,12 +56,14 @@ public final class ClickHouseDriftStore implements DriftStore {
     for (DriftFeature feature : features) {
       Value value = value(feature);
       if (feature.numeric()) {
-        columns.add(
-            "quantilesTDigestIf(" + levels + ")(" + value.expression + ", " + value.present + ")");
-        columns.add("minIf(" + value.expression + ", " + value.present + ")");
-        columns.add("maxIf(" + value.expression + ", " + value.present + ")");
+        columns.add(aggregate("quantilesBFloat16", "(" + levels + ")", value.expression, value));
+        columns.add(aggregate("min", "", value.expression, value));
+        columns.add(aggregate("max", "", value.expression, value));
       } else {
-        columns.add("topKIf(" + categories + ")(" + value.expression + ", " + value.present + ")");
+        columns.add(
+            "arrayMap(x -> toString(x), "
+                + aggregate("topK", "(" + categories + ")", value.expression, value)
+                + ")");
       }
     }
     List<Object> parameters = where.parameters;
@@ -138,24 +141,13 @@ public final class ClickHouseDriftStore implements DriftStore {
       String bin;
       if (h.feature().numeric()) {
         bins = h.edges().size() + 1;
-        bin = "arrayCount(e -> e <= " + value.expression + ", " + floats(h.edges()) + ")";
+        bin = numericBin(value.expression, h.edges());
       } else {
         bins = h.categories().size() + 1;
-        parameters.add(h.categories());
-        // Categories first, in order, then "other".
-        bin =
-            "if((indexOf(?, "
-                + value.expression
-                + ") AS i"
-                + i
-                + ") = 0, "
-                + h.categories().size()
-                + ", i"
-                + i
-                + " - 1)";
+        bin = categoricalBin(value, h.categories(), parameters);
       }
       counts.add(
-          "sumResample(0, " + bins + ", 1)(toUInt64(" + value.present + "), " + bin + ") AS c" + i);
+          "countResampleIf(0, " + bins + ", 1)(" + bin + ", " + value.present + ") AS c" + i);
       outer.add("c" + i);
       if (scores) {
         outer.add(scores(i, h));
@@ -276,17 +268,71 @@ public final class ClickHouseDriftStore implements DriftStore {
     return distances;
   }
 
-  /** A feature's value and whether a call has it, as SQL. */
-  private record Value(String expression, String present) {}
+  /**
+   * {@code function} of {@code argument} over the calls that have the value: its -If form unless
+   * every call has it (a condition that is always true still costs its evaluation on every row).
+   */
+  private static String aggregate(String function, String parameters, String argument, Value v) {
+    return v.present.equals("1")
+        ? function + parameters + "(" + argument + ")"
+        : function + "If" + parameters + "(" + argument + ", " + v.present + ")";
+  }
+
+  /**
+   * The bin of a numeric value: the number of edges at or below it, as comparisons (much faster
+   * than a lambda over the edges for each row).
+   */
+  private static String numericBin(String value, List<Double> edges) {
+    if (edges.isEmpty()) {
+      return "0";
+    }
+    StringBuilder sql = new StringBuilder("multiIf(");
+    for (int i = 0; i < edges.size(); i++) {
+      sql.append(value).append(" < ").append(edges.get(i)).append(", ").append(i).append(", ");
+    }
+    return sql.append(edges.size()).append(")").toString();
+  }
+
+  /** The bin of a categorical value: its category's index, or the last bin for any other. */
+  private static String categoricalBin(
+      Value value, List<String> categories, List<Object> parameters) {
+    if (categories.isEmpty()) {
+      return "0";
+    }
+    parameters.add(categories);
+    String indexes =
+        IntStream.range(0, categories.size())
+            .mapToObj(Integer::toString)
+            .collect(Collectors.joining(", ", "[", "]"));
+    return "transform("
+        + value.expression
+        + ", "
+        + value.categories
+        + ", "
+        + indexes
+        + ", "
+        + categories.size()
+        + ")";
+  }
+
+  /**
+   * A feature's value and whether a call has it, as SQL, and how bound categories (strings) become
+   * the value's type.
+   */
+  private record Value(String expression, String present, String categories) {
+    Value(String expression) {
+      this(expression, "1", "?");
+    }
+  }
 
   private static Value value(DriftFeature feature) {
     return switch (feature.kind()) {
-      case LATENCY -> new Value("latency_us / 1000", "1");
-      case STATUS_CODE -> new Value("toString(status_code)", "1");
-      case ROUTE -> new Value("toString(route)", "1");
-      case METHOD -> new Value("toString(method)", "1");
-      case CUSTOMER -> new Value("toString(customer_id)", "1");
-      case PLAN -> new Value("toString(plan)", "1");
+      case LATENCY -> new Value("latency_us / 1000");
+      case STATUS_CODE -> new Value("status_code", "1", "CAST(? AS Array(UInt16))");
+      case ROUTE -> new Value("route");
+      case METHOD -> new Value("method");
+      case CUSTOMER -> new Value("customer_id");
+      case PLAN -> new Value("plan");
       case NUMBER_FIELD -> field("number_fields", feature.field());
       case STRING_FIELD -> field("string_fields", feature.field());
     };
@@ -301,7 +347,7 @@ public final class ClickHouseDriftStore implements DriftStore {
       throw new IllegalArgumentException("not a field name: " + name);
     }
     String literal = "'" + name + "'";
-    return new Value(map + "[" + literal + "]", "mapContains(" + map + ", " + literal + ")");
+    return new Value(map + "[" + literal + "]", "mapContains(" + map + ", " + literal + ")", "?");
   }
 
   private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
