@@ -30,11 +30,13 @@ describe("rule drafts", () => {
     expect(rule.webhooks.map((w) => [w.url, w.format])).toEqual([["https://hooks.example.com/x", WebhookFormat.SLACK]]);
   });
 
-  it("round-trip windowed, absence and burn-rate rules", () => {
+  it("round-trip windowed, absence, burn-rate and drift rules", () => {
     for (const draft of [
       { ...NEW_RULE, id: "r1", name: "slow", service: "s", kind: "windowed" as const, aggregate: "LATENCY_P95" as const, comparison: "ABOVE" as const, threshold: "800", resolveThreshold: "600", windowSeconds: "300", minSamples: "20", renotifySeconds: "3600" },
       { ...NEW_RULE, id: "r2", name: "quiet", service: "s", kind: "absence" as const, windowSeconds: "900" },
       { ...NEW_RULE, id: "r3", name: "budget", service: "s", kind: "burnRate" as const, target: "0.999", latencyObjectiveMs: "300", burnRate: "6", minSamples: "100" },
+      { ...NEW_RULE, id: "r4", name: "drift", service: "s", kind: "drift" as const, feature: "field:prediction.score", metric: "KS" as const, threshold: "0.2", resolveThreshold: "0.1", windowSeconds: "3600", referenceSeconds: "604800", minSamples: "500" },
+      { ...NEW_RULE, id: "r5", name: "drift", service: "s", kind: "drift" as const, feature: "route", metric: "PSI" as const, threshold: "0.25", windowSeconds: "3600", baseline: "launch" },
     ]) {
       const back = draftFromRule(ruleFromDraft(draft));
       for (const [k, v] of Object.entries(draft)) {

@@ -7,6 +7,8 @@ import {
   type AlertRule,
   AlertRuleSchema,
   BurnRateConditionSchema,
+  DriftConditionSchema,
+  DriftMetric,
   PerCallConditionSchema,
   WindowedConditionSchema,
   Comparison,
@@ -14,7 +16,7 @@ import {
   WebhookFormat,
 } from "@tapline/client";
 
-export type RuleKind = "perCall" | "windowed" | "absence" | "burnRate";
+export type RuleKind = "perCall" | "windowed" | "absence" | "burnRate" | "drift";
 
 export interface ClauseDraft {
   field: string;
@@ -45,6 +47,10 @@ export interface RuleDraft {
   target: string;
   latencyObjectiveMs: string;
   burnRate: string;
+  feature: string;
+  metric: keyof typeof DriftMetric;
+  referenceSeconds: string;
+  baseline: string;
   renotifySeconds: string;
   webhookUrl: string;
   webhookFormat: keyof typeof WebhookFormat;
@@ -74,19 +80,30 @@ export const NEW_RULE: RuleDraft = {
   target: "0.999",
   latencyObjectiveMs: "",
   burnRate: "",
+  feature: "latency_ms",
+  metric: "PSI",
+  referenceSeconds: "",
+  baseline: "",
   renotifySeconds: "",
   webhookUrl: "",
   webhookFormat: "JSON",
   webhookSecret: "",
 };
 
-const KINDS: Record<RuleKind, string> = { perCall: "per_call", windowed: "windowed", absence: "absence", burnRate: "burn_rate" };
+const KINDS: Record<RuleKind, string> = {
+  perCall: "per_call",
+  windowed: "windowed",
+  absence: "absence",
+  burnRate: "burn_rate",
+  drift: "drift",
+};
 
 export const KIND_LABELS: Record<RuleKind, string> = {
   perCall: "Per call",
   windowed: "Windowed",
   absence: "Absence",
   burnRate: "Burn rate",
+  drift: "Drift",
 };
 
 function seconds(text: string): Duration | undefined {
@@ -161,6 +178,21 @@ export function ruleFromDraft(d: RuleDraft): AlertRule {
         }),
       };
       break;
+    case "drift":
+      rule.condition = {
+        case: "drift",
+        value: create(DriftConditionSchema, {
+          feature: d.feature.trim(),
+          metric: DriftMetric[d.metric],
+          threshold: number(d.threshold),
+          resolveThreshold: d.resolveThreshold.trim() === "" ? undefined : number(d.resolveThreshold),
+          window: seconds(d.windowSeconds),
+          referenceWindow: d.baseline.trim() === "" ? seconds(d.referenceSeconds) : undefined,
+          baseline: d.baseline.trim(),
+          minSamples: BigInt(Math.trunc(number(d.minSamples) || 0)),
+        }),
+      };
+      break;
   }
   return rule;
 }
@@ -208,6 +240,17 @@ export function draftFromRule(rule: AlertRule): RuleDraft {
       d.target = String(c.value.target);
       d.latencyObjectiveMs = c.value.latencyObjectiveMs ? String(c.value.latencyObjectiveMs) : "";
       d.burnRate = c.value.burnRate ? String(c.value.burnRate) : "";
+      d.minSamples = c.value.minSamples ? String(c.value.minSamples) : "";
+      break;
+    case "drift":
+      d.kind = "drift";
+      d.feature = c.value.feature;
+      d.metric = DriftMetric[c.value.metric] as keyof typeof DriftMetric;
+      d.threshold = String(c.value.threshold);
+      d.resolveThreshold = c.value.resolveThreshold === undefined ? "" : String(c.value.resolveThreshold);
+      d.windowSeconds = secondsText(c.value.window);
+      d.referenceSeconds = secondsText(c.value.referenceWindow);
+      d.baseline = c.value.baseline;
       d.minSamples = c.value.minSamples ? String(c.value.minSamples) : "";
       break;
   }

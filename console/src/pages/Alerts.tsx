@@ -7,6 +7,7 @@ import { Table, editDeleteColumn } from "../components/Table";
 import { time } from "../format";
 import {
   Aggregate,
+  DriftMetric,
   AlertEventKind,
   type AlertEvent,
   type AlertRule,
@@ -300,6 +301,18 @@ function RuleEditor({ draft: initial, onCancel, onSaved }: { draft: RuleDraft; o
             {text("minSamples", "Minimum calls", "burn_rate.min_samples", { inputMode: "numeric" })}
           </div>
         )}
+        {d.kind === "drift" && (
+          <div className="grid">
+            {text("feature", "Feature (latency_ms, status_code, route, field:<name>…)", "drift.feature", { required: true })}
+            {select("metric", "Score", "drift.metric", enumNames(DriftMetric))}
+            {text("threshold", "Fires above", "drift.threshold", { inputMode: "decimal", required: true })}
+            {text("resolveThreshold", "Resolves at or below (optional)", "drift.resolve_threshold", { inputMode: "decimal" })}
+            {text("windowSeconds", "Current window (seconds)", "drift.window", { inputMode: "numeric" })}
+            {text("referenceSeconds", "Reference window before it (seconds, 86400 when empty)", "drift.reference_window", { inputMode: "numeric" })}
+            {text("baseline", "Or a saved baseline", "drift.baseline")}
+            {text("minSamples", "Minimum calls (100 when empty)", "drift.min_samples", { inputMode: "numeric" })}
+          </div>
+        )}
         {d.kind !== "perCall" && text("renotifySeconds", "Notify again while firing, every (seconds)", "renotify_interval", { inputMode: "numeric" })}
       </fieldset>
       <fieldset>
@@ -334,5 +347,7 @@ const FIELDS = [
   "per_call.clauses", "cooldown", "windowed.aggregate", "windowed.status_class", "windowed.comparison",
   "windowed.threshold", "windowed.resolve_threshold", "windowed.window", "windowed.min_samples", "absence.window",
   "burn_rate.target", "burn_rate.latency_objective_ms", "burn_rate.burn_rate", "burn_rate.min_samples",
+  "drift.feature", "drift.metric", "drift.threshold", "drift.resolve_threshold", "drift.window",
+  "drift.reference_window", "drift.baseline", "drift.min_samples",
   "renotify_interval", "webhooks[0].url", "webhooks[0].format", "webhooks[0].secret",
 ];

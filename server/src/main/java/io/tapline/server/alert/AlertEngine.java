@@ -10,7 +10,10 @@ import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.storage.AlertEventRecord;
 import io.tapline.server.storage.AlertEventStore;
 import io.tapline.server.storage.AlertRuleStore;
+import io.tapline.server.storage.DriftBaselineStore;
+import io.tapline.server.storage.DriftStore;
 import io.tapline.server.storage.IngestListener;
+import io.tapline.server.storage.ServiceStore;
 import io.tapline.server.storage.WindowStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -50,6 +53,7 @@ public final class AlertEngine implements AutoCloseable {
       AlertRuleStore ruleStore,
       AlertEventStore events,
       WindowStore windows,
+      DriftMeasure drift,
       OutboundGuard guard,
       MeterRegistry registry) {
     this.config = config;
@@ -81,7 +85,14 @@ public final class AlertEngine implements AutoCloseable {
         new PerCallEvaluator(rules, events, hub, origin, config.perCallQueue(), Clock.systemUTC());
     this.windowed =
         new WindowedEvaluator(
-            rules, windows, events, hub, origin, config.evaluationInterval(), Clock.systemUTC());
+            rules,
+            windows,
+            drift,
+            events,
+            hub,
+            origin,
+            config.evaluationInterval(),
+            Clock.systemUTC());
     registerMeters();
   }
 
@@ -93,9 +104,20 @@ public final class AlertEngine implements AutoCloseable {
       AlertRuleStore ruleStore,
       AlertEventStore events,
       WindowStore windows,
+      DriftStore drift,
+      DriftBaselineStore baselines,
+      ServiceStore services,
       OutboundGuard guard,
       MeterRegistry meters) {
-    AlertEngine engine = new AlertEngine(config, ruleStore, events, windows, guard, meters);
+    AlertEngine engine =
+        new AlertEngine(
+            config,
+            ruleStore,
+            events,
+            windows,
+            new DriftMeasure(drift, baselines, services),
+            guard,
+            meters);
     engine.hub.start(config.eventPollInterval());
     engine.windowed.start();
     engine.ticker.scheduleWithFixedDelay(

@@ -22,7 +22,7 @@ record Rule(
     Duration cooldown) {
 
   /** What makes a rule fire. */
-  sealed interface Condition permits PerCall, Windowed, Absence, BurnRate {}
+  sealed interface Condition permits PerCall, Windowed, Absence, BurnRate, Drift {}
 
   /** Every clause holds for one call. */
   record PerCall(List<CallClauses.Clause> clauses) implements Condition {}
@@ -53,6 +53,27 @@ record Rule(
       long minSamples)
       implements Condition {}
 
+  /**
+   * A feature's drift score against a reference window (or a baseline) above a threshold.
+   *
+   * @param referenceWindow the reference window's length; zero with a baseline
+   * @param referenceOffset how long before the current window the reference ends
+   * @param baseline a saved baseline's name, or empty
+   */
+  record Drift(
+      String feature,
+      io.tapline.proto.v1.DriftMetric metric,
+      double threshold,
+      double resolveThreshold,
+      Duration window,
+      Duration referenceWindow,
+      Duration referenceOffset,
+      String baseline,
+      long minSamples,
+      int bins,
+      int categories)
+      implements Condition {}
+
   boolean perCall() {
     return condition instanceof PerCall;
   }
@@ -64,6 +85,7 @@ record Rule(
       case Windowed w -> w.window();
       case Absence a -> a.window();
       case BurnRate b -> b.longWindow();
+      case Drift d -> d.window();
     };
   }
 

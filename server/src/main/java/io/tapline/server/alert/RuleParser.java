@@ -8,12 +8,15 @@ import io.tapline.proto.v1.Aggregate;
 import io.tapline.proto.v1.AlertRule;
 import io.tapline.proto.v1.BurnRateCondition;
 import io.tapline.proto.v1.Comparison;
+import io.tapline.proto.v1.DriftCondition;
 import io.tapline.proto.v1.Severity;
 import io.tapline.proto.v1.Webhook;
 import io.tapline.proto.v1.WindowedCondition;
 import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.api.Times;
 import io.tapline.server.storage.AlertRuleRecord;
+import io.tapline.server.storage.DriftFeature;
+import io.tapline.server.storage.DriftStore;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +57,8 @@ final class RuleParser {
     switch (rule.getConditionCase()) {
       case CONDITION_NOT_SET ->
           throw new InvalidRequestException(
-              "rule.condition", "one of per_call, windowed, absence or burn_rate is required");
+              "rule.condition",
+              "one of per_call, windowed, absence, burn_rate or drift is required");
       case PER_CALL -> {
         if (rule.getPerCall().getClausesCount() == 0) {
           throw new InvalidRequestException(
@@ -78,6 +82,7 @@ final class RuleParser {
       case ABSENCE ->
           duration(rule.getAbsence().getWindow(), "rule.absence.window", MIN_WINDOW, MAX_WINDOW);
       case BURN_RATE -> b.setBurnRate(burnRate(rule.getBurnRate()));
+      case DRIFT -> b.setDrift(drift(rule.getDrift()));
     }
     if (rule.hasRenotifyInterval()) {
       duration(
@@ -158,6 +163,88 @@ final class RuleParser {
     }
     if (w.getResolveAfterEvaluations() == 0) {
       b.setResolveAfterEvaluations(1);
+    }
+    return b.build();
+  }
+
+  static final long DEFAULT_DRIFT_MIN_SAMPLES = 100;
+  static final Duration MAX_REFERENCE = Duration.ofDays(30);
+
+  private static DriftCondition drift(DriftCondition c) {
+    DriftCondition.Builder b = c.toBuilder();
+    String feature = c.getFeature();
+    boolean numeric;
+    if (feature.startsWith(DriftFeature.FIELD_PREFIX)) {
+      if (!feature.substring(DriftFeature.FIELD_PREFIX.length()).matches("[A-Za-z0-9._-]{1,64}")) {
+        throw new InvalidRequestException(
+            "rule.drift.feature", "field:<name> needs a field name (1 to 64 characters)");
+      }
+      numeric = true; // known once the service's fields are read
+    } else {
+      try {
+        numeric = DriftFeature.of(feature, List.of()).numeric();
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException("rule.drift.feature", e.getMessage());
+      }
+    }
+    switch (c.getMetric()) {
+      case PSI, JENSEN_SHANNON -> {}
+      case KS, WASSERSTEIN -> {
+        if (!numeric) {
+          throw new InvalidRequestException(
+              "rule.drift.metric",
+              c.getMetric() + " is for numeric features; " + feature + " is not");
+        }
+      }
+      default ->
+          throw new InvalidRequestException(
+              "rule.drift.metric", "must be PSI, JENSEN_SHANNON, KS or WASSERSTEIN");
+    }
+    if (!Double.isFinite(c.getThreshold()) || c.getThreshold() <= 0) {
+      throw new InvalidRequestException("rule.drift.threshold", "must be a number > 0");
+    }
+    if (c.hasResolveThreshold()
+        && !(c.getResolveThreshold() >= 0 && c.getResolveThreshold() <= c.getThreshold())) {
+      throw new InvalidRequestException(
+          "rule.drift.resolve_threshold", "must be between 0 and the threshold");
+    }
+    duration(c.getWindow(), "rule.drift.window", MIN_WINDOW, MAX_WINDOW);
+    if (!c.getBaseline().isEmpty()) {
+      if (c.hasReferenceWindow() || c.hasReferenceOffset()) {
+        throw new InvalidRequestException(
+            "rule.drift.baseline", "give a baseline or a reference window, not both");
+      }
+    } else {
+      if (!c.hasReferenceWindow()) {
+        b.setReferenceWindow(Durations.fromHours(24));
+      }
+      duration(
+          b.getReferenceWindow(),
+          "rule.drift.reference_window",
+          Duration.ofMinutes(1),
+          MAX_REFERENCE);
+      if (c.hasReferenceOffset()) {
+        duration(
+            c.getReferenceOffset(), "rule.drift.reference_offset", Duration.ZERO, MAX_REFERENCE);
+      }
+    }
+    if (c.getMinSamples() < 0) {
+      throw new InvalidRequestException("rule.drift.min_samples", "must be >= 0");
+    }
+    if (c.getMinSamples() == 0) {
+      b.setMinSamples(DEFAULT_DRIFT_MIN_SAMPLES);
+    }
+    if (c.getBins() == 0) {
+      b.setBins(DriftStore.DEFAULT_BINS);
+    } else if (c.getBins() < 2 || c.getBins() > DriftStore.MAX_BINS) {
+      throw new InvalidRequestException(
+          "rule.drift.bins", "must be between 2 and " + DriftStore.MAX_BINS);
+    }
+    if (c.getCategories() == 0) {
+      b.setCategories(DriftStore.DEFAULT_CATEGORIES);
+    } else if (c.getCategories() < 1 || c.getCategories() > DriftStore.MAX_CATEGORIES) {
+      throw new InvalidRequestException(
+          "rule.drift.categories", "must be between 1 and " + DriftStore.MAX_CATEGORIES);
     }
     return b.build();
   }
@@ -262,6 +349,21 @@ final class RuleParser {
                 java(c.getShortWindow()),
                 c.getBurnRate(),
                 c.getMinSamples());
+          }
+          case DRIFT -> {
+            DriftCondition d = r.getDrift();
+            yield new Rule.Drift(
+                d.getFeature(),
+                d.getMetric(),
+                d.getThreshold(),
+                d.hasResolveThreshold() ? d.getResolveThreshold() : d.getThreshold(),
+                java(d.getWindow()),
+                d.getBaseline().isEmpty() ? java(d.getReferenceWindow()) : Duration.ZERO,
+                java(d.getReferenceOffset()),
+                d.getBaseline(),
+                d.getMinSamples(),
+                d.getBins(),
+                d.getCategories());
           }
           case CONDITION_NOT_SET ->
               throw new IllegalStateException("rule " + r.getId() + " has no condition");

@@ -21,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Windowed, absence and burn-rate rules, evaluated at every multiple of the evaluation interval
- * since the epoch (a "slot"), over windows ending at the slot, with one ClickHouse query per
- * (service, window) for all the rules that share them.
+ * Windowed, absence, burn-rate and drift rules, evaluated at every multiple of the evaluation
+ * interval since the epoch (a "slot"), over windows ending at the slot, with one ClickHouse query
+ * per (service, window) for all the rules that share them, and one drift comparison per drift rule
+ * ({@link DriftMeasure}).
  *
  * <p>A rule's state (firing or not, and when it last notified) is its latest transition in the
  * events table, so every replica agrees on it. A transition is stored under the key {@code
@@ -43,6 +44,7 @@ final class WindowedEvaluator implements AutoCloseable {
 
   private final Rules rules;
   private final WindowStore windows;
+  private final DriftMeasure drift;
   private final AlertEventStore store;
   private final EventHub hub;
   private final String origin;
@@ -56,6 +58,7 @@ final class WindowedEvaluator implements AutoCloseable {
   WindowedEvaluator(
       Rules rules,
       WindowStore windows,
+      DriftMeasure drift,
       AlertEventStore store,
       EventHub hub,
       String origin,
@@ -63,6 +66,7 @@ final class WindowedEvaluator implements AutoCloseable {
       Clock clock) {
     this.rules = rules;
     this.windows = windows;
+    this.drift = drift;
     this.store = store;
     this.hub = hub;
     this.origin = origin;
@@ -110,13 +114,36 @@ final class WindowedEvaluator implements AutoCloseable {
         store.latestOfKinds(windowed.stream().map(Rule::id).toList(), TRANSITIONS);
     record Group(String service, long windowMillis) {}
     Map<Group, List<Rule>> groups = new LinkedHashMap<>();
+    List<AlertEventRecord> transitions = new ArrayList<>();
     for (Rule rule : windowed) {
+      if (rule.condition() instanceof Rule.Drift d) {
+        DriftMeasure.Score score;
+        try {
+          score = drift.score(rule, d, slotMillis);
+        } catch (RuntimeException e) {
+          logger.warn("Drift of alert rule {} failed: {}", rule.id(), e.getMessage());
+          continue;
+        }
+        Verdict verdict =
+            score == null
+                ? null
+                : new Verdict(
+                    score.value() > d.threshold(),
+                    score.value() <= d.resolveThreshold() && score.value() <= d.threshold(),
+                    score.value(),
+                    d.threshold(),
+                    List.of());
+        AlertEventRecord event = decide(rule, verdict, states.get(rule.id()), slotMillis);
+        if (event != null) {
+          transitions.add(event);
+        }
+        continue;
+      }
       groups
           .computeIfAbsent(
               new Group(rule.service(), rule.window().toMillis()), g -> new ArrayList<>())
           .add(rule);
     }
-    List<AlertEventRecord> transitions = new ArrayList<>();
     for (Map.Entry<Group, List<Rule>> entry : groups.entrySet()) {
       Group group = entry.getKey();
       List<WindowProbe> probes = new ArrayList<>();
@@ -139,7 +166,7 @@ final class WindowedEvaluator implements AutoCloseable {
         AlertEventRecord event =
             decide(
                 p.rule(),
-                results.subList(p.first(), p.first() + p.count()),
+                verdict(p.rule(), results.subList(p.first(), p.first() + p.count())),
                 states.get(p.rule().id()),
                 slotMillis);
         if (event != null) {
@@ -193,6 +220,7 @@ final class WindowedEvaluator implements AutoCloseable {
                   0,
                   b.latencyObjectiveMicros()));
       case Rule.PerCall p -> throw new IllegalArgumentException("per-call rule " + rule.id());
+      case Rule.Drift d -> throw new IllegalArgumentException("drift rule " + rule.id());
     };
   }
 
@@ -246,12 +274,11 @@ final class WindowedEvaluator implements AutoCloseable {
         yield new Verdict(breach, !breach, longBurn, b.burnRate(), shortWindow.sampleCallIds());
       }
       case Rule.PerCall p -> null;
+      case Rule.Drift d -> throw new IllegalArgumentException("drift rule " + rule.id());
     };
   }
 
-  private AlertEventRecord decide(
-      Rule rule, List<WindowProbe.Result> results, AlertEventRecord state, long slot) {
-    Verdict verdict = verdict(rule, results);
+  private AlertEventRecord decide(Rule rule, Verdict verdict, AlertEventRecord state, long slot) {
     boolean firing =
         state != null
             && (state.kind() == AlertEventKind.FIRING_VALUE

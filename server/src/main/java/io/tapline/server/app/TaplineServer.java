@@ -248,6 +248,9 @@ public final class TaplineServer implements AutoCloseable {
             stores.alertRules(),
             stores.alertEvents(),
             stores.windows(),
+            stores.drift(),
+            stores.driftBaselines(),
+            stores.services(),
             outbound,
             meters);
     ReplayServiceImpl replay =

@@ -47,16 +47,6 @@ import java.util.stream.Collectors;
  */
 public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBase {
 
-  /** Numeric bins when the request gives none: {@value}. */
-  public static final int DEFAULT_BINS = 10;
-
-  public static final int MAX_BINS = 50;
-
-  /** Categories before "other" when the request gives none: {@value}. */
-  public static final int DEFAULT_CATEGORIES = 20;
-
-  public static final int MAX_CATEGORIES = 100;
-
   public static final int MAX_FEATURES = 20;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
@@ -274,17 +264,17 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
   }
 
   static int bins(int requested, String field) {
-    int bins = requested == 0 ? DEFAULT_BINS : requested;
-    if (bins < 2 || bins > MAX_BINS) {
-      throw new InvalidRequestException(field, "must be between 2 and " + MAX_BINS);
+    int bins = requested == 0 ? DriftStore.DEFAULT_BINS : requested;
+    if (bins < 2 || bins > DriftStore.MAX_BINS) {
+      throw new InvalidRequestException(field, "must be between 2 and " + DriftStore.MAX_BINS);
     }
     return bins;
   }
 
   static int categories(int requested, String field) {
-    int categories = requested == 0 ? DEFAULT_CATEGORIES : requested;
-    if (categories < 1 || categories > MAX_CATEGORIES) {
-      throw new InvalidRequestException(field, "must be between 1 and " + MAX_CATEGORIES);
+    int categories = requested == 0 ? DriftStore.DEFAULT_CATEGORIES : requested;
+    if (categories < 1 || categories > DriftStore.MAX_CATEGORIES) {
+      throw new InvalidRequestException(field, "must be between 1 and " + DriftStore.MAX_CATEGORIES);
     }
     return categories;
   }

@@ -4,6 +4,7 @@ import static io.tapline.server.alert.AlertFixtures.create;
 import static io.tapline.server.alert.AlertFixtures.ingest;
 import static io.tapline.server.alert.AlertFixtures.storedEvents;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.Durations;
@@ -14,14 +15,21 @@ import io.tapline.proto.v1.AlertEventFilter;
 import io.tapline.proto.v1.AlertEventKind;
 import io.tapline.proto.v1.AlertRule;
 import io.tapline.proto.v1.BurnRateCondition;
+import io.tapline.proto.v1.CallFilter;
+import io.tapline.proto.v1.DriftCondition;
+import io.tapline.proto.v1.DriftMetric;
+import io.tapline.proto.v1.DriftServiceGrpc;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
+import io.tapline.proto.v1.SaveDriftBaselineRequest;
 import io.tapline.proto.v1.Severity;
 import io.tapline.proto.v1.SubscribeAlertsRequest;
 import io.tapline.proto.v1.WindowedCondition;
 import io.tapline.server.testing.TestTapline;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -145,6 +153,107 @@ class AlertEventsIT {
             () ->
                 assertThat(kinds(storedEvents(tapline.channel(), rule.getId())))
                     .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED));
+  }
+
+  @Test
+  void driftRulesFireOnAShiftAndResolveWhenItIsGone() {
+    // The reference: 200 calls between 5 and 1 minutes ago, 10 to 30 ms.
+    IngestRequest.Builder past = IngestRequest.newBuilder();
+    Instant now = Instant.now();
+    for (int i = 0; i < 200; i++) {
+      Instant at = now.minusSeconds(300 - i);
+      past.addCalls(
+          AlertFixtures.call("drifting", 200, 10 + i % 21).toBuilder()
+              .setTimestamp(
+                  com.google.protobuf.Timestamp.newBuilder().setSeconds(at.getEpochSecond())));
+    }
+    IngestServiceGrpc.newBlockingStub(tapline.channel()).ingest(past.build());
+    DriftServiceGrpc.newBlockingStub(tapline.channel())
+        .saveDriftBaseline(
+            SaveDriftBaselineRequest.newBuilder()
+                .setName("normal")
+                .setFilter(
+                    CallFilter.newBuilder()
+                        .setService("drifting")
+                        .setStartTime(
+                            com.google.protobuf.Timestamp.newBuilder()
+                                .setSeconds(now.minusSeconds(400).getEpochSecond()))
+                        .setEndTime(
+                            com.google.protobuf.Timestamp.newBuilder()
+                                .setSeconds(now.minusSeconds(60).getEpochSecond())))
+                .addFeatures("latency_ms")
+                .build());
+    DriftCondition.Builder condition =
+        DriftCondition.newBuilder()
+            .setFeature("latency_ms")
+            .setMetric(DriftMetric.PSI)
+            .setThreshold(1)
+            .setResolveThreshold(0.5)
+            .setWindow(Durations.fromSeconds(10))
+            .setMinSamples(20);
+    AlertRule onBaseline =
+        create(
+            tapline.channel(),
+            AlertRule.newBuilder()
+                .setName("latency drift from the baseline")
+                .setService("drifting")
+                .setEnabled(true)
+                .setDrift(condition.clone().setBaseline("normal"))
+                .build());
+    AlertRule onWindow =
+        create(
+            tapline.channel(),
+            AlertRule.newBuilder()
+                .setName("latency drift from the last 10 minutes")
+                .setService("drifting")
+                .setEnabled(true)
+                .setDrift(condition.clone().setReferenceWindow(Durations.fromMinutes(10)))
+                .build());
+    assertThat(onWindow.getDrift().getBins()).isEqualTo(10);
+
+    // Every call now far slower than any of the reference: both fire.
+    ingest(tapline.channel(), "drifting", 50, 200, 400);
+    AlertEvent firing = awaitOnlyFiring(onBaseline.getId());
+    assertThat(firing.getValue()).isGreaterThan(1);
+    assertThat(firing.getThreshold()).isEqualTo(1);
+    assertThat(awaitOnlyFiring(onWindow.getId()).getValue()).isGreaterThan(1);
+
+    // The slow calls leave the window, calls like the reference's come: the baseline's rule
+    // resolves.
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () -> {
+              for (int latency = 10; latency <= 30; latency++) {
+                ingest(tapline.channel(), "drifting", 1, 200, latency);
+              }
+              assertThat(kinds(storedEvents(tapline.channel(), onBaseline.getId())))
+                  .containsExactly(AlertEventKind.FIRING, AlertEventKind.RESOLVED);
+            });
+  }
+
+  @Test
+  void driftRulesAreChecked() {
+    AlertRule.Builder rule =
+        AlertRule.newBuilder().setName("bad drift").setService("drifting").setEnabled(true);
+    DriftCondition valid =
+        DriftCondition.newBuilder()
+            .setFeature("route")
+            .setMetric(DriftMetric.PSI)
+            .setThreshold(0.2)
+            .setWindow(Durations.fromMinutes(5))
+            .build();
+    for (var bad :
+        List.of(
+            Map.entry(valid.toBuilder().setMetric(DriftMetric.KS), "rule.drift.metric"),
+            Map.entry(valid.toBuilder().setFeature("nope"), "rule.drift.feature"),
+            Map.entry(valid.toBuilder().setThreshold(0), "rule.drift.threshold"),
+            Map.entry(
+                valid.toBuilder().setBaseline("b").setReferenceWindow(Durations.fromHours(1)),
+                "rule.drift.baseline"))) {
+      assertThatThrownBy(() -> create(tapline.channel(), rule.setDrift(bad.getKey()).build()))
+          .hasMessageContaining(bad.getValue());
+    }
   }
 
   @Test
