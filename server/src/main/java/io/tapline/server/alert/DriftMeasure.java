@@ -143,6 +143,7 @@ final class DriftMeasure {
         "",
         "",
         "",
+        List.of(),
         List.of());
   }
 }

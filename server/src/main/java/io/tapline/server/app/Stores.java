@@ -9,6 +9,7 @@ import io.tapline.server.storage.CallStore;
 import io.tapline.server.storage.CustomerStore;
 import io.tapline.server.storage.DriftBaselineStore;
 import io.tapline.server.storage.DriftStore;
+import io.tapline.server.storage.LabelStore;
 import io.tapline.server.storage.MeteredCallStore;
 import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.ReplayStore;
@@ -22,6 +23,7 @@ import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
 import io.tapline.server.storage.clickhouse.ClickHouseDriftBaselineStore;
 import io.tapline.server.storage.clickhouse.ClickHouseDriftStore;
+import io.tapline.server.storage.clickhouse.ClickHouseLabelStore;
 import io.tapline.server.storage.clickhouse.ClickHousePlanStore;
 import io.tapline.server.storage.clickhouse.ClickHouseReplayStore;
 import io.tapline.server.storage.clickhouse.ClickHouseServiceStore;
@@ -44,7 +46,8 @@ record Stores(
     CallStore calls,
     CallExport export,
     DriftStore drift,
-    DriftBaselineStore driftBaselines) {
+    DriftBaselineStore driftBaselines,
+    LabelStore labels) {
 
   static Stores on(ClickHouseStorage storage, MeterRegistry meters) {
     return new Stores(
@@ -59,6 +62,7 @@ record Stores(
         new MeteredCallStore(new ClickHouseCallStore(storage.queryPool()), meters),
         new ClickHouseCallExport(storage.exportPool(), storage.database()),
         new ClickHouseDriftStore(storage.queryPool()),
-        new ClickHouseDriftBaselineStore(storage.dataSource()));
+        new ClickHouseDriftBaselineStore(storage.dataSource()),
+        new ClickHouseLabelStore(storage.dataSource(), storage.queryPool()));
   }
 }

@@ -28,6 +28,7 @@ import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.AlertServiceGrpc;
 import io.tapline.proto.v1.DriftServiceGrpc;
 import io.tapline.proto.v1.IngestServiceGrpc;
+import io.tapline.proto.v1.LabelServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.ReplayServiceGrpc;
 import io.tapline.server.admin.AdminServiceImpl;
@@ -54,6 +55,7 @@ import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
 import io.tapline.server.query.DriftServiceImpl;
 import io.tapline.server.query.ExportHttpService;
+import io.tapline.server.query.LabelServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
 import io.tapline.server.storage.ApiKeyStore;
@@ -237,6 +239,7 @@ public final class TaplineServer implements AutoCloseable {
                 ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY,
                 // Reading events needs read; managing rules needs admin, checked per method.
                 AlertServiceGrpc.SERVICE_NAME, Scope.READ));
+    // LabelService is not listed: adding labels needs ingest, reading them read, per method.
     // One guard for every request Tapline sends (replays, webhooks); one masker for ingest and
     // replays.
     OutboundGuard outbound =
@@ -299,7 +302,11 @@ public final class TaplineServer implements AutoCloseable {
     ReflectionServices reflection = new ReflectionServices();
     ConcurrencyLimit queryTurns =
         new ConcurrencyLimit(
-            Set.of(QueryServiceGrpc.SERVICE_NAME, DriftServiceGrpc.SERVICE_NAME), config.query());
+            Set.of(
+                QueryServiceGrpc.SERVICE_NAME,
+                DriftServiceGrpc.SERVICE_NAME,
+                LabelServiceGrpc.SERVICE_NAME),
+            config.query());
     queryTurns.bindMetrics(meters);
     GrpcServiceBuilder grpcBuilder =
         GrpcService.builder()
@@ -307,6 +314,7 @@ public final class TaplineServer implements AutoCloseable {
             .addService(otlp)
             .addService(alerts.service())
             .addService(new QueryServiceImpl(stores.calls(), stores.export(), Clock.systemUTC()))
+            .addService(new LabelServiceImpl(stores.labels(), stores.services(), Clock.systemUTC()))
             .addService(
                 new DriftServiceImpl(
                     stores.drift(), stores.driftBaselines(), stores.services(), Clock.systemUTC()))

@@ -36,7 +36,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -48,8 +47,6 @@ import java.util.stream.Collectors;
 public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBase {
 
   public static final int MAX_FEATURES = 20;
-
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   private final DriftStore drift;
   private final DriftBaselineStore baselines;
@@ -150,7 +147,7 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
     Principal principal = Principal.current();
     String service = requireService(request.getFilter(), principal);
     principal.require(Scope.ADMIN, service);
-    if (!NAME.matcher(request.getName()).matches()) {
+    if (!Filters.NAME.matcher(request.getName()).matches()) {
       throw new InvalidRequestException("name", "must be 1 to 128 characters from [A-Za-z0-9._-]");
     }
     if (!request.getFilter().hasStartTime() || !request.getFilter().hasEndTime()) {
@@ -274,7 +271,8 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
   static int categories(int requested, String field) {
     int categories = requested == 0 ? DriftStore.DEFAULT_CATEGORIES : requested;
     if (categories < 1 || categories > DriftStore.MAX_CATEGORIES) {
-      throw new InvalidRequestException(field, "must be between 1 and " + DriftStore.MAX_CATEGORIES);
+      throw new InvalidRequestException(
+          field, "must be between 1 and " + DriftStore.MAX_CATEGORIES);
     }
     return categories;
   }

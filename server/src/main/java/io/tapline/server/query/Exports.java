@@ -7,6 +7,7 @@ import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.CallExport;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 
@@ -51,7 +52,11 @@ final class Exports {
     CallCriteria criteria =
         Filters.toCriteria(
             request.getFilter(), principal, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, now, null);
+    List<String> described = new ArrayList<>(columns.isEmpty() ? schema : columns);
+    if (request.getWithLabels()) {
+      described.add(CallExport.LABELS);
+    }
     return new Opened(
-        export.open(criteria, format, columns), format, columns.isEmpty() ? schema : columns);
+        export.open(criteria, format, columns, request.getWithLabels()), format, described);
   }
 }

@@ -8,6 +8,7 @@ import io.tapline.server.api.Principal;
 import io.tapline.server.api.Times;
 import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.FieldCondition;
+import io.tapline.server.storage.LabelCondition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +23,10 @@ import java.util.regex.Pattern;
  */
 final class Filters {
 
-  /** What an extracted field's name looks like (as a service's rules allow). */
+  /** What the name of a service (or a baseline) looks like. */
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  /** What an extracted field's (or a label's) name looks like. */
   static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private Filters() {}
@@ -99,7 +103,26 @@ final class Filters {
         filter.getApiKeyId(),
         filter.getText(),
         filter.getTraceId(),
-        fieldConditions(filter));
+        fieldConditions(filter),
+        labelConditions(filter));
+  }
+
+  private static List<LabelCondition> labelConditions(CallFilter filter) {
+    List<LabelCondition> conditions = new ArrayList<>();
+    for (int i = 0; i < filter.getLabelsCount(); i++) {
+      io.tapline.proto.v1.LabelCondition c = filter.getLabels(i);
+      String at = "filter.labels[" + i + "]";
+      if (!FIELD_NAME.matcher(c.getName()).matches()) {
+        throw new InvalidRequestException(
+            at + ".name", "must be a label name: 1 to 64 characters from [A-Za-z0-9._-]");
+      }
+      if (c.hasValue() && c.getMissing()) {
+        throw new InvalidRequestException(at, "a value and missing = true cannot both hold");
+      }
+      conditions.add(
+          new LabelCondition(c.getName(), c.hasValue() ? c.getValue() : null, c.getMissing()));
+    }
+    return conditions;
   }
 
   private static List<FieldCondition> fieldConditions(CallFilter filter) {

@@ -19,6 +19,7 @@ import java.util.Set;
  * @param text found in the URL, the request body or the response body
  * @param traceId the W3C trace id of the calls of one distributed trace
  * @param fields conditions on extracted fields
+ * @param labels conditions on the calls' latest labels
  */
 public record CallCriteria(
     String service,
@@ -40,19 +41,21 @@ public record CallCriteria(
     String apiKeyId,
     String text,
     String traceId,
-    List<FieldCondition> fields) {
+    List<FieldCondition> fields,
+    List<LabelCondition> labels) {
 
   public CallCriteria {
     statusClasses = Set.copyOf(statusClasses);
     tags = Map.copyOf(tags);
     fields = List.copyOf(fields);
+    labels = List.copyOf(labels);
   }
 
   /** Every call of {@code service} (every call when empty), at any time. */
   public static CallCriteria ofService(String service) {
     return new CallCriteria(
         service, null, null, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "", "", "",
-        "", "", "", List.of());
+        "", "", "", List.of(), List.of());
   }
 
   /** The same criteria over another time range. */
@@ -77,6 +80,7 @@ public record CallCriteria(
         apiKeyId,
         text,
         traceId,
-        fields);
+        fields,
+        labels);
   }
 }

@@ -12,6 +12,9 @@ public interface CallExport {
   /** The version of the exported columns' names, types and meaning; raised on any change. */
   int SCHEMA_VERSION = 2;
 
+  /** The column of each call's latest labels, by name, in an export that asks for them. */
+  String LABELS = "labels";
+
   /** A file format: the store's name for it, its media type and its usual file extension. */
   enum Format {
     PARQUET("application/vnd.apache.parquet", "parquet"),
@@ -32,11 +35,11 @@ public interface CallExport {
 
   /**
    * The calls {@code criteria} selects, ordered by service and time, with {@code columns} (names
-   * from {@link #columns()}, in that order; all when empty), encoded as {@code format}. Closing the
-   * stream stops the query.
+   * from {@link #columns()}, in that order; all when empty) and, {@code withLabels}, a last column
+   * {@link #LABELS}, encoded as {@code format}. Closing the stream stops the query.
    *
    * @throws IllegalArgumentException when a column is not in the schema
    * @throws RetryLaterException when the store cannot be reached
    */
-  InputStream open(CallCriteria criteria, Format format, List<String> columns);
+  InputStream open(CallCriteria criteria, Format format, List<String> columns, boolean withLabels);
 }

@@ -81,18 +81,38 @@ public final class ClickHouseCallExport implements CallExport {
   }
 
   @Override
-  public InputStream open(CallCriteria criteria, Format format, List<String> columns) {
+  public InputStream open(
+      CallCriteria criteria, Format format, List<String> columns, boolean withLabels) {
     String select = selectList(columns);
     Where where = Where.of(criteria);
+    List<Object> bound = new ArrayList<>();
+    String join = "";
+    if (withLabels) {
+      // Each call's latest labels, joined by service and id; calls without any get an empty map.
+      boolean byService = !criteria.service().isEmpty();
+      join =
+          " LEFT JOIN "
+              + ClickHouseLabelStore.latestByCall(byService)
+              + " AS l ON service = l_service AND id = l_call_id";
+      if (byService) {
+        bound.add(criteria.service());
+      }
+      select += ", " + LABELS;
+    }
+    bound.addAll(where.parameters);
     Map<String, Object> parameters = new HashMap<>();
     String sql =
-        "SELECT "
-            + select
-            + " FROM "
-            + ClickHouseCallWriter.TABLE
-            + " WHERE "
-            + ServerParameters.bind(where.sql, where.parameters, parameters)
-            + " ORDER BY service, timestamp";
+        ServerParameters.bind(
+            "SELECT "
+                + select
+                + " FROM "
+                + ClickHouseCallWriter.TABLE
+                + join
+                + " WHERE "
+                + where.sql
+                + " ORDER BY service, timestamp",
+            bound,
+            parameters);
     QuerySettings settings =
         new QuerySettings()
             .setDatabase(database)

@@ -10,10 +10,8 @@ import io.tapline.server.storage.MetricsQuery;
 import io.tapline.server.storage.MetricsResult;
 import io.tapline.server.storage.TimeSeriesQuery;
 import io.tapline.server.storage.TimeSeriesResult;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -51,31 +49,31 @@ public final class ClickHouseCallStore implements CallStore {
   @Override
   public CallPage search(CallQuery query) {
     SelectCalls select = new SelectCalls(query);
-    return run(select.toString(), select::execute);
+    return Connections.with(dataSource, select.toString(), select::execute);
   }
 
   @Override
   public List<CallRecord> withId(String id, String service) {
     SelectCallById select = new SelectCallById(id, service);
-    return run(select.toString(), select::execute);
+    return Connections.with(dataSource, select.toString(), select::execute);
   }
 
   @Override
   public MetricsResult metrics(MetricsQuery query) {
     SelectMetrics select = new SelectMetrics(query, rollups);
-    return run(select.toString(), select::execute);
+    return Connections.with(dataSource, select.toString(), select::execute);
   }
 
   @Override
   public BreakdownResult breakdown(BreakdownQuery query) {
     SelectBreakdown select = new SelectBreakdown(query, rollups);
-    return run(select.toString(), select::execute);
+    return Connections.with(dataSource, select.toString(), select::execute);
   }
 
   @Override
   public TimeSeriesResult timeSeries(TimeSeriesQuery query) {
     SelectTimeSeries select = new SelectTimeSeries(query, rollups);
-    return run(select.toString(), select::execute);
+    return Connections.with(dataSource, select.toString(), select::execute);
   }
 
   /**
@@ -90,7 +88,8 @@ public final class ClickHouseCallStore implements CallStore {
     }
     List<Object> parameters = List.of(List.copyOf(services));
     String where = " WHERE has(?, service)";
-    return run(
+    return Connections.with(
+        dataSource,
         "deletion of the calls of " + services,
         connection -> {
           long calls;
@@ -110,17 +109,5 @@ public final class ClickHouseCallStore implements CallStore {
           }
           return calls;
         });
-  }
-
-  private interface Execution<T> {
-    T execute(Connection connection) throws SQLException;
-  }
-
-  private <T> T run(String what, Execution<T> execution) {
-    try (Connection connection = dataSource.getConnection()) {
-      return execution.execute(connection);
-    } catch (SQLException e) {
-      throw ClickHouseStorage.translate(what, e);
-    }
   }
 }

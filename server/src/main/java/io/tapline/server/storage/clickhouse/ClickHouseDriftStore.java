@@ -6,7 +6,6 @@ import io.tapline.server.storage.DriftHistogram;
 import io.tapline.server.storage.DriftResult;
 import io.tapline.server.storage.DriftStore;
 import java.sql.Array;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -75,7 +74,8 @@ public final class ClickHouseDriftStore implements DriftStore {
             + " WHERE "
             + where.sql;
     List<DriftHistogram> bounds =
-        run(
+        Connections.with(
+            dataSource,
             "drift reference of " + criteria.service(),
             connection -> {
               try (PreparedStatement statement = Statements.prepare(connection, sql, parameters);
@@ -165,7 +165,8 @@ public final class ClickHouseDriftStore implements DriftStore {
             + " WHERE "
             + where.sql
             + ")";
-    return run(
+    return Connections.with(
+        dataSource,
         "drift of " + criteria.service(),
         connection -> {
           try (PreparedStatement statement = Statements.prepare(connection, sql, parameters);
@@ -325,6 +326,11 @@ public final class ClickHouseDriftStore implements DriftStore {
     }
   }
 
+  /** A feature's value as SQL over {@code api_calls}, in its own type. */
+  static String expression(DriftFeature feature) {
+    return value(feature).expression;
+  }
+
   private static Value value(DriftFeature feature) {
     return switch (feature.kind()) {
       case LATENCY -> new Value("latency_us / 1000");
@@ -384,17 +390,5 @@ public final class ClickHouseDriftStore implements DriftStore {
     }
     Object[] boxed = (Object[]) value;
     return Arrays.stream(boxed).map(x -> ((Number) x).longValue()).toList();
-  }
-
-  private interface Execution<T> {
-    T execute(Connection connection) throws SQLException;
-  }
-
-  private <T> T run(String what, Execution<T> execution) {
-    try (Connection connection = dataSource.getConnection()) {
-      return execution.execute(connection);
-    } catch (SQLException e) {
-      throw ClickHouseStorage.translate(what, e);
-    }
   }
 }

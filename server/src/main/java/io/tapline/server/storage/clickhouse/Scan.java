@@ -217,7 +217,7 @@ final class Scan {
 
   /**
    * Whether {@code c} names no column that only {@code api_calls} has: path, latency, tags, source
-   * IP, API key, trace, extracted fields or text.
+   * IP, API key, trace, extracted fields, labels or text.
    */
   private static boolean onlyKeyColumns(CallCriteria c) {
     return c.pathPrefix().isEmpty()
@@ -229,6 +229,7 @@ final class Scan {
         && c.apiKeyId().isEmpty()
         && c.traceId().isEmpty()
         && c.fields().isEmpty()
+        && c.labels().isEmpty()
         && c.text().isEmpty();
   }
 

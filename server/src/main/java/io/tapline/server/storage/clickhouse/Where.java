@@ -2,6 +2,7 @@ package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.FieldCondition;
+import io.tapline.server.storage.LabelCondition;
 import io.tapline.server.storage.Micros;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,6 +109,9 @@ final class Where {
     for (FieldCondition field : c.fields()) {
       field(where, parameters, field);
     }
+    for (LabelCondition label : c.labels()) {
+      label(where, parameters, label, c.service());
+    }
     if (!c.text().isEmpty()) {
       String pattern = containsPattern(c.text());
       where.append(" AND (url LIKE ? OR request_body LIKE ? OR response_body LIKE ?)");
@@ -137,6 +141,30 @@ final class Where {
       parameters.add(field.name());
       parameters.add(field.max());
     }
+  }
+
+  /**
+   * The calls whose latest value of a label is the one wanted (or that have it, or lack it): the
+   * latest by label time, then by arrival.
+   */
+  private static void label(
+      StringBuilder where, List<Object> parameters, LabelCondition label, String service) {
+    where
+        .append(label.missing() ? " AND (service, id) NOT IN" : " AND (service, id) IN")
+        .append(" (SELECT service, call_id FROM ")
+        .append(ClickHouseLabelStore.TABLE)
+        .append(" WHERE name = ?");
+    parameters.add(label.name());
+    if (!service.isEmpty()) {
+      where.append(" AND service = ?");
+      parameters.add(service);
+    }
+    where.append(" GROUP BY service, call_id");
+    if (label.value() != null) {
+      where.append(" HAVING ").append(ClickHouseLabelStore.LATEST).append(" = ?");
+      parameters.add(label.value());
+    }
+    where.append(")");
   }
 
   private static void equal(

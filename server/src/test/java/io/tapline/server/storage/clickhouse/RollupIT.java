@@ -218,6 +218,7 @@ class RollupIT {
             "",
             "",
             "",
+            List.of(),
             List.of());
     MetricsQuery query = new MetricsQuery(criteria, LEVELS);
     assertThat(Scan.counts(criteria, List.of(), 0, true).rollup()).isTrue();
@@ -241,7 +242,7 @@ class RollupIT {
       CallCriteria criteria =
           new CallCriteria(
               "shop", START, END, 0, "", "", "", "", Set.of(), null, null, errors, Map.of(), "", "",
-              "", "", "", "", List.of());
+              "", "", "", "", List.of(), List.of());
       MetricsResult fromRollup = chosen.metrics(new MetricsQuery(criteria, LEVELS));
       assertThat(fromRollup).isEqualTo(raw.metrics(new MetricsQuery(criteria, LEVELS)));
       assertMatches(
@@ -436,7 +437,7 @@ class RollupIT {
     CallCriteria customerAndMethod =
         new CallCriteria(
             "shop", START, END, 0, "GET", "", "", "", Set.of(), null, null, null, Map.of(), "acme",
-            "", "", "", "", "", List.of());
+            "", "", "", "", "", List.of(), List.of());
     assertThat(Scan.counts(customerAndMethod, List.of(), 0, true).rollup()).isFalse();
     assertThat(Scan.counts(customerAndMethod, List.of(Dimension.METHOD), 0, true).rollup())
         .isFalse();
@@ -466,12 +467,12 @@ class RollupIT {
                 c ->
                     new CallCriteria(
                         c[0], START, END, 200, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "", "", List.of())),
+                        "", "", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "GET", "", "", "", Set.of(), null, null, null,
-                        Map.of(), "", "", "", "", "", "", List.of())),
+                        Map.of(), "", "", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
@@ -494,27 +495,28 @@ class RollupIT {
                         "",
                         "",
                         "",
+                        List.of(),
                         List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(5), null, null, null, Map.of(),
-                        "", "", "", "", "", "", List.of())),
+                        "", "", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(),
-                        "", "", "", "", "", "", List.of())),
+                        "", "", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "pro", "", "", "", "", List.of())),
+                        "", "pro", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, true, Map.of(),
-                        "acme", "pro", "", "", "", "", List.of())));
+                        "acme", "pro", "", "", "", "", List.of(), List.of())));
     for (CallCriteria c : countsOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isTrue();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
@@ -525,22 +527,22 @@ class RollupIT {
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "/x", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "", "", List.of())),
+                        "", "", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "x/", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "", "", List.of())),
+                        "", "", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), 10L, null, null, Map.of(),
-                        "", "", "", "", "", "", List.of())),
+                        "", "", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, 10L, null, Map.of(),
-                        "", "", "", "", "", "", List.of())),
+                        "", "", "", "", "", "", List.of(), List.of())),
             criteria(
                 c ->
                     new CallCriteria(
@@ -563,6 +565,7 @@ class RollupIT {
                         "",
                         "",
                         "",
+                        List.of(),
                         List.of())),
             criteria(
                 c ->
@@ -586,6 +589,7 @@ class RollupIT {
                         "",
                         "",
                         "",
+                        List.of(),
                         List.of())),
             criteria(
                 c ->
@@ -609,12 +613,13 @@ class RollupIT {
                         "key-acme",
                         "",
                         "",
+                        List.of(),
                         List.of())),
             criteria(
                 c ->
                     new CallCriteria(
                         c[0], START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(),
-                        "", "", "", "", "api", "", List.of())));
+                        "", "", "", "", "api", "", List.of(), List.of())));
     for (CallCriteria c : rawOnly) {
       assertThat(Scan.counts(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
       assertThat(Scan.latencies(c, List.of(), 0, true).rollup()).as(c.toString()).isFalse();
@@ -663,7 +668,7 @@ class RollupIT {
     CallCriteria ghostOfCustomer =
         new CallCriteria(
             "ghost", START, END, 0, "", "", "", "", Set.of(), null, null, null, Map.of(), "acme",
-            "", "", "", "", "", List.of());
+            "", "", "", "", "", List.of(), List.of());
     assertThat(chosen.metrics(new MetricsQuery(ghostOfCustomer, LEVELS)).total().recorded())
         .as("a customer filter reads api_calls")
         .isZero();

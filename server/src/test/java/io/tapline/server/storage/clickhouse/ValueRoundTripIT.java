@@ -179,6 +179,7 @@ class ValueRoundTripIT {
               v,
               "",
               "",
+              List.of(),
               List.of());
       assertThat(
               store.search(new CallQuery(byCustomer, SearchOrder.NEWEST_FIRST, 10, null)).calls())

@@ -1,0 +1,289 @@
+package io.tapline.server.query;
+
+import io.grpc.stub.StreamObserver;
+import io.tapline.proto.v1.AddLabelsRequest;
+import io.tapline.proto.v1.AddLabelsResponse;
+import io.tapline.proto.v1.GetLabelCountsRequest;
+import io.tapline.proto.v1.GetLabelCountsResponse;
+import io.tapline.proto.v1.GetRelabelQueueRequest;
+import io.tapline.proto.v1.GetRelabelQueueResponse;
+import io.tapline.proto.v1.Label;
+import io.tapline.proto.v1.LabelInput;
+import io.tapline.proto.v1.LabelResult;
+import io.tapline.proto.v1.LabelServiceGrpc;
+import io.tapline.proto.v1.ListCallLabelsRequest;
+import io.tapline.proto.v1.ListCallLabelsResponse;
+import io.tapline.proto.v1.QueuedCall;
+import io.tapline.server.api.InvalidRequestException;
+import io.tapline.server.api.Principal;
+import io.tapline.server.api.Scope;
+import io.tapline.server.api.Times;
+import io.tapline.server.storage.CallCriteria;
+import io.tapline.server.storage.DriftFeature;
+import io.tapline.server.storage.FieldRule;
+import io.tapline.server.storage.LabelRecord;
+import io.tapline.server.storage.LabelStore;
+import io.tapline.server.storage.ServiceRecord;
+import io.tapline.server.storage.ServiceStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Labels on calls: attaching them (by call id or by correlation), reading a call's history,
+ * counting labelled calls and drawing relabelling queues. Adding needs the ingest or admin scope
+ * for the labels' service, reading the read scope; every read applies the caller's service scope
+ * through {@link Filters}. Runs on Armeria's blocking task executor.
+ */
+public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBase {
+
+  public static final int MAX_LABELS = 1000;
+
+  /** Calls one correlated label may reach: {@value}. */
+  public static final int MAX_CALLS_PER_LABEL = 1000;
+
+  public static final int MAX_VALUE_CHARS = 1024;
+
+  public static final int MAX_SOURCE_CHARS = 128;
+
+  /** How far back correlations look when the request gives no range. */
+  public static final Duration DEFAULT_SEARCH = Duration.ofDays(7);
+
+  private static final int DEFAULT_PER_STRATUM = 10;
+  private static final int DEFAULT_QUEUE = 100;
+  private static final int MAX_QUEUE = 1000;
+
+  private final LabelStore labels;
+  private final ServiceStore services;
+  private final Clock clock;
+
+  public LabelServiceImpl(LabelStore labels, ServiceStore services, Clock clock) {
+    this.labels = labels;
+    this.services = services;
+    this.clock = clock;
+  }
+
+  /**
+   * Each label is checked and resolved on its own: a bad one is reported in its result and the
+   * others are stored. All that resolve are stored in one insert.
+   */
+  @Override
+  public void addLabels(AddLabelsRequest request, StreamObserver<AddLabelsResponse> response) {
+    Principal principal = Principal.current();
+    if (request.getLabelsCount() > MAX_LABELS) {
+      throw new InvalidRequestException(
+          "labels",
+          "at most " + MAX_LABELS + " labels per request; got " + request.getLabelsCount());
+    }
+    Instant now = clock.instant();
+    Instant to =
+        request.hasSearchEndTime()
+            ? Times.instant(request.getSearchEndTime(), "search_end_time")
+            : now;
+    Instant from =
+        request.hasSearchStartTime()
+            ? Times.instant(request.getSearchStartTime(), "search_start_time")
+            : to.minus(DEFAULT_SEARCH);
+    List<LabelRecord> stored = new ArrayList<>();
+    AddLabelsResponse.Builder out = AddLabelsResponse.newBuilder();
+    for (LabelInput label : request.getLabelsList()) {
+      String problem = problem(label, principal);
+      if (problem != null) {
+        out.addResults(LabelResult.newBuilder().setError(problem));
+        continue;
+      }
+      List<String> ids =
+          label.hasCorrelation()
+              ? labels.resolve(
+                  label.getService(),
+                  correlation(label),
+                  label.getCorrelation().getKey(),
+                  label.getCorrelation().getValue(),
+                  from,
+                  to,
+                  MAX_CALLS_PER_LABEL)
+              : List.of(label.getCallId());
+      Instant labelledAt =
+          label.hasLabelTime() ? Times.instant(label.getLabelTime(), "label_time") : now;
+      for (String id : ids) {
+        stored.add(
+            new LabelRecord(
+                label.getService(),
+                id,
+                label.getName(),
+                label.getValue(),
+                label.getSource(),
+                labelledAt,
+                null));
+      }
+      out.addResults(LabelResult.newBuilder().setCalls(ids.size()));
+    }
+    labels.add(stored);
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  /** Why a label cannot be stored, or null. */
+  private static String problem(LabelInput label, Principal principal) {
+    if (!Filters.NAME.matcher(label.getService()).matches()) {
+      return "service: is required (1 to 128 characters from [A-Za-z0-9._-])";
+    }
+    if (!principal.allows(Scope.INGEST, label.getService())) {
+      return "service: this API key may not label calls of service '" + label.getService() + "'";
+    }
+    if (!Filters.FIELD_NAME.matcher(label.getName()).matches()) {
+      return "name: must be 1 to 64 characters from [A-Za-z0-9._-]";
+    }
+    if (label.getValue().length() > MAX_VALUE_CHARS) {
+      return "value: at most " + MAX_VALUE_CHARS + " characters";
+    }
+    if (label.getSource().length() > MAX_SOURCE_CHARS) {
+      return "source: at most " + MAX_SOURCE_CHARS + " characters";
+    }
+    boolean byId = !label.getCallId().isEmpty();
+    if (byId == label.hasCorrelation()) {
+      return "give a call_id or a correlation, one of them";
+    }
+    if (label.hasCorrelation()) {
+      var c = label.getCorrelation();
+      if (c.getValue().isEmpty()) {
+        return "correlation.value: is required";
+      }
+      switch (c.getKind()) {
+        case CORRELATION_KIND_TRACE_ID -> {}
+        case CORRELATION_KIND_REQUEST_HEADER, CORRELATION_KIND_FIELD -> {
+          if (c.getKey().isEmpty()) {
+            return "correlation.key: name the header or the field";
+          }
+        }
+        default -> {
+          return "correlation.kind: must be TRACE_ID, REQUEST_HEADER or FIELD";
+        }
+      }
+    }
+    return null;
+  }
+
+  private static LabelStore.Correlation correlation(LabelInput label) {
+    return switch (label.getCorrelation().getKind()) {
+      case CORRELATION_KIND_REQUEST_HEADER -> LabelStore.Correlation.REQUEST_HEADER;
+      case CORRELATION_KIND_FIELD -> LabelStore.Correlation.FIELD;
+      default -> LabelStore.Correlation.TRACE_ID;
+    };
+  }
+
+  @Override
+  public void listCallLabels(
+      ListCallLabelsRequest request, StreamObserver<ListCallLabelsResponse> response) {
+    if (request.getService().isEmpty()) {
+      throw new InvalidRequestException("service", "name the call's service");
+    }
+    Principal.current().require(Scope.READ, request.getService());
+    ListCallLabelsResponse.Builder out = ListCallLabelsResponse.newBuilder();
+    Set<String> seen = new HashSet<>();
+    // Newest first: the first of each name is its latest.
+    for (LabelRecord label : labels.history(request.getService(), request.getCallId())) {
+      out.addLabels(
+          Label.newBuilder()
+              .setService(label.service())
+              .setCallId(label.callId())
+              .setName(label.name())
+              .setValue(label.value())
+              .setSource(label.source())
+              .setLabelTime(Times.timestamp(label.labelledAt()))
+              .setReceiveTime(Times.timestamp(label.receivedAt()))
+              .setLatest(seen.add(label.name())));
+    }
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void getLabelCounts(
+      GetLabelCountsRequest request, StreamObserver<GetLabelCountsResponse> response) {
+    requireName(request.getName());
+    Principal principal = Principal.current();
+    requireRead(principal);
+    CallCriteria criteria = criteria(request.getFilter(), principal);
+    GetLabelCountsResponse.Builder out = GetLabelCountsResponse.newBuilder();
+    for (Map.Entry<String, Long> count : labels.counts(criteria, request.getName()).entrySet()) {
+      if (count.getKey() == null) {
+        out.setUnlabelled(count.getValue());
+      } else {
+        out.setLabelled(out.getLabelled() + count.getValue());
+        out.putByValue(count.getKey(), count.getValue());
+      }
+    }
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void getRelabelQueue(
+      GetRelabelQueueRequest request, StreamObserver<GetRelabelQueueResponse> response) {
+    requireName(request.getName());
+    Principal principal = Principal.current();
+    requireRead(principal);
+    CallCriteria criteria = criteria(request.getFilter(), principal);
+    int perStratum = request.getPerStratum() == 0 ? DEFAULT_PER_STRATUM : request.getPerStratum();
+    int limit = request.getLimit() == 0 ? DEFAULT_QUEUE : request.getLimit();
+    if (perStratum < 1 || perStratum > MAX_QUEUE) {
+      throw new InvalidRequestException("per_stratum", "must be between 1 and " + MAX_QUEUE);
+    }
+    if (limit < 1 || limit > MAX_QUEUE) {
+      throw new InvalidRequestException("limit", "must be between 1 and " + MAX_QUEUE);
+    }
+    DriftFeature stratum = null;
+    if (!request.getStratifyBy().isEmpty()) {
+      List<FieldRule> fields =
+          services.get(criteria.service()).map(ServiceRecord::fields).orElse(List.of());
+      try {
+        stratum = DriftFeature.of(request.getStratifyBy(), fields);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException("stratify_by", e.getMessage());
+      }
+      if (stratum.numeric()) {
+        throw new InvalidRequestException(
+            "stratify_by", "stratify by a categorical feature; " + stratum.name() + " is numeric");
+      }
+    }
+    GetRelabelQueueResponse.Builder out = GetRelabelQueueResponse.newBuilder();
+    for (LabelStore.Queued queued :
+        labels.queue(
+            criteria,
+            request.getName(),
+            stratum,
+            stratum == null ? limit : perStratum,
+            limit,
+            request.getSeed())) {
+      out.addCalls(
+          QueuedCall.newBuilder()
+              .setCall(CallProtos.toProto(queued.call()))
+              .setStratum(queued.stratum()));
+    }
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  private CallCriteria criteria(io.tapline.proto.v1.CallFilter filter, Principal principal) {
+    return Filters.toCriteria(
+        filter, principal, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, clock.instant(), null);
+  }
+
+  private static void requireRead(Principal principal) {
+    if (!principal.has(Scope.READ)) {
+      throw principal.denied(Scope.READ, principal.serviceRestriction());
+    }
+  }
+
+  private static void requireName(String name) {
+    if (!Filters.FIELD_NAME.matcher(name).matches()) {
+      throw new InvalidRequestException("name", "must be 1 to 64 characters from [A-Za-z0-9._-]");
+    }
+  }
+}
