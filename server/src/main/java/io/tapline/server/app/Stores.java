@@ -7,6 +7,7 @@ import io.tapline.server.storage.ApiKeyStore;
 import io.tapline.server.storage.CallExport;
 import io.tapline.server.storage.CallStore;
 import io.tapline.server.storage.CustomerStore;
+import io.tapline.server.storage.DatasetStore;
 import io.tapline.server.storage.DriftBaselineStore;
 import io.tapline.server.storage.DriftStore;
 import io.tapline.server.storage.LabelStore;
@@ -21,6 +22,7 @@ import io.tapline.server.storage.clickhouse.ClickHouseApiKeyStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCallExport;
 import io.tapline.server.storage.clickhouse.ClickHouseCallStore;
 import io.tapline.server.storage.clickhouse.ClickHouseCustomerStore;
+import io.tapline.server.storage.clickhouse.ClickHouseDatasetStore;
 import io.tapline.server.storage.clickhouse.ClickHouseDriftBaselineStore;
 import io.tapline.server.storage.clickhouse.ClickHouseDriftStore;
 import io.tapline.server.storage.clickhouse.ClickHouseLabelStore;
@@ -47,7 +49,8 @@ record Stores(
     CallExport export,
     DriftStore drift,
     DriftBaselineStore driftBaselines,
-    LabelStore labels) {
+    LabelStore labels,
+    DatasetStore datasets) {
 
   static Stores on(ClickHouseStorage storage, MeterRegistry meters) {
     return new Stores(
@@ -63,6 +66,7 @@ record Stores(
         new ClickHouseCallExport(storage.exportPool(), storage.database()),
         new ClickHouseDriftStore(storage.queryPool()),
         new ClickHouseDriftBaselineStore(storage.dataSource()),
-        new ClickHouseLabelStore(storage.dataSource(), storage.queryPool()));
+        new ClickHouseLabelStore(storage.dataSource(), storage.queryPool()),
+        new ClickHouseDatasetStore(storage.dataSource()));
   }
 }

@@ -26,6 +26,7 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.tapline.masking.Masker;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.AlertServiceGrpc;
+import io.tapline.proto.v1.DatasetServiceGrpc;
 import io.tapline.proto.v1.DriftServiceGrpc;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.LabelServiceGrpc;
@@ -53,6 +54,8 @@ import io.tapline.server.ingest.OtlpHttpService;
 import io.tapline.server.ingest.OtlpTraceService;
 import io.tapline.server.outbound.HostResolver;
 import io.tapline.server.outbound.OutboundGuard;
+import io.tapline.server.query.DatasetServiceImpl;
+import io.tapline.server.query.DatasetWriter;
 import io.tapline.server.query.DriftServiceImpl;
 import io.tapline.server.query.ExportHttpService;
 import io.tapline.server.query.LabelServiceImpl;
@@ -235,6 +238,8 @@ public final class TaplineServer implements AutoCloseable {
                 QueryServiceGrpc.SERVICE_NAME, Scope.READ,
                 // Comparing needs read; saving and deleting baselines needs admin, per method.
                 DriftServiceGrpc.SERVICE_NAME, Scope.READ,
+                // Reading needs read; creating and deleting needs admin, per method.
+                DatasetServiceGrpc.SERVICE_NAME, Scope.READ,
                 AdminServiceGrpc.SERVICE_NAME, Scope.ADMIN,
                 ReplayServiceGrpc.SERVICE_NAME, Scope.REPLAY,
                 // Reading events needs read; managing rules needs admin, checked per method.
@@ -286,6 +291,16 @@ public final class TaplineServer implements AutoCloseable {
         new IngestServiceImpl(
             pipeline, sink, alerts.ingestListener(), ingestConfig.streamWindowBatches());
     OtlpTraceService otlp = new OtlpTraceService(pipeline, alerts.ingestListener(), meters);
+    DatasetWriter datasets =
+        new DatasetWriter(
+            stores.datasets(),
+            stores.calls(),
+            stores.export(),
+            outbound,
+            config.datasets(),
+            System.getenv(),
+            Clock.systemUTC());
+    datasets.start();
     // Stopping: first refuse new batches and commit the queued ones, whose clients then get their
     // acks while connections are still open; then the server drains and closes connections.
     sb.serverListener(
@@ -293,6 +308,7 @@ public final class TaplineServer implements AutoCloseable {
             .whenStopping(s -> ingest.close())
             .whenStopped(
                 s -> {
+                  datasets.close();
                   alerts.close();
                   replay.close();
                 })
@@ -315,6 +331,9 @@ public final class TaplineServer implements AutoCloseable {
             .addService(alerts.service())
             .addService(new QueryServiceImpl(stores.calls(), stores.export(), Clock.systemUTC()))
             .addService(new LabelServiceImpl(stores.labels(), stores.services(), Clock.systemUTC()))
+            .addService(
+                new DatasetServiceImpl(
+                    stores.datasets(), stores.export(), outbound, Clock.systemUTC()))
             .addService(
                 new DriftServiceImpl(
                     stores.drift(), stores.driftBaselines(), stores.services(), Clock.systemUTC()))

@@ -222,7 +222,13 @@ public final class ConfigLoader {
         new TaplineConfig.Demo(
             r.bool("demo.enabled"),
             r.integer("demo.calls-per-second", 1, 5000),
-            r.bool("demo.delete")));
+            r.bool("demo.delete")),
+        new TaplineConfig.Datasets(
+            r.string("datasets.root").isEmpty()
+                ? r.path("embedded.data-dir").resolve("datasets")
+                : r.path("datasets.root"),
+            r.positive("datasets.interval"),
+            r.duration("datasets.lateness")));
   }
 
   /** Typed access to merged properties; each error names its key. */

@@ -22,7 +22,8 @@ public record TaplineConfig(
     Alerts alerts,
     Outbound outbound,
     Query query,
-    Demo demo) {
+    Demo demo,
+    Datasets datasets) {
 
   /**
    * The port everything is served on (0 picks a free one), and the browser origins allowed to call
@@ -200,6 +201,13 @@ public record TaplineConfig(
    */
   public record Demo(boolean enabled, int callsPerSecond, boolean delete) {}
 
+  /**
+   * Where datasets are written and how often: a local destination is a folder under {@code root}
+   * (empty: {@code datasets} under the embedded engine's data directory); the writer looks for
+   * closed days every {@code interval} and writes a day {@code lateness} after it ends.
+   */
+  public record Datasets(Path root, Duration interval, Duration lateness) {}
+
   /** A copy pointing at another ClickHouse server, user and database. */
   public TaplineConfig withClickHouse(String url, String user, String password, String database) {
     return new TaplineConfig(
@@ -213,7 +221,8 @@ public record TaplineConfig(
         alerts,
         outbound,
         query,
-        demo);
+        demo,
+        datasets);
   }
 
   /** A copy listening on another port. */
@@ -229,6 +238,7 @@ public record TaplineConfig(
         alerts,
         outbound,
         query,
-        demo);
+        demo,
+        datasets);
   }
 }

@@ -42,4 +42,25 @@ public interface CallExport {
    * @throws RetryLaterException when the store cannot be reached
    */
   InputStream open(CallCriteria criteria, Format format, List<String> columns, boolean withLabels);
+
+  /**
+   * An object of S3-compatible storage: its URL and the credentials to write it with (both empty
+   * for none).
+   */
+  record S3Object(String url, String accessKeyId, String secretAccessKey) {}
+
+  /**
+   * Has the store write the same file as {@link #open} straight to {@code target}, replacing it.
+   *
+   * @throws RetryLaterException when the store cannot be reached or cannot write the object
+   */
+  void copyTo(
+      S3Object target,
+      CallCriteria criteria,
+      Format format,
+      List<String> columns,
+      boolean withLabels);
+
+  /** Has the store write {@code content} (a manifest, say) to {@code target}, replacing it. */
+  void put(S3Object target, String content);
 }

@@ -83,36 +83,10 @@ public final class ClickHouseCallExport implements CallExport {
   @Override
   public InputStream open(
       CallCriteria criteria, Format format, List<String> columns, boolean withLabels) {
-    String select = selectList(columns);
-    Where where = Where.of(criteria);
-    List<Object> bound = new ArrayList<>();
-    String join = "";
-    if (withLabels) {
-      // Each call's latest labels, joined by service and id; calls without any get an empty map.
-      boolean byService = !criteria.service().isEmpty();
-      join =
-          " LEFT JOIN "
-              + ClickHouseLabelStore.latestByCall(byService)
-              + " AS l ON service = l_service AND id = l_call_id";
-      if (byService) {
-        bound.add(criteria.service());
-      }
-      select += ", " + LABELS;
-    }
-    bound.addAll(where.parameters);
     Map<String, Object> parameters = new HashMap<>();
     String sql =
         ServerParameters.bind(
-            "SELECT "
-                + select
-                + " FROM "
-                + ClickHouseCallWriter.TABLE
-                + join
-                + " WHERE "
-                + where.sql
-                + " ORDER BY service, timestamp",
-            bound,
-            parameters);
+            select(criteria, columns, withLabels), parametersOf(criteria, withLabels), parameters);
     QuerySettings settings =
         new QuerySettings()
             .setDatabase(database)
@@ -138,6 +112,98 @@ public final class ClickHouseCallExport implements CallExport {
       close(connection);
       Thread.currentThread().interrupt();
       throw RetryLaterException.unavailable("the export was interrupted", e);
+    }
+  }
+
+  /**
+   * The SELECT of an export, with {@code ?} placeholders for the values returned by {@link
+   * #parametersOf}.
+   */
+  private static String select(CallCriteria criteria, List<String> columns, boolean withLabels) {
+    String select = selectList(columns);
+    Where where = Where.of(criteria);
+    String join = "";
+    if (withLabels) {
+      // Each call's latest labels, joined by service and id; calls without any get an empty map.
+      join =
+          " LEFT JOIN "
+              + ClickHouseLabelStore.latestByCall(!criteria.service().isEmpty())
+              + " AS l ON service = l_service AND id = l_call_id";
+      select += ", " + LABELS;
+    }
+    return "SELECT "
+        + select
+        + " FROM "
+        + ClickHouseCallWriter.TABLE
+        + join
+        + " WHERE "
+        + where.sql
+        + " ORDER BY service, timestamp";
+  }
+
+  /** The values of {@link #select}'s placeholders, in order. */
+  private static List<Object> parametersOf(CallCriteria criteria, boolean withLabels) {
+    List<Object> bound = new ArrayList<>();
+    if (withLabels && !criteria.service().isEmpty()) {
+      bound.add(criteria.service());
+    }
+    bound.addAll(Where.of(criteria).parameters);
+    return bound;
+  }
+
+  @Override
+  public void copyTo(
+      S3Object target,
+      CallCriteria criteria,
+      Format format,
+      List<String> columns,
+      boolean withLabels) {
+    List<Object> parameters = new ArrayList<>(s3Parameters(target));
+    parameters.addAll(parametersOf(criteria, withLabels));
+    write(
+        "INSERT INTO FUNCTION "
+            + s3Function(target, clickHouseFormat(format).name())
+            + " "
+            + select(criteria, columns, withLabels)
+            + " SETTINGS s3_truncate_on_insert = 1,"
+            + " output_format_parquet_compression_method = 'zstd'",
+        parameters,
+        target);
+  }
+
+  @Override
+  public void put(S3Object target, String content) {
+    List<Object> parameters = new ArrayList<>(s3Parameters(target));
+    parameters.add(content);
+    write(
+        "INSERT INTO FUNCTION "
+            + s3Function(target, "RawBLOB")
+            + " SELECT ? SETTINGS s3_truncate_on_insert = 1",
+        parameters,
+        target);
+  }
+
+  /** The s3 table function writing {@code format}: with the credentials when there are some. */
+  private static String s3Function(S3Object target, String format) {
+    return target.accessKeyId().isEmpty()
+        ? "s3(?, NOSIGN, '" + format + "')"
+        : "s3(?, ?, ?, '" + format + "')";
+  }
+
+  private static List<Object> s3Parameters(S3Object target) {
+    return target.accessKeyId().isEmpty()
+        ? List.of(target.url())
+        : List.of(target.url(), target.accessKeyId(), target.secretAccessKey());
+  }
+
+  private void write(String sql, List<Object> parameters, S3Object target) {
+    try (Connection connection = exports.getConnection();
+        java.sql.PreparedStatement insert = Statements.prepare(connection, sql, parameters)) {
+      insert.executeUpdate();
+    } catch (SQLException e) {
+      // The message may hold the URL, never the credentials (bound values are not echoed).
+      throw RetryLaterException.unavailable(
+          "ClickHouse could not write " + target.url() + ": " + e.getMessage(), e);
     }
   }
 

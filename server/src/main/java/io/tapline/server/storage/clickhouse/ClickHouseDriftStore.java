@@ -5,10 +5,8 @@ import io.tapline.server.storage.DriftFeature;
 import io.tapline.server.storage.DriftHistogram;
 import io.tapline.server.storage.DriftResult;
 import io.tapline.server.storage.DriftStore;
-import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -86,7 +84,7 @@ public final class ClickHouseDriftStore implements DriftStore {
                 for (DriftFeature feature : features) {
                   if (feature.numeric()) {
                     List<Double> edges =
-                        Arrays.stream(doubles(rs.getArray(column++)))
+                        Arrays.stream(SqlArrays.doubles(rs.getArray(column++)))
                             .filter(Double::isFinite)
                             .distinct()
                             .sorted()
@@ -175,7 +173,7 @@ public final class ClickHouseDriftStore implements DriftStore {
             List<DriftResult> results = new ArrayList<>();
             int column = 1;
             for (DriftHistogram h : histograms) {
-              List<Long> current = longs(rs.getArray(column++));
+              List<Long> current = SqlArrays.longs(rs.getArray(column++));
               DriftHistogram counted = h.withCounts(current);
               if (!scores) {
                 results.add(new DriftResult(h, counted, null, null, null, null));
@@ -372,23 +370,5 @@ public final class ClickHouseDriftStore implements DriftStore {
     return values.stream()
         .map(v -> Long.toString(v))
         .collect(Collectors.joining(", ", "CAST([", "] AS Array(UInt64))"));
-  }
-
-  private static double[] doubles(Array array) throws SQLException {
-    Object value = array.getArray();
-    if (value instanceof double[] d) {
-      return d;
-    }
-    Object[] boxed = (Object[]) value;
-    return Arrays.stream(boxed).mapToDouble(x -> ((Number) x).doubleValue()).toArray();
-  }
-
-  private static List<Long> longs(Array array) throws SQLException {
-    Object value = array.getArray();
-    if (value instanceof long[] l) {
-      return Arrays.stream(l).boxed().toList();
-    }
-    Object[] boxed = (Object[]) value;
-    return Arrays.stream(boxed).map(x -> ((Number) x).longValue()).toList();
   }
 }

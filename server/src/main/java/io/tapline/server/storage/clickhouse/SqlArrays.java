@@ -2,8 +2,10 @@ package io.tapline.server.storage.clickhouse;
 
 import java.sql.Array;
 import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.List;
 
-/** ClickHouse Array(String) values as Java arrays, whatever element type the driver returns. */
+/** ClickHouse arrays as Java values, whatever element type the driver returns. */
 final class SqlArrays {
 
   private SqlArrays() {}
@@ -22,5 +24,23 @@ final class SqlArrays {
       strings[i] = String.valueOf(objects[i]);
     }
     return strings;
+  }
+
+  /** An array of integers (any width). */
+  static List<Long> longs(Array array) throws SQLException {
+    Object value = array.getArray();
+    if (value instanceof long[] l) {
+      return Arrays.stream(l).boxed().toList();
+    }
+    return Arrays.stream((Object[]) value).map(x -> ((Number) x).longValue()).toList();
+  }
+
+  /** An array of numbers. */
+  static double[] doubles(Array array) throws SQLException {
+    Object value = array.getArray();
+    if (value instanceof double[] d) {
+      return d;
+    }
+    return Arrays.stream((Object[]) value).mapToDouble(x -> ((Number) x).doubleValue()).toArray();
   }
 }
