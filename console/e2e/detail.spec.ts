@@ -1,5 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { call, ingest, screenshot, serviceName, signIn } from "./tapline";
+import { FieldSource, FieldType } from "@tapline/client";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { call, clients, ingest, screenshot, serviceName, signIn } from "./tapline";
 
 test("call detail shows request and response with masked values and cut bodies marked", async ({ page }) => {
   const service = serviceName("detail");
@@ -60,6 +62,39 @@ test("call detail shows request and response with masked values and cut bodies m
   await expect(page.locator("table.calls tbody tr")).toHaveCount(2);
   await expect(page.locator("table.calls tbody tr").nth(0)).toContainText(service);
   await expect(page.locator("table.calls tbody tr").nth(1)).toContainText(`${service}-backend`);
+});
+
+test("call detail shows the extracted fields and the label history, latest first", async ({ page }) => {
+  const service = serviceName("fields");
+  const tapline = clients();
+  await tapline.admin.createService({
+    service: {
+      name: service,
+      fields: [
+        { name: "prediction.label", type: FieldType.STRING, source: FieldSource.RESPONSE_BODY, path: "$.prediction.label" },
+        { name: "prediction.score", type: FieldType.NUMBER, source: FieldSource.RESPONSE_BODY, path: "/prediction/score" },
+      ],
+    },
+  });
+  await ingest([call(service, 10, { id: "fields-1", responseBody: JSON.stringify({ prediction: { label: "cat", score: 0.75 } }) })]);
+  const decided = Date.now() - 60_000;
+  await tapline.labels.addLabels({
+    labels: [
+      { service, callId: "fields-1", name: "truth", value: "cat", source: "human:ann", labelTime: timestampFromDate(new Date(decided)) },
+      { service, callId: "fields-1", name: "truth", value: "dog", source: "human:bob", labelTime: timestampFromDate(new Date(decided + 30_000)) },
+    ],
+  });
+  await signIn(page);
+  await page.goto(`/calls/fields-1?service=${service}`);
+  const fields = page.locator("table").filter({ hasText: "Extracted fields" });
+  await expect(fields.locator("tr").filter({ hasText: "prediction.label" })).toContainText("cat");
+  await expect(fields.locator("tr").filter({ hasText: "prediction.score" })).toContainText("0.75");
+  const history = page.getByRole("region", { name: "Labels" }).locator("tbody tr");
+  await expect(history).toHaveCount(2);
+  await expect(history.nth(0)).toContainText("dog");
+  await expect(history.nth(0)).toContainText("latest");
+  await expect(history.nth(1)).toContainText("cat");
+  await expect(history.nth(1)).toContainText("earlier");
 });
 
 test("recorded values are shown as text: scripts, handlers and javascript: links stay inert", async ({ page }) => {

@@ -5,16 +5,22 @@
 import { createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { AdminService } from "./gen/tapline/v1/admin_pb.js";
 import { AlertService } from "./gen/tapline/v1/alert_pb.js";
+import { DatasetService } from "./gen/tapline/v1/datasets_pb.js";
+import { DriftService } from "./gen/tapline/v1/drift_pb.js";
 import { IdentityService } from "./gen/tapline/v1/identity_pb.js";
 import { IngestService } from "./gen/tapline/v1/ingest_pb.js";
+import { LabelService } from "./gen/tapline/v1/labels_pb.js";
 import { QueryService } from "./gen/tapline/v1/query_pb.js";
 import { ReplayService } from "./gen/tapline/v1/replay_pb.js";
 
 export * from "./gen/tapline/v1/admin_pb.js";
 export * from "./gen/tapline/v1/alert_pb.js";
 export * from "./gen/tapline/v1/api_call_pb.js";
+export * from "./gen/tapline/v1/datasets_pb.js";
+export * from "./gen/tapline/v1/drift_pb.js";
 export * from "./gen/tapline/v1/identity_pb.js";
 export * from "./gen/tapline/v1/ingest_pb.js";
+export * from "./gen/tapline/v1/labels_pb.js";
 export * from "./gen/tapline/v1/query_pb.js";
 export * from "./gen/tapline/v1/replay_pb.js";
 
@@ -35,6 +41,9 @@ export function createTaplineClients(transport: Transport) {
     alerts: createClient(AlertService, transport),
     admin: createClient(AdminService, transport),
     replay: createClient(ReplayService, transport),
+    drift: createClient(DriftService, transport),
+    labels: createClient(LabelService, transport),
+    datasets: createClient(DatasetService, transport),
   };
 }
 

@@ -1,13 +1,13 @@
 import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
-import { query, messageOf } from "../api";
+import { labels, query, messageOf } from "../api";
 import { DEFAULT_VIEW, paramsFromView } from "../filters";
 import { latency, localInput, time } from "../format";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Body, Masked, Pairs } from "../components/Body";
 import { ReplayPanel } from "../components/Replay";
 import { useAccess } from "../access";
-import type { ApiCall } from "@tapline/client";
+import type { ApiCall, Label } from "@tapline/client";
 
 /** One call: request, response, timing, tags and the ids that tie it to others. */
 export function CallDetail() {
@@ -17,13 +17,18 @@ export function CallDetail() {
   const service = params.get("service") ?? "";
   const [call, setCall] = useState<ApiCall | null>(null);
   const [error, setError] = useState("");
+  const [history, setHistory] = useState<Label[]>([]);
 
   useEffect(() => {
     let current = true;
     const abort = new AbortController();
     query
       .getCall({ id, service }, { signal: abort.signal })
-      .then((c) => current && setCall(c))
+      .then((c) => {
+        if (!current) return;
+        setCall(c);
+        return labels.listCallLabels({ service: c.service, callId: c.id }, { signal: abort.signal }).then((l) => current && setHistory(l.labels));
+      })
       .catch((e) => current && setError(messageOf(e)));
     return () => {
       current = false;
@@ -91,6 +96,34 @@ export function CallDetail() {
         <Masked text={call.url} />
       </p>
       <Pairs label="Tags" pairs={call.tags} />
+      <Pairs label="Extracted fields" pairs={extracted(call)} />
+      {history.length > 0 && (
+        <section aria-labelledby="labels-title">
+          <h2 id="labels-title">Labels</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Value</th>
+                <th>Source</th>
+                <th>Decided</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((l, i) => (
+                <tr key={i} className={l.latest ? "" : "muted"}>
+                  <td>{l.name}</td>
+                  <td>{l.value}</td>
+                  <td>{l.source}</td>
+                  <td>{time(l.labelTime)}</td>
+                  <td>{l.latest ? "latest" : "earlier"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       <div className="columns">
         <section aria-labelledby="request-title">
           <h2 id="request-title">Request</h2>
@@ -107,4 +140,11 @@ export function CallDetail() {
       {access.may("replay") && <ReplayPanel call={call} />}
     </article>
   );
+}
+
+/** A call's extracted fields, string and number fields together, as text. */
+function extracted(call: ApiCall): Record<string, string> {
+  const fields: Record<string, string> = { ...call.stringFields };
+  for (const [name, value] of Object.entries(call.numberFields)) fields[name] = String(value);
+  return fields;
 }
