@@ -16,8 +16,6 @@ import io.tapline.server.storage.ServiceStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The score a drift rule watches, at one evaluation: the rule's calls in the window ending at the
@@ -52,7 +50,9 @@ final class DriftMeasure {
    * than the rule's minimum of calls.
    */
   Score score(Rule rule, Rule.Drift d, long slotMillis) {
-    CallCriteria scope = criteria(rule);
+    // The calls the rule watches: its service, narrowed to its route, customer or plan.
+    CallCriteria scope =
+        CallCriteria.of(rule.service(), rule.route(), rule.customerId(), rule.plan());
     Instant end = Instant.ofEpochMilli(slotMillis);
     Instant start = end.minus(d.window());
     DriftHistogram reference = reference(rule, d, scope, start, slotMillis);
@@ -119,31 +119,5 @@ final class DriftMeasure {
             .getFirst();
     references.put(key, new Reference(slotMillis, histogram));
     return histogram;
-  }
-
-  /** The calls a rule watches: its service, narrowed to its route, customer or plan. */
-  private static CallCriteria criteria(Rule rule) {
-    return new CallCriteria(
-        rule.service(),
-        null,
-        null,
-        0,
-        "",
-        rule.route(),
-        "",
-        "",
-        Set.of(),
-        null,
-        null,
-        null,
-        Map.of(),
-        rule.customerId(),
-        rule.plan(),
-        "",
-        "",
-        "",
-        "",
-        List.of(),
-        List.of());
   }
 }

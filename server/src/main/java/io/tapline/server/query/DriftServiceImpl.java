@@ -79,14 +79,7 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
       DriftBaselineRecord baseline =
           baselines
               .get(DriftBaselineRecord.id(service, request.getBaseline()))
-              .orElseThrow(
-                  () ->
-                      new NotFoundException(
-                          "no drift baseline '"
-                              + request.getBaseline()
-                              + "' for service '"
-                              + service
-                              + "'"));
+              .orElseThrow(() -> noBaseline(request.getBaseline(), service));
       reference = chosen(baseline.histograms(), request.getFeaturesList());
       CallFilter filter = JsonCodec.parse(baseline.filter(), CallFilter.newBuilder()).build();
       referenceStart = Times.instant(filter.getStartTime(), "baseline.filter.start_time");
@@ -206,12 +199,15 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
     principal.require(Scope.ADMIN, service);
     String id = DriftBaselineRecord.id(service, request.getName());
     if (baselines.get(id).isEmpty()) {
-      throw new NotFoundException(
-          "no drift baseline '" + request.getName() + "' for service '" + service + "'");
+      throw noBaseline(request.getName(), service);
     }
     baselines.delete(id);
     response.onNext(DeleteDriftBaselineResponse.getDefaultInstance());
     response.onCompleted();
+  }
+
+  private static NotFoundException noBaseline(String name, String service) {
+    return new NotFoundException("no drift baseline '" + name + "' for service '" + service + "'");
   }
 
   private static String requireService(CallFilter filter, Principal principal) {

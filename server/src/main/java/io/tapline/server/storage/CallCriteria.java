@@ -58,6 +58,34 @@ public record CallCriteria(
         "", "", "", List.of(), List.of());
   }
 
+  /**
+   * Every call of {@code service} narrowed to a route, a customer and a plan (each: empty for any).
+   */
+  public static CallCriteria of(String service, String route, String customerId, String plan) {
+    return new CallCriteria(
+        service,
+        null,
+        null,
+        0,
+        "",
+        route,
+        "",
+        "",
+        Set.of(),
+        null,
+        null,
+        null,
+        Map.of(),
+        customerId,
+        plan,
+        "",
+        "",
+        "",
+        "",
+        List.of(),
+        List.of());
+  }
+
   /** The same criteria over another time range. */
   public CallCriteria withTimeRange(Instant start, Instant end) {
     return new CallCriteria(

@@ -23,6 +23,7 @@ import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.LabelInput;
 import io.tapline.proto.v1.LabelServiceGrpc;
 import io.tapline.proto.v1.S3Destination;
+import io.tapline.server.testing.DuckDb;
 import io.tapline.server.testing.TestTapline;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,10 +31,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -171,15 +168,6 @@ class DatasetsIT {
     return datasets.getDataset(GetDatasetRequest.newBuilder().setName(name).build());
   }
 
-  private static long count(String sql) throws Exception {
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
-        Statement statement = duck.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
   @Test
   void writesOneFolderPerServiceAndClosedDayWithAManifest() throws Exception {
     datasets.createDataset(
@@ -210,10 +198,10 @@ class DatasetsIT {
       JsonNode file = partition.get("files").get(0);
       Path parquet = folder.resolve(file.get("path").asText());
       // Every file holds the rows the manifest says, all of its service and day.
-      assertThat(count("SELECT count(*) FROM read_parquet('" + parquet + "')"))
+      assertThat(DuckDb.number("SELECT count(*) FROM read_parquet('" + parquet + "')"))
           .isEqualTo(file.get("rows").asLong());
       assertThat(
-              count(
+              DuckDb.number(
                   "SELECT count(*) FROM read_parquet('"
                       + parquet
                       + "') WHERE service = '"
@@ -224,9 +212,10 @@ class DatasetsIT {
           .isEqualTo(file.get("rows").asLong());
     }
     String all = "read_parquet('" + folder + "/*/*/*.parquet')";
-    assertThat(count("SELECT count(*) FROM " + all)).isEqualTo(230);
-    assertThat(count("SELECT count(*) FROM " + all + " WHERE url LIKE '%s3cret%'")).isZero();
-    assertThat(count("SELECT count(*) FROM " + all + " WHERE labels['reviewed'] = 'ok'"))
+    assertThat(DuckDb.number("SELECT count(*) FROM " + all)).isEqualTo(230);
+    assertThat(DuckDb.number("SELECT count(*) FROM " + all + " WHERE url LIKE '%s3cret%'"))
+        .isZero();
+    assertThat(DuckDb.number("SELECT count(*) FROM " + all + " WHERE labels['reviewed'] = 'ok'"))
         .isEqualTo(1);
 
     // Written once: later looks leave the files and the partitions as they are.
@@ -266,7 +255,8 @@ class DatasetsIT {
         .containsExactly("a/" + FIRST + "=12", "a/" + SECOND + "=8");
     Path csv = ROOT.resolve("a-errors/a/" + FIRST + "/part-00000.csv");
     assertThat(Files.readAllLines(csv).getFirst()).isEqualTo("\"id\",\"status_code\"");
-    assertThat(count("SELECT count(*) FROM read_csv('" + csv + "') WHERE status_code = 500"))
+    assertThat(
+            DuckDb.number("SELECT count(*) FROM read_csv('" + csv + "') WHERE status_code = 500"))
         .isEqualTo(12);
   }
 
@@ -291,7 +281,7 @@ class DatasetsIT {
     try (InputStream in = file.getPayload().openStream()) {
       Files.write(local, in.readAllBytes());
     }
-    assertThat(count("SELECT count(*) FROM read_parquet('" + local + "')")).isEqualTo(30);
+    assertThat(DuckDb.number("SELECT count(*) FROM read_parquet('" + local + "')")).isEqualTo(30);
     Blob manifest = store.getBlob("lake", "exports/to-s3/manifest.json");
     try (InputStream in = manifest.getPayload().openStream()) {
       JsonNode json = new ObjectMapper().readTree(in);

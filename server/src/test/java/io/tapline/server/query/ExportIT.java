@@ -16,15 +16,11 @@ import io.tapline.proto.v1.ExportFormat;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
+import io.tapline.server.testing.DuckDb;
 import io.tapline.server.testing.TestTapline;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -109,23 +105,6 @@ class ExportIT {
     return file;
   }
 
-  private static List<List<String>> duckDb(String sql) throws SQLException {
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
-        Statement statement = duck.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      List<List<String>> rows = new ArrayList<>();
-      int columns = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= columns; i++) {
-          row.add(rs.getString(i));
-        }
-        rows.add(row);
-      }
-      return rows;
-    }
-  }
-
   @Test
   void parquetDownloadHasEveryCallOfTheFilterWithMaskedValues() throws Exception {
     AggregatedHttpResponse response =
@@ -140,7 +119,7 @@ class ExportIT {
 
     String source = "read_parquet('" + file + "')";
     assertThat(
-            duckDb(
+            DuckDb.rows(
                 "SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE status_code = 503),"
                     + " round(sum(latency_ms), 3) FROM "
                     + source))
@@ -152,17 +131,18 @@ class ExportIT {
                 Double.toString(Math.round(latencySum * 1000) / 1000.0)));
     // Masked as stored: no secret of a header, a body field or the url leaves the server.
     assertThat(
-            duckDb(
+            DuckDb.rows(
                 "SELECT count(*) FROM "
                     + source
                     + " WHERE CAST(request_headers AS VARCHAR) LIKE '%[masked]%'"
                     + " AND request_body LIKE '%\"password\": \"[masked]\"%'"
                     + " AND url LIKE '%api_key=[masked]%'"))
         .containsExactly(List.of(Integer.toString(CALLS)));
-    assertThat(duckDb("SELECT count(*) FROM " + source + " WHERE request_body LIKE '%hunter2%'"))
+    assertThat(
+            DuckDb.rows("SELECT count(*) FROM " + source + " WHERE request_body LIKE '%hunter2%'"))
         .containsExactly(List.of("0"));
     List<String> columns =
-        duckDb("SELECT column_name FROM (DESCRIBE SELECT * FROM " + source + ")").stream()
+        DuckDb.rows("SELECT column_name FROM (DESCRIBE SELECT * FROM " + source + ")").stream()
             .map(r -> r.get(0))
             .toList();
     assertThat(columns)
@@ -189,7 +169,7 @@ class ExportIT {
     Path csvFile = save("a.csv", csv.content().array());
     long c1 = java.util.stream.IntStream.range(0, CALLS).filter(i -> i % 3 == 1).count();
     assertThat(
-            duckDb(
+            DuckDb.rows(
                 "SELECT count(*), min(customer_id), max(customer_id) FROM read_csv('"
                     + csvFile
                     + "', header = true)"))
@@ -207,7 +187,7 @@ class ExportIT {
     assertThat(jsonLines.contentUtf8().lines().count()).isEqualTo(CALLS);
     Path jsonFile = save("a.jsonl", jsonLines.content().array());
     assertThat(
-            duckDb(
+            DuckDb.rows(
                 "SELECT count(*), round(sum(latency_ms), 3) FROM read_json('"
                     + jsonFile
                     + "', format = 'newline_delimited')"))
@@ -243,7 +223,7 @@ class ExportIT {
     assertThat(messages.get(1).getColumnsList()).isEmpty();
     Path saved = save("rpc.jsonl", file.toByteArray());
     assertThat(
-            duckDb(
+            DuckDb.rows(
                 "SELECT count(*), count(DISTINCT id) FROM read_json('"
                     + saved
                     + "', format = 'newline_delimited')"))

@@ -28,13 +28,10 @@ import io.tapline.proto.v1.IngestServiceGrpc;
 import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.proto.v1.Service;
+import io.tapline.server.testing.DuckDb;
 import io.tapline.server.testing.TestTapline;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -256,21 +253,18 @@ class ExtractedFieldsIT {
     assertThat(response.status().code()).as(response.contentUtf8()).isEqualTo(200);
     Path file = files.resolve("fields.parquet");
     Files.write(file, response.content().array());
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
-        Statement statement = duck.createStatement();
-        ResultSet rs =
-            statement.executeQuery(
+    List<String> row =
+        DuckDb.rows(
                 "SELECT count(*), sum(number_fields['features.age']),"
                     + " count(*) FILTER (WHERE string_fields['prediction.label'] = 'bird')"
                     + " FROM read_parquet('"
                     + file
-                    + "')")) {
-      rs.next();
-      assertThat(rs.getLong(1)).isEqualTo(91);
-      // 20..109 once each, and 20 again for the call whose response is not JSON.
-      assertThat(rs.getDouble(2)).isEqualTo((20 + 109) * 90 / 2.0 + 20);
-      assertThat(rs.getLong(3)).isEqualTo(30);
-    }
+                    + "')")
+            .getFirst();
+    assertThat(Long.parseLong(row.get(0))).isEqualTo(91);
+    // 20..109 once each, and 20 again for the call whose response is not JSON.
+    assertThat(Double.parseDouble(row.get(1))).isEqualTo((20 + 109) * 90 / 2.0 + 20);
+    assertThat(Long.parseLong(row.get(2))).isEqualTo(30);
   }
 
   @Test

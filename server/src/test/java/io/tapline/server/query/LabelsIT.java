@@ -33,13 +33,10 @@ import io.tapline.proto.v1.QueryServiceGrpc;
 import io.tapline.proto.v1.QueuedCall;
 import io.tapline.proto.v1.SearchCallsRequest;
 import io.tapline.proto.v1.Service;
+import io.tapline.server.testing.DuckDb;
 import io.tapline.server.testing.TestTapline;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -294,27 +291,17 @@ class LabelsIT {
         .isEqualTo("id,string_fields,labels");
     Path file = files.resolve("training.parquet");
     Files.write(file, response.content().array());
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
-        Statement statement = duck.createStatement();
-        ResultSet rs =
-            statement.executeQuery(
+    List<String> rows =
+        DuckDb.rows(
                 "SELECT id, labels['truth'], string_fields['prediction.label'] FROM read_parquet('"
                     + file
-                    + "') WHERE cardinality(labels) > 0 ORDER BY id")) {
-      List<String> rows = new ArrayList<>();
-      while (rs.next()) {
-        rows.add(rs.getString(1) + "=" + rs.getString(2) + "/" + rs.getString(3));
-      }
-      assertThat(rows)
-          .containsExactly(
-              "c-0=dog/cat", "c-10=dog/dog", "c-2=cat/bird", "c-20=bird/bird", "c-3=cat/cat");
-    }
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
-        Statement statement = duck.createStatement();
-        ResultSet rs =
-            statement.executeQuery("SELECT count(*) FROM read_parquet('" + file + "')")) {
-      rs.next();
-      assertThat(rs.getLong(1)).isEqualTo(60);
-    }
+                    + "') WHERE cardinality(labels) > 0 ORDER BY id")
+            .stream()
+            .map(r -> r.get(0) + "=" + r.get(1) + "/" + r.get(2))
+            .toList();
+    assertThat(rows)
+        .containsExactly(
+            "c-0=dog/cat", "c-10=dog/dog", "c-2=cat/bird", "c-20=bird/bird", "c-3=cat/cat");
+    assertThat(DuckDb.number("SELECT count(*) FROM read_parquet('" + file + "')")).isEqualTo(60);
   }
 }

@@ -166,16 +166,24 @@ public final class ClickHouseLabelStore implements LabelStore {
         });
   }
 
+  /**
+   * The rows of label {@code name} (of {@code service} when given), as the text after FROM; its
+   * values are added to {@code parameters}.
+   */
+  private static String labelRows(String name, String service, List<Object> parameters) {
+    parameters.add(name);
+    if (service.isEmpty()) {
+      return TABLE + " WHERE name = ?";
+    }
+    parameters.add(service);
+    return TABLE + " WHERE name = ? AND service = ?";
+  }
+
   @Override
   public Map<String, Long> counts(CallCriteria criteria, String name) {
     Where where = Where.of(criteria);
     List<Object> parameters = new ArrayList<>(where.parameters);
-    parameters.add(name);
-    String byService = "";
-    if (!criteria.service().isEmpty()) {
-      byService = " AND service = ?";
-      parameters.add(criteria.service());
-    }
+    String labelled = labelRows(name, criteria.service(), parameters);
     String sql =
         "SELECT l.has, l.v, count() FROM (SELECT service, id FROM "
             + ClickHouseCallWriter.TABLE
@@ -184,9 +192,7 @@ public final class ClickHouseLabelStore implements LabelStore {
             + ") AS c LEFT JOIN (SELECT service AS l_service, call_id AS l_call_id, "
             + LATEST
             + " AS v, 1 AS has FROM "
-            + TABLE
-            + " WHERE name = ?"
-            + byService
+            + labelled
             + " GROUP BY service, call_id) AS l ON c.service = l.l_service AND c.id = l.l_call_id"
             + " GROUP BY l.has, l.v";
     return Connections.with(
@@ -214,12 +220,7 @@ public final class ClickHouseLabelStore implements LabelStore {
       long seed) {
     Where where = Where.of(criteria);
     List<Object> parameters = new ArrayList<>(where.parameters);
-    parameters.add(name);
-    String byService = "";
-    if (!criteria.service().isEmpty()) {
-      byService = " AND service = ?";
-      parameters.add(criteria.service());
-    }
+    String labelled = labelRows(name, criteria.service(), parameters);
     parameters.add(seed);
     parameters.add(perStratum);
     parameters.add(limit);
@@ -235,9 +236,7 @@ public final class ClickHouseLabelStore implements LabelStore {
             + " WHERE "
             + where.sql
             + " AND (service, id) NOT IN (SELECT service, call_id FROM "
-            + TABLE
-            + " WHERE name = ?"
-            + byService
+            + labelled
             + ") ORDER BY cityHash64(id, ?) LIMIT ? BY stratum LIMIT ?";
     return Connections.with(
         queries,
