@@ -33,7 +33,7 @@ export function transportFor(baseUrl: string, key?: string) {
   return createGrpcWebTransport({ baseUrl, useBinaryFormat: true, interceptors });
 }
 
-export const { identity, query, alerts, admin, replay, labels } = createTaplineClients(transportFor(window.location.origin));
+export const { identity, query, alerts, admin, replay, labels, drift } = createTaplineClients(transportFor(window.location.origin));
 
 /** The message of an error as the user should read it. */
 export function messageOf(e: unknown): string {

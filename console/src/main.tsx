@@ -10,6 +10,7 @@ import { Alerts } from "./pages/Alerts";
 import { Usage } from "./pages/Usage";
 import { CustomerUsage } from "./pages/CustomerUsage";
 import { Admin } from "./pages/Admin";
+import { Drift } from "./pages/Drift";
 import { applyTheme } from "./theme";
 import "./styles.css";
 
@@ -25,6 +26,7 @@ const router = createBrowserRouter([
       { path: "calls", element: <Explorer /> },
       { path: "calls/:id", element: <CallDetail /> },
       { path: "alerts", element: <Alerts /> },
+      { path: "drift", element: <Drift /> },
       { path: "usage", element: <Usage /> },
       { path: "usage/customers/:id", element: <CustomerUsage /> },
       { path: "admin", element: <Admin /> },

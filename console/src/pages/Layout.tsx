@@ -53,6 +53,7 @@ export function Layout() {
           {read && <NavLink to="/calls">Calls</NavLink>}
           {read && <NavLink to="/usage">Usage</NavLink>}
           {read && <NavLink to="/alerts">Alerts</NavLink>}
+          {read && <NavLink to="/drift">Drift</NavLink>}
           {access.admin && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <span className="who" aria-label="Signed in as">
