@@ -55,11 +55,26 @@ test("services, plans and customers are created and edited in the console", asyn
   await form.getByLabel("Base URL (replay target)").fill("https://api.example.com");
   await form.getByLabel(/Replay allow-list/).fill("https://staging.example.com/\n10.0.0.7");
   await form.getByLabel(/Retention/).fill("14");
+  // A field rule with a word the server does not know: its message names the rule.
+  await form.getByLabel(/Extracted fields/).fill("prediction.label text response_body $.prediction.label");
+  await form.getByRole("button", { name: "Create" }).click();
+  await expect(form.getByRole("alert")).toContainText("fields[0].type");
+  await form.getByLabel(/Extracted fields/).fill("prediction.label string response_body $.prediction.label\nscore number response_body /score");
   await form.getByRole("button", { name: "Create" }).click();
   await expect(form).toHaveCount(0);
   const stored = await clients().admin.getService({ name });
   expect(stored).toMatchObject({ baseUrl: "https://api.example.com", retentionDays: 14, replayAllowList: ["https://staging.example.com/", "10.0.0.7"] });
+  expect(stored.fields.map((f) => [f.name, f.path])).toEqual([["prediction.label", "/prediction/label"], ["score", "/score"]]);
   await screenshot(page, "admin-services");
+
+  // Editing another setting keeps the rules (an update replaces every field of the service).
+  await page.locator("tr").filter({ hasText: name }).getByRole("button", { name: "Edit" }).click();
+  form = page.getByRole("form", { name: `Edit service ${name}` });
+  await expect(form.getByLabel(/Extracted fields/)).toHaveValue(/score number response_body \/score/);
+  await form.getByLabel("Description").fill("the model");
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(form).toHaveCount(0);
+  expect((await clients().admin.getService({ name })).fields).toHaveLength(2);
 
   await page.getByRole("tab", { name: "Plans" }).click();
   await page.getByRole("button", { name: "New plan" }).click();

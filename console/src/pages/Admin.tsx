@@ -6,6 +6,7 @@ import { useAccess } from "../access";
 import { type Draft, EntityForm, type Field, list } from "../components/EntityForm";
 import { type Column, Table, editDeleteColumn } from "../components/Table";
 import { time } from "../format";
+import { fieldRuleLine, parseFieldRule } from "../fieldRules";
 import type { ApiKey, Customer, Plan, Service } from "@tapline/client";
 
 const TABS = { services: "Services", keys: "API keys", plans: "Plans", customers: "Customers" } as const;
@@ -129,6 +130,12 @@ function Services() {
         { name: "otlp.customer_attribute", label: "OTLP: customer attribute" },
         { name: "otlp.plan_attribute", label: "OTLP: plan attribute" },
         { name: "otlp.client_spans", label: "OTLP: record CLIENT spans too", kind: "check" },
+        {
+          name: "fields",
+          label: "Extracted fields, one per line: field string|number request_body|response_body|request_header|response_header path",
+          kind: "list",
+          placeholder: "prediction.label string response_body $.prediction.label",
+        },
       ]}
       draftOf={(s) => ({
         name: s?.name ?? "",
@@ -140,6 +147,7 @@ function Services() {
         "otlp.customer_attribute": s?.otlp?.customerAttribute ?? "",
         "otlp.plan_attribute": s?.otlp?.planAttribute ?? "",
         "otlp.client_spans": s?.otlp?.clientSpans ?? false,
+        fields: (s?.fields ?? []).map(fieldRuleLine).join("\n"),
       })}
       save={(d, created) => {
         const service = {
@@ -154,6 +162,7 @@ function Services() {
             planAttribute: String(d["otlp.plan_attribute"]).trim(),
             clientSpans: d["otlp.client_spans"] === true,
           },
+          fields: list(d.fields).map(parseFieldRule),
         };
         return created ? admin.createService({ service }) : admin.updateService({ service });
       }}
@@ -162,6 +171,7 @@ function Services() {
       columns={[
         { title: "Name", cell: (s) => s.name },
         { title: "Description", cell: (s) => s.description },
+        { title: "Fields", cell: (s) => s.fields.map((f) => f.name).join(", ") },
         { title: "Base URL", cell: (s) => s.baseUrl },
         { title: "Retention", numeric: true, cell: (s) => (s.retentionDays ? `${s.retentionDays} d` : "default") },
         { title: "Replay allow-list", cell: (s) => s.replayAllowList.join(", ") },
