@@ -16,6 +16,9 @@ import io.tapline.proto.v1.CreateCustomerRequest;
 import io.tapline.proto.v1.CreatePlanRequest;
 import io.tapline.proto.v1.CreateServiceRequest;
 import io.tapline.proto.v1.Customer;
+import io.tapline.proto.v1.FieldRule;
+import io.tapline.proto.v1.FieldSource;
+import io.tapline.proto.v1.FieldType;
 import io.tapline.proto.v1.IngestRequest;
 import io.tapline.proto.v1.IngestResponse;
 import io.tapline.proto.v1.IngestServiceGrpc;
@@ -455,7 +458,8 @@ final class DemoTraffic implements AutoCloseable {
                             .setName(name)
                             .setDescription(DESCRIPTION)
                             .setBaseUrl(baseUrl(name))
-                            .setRetentionDays(RETENTION_DAYS))
+                            .setRetentionDays(RETENTION_DAYS)
+                            .addAllFields(fields(name)))
                     .build()));
     createMissing(
         admin.listPlans(ListPlansRequest.getDefaultInstance()).getPlansList(),
@@ -705,6 +709,26 @@ final class DemoTraffic implements AutoCloseable {
 
   /** The path and query of a call, and its bodies when it succeeds. */
   private record Exchange(String target, String requestBody, String responseBody) {}
+
+  /** The fields the demo's search extracts from its answers, for filters and drift to use. */
+  private static List<FieldRule> fields(String service) {
+    if (!service.equals(SEARCH)) {
+      return List.of();
+    }
+    return List.of(
+        FieldRule.newBuilder()
+            .setName("search.total")
+            .setType(FieldType.FIELD_TYPE_NUMBER)
+            .setSource(FieldSource.FIELD_SOURCE_RESPONSE_BODY)
+            .setPath("$.total")
+            .build(),
+        FieldRule.newBuilder()
+            .setName("search.top_title")
+            .setType(FieldType.FIELD_TYPE_STRING)
+            .setSource(FieldSource.FIELD_SOURCE_RESPONSE_BODY)
+            .setPath("$.hits[0].title")
+            .build());
+  }
 
   private Exchange exchange(Route route, DemoCustomer customer) {
     String currency = customer.currency();

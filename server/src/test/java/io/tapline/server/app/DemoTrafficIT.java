@@ -170,6 +170,17 @@ class DemoTrafficIT {
     assertThat(call.getCustomerId()).startsWith("demo-");
     assertThat(call.getRequestHeadersMap()).containsKeys("user-agent", "x-request-id");
     assertThat(call.getLatencyMs()).isPositive();
+
+    // The search extracts the total and the top hit's title from its answers.
+    ApiCall search =
+        demoCalls(
+                CallFilter.newBuilder()
+                    .setService("demo-search")
+                    .setRoute("/v1/search")
+                    .setStatusCode(200))
+            .getFirst();
+    assertThat(search.getNumberFieldsMap()).containsKey("search.total");
+    assertThat(search.getStringFieldsMap()).containsKey("search.top_title");
   }
 
   @Test
