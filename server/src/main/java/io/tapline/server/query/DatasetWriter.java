@@ -141,7 +141,7 @@ public final class DatasetWriter implements AutoCloseable {
       if (done.contains(day)) {
         continue;
       }
-      CallCriteria criteria = criteria(d, day);
+      CallCriteria criteria = criteria(d, day, "");
       for (Map.Entry<String, Long> service : services(criteria).entrySet()) {
         if (service.getValue() == 0 || written.contains(day + "/" + service.getKey())) {
           continue;
@@ -174,15 +174,15 @@ public final class DatasetWriter implements AutoCloseable {
     return count;
   }
 
-  /** The dataset's calls of one day (and one service, when given). */
-  private CallCriteria criteria(Dataset d, LocalDate day, String... service) {
+  /** The dataset's calls of one day (and of one service, when {@code service} is not empty). */
+  private CallCriteria criteria(Dataset d, LocalDate day, String service) {
     Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
     var filter =
         d.getFilter().toBuilder()
             .setStartTime(Times.timestamp(start))
             .setEndTime(Times.timestamp(start.plusSeconds(86_400)));
-    if (service.length > 0) {
-      filter.setService(service[0]);
+    if (!service.isEmpty()) {
+      filter.setService(service);
     }
     return Filters.toCriteria(
         filter.build(), WRITER, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, clock.instant(), null);
