@@ -38,7 +38,7 @@ test("a key bound to one service sees that service only", async ({ page }) => {
   const key = await newKey(["read"], mine, "bound reader");
   await signIn(page, key);
   const nav = page.getByRole("navigation", { name: "Pages" });
-  await expect(nav.getByRole("link")).toHaveText(["Overview", "Calls", "Usage", "Alerts"]);
+  await expect(nav.getByRole("link")).toHaveText(["Overview", "Calls", "Usage", "Alerts", "Drift"]);
   await expect(page.getByLabel("Signed in as")).toContainText(mine);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Overview · ${mine}`);
 
@@ -56,7 +56,7 @@ test("a key bound to one service sees that service only", async ({ page }) => {
 test("an admin key sees every page", async ({ page }) => {
   await signIn(page);
   const nav = page.getByRole("navigation", { name: "Pages" });
-  await expect(nav.getByRole("link")).toHaveText(["Overview", "Calls", "Usage", "Alerts", "Admin"]);
+  await expect(nav.getByRole("link")).toHaveText(["Overview", "Calls", "Usage", "Alerts", "Drift", "Admin"]);
   await expect(page.getByLabel("Signed in as")).toContainText("admin");
 });
 
