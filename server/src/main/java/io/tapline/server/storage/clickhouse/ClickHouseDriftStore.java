@@ -144,8 +144,7 @@ public final class ClickHouseDriftStore implements DriftStore {
         bins = h.categories().size() + 1;
         bin = categoricalBin(value, h.categories(), parameters);
       }
-      counts.add(
-          "countResampleIf(0, " + bins + ", 1)(" + bin + ", " + value.present + ") AS c" + i);
+      counts.add(aggregate("countResample", "(0, " + bins + ", 1)", bin, value) + " AS c" + i);
       outer.add("c" + i);
       if (scores) {
         outer.add(scores(i, h));
@@ -196,57 +195,35 @@ public final class ClickHouseDriftStore implements DriftStore {
 
   /**
    * The scores of feature {@code i}: its current counts {@code c<i>} against the reference's
-   * counts, with the shares of both. NaN when either has no calls.
+   * counts, from the shares of both. NaN when either has no calls.
    */
   private static String scores(int i, DriftHistogram reference) {
     String r = longsLiteral(reference.counts());
     String p = "arrayMap(x -> x / arraySum(" + r + "), " + r + ")";
     String q = "arrayMap(x -> x / arraySum(c" + i + "), c" + i + ")";
     String floor = Double.toString(PSI_FLOOR);
-    StringBuilder sql =
-        new StringBuilder()
-            .append("arraySum(arrayMap((a, b) -> (greatest(b, ")
-            .append(floor)
-            .append(") - greatest(a, ")
-            .append(floor)
-            .append(")) * log(greatest(b, ")
-            .append(floor)
-            .append(") / greatest(a, ")
-            .append(floor)
-            .append(")), ")
-            .append(p)
-            .append(", ")
-            .append(q)
-            .append(")), ")
-            // Jensen-Shannon distance, base 2; 0 * log(0) is 0.
-            .append(
-                "sqrt(greatest(0, arraySum(arrayMap((a, b) -> if(a = 0, 0, a * log2(2 * a / (a +"
-                    + " b)))")
-            .append(" / 2 + if(b = 0, 0, b * log2(2 * b / (a + b))) / 2, ")
-            .append(p)
-            .append(", ")
-            .append(q)
-            .append("))))");
+    String psi =
+        "arraySum(arrayMap((a, b) -> (greatest(b, {F}) - greatest(a, {F}))"
+            + " * log(greatest(b, {F}) / greatest(a, {F})), {P}, {Q}))";
+    // Jensen-Shannon distance, base 2; 0 * log(0) is 0.
+    String js =
+        "sqrt(greatest(0, arraySum(arrayMap((a, b) -> if(a = 0, 0, a * log2(2 * a / (a + b))) / 2"
+            + " + if(b = 0, 0, b * log2(2 * b / (a + b))) / 2, {P}, {Q}))))";
+    List<String> scores = new ArrayList<>(List.of(psi, js));
     if (reference.feature().numeric()) {
-      // The cumulative shares at each inner edge: the two CDFs where bins meet.
-      String cp = "arrayPopBack(arrayCumSum(" + p + "))";
-      String cq = "arrayPopBack(arrayCumSum(" + q + "))";
-      sql.append(", if(length(")
-          .append(r)
-          .append(") = 1, 0, arrayMax(arrayMap((a, b) -> abs(a - b), ")
-          .append(cp)
-          .append(", ")
-          .append(cq)
-          .append(")))");
-      sql.append(", arraySum(arrayMap((a, b, d) -> abs(a - b) * d, ")
-          .append(cp)
-          .append(", ")
-          .append(cq)
-          .append(", ")
-          .append(floats(centreDistances(reference)))
-          .append("))");
+      // The two cumulative shares where neighbouring bins meet.
+      String cdfs = "arrayPopBack(arrayCumSum({P})), arrayPopBack(arrayCumSum({Q}))";
+      scores.add("if(length({P}) = 1, 0, arrayMax(arrayMap((a, b) -> abs(a - b), " + cdfs + ")))");
+      scores.add(
+          "arraySum(arrayMap((a, b, d) -> abs(a - b) * d, "
+              + cdfs
+              + ", "
+              + floats(centreDistances(reference))
+              + "))");
     }
-    return sql.toString();
+    return scores.stream()
+        .map(s -> s.replace("{F}", floor).replace("{P}", p).replace("{Q}", q))
+        .collect(Collectors.joining(", "));
   }
 
   /**
