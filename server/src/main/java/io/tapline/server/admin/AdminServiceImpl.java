@@ -46,6 +46,7 @@ import io.tapline.server.storage.CustomerRecord;
 import io.tapline.server.storage.CustomerStore;
 import io.tapline.server.storage.FieldRule;
 import io.tapline.server.storage.MetadataStore;
+import io.tapline.server.storage.Names;
 import io.tapline.server.storage.PlanRecord;
 import io.tapline.server.storage.PlanStore;
 import io.tapline.server.storage.ServiceRecord;
@@ -63,7 +64,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * Services, customers, plans and API keys. Every method needs the admin scope (checked by the
@@ -71,10 +71,8 @@ import java.util.regex.Pattern;
  */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
 
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   static final int MAX_RETENTION_DAYS = 3650;
   static final int MAX_ATTRIBUTE_NAME = 255;
-  static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   static final int MAX_FIELDS = 32;
   static final int MAX_FIELD_PATH = 512;
 
@@ -242,7 +240,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     for (int i = 0; i < rules.size(); i++) {
       io.tapline.proto.v1.FieldRule rule = rules.get(i);
       String at = field + "[" + i + "]";
-      if (!FIELD_NAME.matcher(rule.getName()).matches()) {
+      if (!Names.FIELD.matcher(rule.getName()).matches()) {
         throw new InvalidRequestException(
             at + ".name", "must be 1 to 64 characters from [A-Za-z0-9._-]");
       }
@@ -532,7 +530,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   private static void requireName(String name, String field) {
-    if (!NAME.matcher(name).matches()) {
+    if (!Names.NAME.matcher(name).matches()) {
       throw new InvalidRequestException(field, "must be 1 to 128 characters from [A-Za-z0-9._-]");
     }
   }

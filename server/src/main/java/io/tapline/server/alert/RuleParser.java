@@ -17,6 +17,7 @@ import io.tapline.server.api.Times;
 import io.tapline.server.storage.AlertRuleRecord;
 import io.tapline.server.storage.DriftFeature;
 import io.tapline.server.storage.DriftStore;
+import io.tapline.server.storage.Names;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -175,7 +176,7 @@ final class RuleParser {
     String feature = c.getFeature();
     boolean numeric;
     if (feature.startsWith(DriftFeature.FIELD_PREFIX)) {
-      if (!feature.substring(DriftFeature.FIELD_PREFIX.length()).matches("[A-Za-z0-9._-]{1,64}")) {
+      if (!Names.FIELD.matcher(feature.substring(DriftFeature.FIELD_PREFIX.length())).matches()) {
         throw new InvalidRequestException(
             "rule.drift.feature", "field:<name> needs a field name (1 to 64 characters)");
       }

@@ -6,6 +6,7 @@ import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.api.JsonCodec;
 import io.tapline.server.storage.CallExport;
 import io.tapline.server.storage.DatasetRecord;
+import io.tapline.server.storage.Names;
 import java.net.URI;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -26,7 +27,7 @@ final class Datasets {
 
   /** The dataset as stored: checked, with its defaults, without its output-only fields. */
   static Dataset checked(Dataset d, List<String> schema, LocalDate today) {
-    if (!Filters.NAME.matcher(d.getName()).matches()) {
+    if (!Names.NAME.matcher(d.getName()).matches()) {
       throw new InvalidRequestException(
           "dataset.name", "must be 1 to 128 characters from [A-Za-z0-9._-]");
     }

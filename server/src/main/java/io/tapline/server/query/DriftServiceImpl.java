@@ -27,6 +27,7 @@ import io.tapline.server.storage.DriftHistogram;
 import io.tapline.server.storage.DriftResult;
 import io.tapline.server.storage.DriftStore;
 import io.tapline.server.storage.FieldRule;
+import io.tapline.server.storage.Names;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Clock;
@@ -140,7 +141,7 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
     Principal principal = Principal.current();
     String service = requireService(request.getFilter(), principal);
     principal.require(Scope.ADMIN, service);
-    if (!Filters.NAME.matcher(request.getName()).matches()) {
+    if (!Names.NAME.matcher(request.getName()).matches()) {
       throw new InvalidRequestException("name", "must be 1 to 128 characters from [A-Za-z0-9._-]");
     }
     if (!request.getFilter().hasStartTime() || !request.getFilter().hasEndTime()) {

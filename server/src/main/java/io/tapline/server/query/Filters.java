@@ -9,25 +9,19 @@ import io.tapline.server.api.Times;
 import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.FieldCondition;
 import io.tapline.server.storage.LabelCondition;
+import io.tapline.server.storage.Names;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns a request's {@link CallFilter} into {@link CallCriteria}: validates every field (naming it
  * when refused), applies the caller's service scope, and fills in the default time window.
  */
 final class Filters {
-
-  /** What the name of a service (or a baseline) looks like. */
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-
-  /** What an extracted field's (or a label's) name looks like. */
-  static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private Filters() {}
 
@@ -112,7 +106,7 @@ final class Filters {
     for (int i = 0; i < filter.getLabelsCount(); i++) {
       io.tapline.proto.v1.LabelCondition c = filter.getLabels(i);
       String at = "filter.labels[" + i + "]";
-      if (!FIELD_NAME.matcher(c.getName()).matches()) {
+      if (!Names.FIELD.matcher(c.getName()).matches()) {
         throw new InvalidRequestException(
             at + ".name", "must be a label name: 1 to 64 characters from [A-Za-z0-9._-]");
       }
@@ -130,7 +124,7 @@ final class Filters {
     for (int i = 0; i < filter.getFieldsCount(); i++) {
       io.tapline.proto.v1.FieldCondition c = filter.getFields(i);
       String at = "filter.fields[" + i + "]";
-      if (!FIELD_NAME.matcher(c.getName()).matches()) {
+      if (!Names.FIELD.matcher(c.getName()).matches()) {
         throw new InvalidRequestException(
             at + ".name", "must be a field name: 1 to 64 characters from [A-Za-z0-9._-]");
       }

@@ -23,6 +23,7 @@ import io.tapline.server.storage.DriftFeature;
 import io.tapline.server.storage.FieldRule;
 import io.tapline.server.storage.LabelRecord;
 import io.tapline.server.storage.LabelStore;
+import io.tapline.server.storage.Names;
 import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Clock;
@@ -130,13 +131,13 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
 
   /** Why a label cannot be stored, or null. */
   private static String problem(LabelInput label, Principal principal) {
-    if (!Filters.NAME.matcher(label.getService()).matches()) {
+    if (!Names.NAME.matcher(label.getService()).matches()) {
       return "service: is required (1 to 128 characters from [A-Za-z0-9._-])";
     }
     if (!principal.allows(Scope.INGEST, label.getService())) {
       return "service: this API key may not label calls of service '" + label.getService() + "'";
     }
-    if (!Filters.FIELD_NAME.matcher(label.getName()).matches()) {
+    if (!Names.FIELD.matcher(label.getName()).matches()) {
       return "name: must be 1 to 64 characters from [A-Za-z0-9._-]";
     }
     if (label.getValue().length() > MAX_VALUE_CHARS) {
@@ -282,7 +283,7 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
   }
 
   private static void requireName(String name) {
-    if (!Filters.FIELD_NAME.matcher(name).matches()) {
+    if (!Names.FIELD.matcher(name).matches()) {
       throw new InvalidRequestException("name", "must be 1 to 64 characters from [A-Za-z0-9._-]");
     }
   }

@@ -37,6 +37,7 @@ import io.tapline.server.storage.CallStore;
 import io.tapline.server.storage.Dimension;
 import io.tapline.server.storage.MetricsQuery;
 import io.tapline.server.storage.MetricsResult;
+import io.tapline.server.storage.Names;
 import io.tapline.server.storage.SearchOrder;
 import io.tapline.server.storage.TimeSeriesQuery;
 import io.tapline.server.storage.TimeSeriesResult;
@@ -352,7 +353,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
   }
 
   private static void requireField(boolean needed, String field) {
-    if (needed && !Filters.FIELD_NAME.matcher(field).matches()) {
+    if (needed && !Names.FIELD.matcher(field).matches()) {
       throw new InvalidRequestException(
           "field", "DIMENSION_FIELD needs the name of an extracted field (1 to 64 characters)");
     }

@@ -5,12 +5,12 @@ import io.tapline.server.storage.DriftFeature;
 import io.tapline.server.storage.DriftHistogram;
 import io.tapline.server.storage.DriftResult;
 import io.tapline.server.storage.DriftStore;
+import io.tapline.server.storage.Names;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
@@ -324,14 +324,12 @@ public final class ClickHouseDriftStore implements DriftStore {
    * letters, digits and {@code ._-} (checked again here).
    */
   private static Value field(String map, String name) {
-    if (!FIELD_NAME.matcher(name).matches()) {
+    if (!Names.FIELD.matcher(name).matches()) {
       throw new IllegalArgumentException("not a field name: " + name);
     }
     String literal = "'" + name + "'";
     return new Value(map + "[" + literal + "]", "mapContains(" + map + ", " + literal + ")", "?");
   }
-
-  private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private static Double score(double value) {
     return Double.isFinite(value) ? value : null;
