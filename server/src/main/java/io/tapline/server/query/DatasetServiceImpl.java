@@ -57,8 +57,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         Datasets.checked(
             request.getDataset(), export.columns(), LocalDate.now(clock.withZone(ZoneOffset.UTC)));
     // The filter is checked as a search's would be.
-    Filters.toCriteria(
-        d.getFilter(), principal, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, clock.instant(), null);
+    Filters.analyticsCriteria(d.getFilter(), principal, clock.instant());
     if (d.hasS3()) {
       try {
         guard.check(URI.create(d.getS3().getUrl()));

@@ -151,7 +151,7 @@ public final class DatasetWriter implements AutoCloseable {
                 + "/"
                 + day
                 + "/part-00000."
-                + Datasets.format(d.getFormat()).extension;
+                + Exports.format(d.getFormat(), "format").extension;
         writeFile(d, path, criteria(d, day, service.getKey()));
         DatasetPartition partition =
             new DatasetPartition(
@@ -184,8 +184,7 @@ public final class DatasetWriter implements AutoCloseable {
     if (!service.isEmpty()) {
       filter.setService(service);
     }
-    return Filters.toCriteria(
-        filter.build(), WRITER, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, clock.instant(), null);
+    return Filters.analyticsCriteria(filter.build(), WRITER, clock.instant());
   }
 
   /** The services with calls in {@code criteria}, and how many, by name. */
@@ -211,7 +210,7 @@ public final class DatasetWriter implements AutoCloseable {
   }
 
   private void writeFile(Dataset d, String path, CallCriteria criteria) {
-    CallExport.Format format = Datasets.format(d.getFormat());
+    CallExport.Format format = Exports.format(d.getFormat(), "format");
     if (d.hasS3()) {
       export.copyTo(s3Object(d, path), criteria, format, d.getColumnsList(), d.getWithLabels());
       return;
@@ -259,12 +258,12 @@ public final class DatasetWriter implements AutoCloseable {
       partition.put("written_at", p.writtenAt().toString());
       listed.add(partition);
     }
-    List<String> columns =
-        new ArrayList<>(d.getColumnsCount() == 0 ? export.columns() : d.getColumnsList());
-    if (d.getWithLabels()) {
-      columns.add(CallExport.LABELS);
-    }
-    String manifest = Datasets.manifest(d, columns, listed, writtenThrough);
+    String manifest =
+        Datasets.manifest(
+            d,
+            Exports.columnsOf(export.columns(), d.getColumnsList(), d.getWithLabels()),
+            listed,
+            writtenThrough);
     if (d.hasS3()) {
       export.put(s3Object(d, "manifest.json"), manifest);
       return;

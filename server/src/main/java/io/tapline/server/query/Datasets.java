@@ -10,7 +10,6 @@ import io.tapline.server.storage.Names;
 import java.net.URI;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -35,18 +34,8 @@ final class Datasets {
       throw new InvalidRequestException(
           "dataset.filter", "a dataset's days are the writer's: give no start_time or end_time");
     }
-    for (String column : d.getColumnsList()) {
-      if (!schema.contains(column)) {
-        throw new InvalidRequestException(
-            "dataset.columns", "no column '" + column + "' in the export schema; it has " + schema);
-      }
-    }
-    if (new HashSet<>(d.getColumnsList()).size() != d.getColumnsCount()) {
-      throw new InvalidRequestException("dataset.columns", "names a column twice");
-    }
-    if (d.getFormat() == ExportFormat.UNRECOGNIZED) {
-      throw new InvalidRequestException("dataset.format", "unknown format");
-    }
+    Exports.checkColumns(d.getColumnsList(), schema, "dataset.columns");
+    Exports.format(d.getFormat(), "dataset.format");
     Dataset.Builder b = d.toBuilder().clearCreateTime().clearWrittenThrough().clearPartitions();
     if (d.getFormat() == ExportFormat.EXPORT_FORMAT_UNSPECIFIED) {
       b.setFormat(ExportFormat.EXPORT_FORMAT_PARQUET);
@@ -95,14 +84,6 @@ final class Datasets {
     return JsonCodec.parse(record.definition(), Dataset.newBuilder()).build();
   }
 
-  static CallExport.Format format(ExportFormat format) {
-    return switch (format) {
-      case EXPORT_FORMAT_CSV -> CallExport.Format.CSV;
-      case EXPORT_FORMAT_JSON_LINES -> CallExport.Format.JSON_LINES;
-      default -> CallExport.Format.PARQUET;
-    };
-  }
-
   /**
    * A folder name for a service: itself when it is made of letters, digits and {@code ._-} (and is
    * not "." or ".."), else percent-encoded, so no name can leave the dataset's folder.
@@ -132,7 +113,7 @@ final class Datasets {
     Map<String, Object> manifest = new java.util.LinkedHashMap<>();
     manifest.put("dataset", d.getName());
     manifest.put("schema_version", CallExport.SCHEMA_VERSION);
-    manifest.put("format", format(d.getFormat()).extension);
+    manifest.put("format", Exports.format(d.getFormat(), "format").extension);
     manifest.put("columns", columns);
     manifest.put("written_through", writtenThrough);
     manifest.put("partitions", partitions);

@@ -67,12 +67,7 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
     Principal principal = Principal.current();
     String service = requireService(request.getFilter(), principal);
     CallCriteria current =
-        Filters.toCriteria(
-            request.getFilter(),
-            principal,
-            QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW,
-            clock.instant(),
-            null);
+        Filters.analyticsCriteria(request.getFilter(), principal, clock.instant());
     List<DriftHistogram> reference;
     Instant referenceStart;
     Instant referenceEnd;
@@ -149,12 +144,7 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
           "filter.start_time", "a baseline's window needs start_time and end_time");
     }
     CallCriteria criteria =
-        Filters.toCriteria(
-            request.getFilter(),
-            principal,
-            QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW,
-            clock.instant(),
-            null);
+        Filters.analyticsCriteria(request.getFilter(), principal, clock.instant());
     List<DriftHistogram> histograms =
         drift.reference(
             criteria,
@@ -222,6 +212,17 @@ public final class DriftServiceImpl extends DriftServiceGrpc.DriftServiceImplBas
 
   /** The requested features of {@code service}, resolved against its extracted fields. */
   private List<DriftFeature> features(String service, List<String> names, String field) {
+    return features(services, service, names, field);
+  }
+
+  /**
+   * The features named, of {@code service} as {@code services} describes it.
+   *
+   * @throws InvalidRequestException naming {@code field} for an unknown feature, or when there are
+   *     none or more than {@value #MAX_FEATURES}
+   */
+  static List<DriftFeature> features(
+      ServiceStore services, String service, List<String> names, String field) {
     if (names.isEmpty() || names.size() > MAX_FEATURES) {
       throw new InvalidRequestException(field, "give 1 to " + MAX_FEATURES + " features");
     }

@@ -150,6 +150,14 @@ final class Filters {
   }
 
   /**
+   * The criteria of an analytics question (metrics, drift, labels, exports, datasets): without
+   * start_time, the {@link QueryServiceImpl#DEFAULT_ANALYTICS_WINDOW} before the end.
+   */
+  static CallCriteria analyticsCriteria(CallFilter filter, Principal principal, Instant now) {
+    return toCriteria(filter, principal, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, now, null);
+  }
+
+  /**
    * The service a query may look at: a key bound to one service sees only that one, whatever the
    * filter says; naming another is PERMISSION_DENIED.
    */

@@ -20,11 +20,9 @@ import io.tapline.server.api.Scope;
 import io.tapline.server.api.Times;
 import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.DriftFeature;
-import io.tapline.server.storage.FieldRule;
 import io.tapline.server.storage.LabelRecord;
 import io.tapline.server.storage.LabelStore;
 import io.tapline.server.storage.Names;
-import io.tapline.server.storage.ServiceRecord;
 import io.tapline.server.storage.ServiceStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -207,10 +205,7 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
   @Override
   public void getLabelCounts(
       GetLabelCountsRequest request, StreamObserver<GetLabelCountsResponse> response) {
-    requireName(request.getName());
-    Principal principal = Principal.current();
-    requireRead(principal);
-    CallCriteria criteria = criteria(request.getFilter(), principal);
+    CallCriteria criteria = readable(request.getName(), request.getFilter());
     GetLabelCountsResponse.Builder out = GetLabelCountsResponse.newBuilder();
     for (Map.Entry<String, Long> count : labels.counts(criteria, request.getName()).entrySet()) {
       if (count.getKey() == null) {
@@ -227,10 +222,7 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
   @Override
   public void getRelabelQueue(
       GetRelabelQueueRequest request, StreamObserver<GetRelabelQueueResponse> response) {
-    requireName(request.getName());
-    Principal principal = Principal.current();
-    requireRead(principal);
-    CallCriteria criteria = criteria(request.getFilter(), principal);
+    CallCriteria criteria = readable(request.getName(), request.getFilter());
     int perStratum = request.getPerStratum() == 0 ? DEFAULT_PER_STRATUM : request.getPerStratum();
     int limit = request.getLimit() == 0 ? DEFAULT_QUEUE : request.getLimit();
     if (perStratum < 1 || perStratum > MAX_QUEUE) {
@@ -241,13 +233,10 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
     }
     DriftFeature stratum = null;
     if (!request.getStratifyBy().isEmpty()) {
-      List<FieldRule> fields =
-          services.get(criteria.service()).map(ServiceRecord::fields).orElse(List.of());
-      try {
-        stratum = DriftFeature.of(request.getStratifyBy(), fields);
-      } catch (IllegalArgumentException e) {
-        throw new InvalidRequestException("stratify_by", e.getMessage());
-      }
+      stratum =
+          DriftServiceImpl.features(
+                  services, criteria.service(), List.of(request.getStratifyBy()), "stratify_by")
+              .getFirst();
       if (stratum.numeric()) {
         throw new InvalidRequestException(
             "stratify_by", "stratify by a categorical feature; " + stratum.name() + " is numeric");
@@ -271,20 +260,18 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
     response.onCompleted();
   }
 
-  private CallCriteria criteria(io.tapline.proto.v1.CallFilter filter, Principal principal) {
-    return Filters.toCriteria(
-        filter, principal, QueryServiceImpl.DEFAULT_ANALYTICS_WINDOW, clock.instant(), null);
-  }
-
-  private static void requireRead(Principal principal) {
-    if (!principal.has(Scope.READ)) {
-      throw principal.denied(Scope.READ, principal.serviceRestriction());
-    }
-  }
-
-  private static void requireName(String name) {
+  /**
+   * The calls a read of label {@code name} looks at: the name checked, the read scope required and
+   * the caller's service scope applied.
+   */
+  private CallCriteria readable(String name, io.tapline.proto.v1.CallFilter filter) {
     if (!Names.FIELD.matcher(name).matches()) {
       throw new InvalidRequestException("name", "must be 1 to 64 characters from [A-Za-z0-9._-]");
     }
+    Principal principal = Principal.current();
+    if (!principal.has(Scope.READ)) {
+      throw principal.denied(Scope.READ, principal.serviceRestriction());
+    }
+    return Filters.analyticsCriteria(filter, principal, clock.instant());
   }
 }

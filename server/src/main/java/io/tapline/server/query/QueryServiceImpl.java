@@ -206,7 +206,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
   public void getMetrics(
       GetMetricsRequest request, StreamObserver<GetMetricsResponse> responseObserver) {
     List<Double> levels = levels(request.getQuantilesList(), "quantiles");
-    CallCriteria criteria = analyticsCriteria(request.getFilter());
+    CallCriteria criteria =
+        Filters.analyticsCriteria(request.getFilter(), Principal.current(), clock.instant());
     MetricsResult result = store.metrics(new MetricsQuery(criteria, levels));
     GetMetricsResponse.Builder response =
         GetMetricsResponse.newBuilder()
@@ -263,7 +264,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
       throw new InvalidRequestException("sort_quantile", "must be in (0, 1]");
     }
     List<Double> levels = levels(request.getQuantilesList(), "quantiles");
-    CallCriteria criteria = analyticsCriteria(request.getFilter());
+    CallCriteria criteria =
+        Filters.analyticsCriteria(request.getFilter(), Principal.current(), clock.instant());
     BreakdownResult result =
         store.breakdown(
             new BreakdownQuery(
@@ -309,7 +311,8 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
           "series_limit", "must be between 1 and " + MAX_SERIES_LIMIT);
     }
     List<Double> levels = levels(request.getQuantilesList(), "quantiles");
-    CallCriteria requested = analyticsCriteria(request.getFilter());
+    CallCriteria requested =
+        Filters.analyticsCriteria(request.getFilter(), Principal.current(), clock.instant());
     Buckets buckets =
         Buckets.of(requested.startTime(), requested.endTime(), request.getBucketSeconds());
     CallCriteria criteria = requested.withTimeRange(buckets.start(), buckets.end());
@@ -345,11 +348,6 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
     }
     responseObserver.onNext(response.build());
     responseObserver.onCompleted();
-  }
-
-  private CallCriteria analyticsCriteria(io.tapline.proto.v1.CallFilter filter) {
-    return Filters.toCriteria(
-        filter, Principal.current(), DEFAULT_ANALYTICS_WINDOW, clock.instant(), null);
   }
 
   private static void requireField(boolean needed, String field) {
