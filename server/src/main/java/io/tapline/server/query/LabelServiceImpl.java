@@ -28,7 +28,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,8 +71,8 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
   }
 
   /**
-   * Each label is checked and resolved on its own: a bad one is reported in its result and the
-   * others are stored. All that resolve are stored in one insert.
+   * Each label is checked on its own: a bad one is reported in its result and the others are
+   * stored, all in one insert.
    */
   @Override
   public void addLabels(AddLabelsRequest request, StreamObserver<AddLabelsResponse> response) {
@@ -88,24 +91,39 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
         request.hasSearchStartTime()
             ? Times.instant(request.getSearchStartTime(), "search_start_time")
             : to.minus(DEFAULT_SEARCH);
-    List<LabelRecord> stored = new ArrayList<>();
-    AddLabelsResponse.Builder out = AddLabelsResponse.newBuilder();
+    // Checked first; then the calls of correlated labels found with one statement per service,
+    // kind and key.
+    List<String> problems = new ArrayList<>();
+    Map<Correlated, Set<String>> wanted = new LinkedHashMap<>();
     for (LabelInput label : request.getLabelsList()) {
       String problem = problem(label, principal);
-      if (problem != null) {
-        out.addResults(LabelResult.newBuilder().setError(problem));
+      problems.add(problem);
+      if (problem == null && label.hasCorrelation()) {
+        wanted
+            .computeIfAbsent(Correlated.of(label), c -> new LinkedHashSet<>())
+            .add(label.getCorrelation().getValue());
+      }
+    }
+    Map<Correlated, Map<String, List<String>>> found = new HashMap<>();
+    wanted.forEach(
+        (c, values) ->
+            found.put(
+                c,
+                labels.resolve(
+                    c.service(), c.kind(), c.key(), values, from, to, MAX_CALLS_PER_LABEL)));
+    List<LabelRecord> stored = new ArrayList<>();
+    AddLabelsResponse.Builder out = AddLabelsResponse.newBuilder();
+    for (int i = 0; i < request.getLabelsCount(); i++) {
+      LabelInput label = request.getLabels(i);
+      if (problems.get(i) != null) {
+        out.addResults(LabelResult.newBuilder().setError(problems.get(i)));
         continue;
       }
       List<String> ids =
           label.hasCorrelation()
-              ? labels.resolve(
-                  label.getService(),
-                  correlation(label),
-                  label.getCorrelation().getKey(),
-                  label.getCorrelation().getValue(),
-                  from,
-                  to,
-                  MAX_CALLS_PER_LABEL)
+              ? found
+                  .get(Correlated.of(label))
+                  .getOrDefault(label.getCorrelation().getValue(), List.of())
               : List.of(label.getCallId());
       Instant labelledAt =
           label.hasLabelTime() ? Times.instant(label.getLabelTime(), "label_time") : now;
@@ -168,12 +186,20 @@ public final class LabelServiceImpl extends LabelServiceGrpc.LabelServiceImplBas
     return null;
   }
 
-  private static LabelStore.Correlation correlation(LabelInput label) {
-    return switch (label.getCorrelation().getKind()) {
-      case CORRELATION_KIND_REQUEST_HEADER -> LabelStore.Correlation.REQUEST_HEADER;
-      case CORRELATION_KIND_FIELD -> LabelStore.Correlation.FIELD;
-      default -> LabelStore.Correlation.TRACE_ID;
-    };
+  /** What finds the calls of a correlated label, but its value. */
+  private record Correlated(String service, LabelStore.Correlation kind, String key) {
+
+    static Correlated of(LabelInput label) {
+      var c = label.getCorrelation();
+      LabelStore.Correlation kind =
+          switch (c.getKind()) {
+            case CORRELATION_KIND_REQUEST_HEADER -> LabelStore.Correlation.REQUEST_HEADER;
+            case CORRELATION_KIND_FIELD -> LabelStore.Correlation.FIELD;
+            default -> LabelStore.Correlation.TRACE_ID;
+          };
+      return new Correlated(
+          label.getService(), kind, kind == LabelStore.Correlation.TRACE_ID ? "" : c.getKey());
+    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.tapline.server.storage;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -16,13 +17,14 @@ public interface LabelStore {
 
   /**
    * The ids of {@code service}'s calls between {@code from} and {@code to} whose correlation {@code
-   * key} (a header or field name; unused for a trace id) has {@code value}, at most {@code limit}.
+   * key} (a header or field name; unused for a trace id) has one of {@code values}, by that value,
+   * at most {@code limit} for each.
    */
-  List<String> resolve(
+  Map<String, List<String>> resolve(
       String service,
       Correlation correlation,
       String key,
-      String value,
+      Collection<String> values,
       Instant from,
       Instant to,
       int limit);

@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,48 +56,48 @@ public final class ClickHouseLabelStore implements LabelStore {
   }
 
   @Override
-  public List<String> resolve(
+  public Map<String, List<String>> resolve(
       String service,
       Correlation correlation,
       String key,
-      String value,
+      Collection<String> values,
       Instant from,
       Instant to,
       int limit) {
-    List<Object> parameters = new ArrayList<>(List.of(service, Micros.of(from), Micros.of(to)));
-    String condition =
+    List<Object> parameters = new ArrayList<>();
+    String value =
         switch (correlation) {
-          case TRACE_ID -> "trace_id = ?";
+          case TRACE_ID -> "trace_id";
           case REQUEST_HEADER -> {
             parameters.add(key);
-            yield "request_headers[?] = ?";
+            yield "request_headers[?]";
           }
           case FIELD -> {
             parameters.add(key);
-            yield "string_fields[?] = ?";
+            yield "string_fields[?]";
           }
         };
-    parameters.add(value);
-    parameters.add(limit);
+    parameters.addAll(List.of(service, Micros.of(from), Micros.of(to), List.copyOf(values), limit));
+    // One statement for every value of a request: one scan, whatever the number of labels.
     String sql =
-        "SELECT id FROM "
+        "SELECT v, id FROM (SELECT "
+            + value
+            + " AS v, id FROM "
             + ClickHouseCallWriter.TABLE
             + " WHERE service = ? AND timestamp >= "
             + Where.TIME
             + " AND timestamp < "
             + Where.TIME
-            + " AND "
-            + condition
-            + " LIMIT ?";
+            + ") WHERE has(?, v) LIMIT ? BY v";
     return Connections.with(
         queries,
-        "the calls of a label",
+        "the calls of labels",
         connection -> {
-          List<String> ids = new ArrayList<>();
+          Map<String, List<String>> ids = new HashMap<>();
           try (PreparedStatement statement = Statements.prepare(connection, sql, parameters);
               ResultSet rs = statement.executeQuery()) {
             while (rs.next()) {
-              ids.add(rs.getString(1));
+              ids.computeIfAbsent(rs.getString(1), v -> new ArrayList<>()).add(rs.getString(2));
             }
           }
           return ids;
