@@ -2,7 +2,6 @@ package io.tapline.server.alert;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.tapline.proto.v1.DriftMetric;
 import io.tapline.server.storage.CallCriteria;
 import io.tapline.server.storage.DriftBaselineRecord;
 import io.tapline.server.storage.DriftBaselineStore;
@@ -19,15 +18,17 @@ import java.util.List;
 
 /**
  * The score a drift rule watches, at one evaluation: the rule's calls in the window ending at the
- * slot compared with its reference, by the {@link DriftStore}. A reference window's histograms are
- * kept and computed again only when the window has moved by a 24th of its length (at least a
- * minute, at most an hour): the reference is the costlier half and hardly changes between two
- * evaluations.
+ * slot compared with its reference, by the {@link DriftStore}. The reference is kept between
+ * evaluations ({@link #reference}): it is the costlier half and hardly changes from one to the
+ * next.
  */
 final class DriftMeasure {
 
   /** A rule's reference histograms and the slot they were computed for. */
   private record Reference(long slot, DriftHistogram histogram) {}
+
+  private static final long MINUTE = 60_000;
+  private static final long HOUR = 3_600_000;
 
   private final DriftStore drift;
   private final DriftBaselineStore baselines;
@@ -41,15 +42,13 @@ final class DriftMeasure {
     this.services = services;
   }
 
-  /** A score compared with a threshold, or null when there is not enough to compare. */
-  record Score(double value, long referenceCalls, long currentCalls) {}
-
   /**
-   * The rule's score for the window ending at {@code slotMillis}, or null when the feature cannot
-   * be read (a field the service no longer extracts, a deleted baseline) or either window has fewer
-   * than the rule's minimum of calls.
+   * The rule's score for the window ending at {@code slotMillis}, or null when there is nothing to
+   * compare: the feature cannot be read (a field the service no longer extracts, a deleted
+   * baseline), the metric does not apply to it, or either window has fewer than the rule's minimum
+   * of calls.
    */
-  Score score(Rule rule, Rule.Drift d, long slotMillis) {
+  Double score(Rule rule, Rule.Drift d, long slotMillis) {
     // The calls the rule watches: its service, narrowed to its route, customer or plan.
     CallCriteria scope =
         CallCriteria.of(rule.service(), rule.route(), rule.customerId(), rule.plan());
@@ -64,38 +63,48 @@ final class DriftMeasure {
     if (result.current().total() < d.minSamples()) {
       return null;
     }
-    Double value =
-        switch (d.metric()) {
-          case PSI -> result.psi();
-          case JENSEN_SHANNON -> result.jensenShannon();
-          case KS -> result.ks();
-          case WASSERSTEIN -> result.wasserstein();
-          case DRIFT_METRIC_UNSPECIFIED, UNRECOGNIZED -> null;
-        };
-    return value == null
-        ? null
-        : new Score(value, result.reference().total(), result.current().total());
+    return switch (d.metric()) {
+      case PSI -> result.psi();
+      case JENSEN_SHANNON -> result.jensenShannon();
+      case KS -> result.ks();
+      case WASSERSTEIN -> result.wasserstein();
+      case DRIFT_METRIC_UNSPECIFIED, UNRECOGNIZED -> null;
+    };
   }
 
+  /**
+   * The rule's reference histogram, or null when it cannot be had. Kept between evaluations: a
+   * baseline's for a minute (it changes only when saved again), a reference window's until the
+   * window has moved by a 24th of its length (at least a minute, at most an hour).
+   */
   private DriftHistogram reference(
       Rule rule, Rule.Drift d, CallCriteria scope, Instant currentStart, long slotMillis) {
-    if (!d.baseline().isEmpty()) {
-      return baselines
-          .get(DriftBaselineRecord.id(rule.service(), d.baseline()))
-          .flatMap(
-              b ->
-                  b.histograms().stream()
-                      .filter(h -> h.feature().name().equals(d.feature()))
-                      .findFirst())
-          .orElse(null);
-    }
     long refresh =
-        Math.clamp(d.referenceWindow().toMillis() / 24, 60_000L, Duration.ofHours(1).toMillis());
+        d.baseline().isEmpty()
+            ? Math.clamp(d.referenceWindow().toMillis() / 24, MINUTE, HOUR)
+            : MINUTE;
     String key = rule.id() + "@" + rule.proto().getUpdateTime();
     Reference kept = references.getIfPresent(key);
     if (kept != null && slotMillis - kept.slot() < refresh) {
       return kept.histogram();
     }
+    DriftHistogram histogram =
+        d.baseline().isEmpty()
+            ? window(rule, d, scope, currentStart)
+            : baselines
+                .get(DriftBaselineRecord.id(rule.service(), d.baseline()))
+                .flatMap(
+                    b ->
+                        b.histograms().stream()
+                            .filter(h -> h.feature().name().equals(d.feature()))
+                            .findFirst())
+                .orElse(null);
+    references.put(key, new Reference(slotMillis, histogram));
+    return histogram;
+  }
+
+  /** The histogram of the reference window before {@code currentStart}, or null. */
+  private DriftHistogram window(Rule rule, Rule.Drift d, CallCriteria scope, Instant currentStart) {
     DriftFeature feature;
     try {
       List<FieldRule> fields =
@@ -104,20 +113,13 @@ final class DriftMeasure {
     } catch (IllegalArgumentException e) {
       return null;
     }
-    if (!feature.numeric()
-        && (d.metric() == DriftMetric.KS || d.metric() == DriftMetric.WASSERSTEIN)) {
-      return null;
-    }
     Instant end = currentStart.minus(d.referenceOffset());
-    DriftHistogram histogram =
-        drift
-            .reference(
-                scope.withTimeRange(end.minus(d.referenceWindow()), end),
-                List.of(feature),
-                d.bins(),
-                d.categories())
-            .getFirst();
-    references.put(key, new Reference(slotMillis, histogram));
-    return histogram;
+    return drift
+        .reference(
+            scope.withTimeRange(end.minus(d.referenceWindow()), end),
+            List.of(feature),
+            d.bins(),
+            d.categories())
+        .getFirst();
   }
 }

@@ -117,20 +117,21 @@ final class WindowedEvaluator implements AutoCloseable {
     List<AlertEventRecord> transitions = new ArrayList<>();
     for (Rule rule : windowed) {
       if (rule.condition() instanceof Rule.Drift d) {
-        DriftMeasure.Score score;
+        Double score;
         try {
           score = drift.score(rule, d, slotMillis);
         } catch (RuntimeException e) {
           logger.warn("Drift of alert rule {} failed: {}", rule.id(), e.getMessage());
           continue;
         }
+        // Fires above the threshold; resolves at or below the resolve threshold (not above it).
         Verdict verdict =
             score == null
                 ? null
                 : new Verdict(
-                    score.value() > d.threshold(),
-                    score.value() <= d.resolveThreshold() && score.value() <= d.threshold(),
-                    score.value(),
+                    score > d.threshold(),
+                    score <= d.resolveThreshold(),
+                    score,
                     d.threshold(),
                     List.of());
         AlertEventRecord event = decide(rule, verdict, states.get(rule.id()), slotMillis);
