@@ -83,19 +83,15 @@ public final class ClickHouseCallExport implements CallExport {
   @Override
   public InputStream open(
       CallCriteria criteria, Format format, List<String> columns, boolean withLabels) {
+    Select select = select(criteria, columns, withLabels);
     Map<String, Object> parameters = new HashMap<>();
-    String sql =
-        ServerParameters.bind(
-            select(criteria, columns, withLabels), parametersOf(criteria, withLabels), parameters);
+    String sql = ServerParameters.bind(select.sql(), select.parameters(), parameters);
     QuerySettings settings =
         new QuerySettings()
             .setDatabase(database)
             .setFormat(clickHouseFormat(format))
             // The client going away (a download cancelled) stops the query.
             .serverSetting("cancel_http_readonly_queries_on_client_close", "1")
-            .serverSetting("output_format_parquet_compression_method", "zstd")
-            // Row groups of at most 64 MiB: the engine holds one while it writes it.
-            .serverSetting("output_format_parquet_row_group_size_bytes", Long.toString(64 << 20))
             // The file is compressed as it should be; no second compression on the wire.
             .setOption("compress", false)
             .setReadBufferSize(READ_BUFFER_BYTES);
@@ -115,40 +111,48 @@ public final class ClickHouseCallExport implements CallExport {
     }
   }
 
+  /** A statement with {@code ?} placeholders, and their values in order. */
+  private record Select(String sql, List<Object> parameters) {}
+
   /**
-   * The SELECT of an export, with {@code ?} placeholders for the values returned by {@link
-   * #parametersOf}.
+   * How ClickHouse writes the files, wherever they go: Parquet compressed with zstd, in row groups
+   * of at most 64 MiB (the engine holds one while it writes it).
    */
-  private static String select(CallCriteria criteria, List<String> columns, boolean withLabels) {
+  private static final String FILE_SETTINGS =
+      " SETTINGS output_format_parquet_compression_method = 'zstd',"
+          + " output_format_parquet_row_group_size_bytes = "
+          + (64 << 20);
+
+  /** The SELECT of an export, ending with its {@link #FILE_SETTINGS}. */
+  private static Select select(CallCriteria criteria, List<String> columns, boolean withLabels) {
     String select = selectList(columns);
     Where where = Where.of(criteria);
+    List<Object> parameters = new ArrayList<>();
     String join = "";
     if (withLabels) {
       // Each call's latest labels, joined by service and id; calls without any get an empty map.
+      boolean byService = !criteria.service().isEmpty();
       join =
           " LEFT JOIN "
-              + ClickHouseLabelStore.latestByCall(!criteria.service().isEmpty())
+              + ClickHouseLabelStore.latestByCall(byService)
               + " AS l ON service = l_service AND id = l_call_id";
+      if (byService) {
+        parameters.add(criteria.service());
+      }
       select += ", " + LABELS;
     }
-    return "SELECT "
-        + select
-        + " FROM "
-        + ClickHouseCallWriter.TABLE
-        + join
-        + " WHERE "
-        + where.sql
-        + " ORDER BY service, timestamp";
-  }
-
-  /** The values of {@link #select}'s placeholders, in order. */
-  private static List<Object> parametersOf(CallCriteria criteria, boolean withLabels) {
-    List<Object> bound = new ArrayList<>();
-    if (withLabels && !criteria.service().isEmpty()) {
-      bound.add(criteria.service());
-    }
-    bound.addAll(Where.of(criteria).parameters);
-    return bound;
+    parameters.addAll(where.parameters);
+    return new Select(
+        "SELECT "
+            + select
+            + " FROM "
+            + ClickHouseCallWriter.TABLE
+            + join
+            + " WHERE "
+            + where.sql
+            + " ORDER BY service, timestamp"
+            + FILE_SETTINGS,
+        parameters);
   }
 
   @Override
@@ -158,15 +162,15 @@ public final class ClickHouseCallExport implements CallExport {
       Format format,
       List<String> columns,
       boolean withLabels) {
+    Select select = select(criteria, columns, withLabels);
     List<Object> parameters = new ArrayList<>(s3Parameters(target));
-    parameters.addAll(parametersOf(criteria, withLabels));
+    parameters.addAll(select.parameters());
     write(
         "INSERT INTO FUNCTION "
             + s3Function(target, clickHouseFormat(format).name())
             + " "
-            + select(criteria, columns, withLabels)
-            + " SETTINGS s3_truncate_on_insert = 1,"
-            + " output_format_parquet_compression_method = 'zstd'",
+            + select.sql()
+            + ", s3_truncate_on_insert = 1",
         parameters,
         target);
   }
