@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tapline.server.storage.FieldRule;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -102,13 +101,14 @@ final class FieldExtractor {
     }
   }
 
+  /** A header's value; {@code name} is lower case, the sender's names may not be. */
   private static String header(Map<String, String> headers, String name) {
     String value = headers.get(name);
     if (value != null) {
       return value;
     }
     for (Map.Entry<String, String> e : headers.entrySet()) {
-      if (e.getKey().toLowerCase(Locale.ROOT).equals(name)) {
+      if (e.getKey().equalsIgnoreCase(name)) {
         return e.getValue();
       }
     }
