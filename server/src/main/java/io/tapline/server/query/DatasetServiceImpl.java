@@ -4,8 +4,6 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.tapline.proto.v1.CreateDatasetRequest;
 import io.tapline.proto.v1.Dataset;
-import io.tapline.proto.v1.DatasetFile;
-import io.tapline.proto.v1.DatasetPartition;
 import io.tapline.proto.v1.DatasetServiceGrpc;
 import io.tapline.proto.v1.DeleteDatasetRequest;
 import io.tapline.proto.v1.DeleteDatasetResponse;
@@ -126,24 +124,10 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
 
   /** The dataset with its partitions and the last day written. */
   private Dataset withState(DatasetRecord record) {
-    Dataset.Builder b =
-        Datasets.parse(record).toBuilder().setCreateTime(Times.timestamp(record.createdAt()));
-    for (io.tapline.server.storage.DatasetPartition p : datasets.partitions(record.name())) {
-      if (p.dayMark()) {
-        b.setWrittenThrough(p.day().toString());
-        continue;
-      }
-      DatasetPartition.Builder partition =
-          DatasetPartition.newBuilder()
-              .setService(p.service())
-              .setDate(p.day().toString())
-              .setWriteTime(Times.timestamp(p.writtenAt()));
-      for (int i = 0; i < p.files().size(); i++) {
-        partition.addFiles(
-            DatasetFile.newBuilder().setPath(p.files().get(i)).setRows(p.rows().get(i)));
-      }
-      b.addPartitions(partition);
-    }
-    return b.build();
+    return Datasets.withPartitions(
+        Datasets.parse(record).toBuilder()
+            .setCreateTime(Times.timestamp(record.createdAt()))
+            .build(),
+        datasets.partitions(record.name()));
   }
 }

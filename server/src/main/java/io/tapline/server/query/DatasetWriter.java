@@ -31,7 +31,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -215,6 +214,40 @@ public final class DatasetWriter implements AutoCloseable {
       export.copyTo(s3Object(d, path), criteria, format, d.getColumnsList(), d.getWithLabels());
       return;
     }
+    writeLocal(
+        d,
+        path,
+        out -> {
+          try (InputStream in =
+              export.open(criteria, format, d.getColumnsList(), d.getWithLabels())) {
+            in.transferTo(out);
+          }
+        });
+  }
+
+  private void writeManifest(Dataset d, List<DatasetPartition> partitions) {
+    String manifest =
+        Datasets.manifest(
+            Datasets.withPartitions(d, partitions),
+            Exports.columnsOf(export.columns(), d.getColumnsList(), d.getWithLabels()));
+    if (d.hasS3()) {
+      export.put(s3Object(d, "manifest.json"), manifest);
+      return;
+    }
+    writeLocal(d, "manifest.json", out -> out.write(manifest.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** What writes a file's bytes. */
+  @FunctionalInterface
+  private interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Writes {@code path} of the dataset's local folder: beside its final name, then moved into
+   * place, so that a reader never sees half a file.
+   */
+  private void writeLocal(Dataset d, String path, Content content) {
     Path folder = localFolder(d);
     Path target = folder.resolve(path).normalize();
     if (!target.startsWith(folder)) {
@@ -223,63 +256,13 @@ public final class DatasetWriter implements AutoCloseable {
     Path partial = target.resolveSibling("." + target.getFileName() + ".partial");
     try {
       Files.createDirectories(target.getParent());
-      try (InputStream in = export.open(criteria, format, d.getColumnsList(), d.getWithLabels());
-          OutputStream out = Files.newOutputStream(partial)) {
-        in.transferTo(out);
+      try (OutputStream out = Files.newOutputStream(partial)) {
+        content.writeTo(out);
       }
       Files.move(
           partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException("writing " + target + " failed", e);
-    }
-  }
-
-  private void writeManifest(Dataset d, List<DatasetPartition> partitions) {
-    List<Map<String, Object>> listed = new ArrayList<>();
-    String writtenThrough = "";
-    for (DatasetPartition p : partitions) {
-      if (p.dayMark()) {
-        if (p.day().toString().compareTo(writtenThrough) > 0) {
-          writtenThrough = p.day().toString();
-        }
-        continue;
-      }
-      List<Map<String, Object>> files = new ArrayList<>();
-      for (int i = 0; i < p.files().size(); i++) {
-        Map<String, Object> file = new LinkedHashMap<>();
-        file.put("path", p.files().get(i));
-        file.put("rows", p.rows().get(i));
-        files.add(file);
-      }
-      Map<String, Object> partition = new LinkedHashMap<>();
-      partition.put("service", p.service());
-      partition.put("date", p.day().toString());
-      partition.put("files", files);
-      partition.put("written_at", p.writtenAt().toString());
-      listed.add(partition);
-    }
-    String manifest =
-        Datasets.manifest(
-            d,
-            Exports.columnsOf(export.columns(), d.getColumnsList(), d.getWithLabels()),
-            listed,
-            writtenThrough);
-    if (d.hasS3()) {
-      export.put(s3Object(d, "manifest.json"), manifest);
-      return;
-    }
-    Path folder = localFolder(d);
-    Path partial = folder.resolve(".manifest.json.partial");
-    try {
-      Files.createDirectories(folder);
-      Files.writeString(partial, manifest, StandardCharsets.UTF_8);
-      Files.move(
-          partial,
-          folder.resolve("manifest.json"),
-          StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing the manifest of " + d.getName() + " failed", e);
     }
   }
 

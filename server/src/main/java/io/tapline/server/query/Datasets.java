@@ -1,15 +1,20 @@
 package io.tapline.server.query;
 
 import io.tapline.proto.v1.Dataset;
+import io.tapline.proto.v1.DatasetFile;
+import io.tapline.proto.v1.DatasetPartition;
 import io.tapline.proto.v1.ExportFormat;
 import io.tapline.server.api.InvalidRequestException;
 import io.tapline.server.api.JsonCodec;
+import io.tapline.server.api.Times;
 import io.tapline.server.storage.CallExport;
 import io.tapline.server.storage.DatasetRecord;
 import io.tapline.server.storage.Names;
 import java.net.URI;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -104,18 +109,55 @@ final class Datasets {
     return out.toString();
   }
 
-  /** The manifest of a dataset's folder, as JSON. */
-  static String manifest(
-      Dataset d,
-      List<String> columns,
-      List<Map<String, Object>> partitions,
-      String writtenThrough) {
-    Map<String, Object> manifest = new java.util.LinkedHashMap<>();
+  /**
+   * The dataset with what is written of it: the files of each service and day, and the last day
+   * written (the latest day marked whole).
+   */
+  static Dataset withPartitions(
+      Dataset d, List<io.tapline.server.storage.DatasetPartition> partitions) {
+    Dataset.Builder b = d.toBuilder().clearPartitions().clearWrittenThrough();
+    for (io.tapline.server.storage.DatasetPartition p : partitions) {
+      if (p.dayMark()) {
+        if (p.day().toString().compareTo(b.getWrittenThrough()) > 0) {
+          b.setWrittenThrough(p.day().toString());
+        }
+        continue;
+      }
+      DatasetPartition.Builder partition =
+          DatasetPartition.newBuilder()
+              .setService(p.service())
+              .setDate(p.day().toString())
+              .setWriteTime(Times.timestamp(p.writtenAt()));
+      for (int i = 0; i < p.files().size(); i++) {
+        partition.addFiles(
+            DatasetFile.newBuilder().setPath(p.files().get(i)).setRows(p.rows().get(i)));
+      }
+      b.addPartitions(partition);
+    }
+    return b.build();
+  }
+
+  /** The manifest of a dataset's folder, as JSON, from the dataset {@link #withPartitions}. */
+  static String manifest(Dataset d, List<String> columns) {
+    List<Map<String, Object>> partitions = new ArrayList<>();
+    for (DatasetPartition p : d.getPartitionsList()) {
+      Map<String, Object> partition = new LinkedHashMap<>();
+      partition.put("service", p.getService());
+      partition.put("date", p.getDate());
+      partition.put(
+          "files",
+          p.getFilesList().stream()
+              .map(f -> Map.<String, Object>of("path", f.getPath(), "rows", f.getRows()))
+              .toList());
+      partition.put("written_at", Times.instant(p.getWriteTime(), "write_time").toString());
+      partitions.add(partition);
+    }
+    Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("dataset", d.getName());
     manifest.put("schema_version", CallExport.SCHEMA_VERSION);
     manifest.put("format", Exports.format(d.getFormat(), "format").extension);
     manifest.put("columns", columns);
-    manifest.put("written_through", writtenThrough);
+    manifest.put("written_through", d.getWrittenThrough());
     manifest.put("partitions", partitions);
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest);
