@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.HttpMethod;
-import com.linecorp.armeria.common.HttpRequest;
-import com.linecorp.armeria.common.MediaType;
 import io.grpc.StatusRuntimeException;
 import io.tapline.proto.v1.ApiCall;
 import io.tapline.proto.v1.CallFilter;
@@ -91,12 +88,7 @@ class ExportIT {
   }
 
   private static AggregatedHttpResponse download(String key, String json) {
-    return tapline
-        .http(key)
-        .execute(
-            HttpRequest.of(HttpMethod.POST, ExportHttpService.PATH, MediaType.JSON, request(json)))
-        .aggregate()
-        .join();
+    return tapline.postJson(key, ExportHttpService.PATH, request(json));
   }
 
   private static Path save(String name, byte[] bytes) throws Exception {

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Timestamp;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.HttpMethod;
-import com.linecorp.armeria.common.HttpRequest;
-import com.linecorp.armeria.common.MediaType;
 import io.grpc.StatusRuntimeException;
 import io.tapline.proto.v1.AdminServiceGrpc;
 import io.tapline.proto.v1.ApiCall;
@@ -238,18 +235,12 @@ class ExtractedFieldsIT {
   @Test
   void exportsCarryTheFields() throws Exception {
     AggregatedHttpResponse response =
-        tapline
-            .http(tapline.adminKey())
-            .execute(
-                HttpRequest.of(
-                    HttpMethod.POST,
-                    ExportHttpService.PATH,
-                    MediaType.JSON,
-                    "{\"filter\": {\"service\": \"model\", \"startTime\": \""
-                        + BASE.minusSeconds(1)
-                        + "\"}, \"columns\": [\"id\", \"string_fields\", \"number_fields\"]}"))
-            .aggregate()
-            .join();
+        tapline.postJson(
+            tapline.adminKey(),
+            ExportHttpService.PATH,
+            "{\"filter\": {\"service\": \"model\", \"startTime\": \""
+                + BASE.minusSeconds(1)
+                + "\"}, \"columns\": [\"id\", \"string_fields\", \"number_fields\"]}");
     assertThat(response.status().code()).as(response.contentUtf8()).isEqualTo(200);
     Path file = files.resolve("fields.parquet");
     Files.write(file, response.content().array());

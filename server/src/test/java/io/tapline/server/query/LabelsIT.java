@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.HttpMethod;
-import com.linecorp.armeria.common.HttpRequest;
-import com.linecorp.armeria.common.MediaType;
 import io.tapline.proto.v1.AddLabelsRequest;
 import io.tapline.proto.v1.AddLabelsResponse;
 import io.tapline.proto.v1.AdminServiceGrpc;
@@ -272,20 +269,14 @@ class LabelsIT {
   @Test
   void exportsJoinEachCallWithItsLatestLabels() throws Exception {
     AggregatedHttpResponse response =
-        tapline
-            .http(tapline.adminKey())
-            .execute(
-                HttpRequest.of(
-                    HttpMethod.POST,
-                    ExportHttpService.PATH,
-                    MediaType.JSON,
-                    "{\"filter\": {\"service\": \""
-                        + SERVICE
-                        + "\", \"startTime\": \""
-                        + BASE.minusSeconds(1)
-                        + "\"}, \"columns\": [\"id\", \"string_fields\"], \"withLabels\": true}"))
-            .aggregate()
-            .join();
+        tapline.postJson(
+            tapline.adminKey(),
+            ExportHttpService.PATH,
+            "{\"filter\": {\"service\": \""
+                + SERVICE
+                + "\", \"startTime\": \""
+                + BASE.minusSeconds(1)
+                + "\"}, \"columns\": [\"id\", \"string_fields\"], \"withLabels\": true}");
     assertThat(response.status().code()).as(response.contentUtf8()).isEqualTo(200);
     assertThat(response.headers().get("x-tapline-export-columns"))
         .isEqualTo("id,string_fields,labels");

@@ -2,6 +2,10 @@ package io.tapline.server.testing;
 
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.client.WebClientBuilder;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
@@ -159,5 +163,13 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
       builder.addHeader("authorization", "Bearer " + key);
     }
     return builder.build();
+  }
+
+  /** POSTs {@code json} to {@code path} with {@code key}, and waits for the whole response. */
+  public AggregatedHttpResponse postJson(String key, String path, String json) {
+    return http(key)
+        .execute(HttpRequest.of(HttpMethod.POST, path, MediaType.JSON, json))
+        .aggregate()
+        .join();
   }
 }
