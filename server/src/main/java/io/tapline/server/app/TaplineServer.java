@@ -62,8 +62,10 @@ import io.tapline.server.query.LabelServiceImpl;
 import io.tapline.server.query.QueryServiceImpl;
 import io.tapline.server.replay.ReplayServiceImpl;
 import io.tapline.server.storage.ApiKeyStore;
-import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
+import io.tapline.server.storage.CallSink;
+import io.tapline.server.storage.clickhouse.CallSinks;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
+import io.tapline.server.storage.clickhouse.Cluster;
 import io.tapline.server.storage.clickhouse.GroupCommitter;
 import java.time.Clock;
 import java.time.Duration;
@@ -155,7 +157,10 @@ public final class TaplineServer implements AutoCloseable {
                   config.query().nice(),
                   config.query().maxThreads(),
                   config.query().exportTimeout()),
-              meters);
+              meters,
+              config.clickhouse().cluster().isEmpty()
+                  ? Cluster.NONE
+                  : new Cluster(config.clickhouse().cluster(), config.clickhouse().shards()));
 
       Stores stores = Stores.on(storage, meters);
       KeyBootstrap.ensureAdminKey(
@@ -272,10 +277,10 @@ public final class TaplineServer implements AutoCloseable {
             outbound,
             Clock.systemUTC());
     TaplineConfig.Ingest ingestConfig = config.ingest();
-    GroupCommitter sink =
-        new GroupCommitter(
-            new ClickHouseCallWriter(
-                storage.ingestPool(), storage.database(), ingestConfig.commitTimeout()),
+    CallSink sink =
+        CallSinks.groupCommit(
+            storage,
+            ingestConfig.commitTimeout(),
             new GroupCommitter.Settings(
                 ingestConfig.queueRecords(),
                 ingestConfig.queueBytes(),

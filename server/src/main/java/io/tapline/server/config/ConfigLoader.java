@@ -139,6 +139,22 @@ public final class ConfigLoader {
               + database
               + "'");
     }
+    String cluster = r.string("clickhouse.cluster");
+    if (!cluster.isEmpty()) {
+      if (!TaplineConfig.ClickHouse.DATABASE_NAME.matcher(cluster).matches()) {
+        throw new ConfigException(
+            "clickhouse.cluster must be a cluster name of letters, digits and _; got '"
+                + cluster
+                + "'");
+      }
+      if (r.string("clickhouse.url").isEmpty() || r.shards("clickhouse.shards").isEmpty()) {
+        throw new ConfigException(
+            "clickhouse.cluster needs clickhouse.url (the node Tapline reads through) and"
+                + " clickhouse.shards (the JDBC URLs of every shard's replicas)");
+      }
+    } else if (!r.string("clickhouse.shards").isEmpty()) {
+      throw new ConfigException("clickhouse.shards is set but clickhouse.cluster is not");
+    }
     return new TaplineConfig(
         new TaplineConfig.Server(
             r.integer("server.port", 0, 65535),
@@ -149,7 +165,9 @@ public final class ConfigLoader {
             r.string("clickhouse.user"),
             r.secret("clickhouse.password"),
             database,
-            r.integer("clickhouse.internal-pool-size", 1, 256)),
+            r.integer("clickhouse.internal-pool-size", 1, 256),
+            r.string("clickhouse.cluster"),
+            r.shards("clickhouse.shards")),
         new TaplineConfig.Embedded(
             r.path("embedded.library"),
             r.path("embedded.data-dir"),
@@ -281,6 +299,34 @@ public final class ConfigLoader {
         }
       }
       return values;
+    }
+
+    /**
+     * Shards separated by {@code ;}, each a comma-separated list of its replicas' JDBC URLs ({@code
+     * jdbc:clickhouse://host:port}).
+     */
+    List<List<String>> shards(String key) {
+      List<List<String>> shards = new ArrayList<>();
+      for (String shard : string(key).split(";")) {
+        if (shard.isBlank()) {
+          continue;
+        }
+        List<String> replicas = new ArrayList<>();
+        for (String url : shard.split(",")) {
+          String replica = url.strip();
+          if (!replica.matches("jdbc:clickhouse:(https?:)?//[^/?#\\s]+/?")) {
+            throw new ConfigException(
+                key
+                    + " lists shards separated by ';', each the JDBC URLs of its replicas separated"
+                    + " by ',' (jdbc:clickhouse://host:port, without a database); got '"
+                    + replica
+                    + "'");
+          }
+          replicas.add(replica);
+        }
+        shards.add(replicas);
+      }
+      return shards;
     }
 
     /** A comma-separated list of ports, each between 1 and 65535. */

@@ -41,12 +41,26 @@ public record TaplineConfig(
    * Where the data lives. An empty {@code url} runs the embedded engine; otherwise a JDBC URL of a
    * ClickHouse server. The password is resolved from {@code env:}/{@code file:} references and
    * never logged.
+   *
+   * @param cluster the name of a cluster in ClickHouse's {@code remote_servers}, or empty for one
+   *     server: calls are then stored in the shards and read through {@code Distributed} tables
+   * @param shards the cluster's shards, each the JDBC URLs of its replicas; empty without a cluster
    */
   public record ClickHouse(
-      String url, String user, String password, String database, int internalPoolSize) {
+      String url,
+      String user,
+      String password,
+      String database,
+      int internalPoolSize,
+      String cluster,
+      List<List<String>> shards) {
 
     /** Database names Tapline accepts: the store writes them into SQL as they are. */
-    public static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+    public static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,57}");
+
+    public ClickHouse {
+      shards = shards.stream().map(List::copyOf).toList();
+    }
 
     public boolean embedded() {
       return url.isBlank();
@@ -62,6 +76,7 @@ public record TaplineConfig(
           + database
           + ", internalPoolSize="
           + internalPoolSize
+          + (cluster.isEmpty() ? "" : ", cluster=" + cluster + ", shards=" + shards)
           + "]";
     }
   }
@@ -210,9 +225,16 @@ public record TaplineConfig(
 
   /** A copy pointing at another ClickHouse server, user and database. */
   public TaplineConfig withClickHouse(String url, String user, String password, String database) {
+    return withClickHouse(
+        new ClickHouse(
+            url, user, password, database, clickhouse.internalPoolSize(), "", List.of()));
+  }
+
+  /** A copy with other ClickHouse settings. */
+  public TaplineConfig withClickHouse(ClickHouse clickhouse) {
     return new TaplineConfig(
         server,
-        new ClickHouse(url, user, password, database, clickhouse.internalPoolSize()),
+        clickhouse,
         embedded,
         ingest,
         auth,

@@ -76,6 +76,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
   private final Path dataDir;
   private final Duration startTimeout;
   private final int port;
+  private final int tcpPort;
+  private final String clusterConfig;
   private final String password;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -95,6 +97,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       Path library,
       Path dataDir,
       int port,
+      int tcpPort,
+      String clusterConfig,
       Duration startTimeout,
       String password,
       FileChannel lockChannel,
@@ -102,6 +106,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     this.library = library;
     this.dataDir = dataDir;
     this.port = port;
+    this.tcpPort = tcpPort;
+    this.clusterConfig = clusterConfig;
     this.startTimeout = startTimeout;
     this.password = password;
     this.lockChannel = lockChannel;
@@ -125,6 +131,25 @@ public final class EmbeddedClickHouse implements AutoCloseable {
    * @see #start(TaplineConfig.Embedded)
    */
   public static EmbeddedClickHouse start(TaplineConfig.Embedded settings, String password) {
+    return start(settings, password, 0, "");
+  }
+
+  /**
+   * Starts an engine that is one node of a cluster of embedded engines, for tests and benchmarks on
+   * one machine: besides HTTP it serves ClickHouse's native protocol on loopback port {@code
+   * tcpPort}, which the other nodes' {@code Distributed} tables use, and {@code clusterConfig} (XML
+   * elements: {@code remote_servers}, {@code macros}...) is added to its configuration.
+   */
+  public static EmbeddedClickHouse startNode(
+      TaplineConfig.Embedded settings, String password, int tcpPort, String clusterConfig) {
+    if (tcpPort <= 0) {
+      throw new IllegalArgumentException("A node of a cluster needs its TCP port");
+    }
+    return start(settings, password, tcpPort, clusterConfig);
+  }
+
+  private static EmbeddedClickHouse start(
+      TaplineConfig.Embedded settings, String password, int tcpPort, String clusterConfig) {
     Path library = settings.library();
     Path dataDir = settings.dataDir();
     int httpPort = settings.httpPort();
@@ -170,7 +195,15 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     int port = httpPort != 0 ? httpPort : freePort();
     EmbeddedClickHouse engine =
         new EmbeddedClickHouse(
-            library.toAbsolutePath(), dir, port, startTimeout, password, channel, fileLock);
+            library.toAbsolutePath(),
+            dir,
+            port,
+            tcpPort,
+            clusterConfig,
+            startTimeout,
+            password,
+            channel,
+            fileLock);
     try {
       synchronized (engine.monitor) {
         engine.launch();
@@ -260,8 +293,13 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     command.add("--http_port=" + port);
     command.add("--listen_host=127.0.0.1");
     command.add("--config-file=" + config);
+    if (tcpPort > 0) {
+      // The port alone does not open the native listener: the query does.
+      command.add("--tcp_port=" + tcpPort);
+    }
     command.add(
         "--query=SYSTEM START LISTEN HTTP; "
+            + (tcpPort > 0 ? "SYSTEM START LISTEN TCP; " : "")
             + "SELECT * FROM file('/dev/stdin', 'LineAsString') FORMAT Null");
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.redirectErrorStream(true);
@@ -363,6 +401,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             + "    <rule><url>/ping</url><methods>GET,HEAD</methods><handler><type>static</type>"
             + "<status>200</status><response_content>Ok.</response_content></handler></rule>\n"
             + "  </http_handlers>\n"
+            + clusterConfig
             + "</clickhouse>\n";
     // clickhouse-local runs its own query as 'default', without a password: the handler rules
     // keep it off the HTTP interface.

@@ -1,7 +1,7 @@
 package io.tapline.server.storage;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tapline.server.storage.clickhouse.ClickHouseCallWriter;
+import io.tapline.server.storage.clickhouse.CallSinks;
 import io.tapline.server.storage.clickhouse.ClickHouseStorage;
 import io.tapline.server.storage.clickhouse.GroupCommitter;
 import java.time.Duration;
@@ -12,8 +12,9 @@ final class TestSinks {
   private TestSinks() {}
 
   static CallSink on(ClickHouseStorage storage) {
-    return new GroupCommitter(
-        new ClickHouseCallWriter(storage.ingestPool(), storage.database(), Duration.ofSeconds(15)),
+    return CallSinks.groupCommit(
+        storage,
+        Duration.ofSeconds(15),
         new GroupCommitter.Settings(
             100_000, 256L << 20, 20_000, Duration.ZERO, Duration.ofSeconds(1), 1),
         new SimpleMeterRegistry());

@@ -51,16 +51,30 @@ public final class SharedClickHouse {
     return engine;
   }
 
-  /** A store on the shared engine, in a new database of {@code testClass}. */
+  /**
+   * A store on the shared engine, in a new database of {@code testClass}; on the shared cluster
+   * instead when the run names one ({@link EmbeddedCluster#LAYOUT_PROPERTY}).
+   */
   public static io.tapline.server.storage.clickhouse.ClickHouseStorage openStorage(
       Class<?> testClass, int poolSize) {
+    EmbeddedCluster cluster = EmbeddedCluster.ofLayoutProperty();
+    if (cluster != null) {
+      return cluster.openStorage(testClass, poolSize);
+    }
     return io.tapline.server.storage.clickhouse.ClickHouseStorage.open(
         engine().jdbcUrl(), engine().user(), engine().password(), newDatabase(testClass), poolSize);
   }
 
-  /** {@code config} pointed at the shared engine, in {@code database}. */
+  /**
+   * {@code config} pointed at the shared engine, in {@code database}; at the shared cluster instead
+   * when the run names one ({@link EmbeddedCluster#LAYOUT_PROPERTY}).
+   */
   public static io.tapline.server.config.TaplineConfig on(
       io.tapline.server.config.TaplineConfig config, String database) {
+    EmbeddedCluster cluster = EmbeddedCluster.ofLayoutProperty();
+    if (cluster != null) {
+      return cluster.on(config, database);
+    }
     return config.withClickHouse(
         engine().jdbcUrl(), engine().user(), engine().password(), database);
   }

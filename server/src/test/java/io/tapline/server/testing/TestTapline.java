@@ -55,13 +55,9 @@ public final class TestTapline implements BeforeAllCallback, AfterAllCallback {
   @Override
   public void beforeAll(ExtensionContext context) {
     TaplineConfig config =
-        ConfigLoader.load(withBootstrapKey())
-            .withPort(0)
-            .withClickHouse(
-                SharedClickHouse.engine().jdbcUrl(),
-                SharedClickHouse.engine().user(),
-                SharedClickHouse.engine().password(),
-                SharedClickHouse.newDatabase(context.getRequiredTestClass()));
+        SharedClickHouse.on(
+            ConfigLoader.load(withBootstrapKey()).withPort(0),
+            SharedClickHouse.newDatabase(context.getRequiredTestClass()));
     server = TaplineServer.start(config);
   }
 

@@ -131,9 +131,10 @@ public final class ClickHouseCallExport implements CallExport {
     String join = "";
     if (withLabels) {
       // Each call's latest labels, joined by service and id; calls without any get an empty map.
+      // GLOBAL: in a cluster, labels are on the node Tapline reads through only.
       boolean byService = !criteria.service().isEmpty();
       join =
-          " LEFT JOIN "
+          " GLOBAL LEFT JOIN "
               + ClickHouseLabelStore.latestByCall(byService)
               + " AS l ON service = l_service AND id = l_call_id";
       if (byService) {

@@ -18,7 +18,9 @@ import javax.sql.DataSource;
 /**
  * Labels in the {@code call_labels} table: one row per label sent, the latest by label time (then
  * arrival) a call's value ({@link #LATEST}). Correlations, counts and queues are single statements
- * over {@code api_calls} and the labels.
+ * over {@code api_calls} and the labels. In a cluster, labels are not sharded: they live on the
+ * node Tapline reads through, so statements over calls read them with GLOBAL IN and GLOBAL JOIN
+ * (made there once, sent to the shards).
  */
 public final class ClickHouseLabelStore implements LabelStore {
 
@@ -190,7 +192,7 @@ public final class ClickHouseLabelStore implements LabelStore {
             + ClickHouseCallWriter.TABLE
             + " WHERE "
             + where.sql
-            + ") AS c LEFT JOIN (SELECT service AS l_service, call_id AS l_call_id, "
+            + ") AS c GLOBAL LEFT JOIN (SELECT service AS l_service, call_id AS l_call_id, "
             + LATEST
             + " AS v, 1 AS has FROM "
             + labelled
@@ -236,7 +238,7 @@ public final class ClickHouseLabelStore implements LabelStore {
             + ClickHouseCallWriter.TABLE
             + " WHERE "
             + where.sql
-            + " AND (service, id) NOT IN (SELECT service, call_id FROM "
+            + " AND (service, id) GLOBAL NOT IN (SELECT service, call_id FROM "
             + labelled
             + ") ORDER BY cityHash64(id, ?) LIMIT ? BY stratum LIMIT ?";
     return Connections.with(

@@ -15,6 +15,8 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -106,6 +108,8 @@ public final class ClickHouseStorage implements AutoCloseable {
   private final DataSource queryPool;
   private final DataSource internalPool;
   private final String database;
+  private final Cluster cluster;
+  private final List<List<HikariDataSource>> shardPools;
 
   private ClickHouseStorage(
       HikariDataSource queries,
@@ -113,7 +117,9 @@ public final class ClickHouseStorage implements AutoCloseable {
       HikariDataSource ingest,
       HikariDataSource exports,
       int queryWaitMillis,
-      String database) {
+      String database,
+      Cluster cluster,
+      List<List<HikariDataSource>> shardPools) {
     this.queries = queries;
     this.internal = internal;
     this.ingest = ingest;
@@ -121,6 +127,8 @@ public final class ClickHouseStorage implements AutoCloseable {
     this.queryPool = new TimedDataSource(queries, queryWaitMillis);
     this.internalPool = new TimedDataSource(internal, INTERNAL_WAIT_MILLIS);
     this.database = database;
+    this.cluster = cluster;
+    this.shardPools = shardPools;
   }
 
   /**
@@ -145,20 +153,31 @@ public final class ClickHouseStorage implements AutoCloseable {
       String database,
       Settings settings,
       MeterRegistry meters) {
+    return open(serverUrl, user, password, database, settings, meters, Cluster.NONE);
+  }
+
+  /**
+   * As {@link #open(String, String, String, String, Settings, MeterRegistry)}, storing calls in
+   * {@code cluster}'s shards (see {@link Cluster}) unless it is {@link Cluster#NONE}.
+   */
+  public static ClickHouseStorage open(
+      String serverUrl,
+      String user,
+      String password,
+      String database,
+      Settings settings,
+      MeterRegistry meters,
+      Cluster cluster) {
     if (!TaplineConfig.ClickHouse.DATABASE_NAME.matcher(database).matches()) {
       throw new IllegalArgumentException("Invalid database name: " + database);
     }
-    String base =
-        serverUrl.endsWith("/") ? serverUrl.substring(0, serverUrl.length() - 1) : serverUrl;
-    Properties credentials = new Properties();
-    credentials.setProperty("user", user);
-    credentials.setProperty("password", password);
-    try (Connection connection = DriverManager.getConnection(base, credentials);
-        Statement statement = Statements.create(connection)) {
-      statement.execute("CREATE DATABASE IF NOT EXISTS `" + database + "`");
-    } catch (SQLException e) {
-      throw RetryLaterException.unavailable(
-          "Cannot reach ClickHouse at " + base + ": " + e.getMessage(), e);
+    String base = withoutSlash(serverUrl);
+    createDatabase(base, user, password, database);
+    String localDatabase = Cluster.localDatabase(database);
+    for (List<String> replicas : cluster.shards()) {
+      for (String replica : replicas) {
+        createDatabase(withoutSlash(replica), user, password, localDatabase);
+      }
     }
 
     Properties limits = new Properties();
@@ -192,6 +211,12 @@ public final class ClickHouseStorage implements AutoCloseable {
     // answer came at all.
     limits.setProperty("client_retry_on_failures", RETRY_ON);
     internalLimits.setProperty("client_retry_on_failures", RETRY_ON);
+    if (cluster.isSet()) {
+      // An INSERT through a Distributed table (a tool's, a test's: Tapline writes to the shards)
+      // returns once the shards stored it, not once it was queued.
+      limits.setProperty("clickhouse_setting_distributed_foreground_insert", "1");
+      internalLimits.setProperty("clickhouse_setting_distributed_foreground_insert", "1");
+    }
     Properties ingestLimits = new Properties();
     ingestLimits.setProperty("socket_timeout", Integer.toString(INTERNAL_WAIT_MILLIS));
     HikariDataSource queries =
@@ -234,16 +259,63 @@ public final class ClickHouseStorage implements AutoCloseable {
             settings.ingestPoolSize(),
             ingestLimits,
             meters);
+    // In a cluster, each replica's call tables have a pool of their own for the inserts of its
+    // shard, and the schema's call tables are created through it.
+    List<List<HikariDataSource>> shardPools = new ArrayList<>();
+    for (int s = 0; s < cluster.shards().size(); s++) {
+      List<HikariDataSource> replicas = new ArrayList<>();
+      for (int r = 0; r < cluster.shards().get(s).size(); r++) {
+        replicas.add(
+            pool(
+                "clickhouse-ingest-s" + (s + 1) + "r" + (r + 1),
+                withoutSlash(cluster.shards().get(s).get(r)) + "/" + localDatabase,
+                user,
+                password,
+                settings.ingestPoolSize(),
+                ingestLimits,
+                meters));
+      }
+      shardPools.add(List.copyOf(replicas));
+    }
     ClickHouseStorage storage =
-        new ClickHouseStorage(queries, internal, ingest, exports, queryWait, database);
+        new ClickHouseStorage(
+            queries,
+            internal,
+            ingest,
+            exports,
+            queryWait,
+            database,
+            cluster,
+            List.copyOf(shardPools));
     try {
-      new SchemaMigrator(storage.internal).migrate();
+      new SchemaMigrator(
+              storage.internal,
+              cluster,
+              shardPools.stream().flatMap(List::stream).map(DataSource.class::cast).toList())
+          .migrate();
     } catch (RuntimeException e) {
       storage.close();
       throw e;
     }
     logger.info("ClickHouse schema up to date in database {} at {}", database, base);
     return storage;
+  }
+
+  private static String withoutSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  private static void createDatabase(String url, String user, String password, String database) {
+    Properties credentials = new Properties();
+    credentials.setProperty("user", user);
+    credentials.setProperty("password", password);
+    try (Connection connection = DriverManager.getConnection(url, credentials);
+        Statement statement = Statements.create(connection)) {
+      statement.execute("CREATE DATABASE IF NOT EXISTS `" + database + "`");
+    } catch (SQLException e) {
+      throw RetryLaterException.unavailable(
+          "Cannot reach ClickHouse at " + url + ": " + e.getMessage(), e);
+    }
   }
 
   private static HikariDataSource pool(
@@ -293,6 +365,19 @@ public final class ClickHouseStorage implements AutoCloseable {
 
   public String database() {
     return database;
+  }
+
+  /** The cluster calls are stored in, or {@link Cluster#NONE}. */
+  public Cluster cluster() {
+    return cluster;
+  }
+
+  /**
+   * In a cluster, each shard's replicas' pools on their own call tables ({@link
+   * Cluster#localDatabase}), for inserts; empty on one server.
+   */
+  public List<List<DataSource>> shardPools() {
+    return shardPools.stream().map(List::<DataSource>copyOf).toList();
   }
 
   /**
@@ -348,6 +433,7 @@ public final class ClickHouseStorage implements AutoCloseable {
     internal.close();
     ingest.close();
     exports.close();
+    shardPools.forEach(replicas -> replicas.forEach(HikariDataSource::close));
   }
 
   /**

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.tapline.server.storage.CallBatch;
 import io.tapline.server.storage.CallRecord;
@@ -87,6 +89,7 @@ public final class GroupCommitter implements CallSink {
 
   private final RowWriter writer;
   private final Settings settings;
+  private final String store;
   private final long commitIntervalNanos;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedRecords = new AtomicLong();
@@ -103,36 +106,52 @@ public final class GroupCommitter implements CallSink {
   private volatile boolean closing;
 
   public GroupCommitter(ClickHouseCallWriter writer, Settings settings, MeterRegistry meters) {
-    this((RowWriter) writer, settings, meters);
+    this(writer, settings, meters, Tags.empty(), "the store");
   }
 
-  GroupCommitter(RowWriter writer, Settings settings, MeterRegistry meters) {
+  /**
+   * @param tags added to every meter: which shard of a cluster the committer writes to
+   * @param store what the committer writes to, as clients are told when it is unavailable
+   */
+  GroupCommitter(
+      RowWriter writer, Settings settings, MeterRegistry meters, Tags tags, String store) {
     this.writer = writer;
     this.settings = settings;
+    this.store = store;
     this.commitIntervalNanos = settings.commitInterval().toNanos();
-    this.records = meters.counter("tapline.ingest.records");
+    this.records = meters.counter("tapline.ingest.records", tags);
     this.batchRecords =
         DistributionSummary.builder("tapline.ingest.batch.records")
+            .tags(tags)
             .publishPercentileHistogram()
             .register(meters);
     this.insertRecords =
-        DistributionSummary.builder("tapline.clickhouse.insert.records").register(meters);
+        DistributionSummary.builder("tapline.clickhouse.insert.records")
+            .tags(tags)
+            .register(meters);
     // Both outcomes publish histograms: Prometheus needs one type per metric name.
     this.inserted =
         Timer.builder("tapline.clickhouse.insert")
+            .tags(tags)
             .tag("outcome", "committed")
             .publishPercentileHistogram()
             .register(meters);
     this.failed =
         Timer.builder("tapline.clickhouse.insert")
+            .tags(tags)
             .tag("outcome", "failed")
             .publishPercentileHistogram()
             .register(meters);
     Gauge.builder("tapline.ingest.queue.records", queuedRecords, AtomicLong::get)
+        .tags(tags)
         .description("Calls waiting for their group commit")
         .register(meters);
     for (int i = 0; i < settings.workers(); i++) {
-      workers.add(Thread.ofPlatform().name("tapline-group-commit-" + i).daemon().start(this::run));
+      workers.add(
+          Thread.ofPlatform()
+              .name("tapline-group-commit-" + tags.stream().map(Tag::getValue).toList() + i)
+              .daemon()
+              .start(this::run));
     }
   }
 
@@ -161,7 +180,7 @@ public final class GroupCommitter implements CallSink {
       return CompletableFuture.failedFuture(unavailable("the server is shutting down", null));
     }
     if (System.nanoTime() - downUntilNanos < 0) {
-      return CompletableFuture.failedFuture(unavailable("the store is unavailable", null));
+      return CompletableFuture.failedFuture(unavailable(store + " is unavailable", null));
     }
     CompletableFuture<List<CallRecord>> done = new CompletableFuture<>();
     String key = batch.mayBeStored() ? sender + "/" + batch.batchId() : null;
@@ -261,10 +280,11 @@ public final class GroupCommitter implements CallSink {
       failed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       downUntilNanos = System.nanoTime() + settings.retryAfter().toNanos();
       logger.warn(
-          "Store unavailable; refusing ingest for {} ms: {}",
+          "{} unavailable; refusing its ingest for {} ms: {}",
+          store,
           settings.retryAfter().toMillis(),
           e.getMessage());
-      RetryLaterException failure = unavailable("the store is unavailable", e);
+      RetryLaterException failure = unavailable(store + " is unavailable", e);
       fail(group, failure);
       failQueued(failure);
       return;

@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,16 +27,54 @@ import org.slf4j.LoggerFactory;
  * seen yet, in order, and records each in {@code schema_migrations} with its checksum. Migrations
  * are forward-only: a recorded migration whose file changed stops the start. Statements are
  * idempotent ({@code IF NOT EXISTS}), so replicas starting together are safe.
+ *
+ * <p><b>In a cluster</b> ({@link Cluster}) the same files make two schemas. The statements on call
+ * tables ({@code api_calls} and its rollups, all named {@code api_calls*}) run on every node, in
+ * its {@linkplain Cluster#localDatabase own database}, which records them in a {@code
+ * schema_migrations} of its own: a node added later, or one that was down, is brought up to date at
+ * the next start. The other statements (metadata, alert state) run on the node Tapline reads
+ * through, whose {@code schema_migrations} is the cluster's record. Then each call table gets a
+ * {@code Distributed} table of the same name and columns there, made again whenever a migration
+ * changed the columns: the queries read the same names on one server and on a cluster.
  */
 final class SchemaMigrator {
 
   private static final Logger logger = LoggerFactory.getLogger(SchemaMigrator.class);
   static final String RESOURCE_DIR = "/tapline/schema/";
 
-  private final DataSource dataSource;
+  /**
+   * The first words of a statement on a call table: {@code CREATE TABLE api_calls...}, {@code DROP
+   * VIEW IF EXISTS api_calls_5m_mv}, {@code INSERT INTO api_calls_counts_1h}...
+   */
+  private static final Pattern CALL_TABLE_STATEMENT =
+      Pattern.compile(
+          "^(CREATE|ALTER|DROP|TRUNCATE|INSERT\\s+INTO)\\s+((TABLE|MATERIALIZED\\s+VIEW|VIEW)\\s+)?"
+              + "(IF\\s+(NOT\\s+)?EXISTS\\s+)?api_calls\\w*\\b",
+          Pattern.CASE_INSENSITIVE);
 
+  private final DataSource dataSource;
+  private final Cluster cluster;
+  private final List<DataSource> nodes;
+
+  /** Migrates one server's database. */
   SchemaMigrator(DataSource dataSource) {
+    this(dataSource, Cluster.NONE, List.of());
+  }
+
+  /**
+   * @param dataSource the database Tapline reads through
+   * @param cluster the cluster calls are stored in, or {@link Cluster#NONE}
+   * @param nodes in a cluster, every replica's own database
+   */
+  SchemaMigrator(DataSource dataSource, Cluster cluster, List<DataSource> nodes) {
     this.dataSource = dataSource;
+    this.cluster = cluster;
+    this.nodes = List.copyOf(nodes);
+  }
+
+  /** True for a statement on a call table, which a cluster stores in every shard. */
+  static boolean onCallTable(String statement) {
+    return CALL_TABLE_STATEMENT.matcher(statement.strip()).find();
   }
 
   /** A migration file: its number, its name and its statements. */
@@ -85,7 +125,20 @@ final class SchemaMigrator {
   }
 
   void migrate() {
-    try (Connection connection = dataSource.getConnection();
+    if (!cluster.isSet()) {
+      migrate(dataSource, statement -> true);
+      return;
+    }
+    for (DataSource node : nodes) {
+      migrate(node, SchemaMigrator::onCallTable);
+    }
+    migrate(dataSource, statement -> !onCallTable(statement));
+    distributeCallTables();
+  }
+
+  /** Applies, in {@code target}, the statements {@code applies} accepts of every new migration. */
+  private void migrate(DataSource target, Predicate<String> applies) {
+    try (Connection connection = target.getConnection();
         Statement statement = Statements.create(connection)) {
       statement.execute(
           new Migration(0, "schema_migrations.sql", resource("schema_migrations.sql"))
@@ -112,7 +165,9 @@ final class SchemaMigrator {
         }
         logger.info("Applying schema migration {}", migration.name());
         for (String sql : migration.statements()) {
-          statement.execute(sql);
+          if (applies.test(sql)) {
+            statement.execute(sql);
+          }
         }
         try (PreparedStatement record =
             Statements.prepare(
@@ -127,6 +182,105 @@ final class SchemaMigrator {
     } catch (SQLException e) {
       throw RetryLaterException.unavailable("Schema migration failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Gives each call table of the first node a {@code Distributed} table of the same name and
+   * columns in the database Tapline reads through, made again when the columns differ. A table of
+   * that name that is not {@code Distributed} (the database held calls of one server) stops the
+   * start: its calls would be hidden.
+   */
+  private void distributeCallTables() {
+    String local;
+    Map<String, String> columns = new java.util.LinkedHashMap<>();
+    try (Connection connection = nodes.getFirst().getConnection();
+        Statement statement = Statements.create(connection)) {
+      try (ResultSet rs = statement.executeQuery("SELECT currentDatabase()")) {
+        rs.next();
+        local = rs.getString(1);
+      }
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT name FROM system.tables WHERE database = currentDatabase()"
+                  + " AND startsWith(name, 'api_calls') AND engine != 'MaterializedView'"
+                  + " ORDER BY name")) {
+        while (rs.next()) {
+          columns.put(rs.getString(1), null);
+        }
+      }
+      for (String table : List.copyOf(columns.keySet())) {
+        columns.put(table, columnsOf(connection, table));
+      }
+    } catch (SQLException e) {
+      throw RetryLaterException.unavailable("Schema migration failed: " + e.getMessage(), e);
+    }
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = Statements.create(connection)) {
+      for (Map.Entry<String, String> table : columns.entrySet()) {
+        String name = table.getKey();
+        String engine = null;
+        try (PreparedStatement find =
+            Statements.prepare(
+                connection,
+                "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name ="
+                    + " ?")) {
+          find.setString(1, name);
+          try (ResultSet rs = find.executeQuery()) {
+            engine = rs.next() ? rs.getString(1) : null;
+          }
+        }
+        if (engine != null && !engine.equals("Distributed")) {
+          throw new IllegalStateException(
+              "The database Tapline reads through holds a table "
+                  + name
+                  + " of one server ("
+                  + engine
+                  + "); a cluster needs a database of its own (clickhouse.database)");
+        }
+        if (engine != null && columnsOf(connection, name).equals(table.getValue())) {
+          continue;
+        }
+        logger.info("Creating the Distributed table {} over cluster {}", name, cluster.name());
+        statement.execute(
+            "CREATE OR REPLACE TABLE `"
+                + name
+                + "` ("
+                + table.getValue()
+                + ") ENGINE = Distributed('"
+                + cluster.name()
+                + "', '"
+                + local
+                + "', '"
+                + name
+                + "', rand())");
+      }
+    } catch (SQLException e) {
+      throw RetryLaterException.unavailable("Schema migration failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** A table's columns as a column list of CREATE TABLE: names, types and how they are filled. */
+  private static String columnsOf(Connection connection, String table) throws SQLException {
+    List<String> columns = new ArrayList<>();
+    try (PreparedStatement statement =
+        Statements.prepare(
+            connection,
+            "SELECT name, type, default_kind, default_expression FROM system.columns"
+                + " WHERE database = currentDatabase() AND table = ? ORDER BY position")) {
+      statement.setString(1, table);
+      try (ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) {
+          String kind = rs.getString(3);
+          columns.add(
+              "`"
+                  + rs.getString(1)
+                  + "` "
+                  + rs.getString(2)
+                  + (kind == null || kind.isEmpty() ? "" : " " + kind + " " + rs.getString(4)));
+        }
+      }
+    }
+    return String.join(", ", columns);
   }
 
   private static String resource(String name) {

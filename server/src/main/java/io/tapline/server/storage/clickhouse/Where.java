@@ -145,12 +145,14 @@ final class Where {
 
   /**
    * The calls whose latest value of a label is the one wanted (or that have it, or lack it): the
-   * latest by label time, then by arrival.
+   * latest by label time, then by arrival. GLOBAL: in a cluster, labels are on the node Tapline
+   * reads through only, so the set is made there and sent to the shards.
    */
   private static void label(
       StringBuilder where, List<Object> parameters, LabelCondition label, String service) {
     where
-        .append(label.missing() ? " AND (service, id) NOT IN" : " AND (service, id) IN")
+        .append(
+            label.missing() ? " AND (service, id) GLOBAL NOT IN" : " AND (service, id) GLOBAL IN")
         .append(" (SELECT service, call_id FROM ")
         .append(ClickHouseLabelStore.TABLE)
         .append(" WHERE name = ?");

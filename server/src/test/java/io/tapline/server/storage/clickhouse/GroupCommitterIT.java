@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tapline.server.storage.CallBatch;
 import io.tapline.server.storage.CallRecord;
@@ -68,7 +69,9 @@ class GroupCommitterIT {
     return new GroupCommitter(
         writer,
         new GroupCommitter.Settings(records, bytes, 1000, Duration.ZERO, retryAfter, workers),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        Tags.empty(),
+        "the store");
   }
 
   private static List<CallRecord> calls(String service, int n) {

@@ -1,0 +1,53 @@
+package io.tapline.server.storage.clickhouse;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.tapline.server.storage.CallSink;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/** The ingest sink on a storage, as the server builds it. */
+public final class CallSinks {
+
+  private CallSinks() {}
+
+  /**
+   * Group commit into {@code storage}: one {@link GroupCommitter} on one server; in a cluster one
+   * per shard ({@link ShardedSink}), each writing to every replica of its shard ({@link
+   * EveryReplica}) and with its own queue, so that a shard down stops only its own batches.
+   *
+   * @param commitTimeout how long one INSERT or look-up may take ({@code ingest.commit-timeout})
+   */
+  public static CallSink groupCommit(
+      ClickHouseStorage storage,
+      Duration commitTimeout,
+      GroupCommitter.Settings settings,
+      MeterRegistry meters) {
+    Cluster cluster = storage.cluster();
+    if (!cluster.isSet()) {
+      return new GroupCommitter(
+          new ClickHouseCallWriter(storage.ingestPool(), storage.database(), commitTimeout),
+          settings,
+          meters);
+    }
+    String local = Cluster.localDatabase(storage.database());
+    List<CallSink> shards = new ArrayList<>();
+    List<List<DataSource>> pools = storage.shardPools();
+    for (int shard = 1; shard <= pools.size(); shard++) {
+      List<ClickHouseCallWriter> replicas = new ArrayList<>();
+      for (DataSource pool : pools.get(shard - 1)) {
+        replicas.add(new ClickHouseCallWriter(pool, local, commitTimeout));
+      }
+      shards.add(
+          new GroupCommitter(
+              replicas.size() == 1 ? replicas.getFirst() : new EveryReplica(replicas),
+              settings,
+              meters,
+              Tags.of("shard", Integer.toString(shard)),
+              "shard " + shard + " of cluster " + cluster.name()));
+    }
+    return new ShardedSink(shards);
+  }
+}
