@@ -17,6 +17,7 @@ import io.tapline.server.auth.ApiKeys;
 import io.tapline.server.config.ConfigLoader;
 import io.tapline.server.config.TaplineConfig;
 import io.tapline.server.embedded.EmbeddedClickHouse;
+import io.tapline.server.testing.EmbeddedCluster;
 import io.tapline.server.testing.RetryingIngestClient;
 import io.tapline.server.testing.SharedClickHouse;
 import io.tapline.server.testing.TempDirs;
@@ -58,6 +59,7 @@ import java.util.function.LongConsumer;
  *                             [--pool=10000]       (distinct calls per client)
  *                             [--anonymous=true]   (no batch ids: no look-up of stored rows)
  *                             [--generator=process] (clients in a separate JVM on this machine)
+ *                             [--cluster=2x1]      (a cluster of embedded engines: shards x replicas)
  *                             [--flag=--ingest.commit-max-records=20000 ...]
  * </pre>
  *
@@ -114,24 +116,28 @@ public final class IngestBenchmark {
         flags);
 
     try {
-      run(load, separate, args, dataDir, adminKey, flags);
+      run(load, separate, args, dataDir, adminKey, flags, opts);
     } finally {
       TempDirs.deleteTree(dataDir); // a minute of ingest leaves gigabytes
     }
   }
 
   private static void run(
-      Load load, boolean separate, String[] args, Path dataDir, String adminKey, List<String> flags)
+      Load load,
+      boolean separate,
+      String[] args,
+      Path dataDir,
+      String adminKey,
+      List<String> flags,
+      Map<String, String> opts)
       throws Exception {
-    try (EmbeddedClickHouse engine =
-            EmbeddedClickHouse.start(
-                new TaplineConfig.Embedded(
-                    SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)));
+    String cluster = opts.getOrDefault("cluster", "");
+    try (Store store = cluster.isEmpty() ? Store.engine(dataDir) : Store.cluster(cluster);
         TaplineServer server =
             TaplineServer.start(
-                ConfigLoader.load(flags.toArray(String[]::new))
-                    .withPort(0)
-                    .withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), "bench"))) {
+                store.configure(
+                    ConfigLoader.load(flags.toArray(String[]::new)).withPort(0), "bench"))) {
+      List<EmbeddedClickHouse> engine = store.engines();
       if (!separate) {
         long storedAtStart = storedRows(server);
         long[] measuredStart = new long[2];
@@ -181,7 +187,11 @@ public final class IngestBenchmark {
    * server's heap, then the CPU of each process while measuring.
    */
   private static void runSeparateGenerator(
-      Load load, String[] args, TaplineServer server, EmbeddedClickHouse engine, String adminKey)
+      Load load,
+      String[] args,
+      TaplineServer server,
+      List<EmbeddedClickHouse> engine,
+      String adminKey)
       throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
@@ -408,11 +418,61 @@ public final class IngestBenchmark {
 
   /** CPU time used so far by this JVM and by the engine's process. */
   static long[] cpuNanos(EmbeddedClickHouse engine) {
+    return cpuNanos(List.of(engine));
+  }
+
+  /** CPU time used so far by this JVM and by the engines' processes together. */
+  static long[] cpuNanos(List<EmbeddedClickHouse> engines) {
     long jvm =
         ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
             .getProcessCpuTime();
-    long engineCpu = ProcessHandle.of(engine.pid()).map(IngestBenchmark::cpuNanos).orElse(0L);
+    long engineCpu = 0;
+    for (EmbeddedClickHouse engine : engines) {
+      engineCpu += ProcessHandle.of(engine.pid()).map(IngestBenchmark::cpuNanos).orElse(0L);
+    }
     return new long[] {jvm, engineCpu};
+  }
+
+  /**
+   * Where the benchmark's server stores calls: an embedded engine of its own, or a cluster of
+   * embedded engines ({@code --cluster=SHARDSxREPLICAS}).
+   */
+  private record Store(List<EmbeddedClickHouse> engines, EmbeddedCluster cluster)
+      implements AutoCloseable {
+
+    static Store engine(Path dataDir) {
+      return new Store(
+          List.of(
+              EmbeddedClickHouse.start(
+                  new TaplineConfig.Embedded(
+                      SharedClickHouse.library(), dataDir, 0, Duration.ofSeconds(60)))),
+          null);
+    }
+
+    static Store cluster(String layout) {
+      String[] parts = layout.split("x");
+      EmbeddedCluster cluster =
+          EmbeddedCluster.start(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+      System.out.printf("  on a cluster of %s embedded engines%n", layout);
+      return new Store(cluster.engines(), cluster);
+    }
+
+    TaplineConfig configure(TaplineConfig config, String database) {
+      if (cluster != null) {
+        return cluster.on(config, database);
+      }
+      EmbeddedClickHouse engine = engines.getFirst();
+      return config.withClickHouse(engine.jdbcUrl(), engine.user(), engine.password(), database);
+    }
+
+    @Override
+    public void close() {
+      if (cluster != null) {
+        cluster.close();
+      } else {
+        engines.forEach(EmbeddedClickHouse::close);
+      }
+    }
   }
 
   private static List<Long> boxed(long[] values) {

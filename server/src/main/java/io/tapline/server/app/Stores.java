@@ -62,7 +62,11 @@ record Stores(
         new ClickHouseAlertEventStore(storage.dataSource()),
         new SelectWindowAggregates(storage.dataSource()),
         new ClickHouseReplayStore(storage.dataSource()),
-        new MeteredCallStore(new ClickHouseCallStore(storage.queryPool()), meters),
+        new MeteredCallStore(
+            new ClickHouseCallStore(
+                storage.queryPool(),
+                storage.shardPools().stream().flatMap(java.util.List::stream).toList()),
+            meters),
         new ClickHouseCallExport(storage.exportPool(), storage.database()),
         new ClickHouseDriftStore(storage.queryPool()),
         new ClickHouseDriftBaselineStore(storage.dataSource()),

@@ -10,7 +10,6 @@ import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
-import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
@@ -169,13 +168,12 @@ public final class TaplineServer implements AutoCloseable {
         DemoTraffic.deleteDemoData(stores);
       }
 
-      SettableHealthChecker storeHealth = new SettableHealthChecker(true);
+      StoreHealth storeHealth = new StoreHealth(storage);
       ScheduledExecutorService healthChecks =
           Executors.newSingleThreadScheduledExecutor(
               Thread.ofPlatform().name("tapline-health").daemon().factory());
-      ClickHouseStorage checked = storage;
       healthChecks.scheduleWithFixedDelay(
-          () -> storeHealth.setHealthy(checked.isHealthy()),
+          storeHealth::check,
           HEALTH_CHECK_INTERVAL_MILLIS,
           HEALTH_CHECK_INTERVAL_MILLIS,
           TimeUnit.MILLISECONDS);
@@ -229,7 +227,7 @@ public final class TaplineServer implements AutoCloseable {
       TaplineConfig config,
       Stores stores,
       ClickHouseStorage storage,
-      SettableHealthChecker storeHealth,
+      StoreHealth storeHealth,
       PrometheusMeterRegistry meters) {
     Authenticator authenticator =
         new Authenticator(stores.apiKeys(), config.auth(), Clock.systemUTC());
@@ -352,7 +350,7 @@ public final class TaplineServer implements AutoCloseable {
                     Clock.systemUTC()))
             .addService(replay)
             .addService(new IdentityServiceImpl(stores.apiKeys()))
-            .addService(GrpcHealthCheckService.builder().checkers(storeHealth).build())
+            .addService(GrpcHealthCheckService.builder().checkers(storeHealth.checker()).build())
             .supportedSerializationFormats(GrpcSerializationFormats.values())
             .jsonMarshallerFactory(JsonCodec::of)
             .enableUnframedRequests(true)
@@ -390,9 +388,10 @@ public final class TaplineServer implements AutoCloseable {
             .decorate(DecodingService.newDecorator())
             .decorate(requestMetrics));
     // Readiness follows the store; liveness only says the process answers.
-    HealthCheckService ready = HealthCheckService.builder().checkers(storeHealth).build();
-    sb.service("/internal/health", ready);
-    sb.service("/internal/health/ready", ready);
+    // Readiness also names the nodes of a cluster that do not answer.
+    sb.service(
+        "/internal/health", HealthCheckService.builder().checkers(storeHealth.checker()).build());
+    sb.service("/internal/health/ready", storeHealth.readiness());
     sb.service("/internal/health/live", HealthCheckService.of());
     sb.service("/internal/metrics", PrometheusExpositionService.of(meters.getPrometheusRegistry()));
     sb.serviceUnder("/docs", DocsExamples.docService());

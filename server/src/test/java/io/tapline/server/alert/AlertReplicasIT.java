@@ -65,13 +65,8 @@ class AlertReplicasIT {
     flags[FLAGS.length + 1] = "--alerts.replica-id=replica-b";
     second =
         TaplineServer.start(
-            ConfigLoader.load(flags)
-                .withPort(0)
-                .withClickHouse(
-                    SharedClickHouse.engine().jdbcUrl(),
-                    SharedClickHouse.engine().user(),
-                    SharedClickHouse.engine().password(),
-                    tapline.server().storage().database()));
+            SharedClickHouse.on(
+                ConfigLoader.load(flags).withPort(0), tapline.server().storage().database()));
     secondChannel =
         NettyChannelBuilder.forAddress("127.0.0.1", second.port()).usePlaintext().build();
     Metadata headers = new Metadata();

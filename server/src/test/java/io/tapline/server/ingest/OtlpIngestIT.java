@@ -312,17 +312,14 @@ class OtlpIngestIT {
     String key = tapline.newKey(Set.of("ingest"), "otel-port");
     try (TaplineServer server =
         TaplineServer.start(
-            ConfigLoader.load(
-                    new String[] {
-                      "--server.extra-ports=" + extra,
-                      "--auth.bootstrap-admin-key=" + tapline.adminKey()
-                    })
-                .withPort(0)
-                .withClickHouse(
-                    SharedClickHouse.engine().jdbcUrl(),
-                    SharedClickHouse.engine().user(),
-                    SharedClickHouse.engine().password(),
-                    tapline.server().storage().database()))) {
+            SharedClickHouse.on(
+                ConfigLoader.load(
+                        new String[] {
+                          "--server.extra-ports=" + extra,
+                          "--auth.bootstrap-admin-key=" + tapline.adminKey()
+                        })
+                    .withPort(0),
+                tapline.server().storage().database()))) {
       assertThat(server.port()).isNotEqualTo(extra);
       SdkTracerProvider provider =
           tracing(

@@ -126,6 +126,17 @@ public final class EmbeddedCluster implements AutoCloseable {
     nodes[i] = null;
   }
 
+  /** The running engines, shard by shard. */
+  public List<EmbeddedClickHouse> engines() {
+    List<EmbeddedClickHouse> running = new ArrayList<>();
+    for (EmbeddedClickHouse node : nodes) {
+      if (node != null) {
+        running.add(node);
+      }
+    }
+    return running;
+  }
+
   /** Where Tapline's storage on this cluster reads through: the first node. */
   public String entryUrl() {
     return "jdbc:clickhouse://127.0.0.1:" + httpPorts[0];
@@ -153,14 +164,30 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** A store on this cluster, in a new database of {@code testClass}. */
   public ClickHouseStorage openStorage(Class<?> testClass, int poolSize) {
+    return openStorage(SharedClickHouse.newDatabase(testClass), poolSize);
+  }
+
+  /** A store on this cluster, in {@code database}. */
+  public ClickHouseStorage openStorage(String database, int poolSize) {
     return ClickHouseStorage.open(
         entryUrl(),
         user(),
         password(),
-        SharedClickHouse.newDatabase(testClass),
+        database,
         ClickHouseStorage.Settings.of(poolSize),
         null,
         cluster());
+  }
+
+  /** The engine of replica {@code replica} of shard {@code shard} (from 1), or null if stopped. */
+  public EmbeddedClickHouse node(int shard, int replica) {
+    return nodes[index(shard, replica)];
+  }
+
+  /** A connection to replica {@code replica} of shard {@code shard} itself. */
+  public java.sql.Connection connect(int shard, int replica) throws java.sql.SQLException {
+    return java.sql.DriverManager.getConnection(
+        "jdbc:clickhouse://127.0.0.1:" + httpPorts[index(shard, replica)], user(), password());
   }
 
   /** {@code config} storing in this cluster, in {@code database}. */

@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A server on an embedded engine of its own, for tests and tools that stop, kill or load the
- * engine, which the run's shared engine must not suffer. It has a bootstrap admin key, which its
- * {@link #channel()} sends. Closing it closes the channel, the server and the engine.
+ * engine, which the run's shared engine must not suffer; or on a cluster of embedded engines
+ * ({@link #onCluster}). It has a bootstrap admin key, which its {@link #channel()} sends. Closing
+ * it closes the channel, the server and its own engine (a cluster stays up).
  */
 public final class ServerOnOwnEngine implements AutoCloseable {
 
@@ -68,6 +69,22 @@ public final class ServerOnOwnEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a server storing in {@code cluster}, using {@code database}.
+   *
+   * @param flags configuration flags besides the admin key
+   */
+  public static ServerOnOwnEngine onCluster(
+      EmbeddedCluster cluster, String database, String... flags) {
+    String adminKey = ApiKeys.generate().key();
+    List<String> all = new ArrayList<>(List.of("--auth.bootstrap-admin-key=" + adminKey));
+    all.addAll(List.of(flags));
+    TaplineServer server =
+        TaplineServer.start(
+            cluster.on(ConfigLoader.load(all.toArray(String[]::new)).withPort(0), database));
+    return new ServerOnOwnEngine(null, server, adminKey);
+  }
+
   /** {@code channel} sending {@code key} as its bearer credential. */
   public static Channel withKey(Channel channel, String key) {
     Metadata headers = new Metadata();
@@ -77,6 +94,7 @@ public final class ServerOnOwnEngine implements AutoCloseable {
         channel, MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
+  /** The server's own engine; null on a cluster. */
   public EmbeddedClickHouse engine() {
     return engine;
   }
@@ -108,7 +126,9 @@ public final class ServerOnOwnEngine implements AutoCloseable {
       try {
         server.close();
       } finally {
-        engine.close();
+        if (engine != null) {
+          engine.close();
+        }
       }
     }
   }

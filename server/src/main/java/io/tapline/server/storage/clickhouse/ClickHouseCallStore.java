@@ -32,6 +32,7 @@ public final class ClickHouseCallStore implements CallStore {
 
   private final DataSource dataSource;
   private final boolean rollups;
+  private final List<DataSource> nodes;
 
   /** A store whose aggregate queries read the rollup when it can answer them. */
   public ClickHouseCallStore(DataSource dataSource) {
@@ -42,8 +43,21 @@ public final class ClickHouseCallStore implements CallStore {
    * @param rollups false to read only {@code api_calls}, for comparing the two paths
    */
   public ClickHouseCallStore(DataSource dataSource, boolean rollups) {
+    this(dataSource, rollups, List.of());
+  }
+
+  /**
+   * A store on a cluster: reads through {@code dataSource}'s Distributed tables, deletes on every
+   * node's own tables ({@code nodes}: a Distributed table takes no DELETE).
+   */
+  public ClickHouseCallStore(DataSource dataSource, List<DataSource> nodes) {
+    this(dataSource, true, nodes);
+  }
+
+  private ClickHouseCallStore(DataSource dataSource, boolean rollups, List<DataSource> nodes) {
     this.dataSource = dataSource;
     this.rollups = rollups;
+    this.nodes = List.copyOf(nodes);
   }
 
   @Override
@@ -88,26 +102,35 @@ public final class ClickHouseCallStore implements CallStore {
     }
     List<Object> parameters = List.of(List.copyOf(services));
     String where = " WHERE has(?, service)";
-    return Connections.with(
-        dataSource,
-        "deletion of the calls of " + services,
-        connection -> {
-          long calls;
-          try (PreparedStatement count =
-                  Statements.prepare(
-                      connection,
-                      "SELECT count() FROM " + ClickHouseCallWriter.TABLE + where,
-                      parameters);
-              ResultSet rs = count.executeQuery()) {
-            calls = rs.next() ? rs.getLong(1) : 0;
-          }
-          for (String table : TABLES_BY_SERVICE) {
-            try (PreparedStatement delete =
-                Statements.prepare(connection, "DELETE FROM " + table + where, parameters)) {
-              delete.executeUpdate();
+    String what = "deletion of the calls of " + services;
+    long calls =
+        Connections.with(
+            dataSource,
+            what,
+            connection -> {
+              try (PreparedStatement count =
+                      Statements.prepare(
+                          connection,
+                          "SELECT count() FROM " + ClickHouseCallWriter.TABLE + where,
+                          parameters);
+                  ResultSet rs = count.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+              }
+            });
+    for (DataSource node : nodes.isEmpty() ? List.of(dataSource) : nodes) {
+      Connections.with(
+          node,
+          what,
+          connection -> {
+            for (String table : TABLES_BY_SERVICE) {
+              try (PreparedStatement delete =
+                  Statements.prepare(connection, "DELETE FROM " + table + where, parameters)) {
+                delete.executeUpdate();
+              }
             }
-          }
-          return calls;
-        });
+            return null;
+          });
+    }
+    return calls;
   }
 }

@@ -393,7 +393,7 @@ public final class ClickHouseStorage implements AutoCloseable {
         return false;
       }
       try {
-        check = healthChecks.submit(this::answersTrivialQuery);
+        check = healthChecks.submit(() -> answersTrivialQuery(internal));
       } catch (java.util.concurrent.RejectedExecutionException e) {
         return false; // closed
       }
@@ -409,8 +409,8 @@ public final class ClickHouseStorage implements AutoCloseable {
     }
   }
 
-  private boolean answersTrivialQuery() {
-    try (Connection connection = internal.getConnection()) {
+  private static boolean answersTrivialQuery(HikariDataSource pool) {
+    try (Connection connection = pool.getConnection()) {
       connection.setNetworkTimeout(Runnable::run, HEALTH_TIMEOUT_MILLIS);
       try (Statement statement = Statements.create(connection)) {
         statement.execute("SELECT 1");
@@ -419,6 +419,23 @@ public final class ClickHouseStorage implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * The nodes of the cluster that do not answer a trivial query within {@value
+   * #HEALTH_TIMEOUT_MILLIS} ms, as "shard S replica R"; empty on one server. Ingest of a shard
+   * whose replicas are not all here is refused; reads of a shard go on while one replica answers.
+   */
+  public List<String> unreachableNodes() {
+    List<String> unreachable = new ArrayList<>();
+    for (int s = 0; s < shardPools.size(); s++) {
+      for (int r = 0; r < shardPools.get(s).size(); r++) {
+        if (!answersTrivialQuery(shardPools.get(s).get(r))) {
+          unreachable.add("shard " + (s + 1) + " replica " + (r + 1));
+        }
+      }
+    }
+    return unreachable;
   }
 
   private final ExecutorService healthChecks =
@@ -459,6 +476,12 @@ public final class ClickHouseStorage implements AutoCloseable {
       case 394 -> {
         return new QueryLimitException(
             QueryLimitException.Kind.CANCELLED, "the query was cancelled: its client went away", e);
+      }
+      // SOCKET_TIMEOUT, NETWORK_ERROR, ALL_CONNECTION_TRIES_FAILED: a node of the cluster the
+      // query needed did not answer (every replica of a shard, for a Distributed table).
+      case 209, 210, 279 -> {
+        return RetryLaterException.unavailable(
+            "a ClickHouse node that " + what + " needs is unreachable", e);
       }
       default -> {}
     }
