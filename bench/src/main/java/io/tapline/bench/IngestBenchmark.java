@@ -169,6 +169,7 @@ public final class IngestBenchmark {
         System.out.printf(
             "acknowledged %d records; stored %d rows%n",
             m.acknowledged(), storedRows(server) - storedAtStart);
+        printInserts(server);
         return;
       }
       runSeparateGenerator(load, args, server, engine, adminKey);
@@ -263,6 +264,22 @@ public final class IngestBenchmark {
         engineCpu * 1e6 / records,
         generatorCpu * 1e6 / generatorRecords,
         2 / ((serverCpu + engineCpu) / records + generatorCpu / generatorRecords));
+  }
+
+  /** How many INSERTs stored the calls, and how large they were, by shard in a cluster. */
+  static void printInserts(TaplineServer server) {
+    server.meters().find("tapline.clickhouse.insert.records").summaries().stream()
+        .sorted(java.util.Comparator.comparing(s -> String.valueOf(s.getId().getTag("shard"))))
+        .forEach(
+            s ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "INSERTs%s: %d, %.0f records each on average%n",
+                    s.getId().getTag("shard") == null
+                        ? ""
+                        : " to shard " + s.getId().getTag("shard"),
+                    s.count(),
+                    s.mean()));
   }
 
   /** Calls stored in the server's database. */

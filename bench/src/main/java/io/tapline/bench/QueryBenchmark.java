@@ -44,8 +44,10 @@ import java.util.function.Supplier;
  * three plans, sampled calls for one service, bodies of a few hundred bytes. They stay in the data
  * directory and are reused while they still lie within the last day.
  *
- * <p>Usage: {@code ./bench/run QueryBenchmark [rows] [runs] [data-dir]} (defaults 10000000, 7,
- * target/query-bench). Prints the median and p95 of each query in milliseconds.
+ * <p>Usage: {@code ./bench/run QueryBenchmark [rows] [runs] [data-dir] [--older=N --days=D]}
+ * (defaults 10000000, 7, target/query-bench). Prints the median and p95 of each query in
+ * milliseconds. With {@code --older}, N more calls lie in the D - 1 days before the last one (in a
+ * database of their own), and queries over the D days are timed too: how cost grows with data.
  */
 public final class QueryBenchmark {
 
@@ -58,17 +60,36 @@ public final class QueryBenchmark {
   private QueryBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    long rows = args.length > 0 ? Long.parseLong(args[0]) : DEFAULT_ROWS;
-    int runs = args.length > 1 ? Integer.parseInt(args[1]) : DEFAULT_RUNS;
-    Path dataDir = Path.of(args.length > 2 ? args[2] : "target/query-bench").toAbsolutePath();
+    List<String> positional = new ArrayList<>();
+    long older = 0;
+    int days = 1;
+    for (String arg : args) {
+      if (arg.startsWith("--older=")) {
+        older = Long.parseLong(arg.substring("--older=".length()));
+      } else if (arg.startsWith("--days=")) {
+        days = Integer.parseInt(arg.substring("--days=".length()));
+      } else {
+        positional.add(arg);
+      }
+    }
+    long rows = positional.size() > 0 ? Long.parseLong(positional.get(0)) : DEFAULT_ROWS;
+    int runs = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : DEFAULT_RUNS;
+    Path dataDir =
+        Path.of(positional.size() > 2 ? positional.get(2) : "target/query-bench").toAbsolutePath();
     String adminKey = ApiKeys.generate().key();
-    TaplineConfig config = dataConfig(dataDir, adminKey);
+    // With older calls, a database of its own: the 24-hour load stays reusable.
+    TaplineConfig config =
+        older > 0
+            ? dataConfig(dataDir, adminKey, "query_bench_" + days + "d")
+            : dataConfig(dataDir, adminKey);
     try (TaplineServer server = TaplineServer.start(config)) {
-      load(server, rows);
+      load(server, rows, older, days);
       ManagedChannel channel = channel(server);
       Channel authed = withKey(channel, adminKey);
       var query = QueryServiceGrpc.newBlockingStub(authed);
 
+      // Analytics default to the last 24 hours; searches are given them, so that with older calls
+      // loaded every query below still reads the last day.
       Map<String, Supplier<Object>> queries = new LinkedHashMap<>();
       queries.put(
           "GetMetrics, all calls, 24h",
@@ -118,7 +139,7 @@ public final class QueryBenchmark {
               query.searchCalls(
                   SearchCallsRequest.newBuilder()
                       .setFilter(
-                          CallFilter.newBuilder()
+                          lastDays(1)
                               .setService("payments")
                               .setCustomerId("cust-1500")
                               .setStatusCode(503))
@@ -129,8 +150,7 @@ public final class QueryBenchmark {
           () ->
               query.searchCalls(
                   SearchCallsRequest.newBuilder()
-                      .setFilter(
-                          CallFilter.newBuilder().setApiKeyId("key-cust-1700").setStatusCode(503))
+                      .setFilter(lastDays(1).setApiKeyId("key-cust-1700").setStatusCode(503))
                       .setPageSize(50)
                       .build()));
       queries.put(
@@ -138,7 +158,7 @@ public final class QueryBenchmark {
           () ->
               query.searchCalls(
                   SearchCallsRequest.newBuilder()
-                      .setFilter(CallFilter.newBuilder().setService("users"))
+                      .setFilter(lastDays(1).setService("users"))
                       .setPageSize(50)
                       .build()));
       queries.put(
@@ -146,8 +166,7 @@ public final class QueryBenchmark {
           () ->
               query.searchCalls(
                   SearchCallsRequest.newBuilder()
-                      .setFilter(
-                          CallFilter.newBuilder().setService("catalog").setText("SKU-4242\""))
+                      .setFilter(lastDays(1).setService("catalog").setText("SKU-4242\""))
                       .setPageSize(50)
                       .build()));
       queries.put(
@@ -161,10 +180,56 @@ public final class QueryBenchmark {
                       .setSplitBy(Dimension.DIMENSION_SERVICE)
                       .build()));
 
+      if (older > 0) {
+        CallFilter.Builder span = lastDays(days);
+        queries.put(
+            "GetMetrics, all calls, " + days + "d",
+            () -> query.getMetrics(GetMetricsRequest.newBuilder().setFilter(span).build()));
+        queries.put(
+            "GetMetrics, one service, " + days + "d",
+            () ->
+                query.getMetrics(
+                    GetMetricsRequest.newBuilder()
+                        .setFilter(span.clone().setService("checkout"))
+                        .build()));
+        queries.put(
+            "GetBreakdown, top 20 routes, " + days + "d",
+            () ->
+                query.getBreakdown(
+                    GetBreakdownRequest.newBuilder()
+                        .setFilter(span)
+                        .addDimensions(Dimension.DIMENSION_ROUTE)
+                        .setLimit(20)
+                        .build()));
+        queries.put(
+            "GetBreakdown, top 10 customers, " + days + "d",
+            () ->
+                query.getBreakdown(
+                    GetBreakdownRequest.newBuilder()
+                        .setFilter(span)
+                        .addDimensions(Dimension.DIMENSION_CUSTOMER)
+                        .setLimit(10)
+                        .build()));
+        queries.put(
+            "SearchCalls, one customer, " + days + "d",
+            () ->
+                query.searchCalls(
+                    SearchCallsRequest.newBuilder()
+                        .setFilter(span.clone().setCustomerId("cust-1500"))
+                        .setPageSize(50)
+                        .build()));
+        queries.put(
+            "GetTimeSeries, " + days + "d",
+            () -> query.getTimeSeries(GetTimeSeriesRequest.newBuilder().setFilter(span).build()));
+      }
+
       System.out.printf(
           Locale.ROOT,
-          "%n%d calls, %d timed runs after one warm-up, %d cores, load %s%n",
+          "%n%d calls in the last 24 hours and %d in the %d days before, %d timed runs after one"
+              + " warm-up, %d cores, load %s%n",
           rows,
+          older,
+          days - 1,
           runs,
           Runtime.getRuntime().availableProcessors(),
           loadAverage());
@@ -258,15 +323,34 @@ public final class QueryBenchmark {
         engine.jdbcUrl() + "/" + server.storage().database(), credentials);
   }
 
+  /** The last {@code days} days, to the minute. */
+  static CallFilter.Builder lastDays(int days) {
+    long now = System.currentTimeMillis() / 60_000 * 60;
+    return CallFilter.newBuilder()
+        .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(now - days * 86_400L))
+        .setEndTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(now + 60));
+  }
+
   static void load(TaplineServer server, long rows) throws SQLException {
+    load(server, rows, 0, 1);
+  }
+
+  /**
+   * Loads {@code rows} calls within the last 23 hours and {@code older} calls in the {@code days -
+   * 1} days before, unless the table holds them already.
+   */
+  static void load(TaplineServer server, long rows, long older, int days) throws SQLException {
     try (Connection connection = engineConnection(server);
         Statement statement = connection.createStatement()) {
       try (ResultSet rs =
           statement.executeQuery(
-              "SELECT count(), countIf(timestamp < now64(6) - INTERVAL 24 HOUR) FROM api_calls")) {
+              "SELECT count(), countIf(timestamp < now64(6) - INTERVAL 24 HOUR),"
+                  + " countIf(timestamp < now64(6) - INTERVAL "
+                  + days
+                  + " DAY - INTERVAL 1 HOUR) FROM api_calls")) {
         rs.next();
-        if (rs.getLong(1) == rows && rs.getLong(2) == 0) {
-          System.out.println("Reusing " + rows + " calls already loaded");
+        if (rs.getLong(1) == rows + older && rs.getLong(2) == older && rs.getLong(3) == 0) {
+          System.out.println("Reusing " + (rows + older) + " calls already loaded");
           return;
         }
       }
@@ -284,9 +368,27 @@ public final class QueryBenchmark {
       for (String table : tables) {
         statement.execute("TRUNCATE TABLE " + table);
       }
-      System.out.println("Loading " + rows + " calls...");
+      System.out.println("Loading " + rows + " + " + older + " calls...");
       long start = System.nanoTime();
-      statement.execute(GENERATE.replace("{rows}", Long.toString(rows)));
+      statement.execute(
+          GENERATE
+              .replace("{first}", "0")
+              .replace("{rows}", Long.toString(rows))
+              .replace("{span}", "82800000000")
+              .replace("{before}", "0"));
+      if (older > 0) {
+        // Spread over the days before the last one, in one INSERT per day (bounded memory).
+        long perDay = older / (days - 1);
+        for (int day = 1; day < days; day++) {
+          long count = day == days - 1 ? older - perDay * (days - 2) : perDay;
+          statement.execute(
+              GENERATE
+                  .replace("{first}", Long.toString(rows + perDay * (day - 1)))
+                  .replace("{rows}", Long.toString(count))
+                  .replace("{span}", "86400000000")
+                  .replace("{before}", Long.toString(day * 86_400_000_000L)));
+        }
+      }
       for (String table : tables) {
         statement.execute("OPTIMIZE TABLE " + table + " FINAL");
       }
@@ -294,8 +396,11 @@ public final class QueryBenchmark {
     }
   }
 
-  /** Realistic calls spread over the last 23 hours, generated by ClickHouse itself. */
-  private static final String GENERATE =
+  /**
+   * Realistic calls generated by ClickHouse itself: {rows} calls numbered from {first}, spread over
+   * {span} microseconds ending {before} microseconds (and 5 minutes) ago.
+   */
+  static final String GENERATE =
       """
       INSERT INTO api_calls (timestamp, id, service, method, url, path, route, query_params,
         request_headers, response_headers, request_body, request_body_size, response_body,
@@ -327,7 +432,7 @@ public final class QueryBenchmark {
       (
         SELECT
           number AS n,
-          now64(6) - toIntervalMicrosecond(cityHash64(number, 1) % 82800000000)
+          now64(6) - toIntervalMicrosecond(cityHash64(number, 1) % {span} + {before})
             - toIntervalMinute(5) AS ts,
           toString(generateUUIDv4(number)) AS id,
           ['checkout', 'search', 'users', 'payments', 'catalog'][
@@ -345,7 +450,7 @@ public final class QueryBenchmark {
             * 2000))) AS customer,
           ['free', 'free', 'pro', 'enterprise'][cityHash64(customer) % 4 + 1] AS plan,
           if(service = 'search', 0.5, 1) AS sample_rate
-        FROM numbers({rows})
+        FROM numbers({first}, {rows})
       )
       SETTINGS max_insert_threads = 2
       """;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
@@ -42,39 +43,71 @@ class ConfigReferenceTest {
 
   @Test
   void dockerComposePassesOnlyKnownKeysAndResolvableSecrets() throws Exception {
-    String compose = Files.readString(ROOT.resolve("docker-compose.yml"));
-    Map<String, String> environment = new LinkedHashMap<>();
-    Matcher m = Pattern.compile("(?m)^\\s+([A-Z][A-Z0-9_]*):\\s*(.*)$").matcher(compose);
-    while (m.find()) {
-      environment.put(m.group(1), m.group(2).replaceAll("^\"|\"$", ""));
-    }
+    Map<String, Map<String, String>> services =
+        serviceEnvironments(Files.readString(ROOT.resolve("docker-compose.yml")));
     Map<String, String> byVariable = new LinkedHashMap<>();
     defaults.stringPropertyNames().forEach(key -> byVariable.put(ConfigLoader.envName(key), key));
 
-    long passed = 0;
-    for (var entry : environment.entrySet()) {
-      if (!entry.getKey().startsWith("TAPLINE_")) {
-        continue;
+    for (String service : List.of("tapline", "tapline-cluster")) {
+      Map<String, String> environment = services.get(service);
+      assertThat(environment).as("service %s", service).isNotNull();
+      long passed = 0;
+      for (var entry : environment.entrySet()) {
+        if (!entry.getKey().startsWith("TAPLINE_")) {
+          continue;
+        }
+        passed++;
+        assertThat(byVariable)
+            .as("%s is a configuration key's variable", entry.getKey())
+            .containsKey(entry.getKey());
+        if (entry.getValue().startsWith("env:")) {
+          assertThat(environment)
+              .as("%s refers to a variable compose sets", entry.getKey())
+              .containsKey(entry.getValue().substring(4));
+        }
       }
-      passed++;
-      assertThat(byVariable)
-          .as("%s is a configuration key's variable", entry.getKey())
-          .containsKey(entry.getKey());
-      if (entry.getValue().startsWith("env:")) {
-        assertThat(environment)
-            .as("%s refers to a variable compose sets", entry.getKey())
-            .containsKey(entry.getValue().substring(4));
-      }
+      assertThat(passed).isGreaterThan(3);
     }
-    assertThat(passed).isGreaterThan(3);
-    assertThat(environment.get("TAPLINE_CLICKHOUSE_URL"))
+    assertThat(services.get("tapline").get("TAPLINE_CLICKHOUSE_URL"))
         .startsWith("jdbc:clickhouse://clickhouse:8123");
-    // The environment compose gives must load as a valid configuration.
+    // The environment compose gives each Tapline must load as a valid configuration.
+    TaplineConfig single = load(services.get("tapline"));
+    assertThat(single.clickhouse().embedded()).isFalse();
+    assertThat(single.clickhouse().password()).isNotEmpty();
+    TaplineConfig cluster = load(services.get("tapline-cluster"));
+    assertThat(cluster.clickhouse().cluster()).isEqualTo("tapline");
+    assertThat(cluster.clickhouse().shards()).hasSize(2).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(cluster.clickhouse().password()).isNotEmpty();
+  }
+
+  private static TaplineConfig load(Map<String, String> environment) {
     Map<String, String> env = new LinkedHashMap<>(environment);
     env.replaceAll((k, v) -> v.replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1"));
-    TaplineConfig config = ConfigLoader.load(new String[0], env);
-    assertThat(config.clickhouse().embedded()).isFalse();
-    assertThat(config.clickhouse().password()).isNotEmpty();
+    return ConfigLoader.load(new String[0], env);
+  }
+
+  /**
+   * Each service's environment variables (its {@code NAME: value} lines, YAML anchors aside), by
+   * service name.
+   */
+  private static Map<String, Map<String, String>> serviceEnvironments(String compose) {
+    Map<String, Map<String, String>> services = new LinkedHashMap<>();
+    Map<String, String> current = null;
+    Pattern service = Pattern.compile("^  ([a-z0-9-]+):.*$");
+    Pattern variable = Pattern.compile("^\\s+([A-Z][A-Z0-9_]*):\\s*(.*)$");
+    for (String line : compose.split("\n")) {
+      Matcher s = service.matcher(line);
+      Matcher v = variable.matcher(line);
+      if (s.matches()) {
+        current = new LinkedHashMap<>();
+        services.put(s.group(1), current);
+      } else if (!line.isEmpty() && !Character.isWhitespace(line.charAt(0))) {
+        current = null; // volumes: and other top-level keys
+      } else if (current != null && v.matches()) {
+        current.put(v.group(1), v.group(2).replaceAll("^\"|\"$", ""));
+      }
+    }
+    return services;
   }
 
   @Test

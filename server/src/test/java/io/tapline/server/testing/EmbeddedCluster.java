@@ -184,10 +184,17 @@ public final class EmbeddedCluster implements AutoCloseable {
     return nodes[index(shard, replica)];
   }
 
-  /** A connection to replica {@code replica} of shard {@code shard} itself. */
+  /**
+   * A connection to replica {@code replica} of shard {@code shard} itself, waiting up to ten
+   * minutes for an answer (benchmarks load millions of rows through it).
+   */
   public java.sql.Connection connect(int shard, int replica) throws java.sql.SQLException {
+    java.util.Properties properties = new java.util.Properties();
+    properties.setProperty("user", user());
+    properties.setProperty("password", password());
+    properties.setProperty("socket_timeout", "600000");
     return java.sql.DriverManager.getConnection(
-        "jdbc:clickhouse://127.0.0.1:" + httpPorts[index(shard, replica)], user(), password());
+        "jdbc:clickhouse://127.0.0.1:" + httpPorts[index(shard, replica)], properties);
   }
 
   /** {@code config} storing in this cluster, in {@code database}. */
