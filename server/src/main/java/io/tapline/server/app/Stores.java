@@ -63,10 +63,7 @@ record Stores(
         new SelectWindowAggregates(storage.dataSource()),
         new ClickHouseReplayStore(storage.dataSource()),
         new MeteredCallStore(
-            new ClickHouseCallStore(
-                storage.queryPool(),
-                storage.shardPools().stream().flatMap(java.util.List::stream).toList()),
-            meters),
+            new ClickHouseCallStore(storage.queryPool(), storage.nodePools()), meters),
         new ClickHouseCallExport(storage.exportPool(), storage.database()),
         new ClickHouseDriftStore(storage.queryPool()),
         new ClickHouseDriftBaselineStore(storage.dataSource()),

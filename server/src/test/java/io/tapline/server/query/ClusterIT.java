@@ -362,9 +362,7 @@ class ClusterIT {
     }
     assertThat(countByShard("service = 'gone'").keySet()).containsExactly(1, 2);
     ClickHouseStorage storage = sharded.server().storage();
-    ClickHouseCallStore store =
-        new ClickHouseCallStore(
-            storage.queryPool(), storage.shardPools().stream().flatMap(List::stream).toList());
+    ClickHouseCallStore store = new ClickHouseCallStore(storage.queryPool(), storage.nodePools());
 
     assertThat(store.deleteCalls(Set.of("gone"))).isEqualTo(120);
     assertThat(countByShard("service = 'gone'")).isEmpty();

@@ -9,9 +9,13 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * A real ClickHouse cluster on this machine: one embedded engine per replica, each with its own
@@ -188,12 +192,12 @@ public final class EmbeddedCluster implements AutoCloseable {
    * A connection to replica {@code replica} of shard {@code shard} itself, waiting up to ten
    * minutes for an answer (benchmarks load millions of rows through it).
    */
-  public java.sql.Connection connect(int shard, int replica) throws java.sql.SQLException {
-    java.util.Properties properties = new java.util.Properties();
+  public Connection connect(int shard, int replica) throws SQLException {
+    Properties properties = new Properties();
     properties.setProperty("user", user());
     properties.setProperty("password", password());
     properties.setProperty("socket_timeout", "600000");
-    return java.sql.DriverManager.getConnection(
+    return DriverManager.getConnection(
         "jdbc:clickhouse://127.0.0.1:" + httpPorts[index(shard, replica)], properties);
   }
 

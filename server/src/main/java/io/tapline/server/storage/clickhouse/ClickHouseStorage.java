@@ -288,11 +288,7 @@ public final class ClickHouseStorage implements AutoCloseable {
             cluster,
             List.copyOf(shardPools));
     try {
-      new SchemaMigrator(
-              storage.internal,
-              cluster,
-              shardPools.stream().flatMap(List::stream).map(DataSource.class::cast).toList())
-          .migrate();
+      new SchemaMigrator(storage.internal, cluster, storage.nodePools()).migrate();
     } catch (RuntimeException e) {
       storage.close();
       throw e;
@@ -378,6 +374,11 @@ public final class ClickHouseStorage implements AutoCloseable {
    */
   public List<List<DataSource>> shardPools() {
     return shardPools.stream().map(List::<DataSource>copyOf).toList();
+  }
+
+  /** Every replica's pool of {@link #shardPools()}, shard by shard; empty on one server. */
+  public List<DataSource> nodePools() {
+    return shardPools.stream().flatMap(List::stream).map(DataSource.class::cast).toList();
   }
 
   /**

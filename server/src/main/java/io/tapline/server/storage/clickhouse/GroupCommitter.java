@@ -280,7 +280,7 @@ public final class GroupCommitter implements CallSink {
       failed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       downUntilNanos = System.nanoTime() + settings.retryAfter().toNanos();
       logger.warn(
-          "{} unavailable; refusing its ingest for {} ms: {}",
+          "{} is unavailable; refusing its ingest for {} ms: {}",
           store,
           settings.retryAfter().toMillis(),
           e.getMessage());
