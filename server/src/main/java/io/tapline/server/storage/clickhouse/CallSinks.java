@@ -18,8 +18,7 @@ public final class CallSinks {
    * per shard ({@link ShardedSink}), each writing to every replica of its shard ({@link
    * EveryReplica}) and with its own queue, so that a shard down stops only its own batches. The
    * queue bounds ({@code ingest.queue-records}, {@code ingest.queue-bytes}) are shared out among
-   * the shards, and each shard gathers a commit for {@code ingest.commit-interval} times the number
-   * of shards.
+   * the shards, and each shard gathers a commit for twice {@code ingest.commit-interval} per shard.
    *
    * @param commitTimeout how long one INSERT or look-up may take ({@code ingest.commit-timeout})
    */
