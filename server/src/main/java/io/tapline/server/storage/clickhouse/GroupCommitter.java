@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.tapline.server.storage.CallBatch;
@@ -21,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,7 +149,10 @@ public final class GroupCommitter implements CallSink {
     for (int i = 0; i < settings.workers(); i++) {
       workers.add(
           Thread.ofPlatform()
-              .name("tapline-group-commit-" + tags.stream().map(Tag::getValue).toList() + i)
+              .name(
+                  "tapline-group-commit-"
+                      + tags.stream().map(tag -> tag.getValue() + "-").collect(Collectors.joining())
+                      + i)
               .daemon()
               .start(this::run));
     }

@@ -193,6 +193,7 @@ final class SchemaMigrator {
   private void distributeCallTables() {
     String local;
     Map<String, String> columns = new java.util.LinkedHashMap<>();
+    List<String> tables = new ArrayList<>();
     try (Connection connection = nodes.getFirst().getConnection();
         Statement statement = Statements.create(connection)) {
       try (ResultSet rs = statement.executeQuery("SELECT currentDatabase()")) {
@@ -205,10 +206,10 @@ final class SchemaMigrator {
                   + " AND startsWith(name, 'api_calls') AND engine != 'MaterializedView'"
                   + " ORDER BY name")) {
         while (rs.next()) {
-          columns.put(rs.getString(1), null);
+          tables.add(rs.getString(1));
         }
       }
-      for (String table : List.copyOf(columns.keySet())) {
+      for (String table : tables) {
         columns.put(table, columnsOf(connection, table));
       }
     } catch (SQLException e) {
@@ -216,19 +217,17 @@ final class SchemaMigrator {
     }
     try (Connection connection = dataSource.getConnection();
         Statement statement = Statements.create(connection)) {
+      Map<String, String> engines = new HashMap<>();
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT name, engine FROM system.tables WHERE database = currentDatabase()")) {
+        while (rs.next()) {
+          engines.put(rs.getString(1), rs.getString(2));
+        }
+      }
       for (Map.Entry<String, String> table : columns.entrySet()) {
         String name = table.getKey();
-        String engine = null;
-        try (PreparedStatement find =
-            Statements.prepare(
-                connection,
-                "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name ="
-                    + " ?")) {
-          find.setString(1, name);
-          try (ResultSet rs = find.executeQuery()) {
-            engine = rs.next() ? rs.getString(1) : null;
-          }
-        }
+        String engine = engines.get(name);
         if (engine != null && !engine.equals("Distributed")) {
           throw new IllegalStateException(
               "The database Tapline reads through holds a table "
