@@ -59,7 +59,7 @@ record Stores(
         new ClickHousePlanStore(storage.dataSource()),
         new ClickHouseApiKeyStore(storage.dataSource()),
         new ClickHouseAlertRuleStore(storage.dataSource()),
-        new ClickHouseAlertEventStore(storage.dataSource()),
+        new ClickHouseAlertEventStore(storage.dataSource(), storage.cluster().replicated()),
         new SelectWindowAggregates(storage.dataSource()),
         new ClickHouseReplayStore(storage.dataSource()),
         new MeteredCallStore(

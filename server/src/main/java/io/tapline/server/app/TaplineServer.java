@@ -159,7 +159,10 @@ public final class TaplineServer implements AutoCloseable {
               meters,
               config.clickhouse().cluster().isEmpty()
                   ? Cluster.NONE
-                  : new Cluster(config.clickhouse().cluster(), config.clickhouse().shards()));
+                  : new Cluster(
+                      config.clickhouse().cluster(),
+                      config.clickhouse().shards(),
+                      config.clickhouse().replicated()));
 
       Stores stores = Stores.on(storage, meters);
       KeyBootstrap.ensureAdminKey(

@@ -154,6 +154,8 @@ public final class ConfigLoader {
       }
     } else if (!r.string("clickhouse.shards").isEmpty()) {
       throw new ConfigException("clickhouse.shards is set but clickhouse.cluster is not");
+    } else if (r.bool("clickhouse.replicated")) {
+      throw new ConfigException("clickhouse.replicated is true but clickhouse.cluster is not set");
     }
     return new TaplineConfig(
         new TaplineConfig.Server(
@@ -167,7 +169,8 @@ public final class ConfigLoader {
             database,
             r.integer("clickhouse.internal-pool-size", 1, 256),
             r.string("clickhouse.cluster"),
-            r.shards("clickhouse.shards")),
+            r.shards("clickhouse.shards"),
+            r.bool("clickhouse.replicated")),
         new TaplineConfig.Embedded(
             r.path("embedded.library"),
             r.path("embedded.data-dir"),

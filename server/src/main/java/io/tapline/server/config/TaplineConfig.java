@@ -45,6 +45,7 @@ public record TaplineConfig(
    * @param cluster the name of a cluster in ClickHouse's {@code remote_servers}, or empty for one
    *     server: calls are then stored in the shards and read through {@code Distributed} tables
    * @param shards the cluster's shards, each the JDBC URLs of its replicas; empty without a cluster
+   * @param replicated whether the cluster's tables are replicated by ClickHouse (Keeper)
    */
   public record ClickHouse(
       String url,
@@ -53,7 +54,8 @@ public record TaplineConfig(
       String database,
       int internalPoolSize,
       String cluster,
-      List<List<String>> shards) {
+      List<List<String>> shards,
+      boolean replicated) {
 
     /** Database names Tapline accepts: the store writes them into SQL as they are. */
     public static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,57}");
@@ -76,7 +78,9 @@ public record TaplineConfig(
           + database
           + ", internalPoolSize="
           + internalPoolSize
-          + (cluster.isEmpty() ? "" : ", cluster=" + cluster + ", shards=" + shards)
+          + (cluster.isEmpty()
+              ? ""
+              : ", cluster=" + cluster + ", shards=" + shards + ", replicated=" + replicated)
           + "]";
     }
   }
@@ -227,7 +231,7 @@ public record TaplineConfig(
   public TaplineConfig withClickHouse(String url, String user, String password, String database) {
     return withClickHouse(
         new ClickHouse(
-            url, user, password, database, clickhouse.internalPoolSize(), "", List.of()));
+            url, user, password, database, clickhouse.internalPoolSize(), "", List.of(), false));
   }
 
   /** A copy with other ClickHouse settings. */

@@ -77,7 +77,35 @@ class ConfigReferenceTest {
     TaplineConfig cluster = load(services.get("tapline-cluster"));
     assertThat(cluster.clickhouse().cluster()).isEqualTo("tapline");
     assertThat(cluster.clickhouse().shards()).hasSize(2).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(cluster.clickhouse().replicated()).isTrue();
     assertThat(cluster.clickhouse().password()).isNotEmpty();
+  }
+
+  /** The cluster profile's nodes, Keeper's included, are the ones its configuration files name. */
+  @Test
+  void dockerComposeClusterMatchesItsConfigurationFiles() throws Exception {
+    Map<String, Map<String, String>> services =
+        serviceEnvironments(Files.readString(ROOT.resolve("docker-compose.yml")));
+    String clusterXml = Files.readString(ROOT.resolve("deploy/cluster/cluster.xml"));
+    String keeperXml = Files.readString(ROOT.resolve("deploy/cluster/keeper.xml"));
+    for (String keeper : List.of("keeper1", "keeper2", "keeper3")) {
+      assertThat(services).containsKey(keeper);
+      assertThat(clusterXml).contains("<host>" + keeper + "</host><port>9181</port>");
+      assertThat(keeperXml)
+          .contains(
+              "<id>"
+                  + services.get(keeper).get("KEEPER_ID")
+                  + "</id><hostname>"
+                  + keeper
+                  + "</hostname>");
+    }
+    for (String node : List.of("ch-s1r1", "ch-s1r2", "ch-s2r1", "ch-s2r2")) {
+      assertThat(services.get(node))
+          .containsEntry("CLICKHOUSE_SHARD", node.substring(4, 5))
+          .containsEntry("CLICKHOUSE_REPLICA", node.substring(6, 7));
+      assertThat(clusterXml).contains("<host>" + node + "</host>");
+    }
+    assertThat(clusterXml).doesNotContain("<internal_replication>false");
   }
 
   private static TaplineConfig load(Map<String, String> environment) {

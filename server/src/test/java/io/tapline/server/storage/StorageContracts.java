@@ -84,7 +84,8 @@ abstract class StorageContracts {
   class AlertEvents extends AlertEventStoreContract {
     @Override
     protected AlertEventStore store() {
-      return new ClickHouseAlertEventStore(backend().dataSource());
+      return new ClickHouseAlertEventStore(
+          backend().dataSource(), backend().cluster().replicated());
     }
   }
 

@@ -212,7 +212,8 @@ public final class EmbeddedCluster implements AutoCloseable {
             database,
             config.clickhouse().internalPoolSize(),
             cluster.name(),
-            cluster.shards()));
+            cluster.shards(),
+            false));
   }
 
   private int index(int shard, int replica) {

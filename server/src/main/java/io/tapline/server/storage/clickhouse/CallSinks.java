@@ -16,9 +16,11 @@ public final class CallSinks {
   /**
    * Group commit into {@code storage}: one {@link GroupCommitter} on one server; in a cluster one
    * per shard ({@link ShardedSink}), each writing to every replica of its shard ({@link
-   * EveryReplica}) and with its own queue, so that a shard down stops only its own batches. The
-   * queue bounds ({@code ingest.queue-records}, {@code ingest.queue-bytes}) are shared out among
-   * the shards, and each shard gathers a commit for twice {@code ingest.commit-interval} per shard.
+   * EveryReplica}), or to one live replica when ClickHouse replicates it ({@link
+   * FirstLiveReplica}), and with its own queue, so that a shard down stops only its own batches.
+   * The queue bounds ({@code ingest.queue-records}, {@code ingest.queue-bytes}) are shared out
+   * among the shards, and each shard gathers a commit for twice {@code ingest.commit-interval} per
+   * shard.
    *
    * @param commitTimeout how long one INSERT or look-up may take ({@code ingest.commit-timeout})
    */
@@ -52,18 +54,35 @@ public final class CallSinks {
             settings.retryAfter(),
             settings.workers());
     for (int shard = 1; shard <= pools.size(); shard++) {
-      List<ClickHouseCallWriter> replicas = new ArrayList<>();
-      for (DataSource pool : pools.get(shard - 1)) {
-        replicas.add(new ClickHouseCallWriter(pool, local, commitTimeout));
-      }
       shards.add(
           new GroupCommitter(
-              replicas.size() == 1 ? replicas.getFirst() : new EveryReplica(replicas),
+              writer(cluster, pools.get(shard - 1), local, commitTimeout),
               perShard,
               meters,
               Tags.of("shard", Integer.toString(shard)),
               "shard " + shard + " of cluster " + cluster.name()));
     }
     return new ShardedSink(shards);
+  }
+
+  /**
+   * A shard's writer: to one live replica when ClickHouse replicates the shard (one writer, so an
+   * INSERT left without an answer is sent again, same token, to whichever replica answers next);
+   * otherwise to every replica.
+   */
+  private static GroupCommitter.RowWriter writer(
+      Cluster cluster, List<DataSource> replicas, String database, Duration commitTimeout) {
+    if (replicas.size() == 1) {
+      return new ClickHouseCallWriter(replicas.getFirst(), database, commitTimeout);
+    }
+    if (cluster.replicated()) {
+      FirstLiveReplica pool = new FirstLiveReplica(replicas);
+      return FirstLiveReplica.writer(pool, new ClickHouseCallWriter(pool, database, commitTimeout));
+    }
+    List<ClickHouseCallWriter> writers = new ArrayList<>();
+    for (DataSource pool : replicas) {
+      writers.add(new ClickHouseCallWriter(pool, database, commitTimeout));
+    }
+    return new EveryReplica(writers);
   }
 }

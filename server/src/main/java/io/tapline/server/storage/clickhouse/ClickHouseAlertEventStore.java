@@ -44,15 +44,35 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
 
   private final DataSource dataSource;
 
+  /** The SETTINGS clause of each append after its token, and of each read of events. */
+  private final String insertSettings;
+
+  private final String readSettings;
+
   public ClickHouseAlertEventStore(DataSource dataSource) {
+    this(dataSource, false);
+  }
+
+  /**
+   * @param replicated true when {@code alert_events} is replicated by ClickHouse ({@link
+   *     Cluster#replicated}). Block numbers then come from Keeper, and a replica may see a part
+   *     before one with a smaller number. So each append waits for a majority of replicas ({@code
+   *     insert_quorum}) and only after the previous append's quorum ({@code insert_quorum_parallel
+   *     = 0}), and reads see every quorum-written part or fail ({@code
+   *     select_sequential_consistency}): the ids a reader sees still have no gaps.
+   */
+  public ClickHouseAlertEventStore(DataSource dataSource, boolean replicated) {
     this.dataSource = dataSource;
+    this.insertSettings = replicated ? ", insert_quorum = 'auto', insert_quorum_parallel = 0" : "";
+    this.readSettings = replicated ? " SETTINGS select_sequential_consistency = 1" : "";
   }
 
   @Override
   public long lastId() {
     try (Connection connection = dataSource.getConnection();
         Statement select = Statements.create(connection);
-        ResultSet rs = select.executeQuery("SELECT max(" + ID + ") FROM alert_events")) {
+        ResultSet rs =
+            select.executeQuery("SELECT max(" + ID + ") FROM alert_events" + readSettings)) {
       return rs.next() ? rs.getLong(1) : 0;
     } catch (SQLException e) {
       throw ClickHouseStorage.translate("read of the last alert event id", e);
@@ -76,6 +96,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
             + " description, origin) SETTINGS insert_deduplication_token = '"
             + dedupKey
             + "'"
+            + insertSettings
             + " VALUES ("
             + "?, ".repeat(15)
             + "?)";
@@ -179,7 +200,7 @@ public final class ClickHouseAlertEventStore implements AlertEventStore {
 
   private List<AlertEventRecord> query(String sql, List<Object> parameters) {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select = Statements.prepare(connection, sql, parameters)) {
+        PreparedStatement select = Statements.prepare(connection, sql + readSettings, parameters)) {
       List<AlertEventRecord> events = new ArrayList<>();
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {

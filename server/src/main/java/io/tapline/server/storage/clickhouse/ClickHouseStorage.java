@@ -101,6 +101,22 @@ public final class ClickHouseStorage implements AutoCloseable {
     }
   }
 
+  /**
+   * How {@code ON CLUSTER} DDL is waited for: 30 s for the nodes that answer; a node down runs it
+   * from ClickHouse's queue when it is back, and an error on a node that ran it fails the
+   * statement.
+   */
+  private static final Properties DDL_ON_CLUSTER = new Properties();
+
+  /** How long a migration's statement may go without an answer: a day (backfills are long). */
+  private static final long MIGRATION_WAIT_MILLIS = 24 * 3_600_000L;
+
+  static {
+    DDL_ON_CLUSTER.setProperty("clickhouse_setting_distributed_ddl_task_timeout", "30");
+    DDL_ON_CLUSTER.setProperty(
+        "clickhouse_setting_distributed_ddl_output_mode", "null_status_on_timeout");
+  }
+
   private final HikariDataSource queries;
   private final HikariDataSource internal;
   private final HikariDataSource ingest;
@@ -172,11 +188,17 @@ public final class ClickHouseStorage implements AutoCloseable {
       throw new IllegalArgumentException("Invalid database name: " + database);
     }
     String base = withoutSlash(serverUrl);
-    createDatabase(base, user, password, database);
     String localDatabase = Cluster.localDatabase(database);
-    for (List<String> replicas : cluster.shards()) {
-      for (String replica : replicas) {
-        createDatabase(withoutSlash(replica), user, password, localDatabase);
+    if (cluster.replicated()) {
+      // Both databases on every node, by one statement each that ClickHouse queues for all.
+      createDatabase(base, user, password, database, cluster);
+      createDatabase(base, user, password, localDatabase, cluster);
+    } else {
+      createDatabase(base, user, password, database, Cluster.NONE);
+      for (List<String> replicas : cluster.shards()) {
+        for (String replica : replicas) {
+          createDatabase(withoutSlash(replica), user, password, localDatabase, Cluster.NONE);
+        }
       }
     }
 
@@ -219,6 +241,7 @@ public final class ClickHouseStorage implements AutoCloseable {
     }
     Properties ingestLimits = new Properties();
     ingestLimits.setProperty("socket_timeout", Integer.toString(INTERNAL_WAIT_MILLIS));
+
     HikariDataSource queries =
         pool("clickhouse-queries", url, user, password, settings.queryPoolSize(), limits, meters);
     // Exports: the limits of client queries but their own time limit. The pool's setting is the
@@ -260,23 +283,17 @@ public final class ClickHouseStorage implements AutoCloseable {
             ingestLimits,
             meters);
     // In a cluster, each replica's call tables have a pool of their own for the inserts of its
-    // shard, and the schema's call tables are created through it.
-    List<List<HikariDataSource>> shardPools = new ArrayList<>();
-    for (int s = 0; s < cluster.shards().size(); s++) {
-      List<HikariDataSource> replicas = new ArrayList<>();
-      for (int r = 0; r < cluster.shards().get(s).size(); r++) {
-        replicas.add(
-            pool(
-                "clickhouse-ingest-s" + (s + 1) + "r" + (r + 1),
-                withoutSlash(cluster.shards().get(s).get(r)) + "/" + localDatabase,
-                user,
-                password,
-                settings.ingestPoolSize(),
-                ingestLimits,
-                meters));
-      }
-      shardPools.add(List.copyOf(replicas));
-    }
+    // shard.
+    List<List<HikariDataSource>> shardPools =
+        replicaPools(
+            "clickhouse-ingest",
+            cluster,
+            localDatabase,
+            user,
+            password,
+            settings.ingestPoolSize(),
+            ingestLimits,
+            meters);
     ClickHouseStorage storage =
         new ClickHouseStorage(
             queries,
@@ -287,27 +304,91 @@ public final class ClickHouseStorage implements AutoCloseable {
             database,
             cluster,
             List.copyOf(shardPools));
+    // Migrations run through connections of their own, without a time limit: a backfill over
+    // the calls of a large table takes minutes, past the limits of Tapline's own statements.
+    Properties migrationLimits = new Properties();
+    migrationLimits.setProperty("clickhouse_setting_max_execution_time", "0");
+    migrationLimits.setProperty("socket_timeout", Long.toString(MIGRATION_WAIT_MILLIS));
+    if (cluster.replicated()) {
+      migrationLimits.putAll(DDL_ON_CLUSTER);
+    }
+    HikariDataSource entry =
+        pool("clickhouse-migrations", url, user, password, 1, migrationLimits, null);
+    List<List<HikariDataSource>> nodes =
+        replicaPools(
+            "clickhouse-migrations",
+            cluster,
+            localDatabase,
+            user,
+            password,
+            1,
+            migrationLimits,
+            null);
     try {
-      new SchemaMigrator(storage.internal, cluster, storage.nodePools()).migrate();
+      new SchemaMigrator(entry, cluster, nodes.stream().map(List::<DataSource>copyOf).toList())
+          .migrate();
     } catch (RuntimeException e) {
       storage.close();
       throw e;
+    } finally {
+      entry.close();
+      nodes.forEach(replicas -> replicas.forEach(HikariDataSource::close));
     }
     logger.info("ClickHouse schema up to date in database {} at {}", database, base);
     return storage;
+  }
+
+  /** A pool for each replica of {@code cluster}, on its own call tables ({@code localDatabase}). */
+  private static List<List<HikariDataSource>> replicaPools(
+      String name,
+      Cluster cluster,
+      String localDatabase,
+      String user,
+      String password,
+      int size,
+      Properties settings,
+      MeterRegistry meters) {
+    List<List<HikariDataSource>> pools = new ArrayList<>();
+    for (int s = 0; s < cluster.shards().size(); s++) {
+      List<HikariDataSource> replicas = new ArrayList<>();
+      for (int r = 0; r < cluster.shards().get(s).size(); r++) {
+        replicas.add(
+            pool(
+                name + "-s" + (s + 1) + "r" + (r + 1),
+                withoutSlash(cluster.shards().get(s).get(r)) + "/" + localDatabase,
+                user,
+                password,
+                size,
+                settings,
+                meters));
+      }
+      pools.add(List.copyOf(replicas));
+    }
+    return pools;
   }
 
   private static String withoutSlash(String url) {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
-  private static void createDatabase(String url, String user, String password, String database) {
+  /**
+   * Creates {@code database} on the server of {@code url}, or on every node of a replicated one.
+   */
+  private static void createDatabase(
+      String url, String user, String password, String database, Cluster cluster) {
     Properties credentials = new Properties();
     credentials.setProperty("user", user);
     credentials.setProperty("password", password);
+    if (cluster.replicated()) {
+      credentials.putAll(DDL_ON_CLUSTER);
+    }
     try (Connection connection = DriverManager.getConnection(url, credentials);
         Statement statement = Statements.create(connection)) {
-      statement.execute("CREATE DATABASE IF NOT EXISTS `" + database + "`");
+      statement.execute(
+          "CREATE DATABASE IF NOT EXISTS `"
+              + database
+              + "`"
+              + (cluster.replicated() ? " ON CLUSTER '" + cluster.name() + "'" : ""));
     } catch (SQLException e) {
       throw RetryLaterException.unavailable(
           "Cannot reach ClickHouse at " + url + ": " + e.getMessage(), e);

@@ -1,6 +1,7 @@
 package io.tapline.server.storage.clickhouse;
 
 import io.tapline.server.storage.RetryLaterException;
+import io.tapline.server.storage.clickhouse.ReplicatedSchema.Scope;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -36,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * through, whose {@code schema_migrations} is the cluster's record. Then each call table gets a
  * {@code Distributed} table of the same name and columns there, made again whenever a migration
  * changed the columns: the queries read the same names on one server and on a cluster.
+ *
+ * <p><b>In a replicated cluster</b> ({@link Cluster#replicated}) a migration is applied once for
+ * the whole cluster and recorded in a {@code schema_migrations} replicated to every node. Its DDL
+ * runs {@code ON CLUSTER} ({@link ReplicatedSchema}): ClickHouse queues it for every node, a node
+ * down included, and runs an ALTER of a replicated table on one replica of each shard. A backfill
+ * INSERT runs on one live replica of each shard.
  */
 final class SchemaMigrator {
 
@@ -54,6 +62,7 @@ final class SchemaMigrator {
 
   private final DataSource dataSource;
   private final Cluster cluster;
+  private final List<List<DataSource>> shards;
   private final List<DataSource> nodes;
 
   /** Migrates one server's database. */
@@ -64,12 +73,19 @@ final class SchemaMigrator {
   /**
    * @param dataSource the database Tapline reads through
    * @param cluster the cluster calls are stored in, or {@link Cluster#NONE}
-   * @param nodes in a cluster, every replica's own database
+   * @param shards in a cluster, each shard's replicas' own databases
    */
-  SchemaMigrator(DataSource dataSource, Cluster cluster, List<DataSource> nodes) {
+  SchemaMigrator(DataSource dataSource, Cluster cluster, List<List<DataSource>> shards) {
     this.dataSource = dataSource;
     this.cluster = cluster;
-    this.nodes = List.copyOf(nodes);
+    this.shards = shards.stream().map(List::copyOf).toList();
+    this.nodes = this.shards.stream().flatMap(List::stream).toList();
+  }
+
+  /** How a migration's statement is run: where, and in what form. */
+  @FunctionalInterface
+  private interface Runner {
+    void run(Statement target, String sql) throws SQLException;
   }
 
   /** True for a statement on a call table, which a cluster stores in every shard. */
@@ -126,24 +142,75 @@ final class SchemaMigrator {
 
   void migrate() {
     if (!cluster.isSet()) {
-      migrate(dataSource, statement -> true);
+      migrate(dataSource, sql -> sql, only(statement -> true));
       return;
     }
-    for (DataSource node : nodes) {
-      migrate(node, SchemaMigrator::onCallTable);
+    if (cluster.replicated()) {
+      migrate(
+          dataSource,
+          sql -> ReplicatedSchema.rewrite(sql, cluster.name(), Scope.EVERY_NODE),
+          this::runReplicated);
+    } else {
+      for (DataSource node : nodes) {
+        migrate(node, sql -> sql, only(SchemaMigrator::onCallTable));
+      }
+      migrate(dataSource, sql -> sql, only(statement -> !onCallTable(statement)));
     }
-    migrate(dataSource, statement -> !onCallTable(statement));
     distributeCallTables();
   }
 
-  /** Applies, in {@code target}, the statements {@code applies} accepts of every new migration. */
-  private void migrate(DataSource target, Predicate<String> applies) {
+  /** Runs, as they are, the statements {@code applies} accepts. */
+  private static Runner only(Predicate<String> applies) {
+    return (target, sql) -> {
+      if (applies.test(sql)) {
+        target.execute(sql);
+      }
+    };
+  }
+
+  /**
+   * Runs a statement in a replicated cluster: DDL once, {@code ON CLUSTER}, with replicated engines
+   * ({@link ReplicatedSchema}), from a node's own database for call tables; an INSERT into a call
+   * table (a backfill) on one live replica of each shard, which Keeper copies to the others;
+   * anything else on the node Tapline reads through.
+   */
+  private void runReplicated(Statement entry, String sql) throws SQLException {
+    boolean calls = onCallTable(sql);
+    if (ReplicatedSchema.isDdl(sql)) {
+      String ddl =
+          ReplicatedSchema.rewrite(sql, cluster.name(), calls ? Scope.CALLS : Scope.EVERY_NODE);
+      if (!calls) {
+        entry.execute(ddl);
+        return;
+      }
+      try (Connection connection = new FirstLiveReplica(nodes).getConnection();
+          Statement statement = Statements.create(connection)) {
+        statement.execute(ddl);
+      }
+    } else if (calls) {
+      for (List<DataSource> shard : shards) {
+        try (Connection connection = new FirstLiveReplica(shard).getConnection();
+            Statement statement = Statements.create(connection)) {
+          statement.execute(sql);
+        }
+      }
+    } else {
+      entry.execute(sql);
+    }
+  }
+
+  /**
+   * Applies, in {@code target}, the statements of every new migration through {@code runner},
+   * recorded in its {@code schema_migrations} (made by the statement {@code recordTable} gives).
+   */
+  private void migrate(DataSource target, UnaryOperator<String> recordTable, Runner runner) {
     try (Connection connection = target.getConnection();
         Statement statement = Statements.create(connection)) {
       statement.execute(
-          new Migration(0, "schema_migrations.sql", resource("schema_migrations.sql"))
-              .statements()
-              .getFirst());
+          recordTable.apply(
+              new Migration(0, "schema_migrations.sql", resource("schema_migrations.sql"))
+                  .statements()
+                  .getFirst()));
       Map<Integer, String> applied = new HashMap<>();
       try (ResultSet rs =
           statement.executeQuery("SELECT version, checksum FROM schema_migrations FINAL")) {
@@ -165,9 +232,7 @@ final class SchemaMigrator {
         }
         logger.info("Applying schema migration {}", migration.name());
         for (String sql : migration.statements()) {
-          if (applies.test(sql)) {
-            statement.execute(sql);
-          }
+          runner.run(statement, sql);
         }
         try (PreparedStatement record =
             Statements.prepare(
@@ -194,7 +259,7 @@ final class SchemaMigrator {
     String local;
     Map<String, String> columns = new java.util.LinkedHashMap<>();
     List<String> tables = new ArrayList<>();
-    try (Connection connection = nodes.getFirst().getConnection();
+    try (Connection connection = new FirstLiveReplica(nodes).getConnection();
         Statement statement = Statements.create(connection)) {
       try (ResultSet rs = statement.executeQuery("SELECT currentDatabase()")) {
         rs.next();
@@ -243,7 +308,9 @@ final class SchemaMigrator {
         statement.execute(
             "CREATE OR REPLACE TABLE `"
                 + name
-                + "` ("
+                + "`"
+                + (cluster.replicated() ? " ON CLUSTER '" + cluster.name() + "'" : "")
+                + " ("
                 + table.getValue()
                 + ") ENGINE = Distributed('"
                 + cluster.name()
@@ -282,7 +349,7 @@ final class SchemaMigrator {
     return String.join(", ", columns);
   }
 
-  private static String resource(String name) {
+  static String resource(String name) {
     try (InputStream in = SchemaMigrator.class.getResourceAsStream(RESOURCE_DIR + name)) {
       if (in == null) {
         throw new IllegalStateException("Schema file " + RESOURCE_DIR + name + " is missing");

@@ -56,7 +56,7 @@ class UncertainInsertIT {
     }
   }
 
-  private static List<CallRecord> calls(String prefix, int n) {
+  static List<CallRecord> calls(String prefix, int n) {
     List<CallRecord> calls = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       calls.add(
