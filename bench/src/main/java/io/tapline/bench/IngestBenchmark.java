@@ -60,6 +60,7 @@ import java.util.function.LongConsumer;
  *                             [--anonymous=true]   (no batch ids: no look-up of stored rows)
  *                             [--generator=process] (clients in a separate JVM on this machine)
  *                             [--cluster=2x1]      (a cluster of embedded engines: shards x replicas)
+ *                             [--drop-views=api_calls_routes_1d_mv,...] (what those rollups cost)
  *                             [--flag=--ingest.commit-max-records=20000 ...]
  * </pre>
  *
@@ -138,6 +139,7 @@ public final class IngestBenchmark {
                 store.configure(
                     ConfigLoader.load(flags.toArray(String[]::new)).withPort(0), "bench"))) {
       List<EmbeddedClickHouse> engine = store.engines();
+      dropViews(server, opts.getOrDefault("drop-views", ""));
       if (!separate) {
         long storedAtStart = storedRows(server);
         long[] measuredStart = new long[2];
@@ -283,6 +285,26 @@ public final class IngestBenchmark {
   }
 
   /** Calls stored in the server's database. */
+  /**
+   * Drops the materialized views named (comma-separated) on one engine, so that a run without them
+   * shows what the rollups they fill cost at ingest.
+   */
+  static void dropViews(TaplineServer server, String views) throws Exception {
+    if (views.isEmpty()) {
+      return;
+    }
+    try (Connection c = server.storage().dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      for (String view : views.split(",")) {
+        if (!view.matches("api_calls_\\w+_mv")) {
+          throw new IllegalArgumentException("Not a rollup's view: " + view);
+        }
+        s.execute("DROP VIEW " + view);
+        System.out.println("Dropped the view " + view);
+      }
+    }
+  }
+
   static long storedRows(TaplineServer server) throws Exception {
     try (Connection c = server.storage().dataSource().getConnection();
         Statement s = c.createStatement();

@@ -43,7 +43,15 @@ class DemoDataDeletionIT {
 
   /** The tables with rows of calls by service: the calls and their rollups. */
   private static final List<String> TABLES =
-      List.of("api_calls", "api_calls_counts_1h", "api_calls_latency_5m", "api_calls_customers_1h");
+      List.of(
+          "api_calls",
+          "api_calls_counts_1h",
+          "api_calls_latency_5m",
+          "api_calls_customers_1h",
+          "api_calls_counts_1d",
+          "api_calls_customers_1d",
+          "api_calls_latency_1d",
+          "api_calls_routes_1d");
 
   private static List<ApiCall> calls(String service) {
     return QueryServiceGrpc.newBlockingStub(tapline.channel())

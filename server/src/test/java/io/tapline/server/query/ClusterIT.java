@@ -330,8 +330,8 @@ class ClusterIT {
           while (rs.next()) {
             engines.add(rs.getString(1));
           }
-          // The calls and their three rollups, each read through a Distributed table.
-          assertThat(engines).hasSize(4).containsOnly("Distributed");
+          // The calls and their eight rollups, each read through a Distributed table.
+          assertThat(engines).hasSize(9).containsOnly("Distributed");
         }
       }
       for (int shard = 1; shard <= 2; shard++) {

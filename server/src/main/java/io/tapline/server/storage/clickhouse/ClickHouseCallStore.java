@@ -21,14 +21,18 @@ public final class ClickHouseCallStore implements CallStore {
 
   /**
    * The tables with rows of calls by service: {@code api_calls} and the rollups its materialized
-   * views fill (migrations 0051 and 0052).
+   * views fill (migrations 0051, 0052 and 0074).
    */
   static final List<String> TABLES_BY_SERVICE =
       List.of(
           ClickHouseCallWriter.TABLE,
           "api_calls_counts_1h",
           "api_calls_latency_5m",
-          "api_calls_customers_1h");
+          "api_calls_customers_1h",
+          "api_calls_counts_1d",
+          "api_calls_customers_1d",
+          "api_calls_latency_1d",
+          "api_calls_routes_1d");
 
   private final DataSource dataSource;
   private final boolean rollups;
@@ -62,8 +66,20 @@ public final class ClickHouseCallStore implements CallStore {
 
   @Override
   public CallPage search(CallQuery query) {
-    SelectCalls select = new SelectCalls(query);
-    return Connections.with(dataSource, select.toString(), select::execute);
+    return Connections.with(
+        dataSource,
+        new SelectCalls(query).toString(),
+        connection -> {
+          CallQuery narrowed = rollups ? SearchRange.narrow(query, connection) : query;
+          if (narrowed != query) {
+            CallPage page = new SelectCalls(narrowed).execute(connection);
+            if (page.next() != null) {
+              // A full page over the narrowed range is the page of the whole range.
+              return page;
+            }
+          }
+          return new SelectCalls(query).execute(connection);
+        });
   }
 
   @Override

@@ -30,7 +30,19 @@ final class Histogram {
     weights.merge(bucket, quantileWeight, Long::sum);
   }
 
-  /** Adds the sums of some calls. */
+  /**
+   * Takes away the quantile weights of {@code part}, a group of calls among this one's (this one's
+   * sums are left as they are).
+   */
+  void subtractWeights(Histogram part) {
+    part.weights.forEach(
+        (bucket, weight) -> {
+          if (weights.merge(bucket, -weight, Long::sum) == 0) {
+            weights.remove(bucket);
+          }
+        });
+  }
+
   /** Adds the sums of the current row of {@code rs}, selected by {@link Aggregates#sums}. */
   void addSums(ResultSet rs) throws SQLException {
     addSums(

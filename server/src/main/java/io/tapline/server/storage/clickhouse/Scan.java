@@ -13,16 +13,21 @@ import java.util.function.Predicate;
 
 /**
  * Where an aggregate query reads its calls: {@code api_calls}, or a rollup for the whole periods of
- * the range plus {@code api_calls} for the partial periods at its edges. Chosen per query: a rollup
- * when it holds every column the filter, the grouping and the time buckets need, and the range
- * spans at least one whole period.
+ * the range, with the partial periods at its edges read from a finer rollup (for the whole periods
+ * among them) or from {@code api_calls}. Chosen per query: the first rollup, coarsest first, that
+ * holds every column the filter, the grouping and the time buckets need, and whose period the range
+ * spans at least once.
  *
  * <ul>
- *   <li>{@link #counts} may read {@code api_calls_counts_1h}: counts, sums, min and max per hour,
- *       service, route, method, status, plan and error flag, no latency distribution; or {@code
- *       api_calls_customers_1h}: the same per hour, service, customer, plan and error flag.
- *   <li>{@link #latencies} may read {@code api_calls_latency_5m}: the same per five minutes,
- *       service and latency bucket, so quantiles too, but no other dimension.
+ *   <li>{@link #counts} may read {@code api_calls_counts_1d} and {@code _1h}: counts, sums, min and
+ *       max per day (hour), service, route, method, status, plan and error flag, no latency
+ *       distribution; or {@code api_calls_customers_1d} and {@code _1h}: the same per day (hour),
+ *       service, customer, plan and error flag.
+ *   <li>{@link #latencies} may read {@code api_calls_latency_1d} and {@code _5m}: the same per day
+ *       (five minutes), service and latency bucket, so quantiles too, but no other dimension; or
+ *       {@code api_calls_routes_1d} or {@code api_calls_customer_latency_1d}: the same per day,
+ *       service, route (or customer) and latency bucket, which a breakdown over weeks reads instead
+ *       of every call.
  * </ul>
  *
  * <p>Every scan yields rows with {@code timestamp} and {@code service}, the columns {@code s_count,
@@ -46,10 +51,15 @@ final class Scan {
   private static final String QUANTILE_COLUMNS =
       "latency_bucket, toUInt64(quantile_weight) AS s_qweight";
 
+  private static final long HOUR = 3_600_000_000L;
+
+  private static final long DAY = 24 * HOUR;
+
   private enum Rollup {
     COUNTS(
         "api_calls_counts_1h",
-        3_600_000_000L,
+        HOUR,
+        null,
         "timestamp, service, route, method, status_code, plan",
         false,
         EnumSet.of(
@@ -62,7 +72,8 @@ final class Scan {
         c -> c.customerId().isEmpty() && onlyKeyColumns(c)),
     CUSTOMERS(
         "api_calls_customers_1h",
-        3_600_000_000L,
+        HOUR,
+        null,
         "timestamp, service, customer_id, plan",
         false,
         EnumSet.of(Dimension.SERVICE, Dimension.CUSTOMER, Dimension.PLAN),
@@ -75,15 +86,43 @@ final class Scan {
     LATENCY(
         "api_calls_latency_5m",
         300_000_000L,
+        null,
         "timestamp, service",
         true,
         EnumSet.of(Dimension.SERVICE),
-        c -> c.withTimeRange(null, null).equals(CallCriteria.ofService(c.service())));
+        c -> c.withTimeRange(null, null).equals(CallCriteria.ofService(c.service()))),
+    COUNTS_DAILY("api_calls_counts_1d", COUNTS),
+    CUSTOMERS_DAILY("api_calls_customers_1d", CUSTOMERS),
+    LATENCY_DAILY("api_calls_latency_1d", LATENCY),
+    ROUTES_DAILY(
+        "api_calls_routes_1d",
+        DAY,
+        null,
+        "timestamp, service, route",
+        true,
+        EnumSet.of(Dimension.SERVICE, Dimension.ROUTE),
+        c -> c.withTimeRange(null, null).equals(CallCriteria.of(c.service(), c.route(), "", ""))),
+    CUSTOMER_LATENCY_DAILY(
+        "api_calls_customer_latency_1d",
+        DAY,
+        null,
+        "timestamp, service, customer_id",
+        true,
+        EnumSet.of(Dimension.SERVICE, Dimension.CUSTOMER),
+        c ->
+            c.withTimeRange(null, null)
+                .equals(CallCriteria.of(c.service(), "", c.customerId(), "")));
 
     final String table;
 
     /** The period in microseconds. */
     final long period;
+
+    /**
+     * The rollup of the same rows over shorter periods, which answers for the whole ones among this
+     * rollup's partial periods at the edges of a range; or null (api_calls answers).
+     */
+    final Rollup finer;
 
     final String keys;
 
@@ -98,22 +137,36 @@ final class Scan {
     Rollup(
         String table,
         long period,
+        Rollup finer,
         String keys,
         boolean quantiles,
         Set<Dimension> dimensions,
         Predicate<CallCriteria> filters) {
       this.table = table;
       this.period = period;
+      this.finer = finer;
       this.keys = keys;
       this.quantiles = quantiles;
       this.dimensions = dimensions;
       this.filters = filters;
     }
 
+    /** The rows of {@code finer}, per day. */
+    Rollup(String table, Rollup finer) {
+      this(table, DAY, finer, finer.keys, finer.quantiles, finer.dimensions, finer.filters);
+    }
+
     boolean canAnswer(CallCriteria criteria, Collection<Dimension> dimensions, long bucketMicros) {
       return filters.test(criteria)
           && this.dimensions.containsAll(dimensions)
           && bucketMicros % period == 0;
+    }
+
+    /** Whether the range holds a whole period (an unbounded range does). */
+    boolean spansAPeriod(CallCriteria criteria) {
+      Instant start = criteria.startTime();
+      Instant end = criteria.endTime();
+      return start == null || end == null || ceil(start, period).isBefore(floor(end, period));
     }
   }
 
@@ -139,7 +192,7 @@ final class Scan {
 
   /**
    * Rows for counts and sums of the calls matching {@code criteria}, from a rollup (counts, or
-   * customers) when one can answer.
+   * customers; daily, else hourly) when one can answer.
    *
    * @param dimensions the dimensions the query groups by
    * @param bucketMicros the width of its time buckets, or 0 for none
@@ -147,23 +200,70 @@ final class Scan {
    */
   static Scan counts(
       CallCriteria criteria, Collection<Dimension> dimensions, long bucketMicros, boolean rollups) {
-    for (Rollup rollup : List.of(Rollup.COUNTS, Rollup.CUSTOMERS)) {
-      if (rollups && rollup.canAnswer(criteria, dimensions, bucketMicros)) {
-        return rollup(rollup, criteria);
-      }
-    }
-    return raw(criteria, false);
+    return choose(
+        List.of(Rollup.COUNTS_DAILY, Rollup.COUNTS, Rollup.CUSTOMERS_DAILY, Rollup.CUSTOMERS),
+        criteria,
+        dimensions,
+        bucketMicros,
+        rollups,
+        false);
   }
 
   /**
-   * Rows for counts, sums and latency quantiles of the calls matching {@code criteria}, from the
-   * latency rollup when it can answer (a filter on service and time alone).
+   * Rows for counts, sums and latency quantiles of the calls matching {@code criteria}, from a
+   * latency rollup when one can answer: by service (daily, else five minutes) for a filter on
+   * service and time alone, else the daily one by route or by customer.
    */
   static Scan latencies(
       CallCriteria criteria, Collection<Dimension> dimensions, long bucketMicros, boolean rollups) {
-    return rollups && Rollup.LATENCY.canAnswer(criteria, dimensions, bucketMicros)
-        ? rollup(Rollup.LATENCY, criteria)
-        : raw(criteria, true);
+    return choose(
+        List.of(
+            Rollup.LATENCY_DAILY,
+            Rollup.LATENCY,
+            Rollup.ROUTES_DAILY,
+            Rollup.CUSTOMER_LATENCY_DAILY),
+        criteria,
+        dimensions,
+        bucketMicros,
+        rollups,
+        true);
+  }
+
+  /**
+   * From the first of {@code candidates} that can answer and whose period fits in the range at
+   * least once, or from api_calls.
+   */
+  private static Scan choose(
+      List<Rollup> candidates,
+      CallCriteria criteria,
+      Collection<Dimension> dimensions,
+      long bucketMicros,
+      boolean rollups,
+      boolean quantiles) {
+    for (Rollup rollup : candidates) {
+      if (rollups
+          && rollup.canAnswer(criteria, dimensions, bucketMicros)
+          && rollup.spansAPeriod(criteria)) {
+        List<Object> parameters = new ArrayList<>();
+        String sql = "(" + rows(rollup, rollup.keys, criteria, parameters) + ")";
+        return new Scan(sql, parameters, rollup.table);
+      }
+    }
+    return raw(criteria, quantiles);
+  }
+
+  /**
+   * The hourly rollup holding the number of calls matching {@code criteria} per hour ({@code
+   * recorded}, one row per hour and group, {@code timestamp} the hour's start), or null when none
+   * holds every column the filter names.
+   */
+  static String hourlyCounts(CallCriteria criteria) {
+    for (Rollup rollup : List.of(Rollup.COUNTS, Rollup.CUSTOMERS)) {
+      if (rollup.canAnswer(criteria, List.of(), 0)) {
+        return rollup.table;
+      }
+    }
+    return null;
   }
 
   private static Scan raw(CallCriteria criteria, boolean latencies) {
@@ -174,19 +274,21 @@ final class Scan {
         null);
   }
 
-  private static Scan rollup(Rollup rollup, CallCriteria criteria) {
+  /**
+   * A SELECT of {@code keys} and the sums over the calls of {@code criteria}: {@code rollup} for
+   * its whole periods; for the partial ones at the edges, its finer rollup (recursively) when it
+   * has whole periods there, else api_calls. Parts joined by UNION ALL.
+   */
+  private static String rows(
+      Rollup rollup, String keys, CallCriteria criteria, List<Object> parameters) {
     Instant start = criteria.startTime();
     Instant end = criteria.endTime();
     Instant middleStart = start == null ? null : ceil(start, rollup.period);
     Instant middleEnd = end == null ? null : floor(end, rollup.period);
-    if (middleStart != null && middleEnd != null && !middleStart.isBefore(middleEnd)) {
-      return raw(criteria, rollup.quantiles);
-    }
-    List<Object> parameters = new ArrayList<>();
     Where middle = Where.of(criteria.withTimeRange(middleStart, middleEnd));
     StringBuilder sql =
-        new StringBuilder("(SELECT ")
-            .append(rollup.keys)
+        new StringBuilder("SELECT ")
+            .append(keys)
             .append(", ")
             .append(columns(false, rollup.quantiles))
             .append(" FROM ")
@@ -195,19 +297,24 @@ final class Scan {
             .append(middle.sql);
     parameters.addAll(middle.parameters);
     if (start != null && start.isBefore(middleStart)) {
-      edge(rollup, sql, parameters, criteria.withTimeRange(start, middleStart));
+      edge(rollup, keys, sql, parameters, criteria.withTimeRange(start, middleStart));
     }
     if (end != null && middleEnd.isBefore(end)) {
-      edge(rollup, sql, parameters, criteria.withTimeRange(middleEnd, end));
+      edge(rollup, keys, sql, parameters, criteria.withTimeRange(middleEnd, end));
     }
-    return new Scan(sql.append(")").toString(), parameters, rollup.table);
+    return sql.toString();
   }
 
   private static void edge(
-      Rollup rollup, StringBuilder sql, List<Object> parameters, CallCriteria criteria) {
-    Where where = Where.of(criteria);
-    sql.append(" UNION ALL SELECT ")
-        .append(rollup.keys)
+      Rollup rollup, String keys, StringBuilder sql, List<Object> parameters, CallCriteria edge) {
+    sql.append(" UNION ALL ");
+    if (rollup.finer != null && rollup.finer.spansAPeriod(edge)) {
+      sql.append(rows(rollup.finer, keys, edge, parameters));
+      return;
+    }
+    Where where = Where.of(edge);
+    sql.append("SELECT ")
+        .append(keys)
         .append(", ")
         .append(columns(true, rollup.quantiles))
         .append(" FROM api_calls WHERE ")

@@ -27,7 +27,11 @@ import java.util.stream.LongStream;
  * when the first statement did not) per code and latency bucket; the metrics and quantiles of each
  * group are then added up here from those few thousand rows ({@link Histogram}). This is faster
  * than quantiles computed per group by ClickHouse, and much faster than one conditional aggregate
- * ({@code -If}) per group (figures in bench/README.md, "Figures behind the code").
+ * ({@code -If}) per group (figures in bench/README.md, "Figures behind the code"). When the first
+ * statement read every group's sums from a rollup and a latency rollup holds every call's
+ * histogram, the second reads only the top groups' calls, and the rest's histogram is every call's
+ * less theirs ({@link #rest}): a breakdown of 2000 customers over 30 days then reads its top ten in
+ * the customers' daily rollup instead of 60 M calls.
  *
  * <p>Otherwise one statement: every group's aggregates with quantiles as mergeable states, ranked
  * by a window function, the top N kept and the rest merged.
@@ -126,6 +130,7 @@ final class SelectBreakdown {
     List<Object> parameters = new ArrayList<>();
     Numbering numbering = numbering(keys, parameters);
     Scan latencies = Scan.latencies(query.criteria(), query.dimensions(), 0, rollups);
+    Scan all = rest(sums);
     // One numeric key (group code, then latency bucket in the low 16 bits): ClickHouse groups
     // by a single number much faster than by several columns.
     String sql =
@@ -136,8 +141,11 @@ final class SelectBreakdown {
             + (sums ? "" : ", " + Aggregates.sums())
             + " FROM "
             + latencies.from
+            + (all == null ? "" : " WHERE " + topValues(keys, latencies.parameters, parameters))
             + " GROUP BY k";
-    parameters.addAll(latencies.parameters);
+    if (all == null) {
+      parameters.addAll(latencies.parameters);
+    }
     Map<Long, Integer> groupOfCode = new HashMap<>();
     for (int i = 0; i < keys.size(); i++) {
       groupOfCode.put(numbering.codes.get(i), i);
@@ -153,6 +161,12 @@ final class SelectBreakdown {
         }
       }
     }
+    if (all != null) {
+      addWeights(connection, all, other);
+      for (int i = 0; i < keys.size(); i++) {
+        other.subtractWeights(histograms.get(i));
+      }
+    }
     int dimensions = query.dimensions().size();
     List<BreakdownResult.Group> groups = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
@@ -166,6 +180,51 @@ final class SelectBreakdown {
       groups.add(new BreakdownResult.Group(List.of(), withoutSortLevel(rest), true));
     }
     return new BreakdownResult(groups);
+  }
+
+  /**
+   * Every call's latency histogram, from a rollup, when the rest of the top groups can be had as it
+   * less theirs: one dimension with a column of its own, and every group's sums read already
+   * ({@code sums}). The calls of the top groups alone are then read per group, which a rollup
+   * sorted by that column (the customers') reads in a few granules. Null otherwise.
+   */
+  private Scan rest(boolean sums) {
+    if (!sums
+        || query.dimensions().size() != 1
+        || query.dimensions().getFirst() == Dimension.STATUS_CLASS) {
+      return null;
+    }
+    Scan all = Scan.latencies(query.criteria(), List.of(), 0, rollups);
+    return all.rollup() ? all : null;
+  }
+
+  /**
+   * The condition keeping the calls of the top groups ({@code keys}) in their dimension's column,
+   * its parameters added to {@code parameters} after the scan's ({@code scanParameters}).
+   */
+  private String topValues(
+      List<List<String>> keys, List<Object> scanParameters, List<Object> parameters) {
+    parameters.addAll(scanParameters);
+    Dimension dimension = query.dimensions().getFirst();
+    String column = Dimensions.column(dimension, query.tagKey(), query.field(), parameters);
+    for (List<String> key : keys) {
+      String value = key.getFirst();
+      parameters.add(dimension == Dimension.STATUS_CODE ? (Object) Integer.valueOf(value) : value);
+    }
+    return column + " IN (" + keys.stream().map(k -> "?").collect(Collectors.joining(", ")) + ")";
+  }
+
+  /** Adds the quantile weights of the calls of {@code scan} to {@code histogram}. */
+  private static void addWeights(Connection connection, Scan scan, Histogram histogram)
+      throws SQLException {
+    String sql =
+        "SELECT latency_bucket, sum(s_qweight) FROM " + scan.from + " GROUP BY latency_bucket";
+    try (PreparedStatement statement = Statements.prepare(connection, sql, scan.parameters);
+        ResultSet rs = statement.executeQuery()) {
+      while (rs.next()) {
+        histogram.addWeight(rs.getInt(1), rs.getLong(2));
+      }
+    }
   }
 
   /** An SQL expression coding a call's group, and the code of each top group, in order. */
