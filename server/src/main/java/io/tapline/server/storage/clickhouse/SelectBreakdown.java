@@ -129,8 +129,14 @@ final class SelectBreakdown {
     histograms.add(other);
     List<Object> parameters = new ArrayList<>();
     Numbering numbering = numbering(keys, parameters);
-    Scan latencies = Scan.latencies(query.criteria(), query.dimensions(), 0, rollups);
     Scan all = rest(sums);
+    Scan latencies =
+        Scan.latencies(
+            query.criteria(),
+            query.dimensions(),
+            0,
+            rollups,
+            all == null ? Scan.Keep.ALL : topValues(keys));
     // One numeric key (group code, then latency bucket in the low 16 bits): ClickHouse groups
     // by a single number much faster than by several columns.
     String sql =
@@ -141,11 +147,8 @@ final class SelectBreakdown {
             + (sums ? "" : ", " + Aggregates.sums())
             + " FROM "
             + latencies.from
-            + (all == null ? "" : " WHERE " + topValues(keys, latencies.parameters, parameters))
             + " GROUP BY k";
-    if (all == null) {
-      parameters.addAll(latencies.parameters);
-    }
+    parameters.addAll(latencies.parameters);
     Map<Long, Integer> groupOfCode = new HashMap<>();
     for (int i = 0; i < keys.size(); i++) {
       groupOfCode.put(numbering.codes.get(i), i);
@@ -198,20 +201,18 @@ final class SelectBreakdown {
     return all.rollup() ? all : null;
   }
 
-  /**
-   * The condition keeping the calls of the top groups ({@code keys}) in their dimension's column,
-   * its parameters added to {@code parameters} after the scan's ({@code scanParameters}).
-   */
-  private String topValues(
-      List<List<String>> keys, List<Object> scanParameters, List<Object> parameters) {
-    parameters.addAll(scanParameters);
+  /** The condition keeping the calls of the top groups ({@code keys}), in their column. */
+  private Scan.Keep topValues(List<List<String>> keys) {
+    List<Object> parameters = new ArrayList<>();
     Dimension dimension = query.dimensions().getFirst();
     String column = Dimensions.column(dimension, query.tagKey(), query.field(), parameters);
     for (List<String> key : keys) {
       String value = key.getFirst();
       parameters.add(dimension == Dimension.STATUS_CODE ? (Object) Integer.valueOf(value) : value);
     }
-    return column + " IN (" + keys.stream().map(k -> "?").collect(Collectors.joining(", ")) + ")";
+    return new Scan.Keep(
+        column + " IN (" + keys.stream().map(k -> "?").collect(Collectors.joining(", ")) + ")",
+        parameters);
   }
 
   /** Adds the quantile weights of the calls of {@code scan} to {@code histogram}. */
