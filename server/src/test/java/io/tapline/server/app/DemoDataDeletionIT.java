@@ -51,7 +51,8 @@ class DemoDataDeletionIT {
           "api_calls_counts_1d",
           "api_calls_customers_1d",
           "api_calls_latency_1d",
-          "api_calls_routes_1d");
+          "api_calls_routes_1d",
+          "api_calls_customer_latency_1d");
 
   private static List<ApiCall> calls(String service) {
     return QueryServiceGrpc.newBlockingStub(tapline.channel())

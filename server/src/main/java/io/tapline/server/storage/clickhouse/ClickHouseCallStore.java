@@ -14,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /** Reads and aggregates calls from {@code api_calls}; each query is its own class. */
@@ -21,18 +22,10 @@ public final class ClickHouseCallStore implements CallStore {
 
   /**
    * The tables with rows of calls by service: {@code api_calls} and the rollups its materialized
-   * views fill (migrations 0051, 0052 and 0074).
+   * views fill, the ones the queries read ({@link Scan}).
    */
   static final List<String> TABLES_BY_SERVICE =
-      List.of(
-          ClickHouseCallWriter.TABLE,
-          "api_calls_counts_1h",
-          "api_calls_latency_5m",
-          "api_calls_customers_1h",
-          "api_calls_counts_1d",
-          "api_calls_customers_1d",
-          "api_calls_latency_1d",
-          "api_calls_routes_1d");
+      Stream.concat(Stream.of(ClickHouseCallWriter.TABLE), Scan.rollupTables().stream()).toList();
 
   private final DataSource dataSource;
   private final boolean rollups;
@@ -66,9 +59,10 @@ public final class ClickHouseCallStore implements CallStore {
 
   @Override
   public CallPage search(CallQuery query) {
+    SelectCalls whole = new SelectCalls(query);
     return Connections.with(
         dataSource,
-        new SelectCalls(query).toString(),
+        whole.toString(),
         connection -> {
           CallQuery narrowed = rollups ? SearchRange.narrow(query, connection) : query;
           if (narrowed != query) {
@@ -78,7 +72,7 @@ public final class ClickHouseCallStore implements CallStore {
               return page;
             }
           }
-          return new SelectCalls(query).execute(connection);
+          return whole.execute(connection);
         });
   }
 

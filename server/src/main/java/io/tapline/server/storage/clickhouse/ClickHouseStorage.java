@@ -241,7 +241,6 @@ public final class ClickHouseStorage implements AutoCloseable {
     }
     Properties ingestLimits = new Properties();
     ingestLimits.setProperty("socket_timeout", Integer.toString(INTERNAL_WAIT_MILLIS));
-
     HikariDataSource queries =
         pool("clickhouse-queries", url, user, password, settings.queryPoolSize(), limits, meters);
     // Exports: the limits of client queries but their own time limit. The pool's setting is the

@@ -5,6 +5,7 @@ import io.tapline.server.storage.Dimension;
 import io.tapline.server.storage.Micros;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -298,6 +299,11 @@ final class Scan {
         + (keep.sql().isEmpty() ? "" : " PREWHERE " + keep.sql())
         + " WHERE "
         + where.sql;
+  }
+
+  /** Every rollup's table: the tables besides {@code api_calls} that hold rows of calls. */
+  static List<String> rollupTables() {
+    return Arrays.stream(Rollup.values()).map(rollup -> rollup.table).toList();
   }
 
   /**

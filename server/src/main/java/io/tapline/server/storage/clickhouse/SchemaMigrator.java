@@ -82,6 +82,11 @@ final class SchemaMigrator {
     this.nodes = this.shards.stream().flatMap(List::stream).toList();
   }
 
+  /** Connections to the first node that gives one, in its own database. */
+  private DataSource anyNode() {
+    return new FirstLiveReplica(nodes);
+  }
+
   /** How a migration's statement is run: where, and in what form. */
   @FunctionalInterface
   private interface Runner {
@@ -183,7 +188,7 @@ final class SchemaMigrator {
         entry.execute(ddl);
         return;
       }
-      try (Connection connection = new FirstLiveReplica(nodes).getConnection();
+      try (Connection connection = anyNode().getConnection();
           Statement statement = Statements.create(connection)) {
         statement.execute(ddl);
       }
@@ -259,7 +264,7 @@ final class SchemaMigrator {
     String local;
     Map<String, String> columns = new java.util.LinkedHashMap<>();
     List<String> tables = new ArrayList<>();
-    try (Connection connection = new FirstLiveReplica(nodes).getConnection();
+    try (Connection connection = anyNode().getConnection();
         Statement statement = Statements.create(connection)) {
       try (ResultSet rs = statement.executeQuery("SELECT currentDatabase()")) {
         rs.next();
